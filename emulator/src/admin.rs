@@ -1,0 +1,100 @@
+//! The admin API under `/_emulator`: state dump, reset, call counters, the timeline of long
+//! operations, fault rules and fixtures (pre-existing VPCs, VNets and friends for tests and
+//! the demo). Everything is JSON.
+
+use crate::{arm, ec2, faults::FaultRule, Shared};
+use axum::{
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use serde_json::{json, Value};
+
+/// Routes of the admin API (nested under `/_emulator`).
+pub fn router() -> Router<Shared> {
+    Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/config", get(config))
+        .route("/dump", get(dump))
+        .route("/reset", post(reset))
+        .route("/counters", get(counters))
+        .route("/timeline", get(timeline))
+        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route("/fixtures", post(fixtures))
+}
+
+async fn config(State(emu): State<Shared>) -> Json<Value> {
+    Json(json!({
+        "profile": emu.profile.name,
+        "time_scale": emu.profile.time_scale,
+        "seed": emu.seed,
+    }))
+}
+
+/// Every resource in both clouds. Secrets (PSKs, shared keys) are included on purpose, as the
+/// emulator is a test double and tests compare keys across clouds; never point it at real data.
+async fn dump(State(emu): State<Shared>) -> Json<Value> {
+    let now = emu.clock.now_ms();
+    let ec2 = emu.ec2.lock().unwrap().dump(now);
+    let arm = emu.arm.lock().unwrap().dump(now);
+    let links = emu.links.lock().unwrap().dump();
+    Json(json!({ "ec2": ec2, "arm": arm, "links": links }))
+}
+
+async fn reset(State(emu): State<Shared>) -> Json<Value> {
+    emu.reset();
+    Json(json!({"status": "ok"}))
+}
+
+async fn counters(State(emu): State<Shared>) -> Json<Value> {
+    Json(json!(emu.observe.counters()))
+}
+
+async fn timeline(State(emu): State<Shared>) -> Json<Value> {
+    Json(json!(emu.observe.timeline()))
+}
+
+async fn list_faults(State(emu): State<Shared>) -> Json<Value> {
+    Json(json!(emu.faults.rules()))
+}
+
+/// Accepts one rule as JSON, or `{"spec": "ec2:CreateVpc=throttle,count=1"}` in the CLI form.
+async fn add_fault(State(emu): State<Shared>, Json(body): Json<Value>) -> Response {
+    let rule = match body.get("spec").and_then(Value::as_str) {
+        Some(spec) => FaultRule::parse(spec),
+        None => serde_json::from_value::<FaultRule>(body).map_err(|e| e.to_string()),
+    };
+    match rule {
+        Ok(r) => {
+            emu.faults.add(r);
+            Json(json!({"status": "ok"})).into_response()
+        }
+        Err(e) => (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+    }
+}
+
+async fn clear_faults(State(emu): State<Shared>) -> Json<Value> {
+    emu.faults.clear();
+    Json(json!({"status": "ok"}))
+}
+
+/// Creates pre-existing infrastructure: `{"aws": {...}, "azure": {...}}` (see
+/// [`ec2::fixtures`] and [`arm::fixtures`] for the shapes). Returns the created ids.
+async fn fixtures(State(emu): State<Shared>, Json(body): Json<Value>) -> Response {
+    let mut out = json!({});
+    if let Some(aws) = body.get("aws") {
+        match ec2::fixtures(&emu, aws) {
+            Ok(v) => out["aws"] = v,
+            Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+        }
+    }
+    if let Some(az) = body.get("azure") {
+        match arm::fixtures(&emu, az) {
+            Ok(v) => out["azure"] = v,
+            Err(e) => return (StatusCode::BAD_REQUEST, Json(json!({"error": e}))).into_response(),
+        }
+    }
+    Json(out).into_response()
+}
