@@ -1,0 +1,1 @@
+//! EC2 (and STS) access for the resources.

@@ -1,0 +1,1 @@
+//! Azure Resource Manager network access for the resources.

@@ -1,0 +1,4 @@
+//! Thin layers over the cloud APIs: finders, waiters, retries and error classification.
+
+pub mod aws;
+pub mod azure;

@@ -1,0 +1,1 @@
+//! The Terraform type system: types, values, codecs, schema, diagnostics.
