@@ -1,4 +1,10 @@
 //! Thin layers over the cloud APIs: finders, waiters, retries and error classification.
+//! Resources call these; nothing here knows about Terraform.
 
 pub mod aws;
 pub mod azure;
+pub mod error;
+pub mod retry;
+pub mod wait;
+
+pub use error::{CloudError, ErrorKind, Result};

@@ -1,0 +1,156 @@
+//! The one polling loop every waiter uses: probe, sleep with growing intervals, stop at the
+//! target, a failure state, the deadline or cancellation. A timeout says what it saw last,
+//! how long it waited and how many probes it made.
+
+use super::error::{CloudError, ErrorKind, Result};
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// What one probe saw.
+#[derive(Debug)]
+pub enum Probe<T> {
+    /// The target state was reached.
+    Done(T),
+    /// Still on the way; the string is the state seen (`pending`, `Updating`).
+    Pending(String),
+    /// A terminal failure state with its reason (`failed: Overlapping CIDR blocks`).
+    Failed(String),
+}
+
+/// Deadline, polling cadence and cancellation of one wait.
+#[derive(Debug, Clone)]
+pub struct WaitConfig {
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// First sleep between probes.
+    pub initial_interval: Duration,
+    /// Longest sleep between probes (intervals grow by half each probe up to this).
+    pub max_interval: Duration,
+    /// Fires on StopProvider.
+    pub cancel: CancellationToken,
+}
+
+impl WaitConfig {
+    /// A config with the given timeout and the default cadence (1 s growing to 15 s).
+    pub fn with_timeout(timeout: Duration, cancel: CancellationToken) -> Self {
+        WaitConfig {
+            timeout,
+            initial_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(15),
+            cancel,
+        }
+    }
+}
+
+/// Probes until `probe` reports `Done`, `Failed`, or the deadline passes.
+/// `what` names the wait in errors: `EC2 VPN connection (vpn-1) to become available`.
+pub async fn wait_for<T, F, Fut>(what: &str, cfg: &WaitConfig, mut probe: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Probe<T>>>,
+{
+    let start = Instant::now();
+    let mut interval = cfg.initial_interval;
+    let mut attempts = 0u32;
+    let mut last = String::from("nothing yet");
+    loop {
+        attempts += 1;
+        match probe()
+            .await
+            .map_err(|e| e.context(format!("waiting for {what}")))?
+        {
+            Probe::Done(v) => return Ok(v),
+            Probe::Failed(reason) => {
+                return Err(CloudError::new(
+                    ErrorKind::Client,
+                    format!("entered a failure state: {reason}"),
+                )
+                .context(format!("waiting for {what}")))
+            }
+            Probe::Pending(state) => last = state,
+        }
+        let elapsed = start.elapsed();
+        if elapsed >= cfg.timeout {
+            return Err(CloudError::new(
+                ErrorKind::Timeout,
+                format!("timed out after {elapsed:.1?} ({attempts} probes; limit {:?}); last state: {last}", cfg.timeout),
+            )
+            .context(format!("waiting for {what}")));
+        }
+        let sleep = interval.min(cfg.timeout - elapsed);
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            _ = cfg.cancel.cancelled() => {
+                return Err(CloudError::new(ErrorKind::Cancelled, format!("cancelled; last state: {last}"))
+                    .context(format!("waiting for {what}")))
+            }
+        }
+        interval = (interval + interval / 2).min(cfg.max_interval);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(timeout_s: u64) -> WaitConfig {
+        WaitConfig::with_timeout(Duration::from_secs(timeout_s), CancellationToken::new())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn five_polls_then_success() {
+        let mut n = 0;
+        let r = wait_for("thing", &cfg(3600), || {
+            n += 1;
+            let n = n;
+            async move {
+                Ok(if n < 5 {
+                    Probe::Pending("pending".into())
+                } else {
+                    Probe::Done(n)
+                })
+            }
+        })
+        .await;
+        assert_eq!(r.unwrap(), 5);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn forty_minutes_time_out_instantly_and_say_what_was_seen() {
+        let e = wait_for::<(), _, _>(
+            "EC2 VPN connection (vpn-1) to become available",
+            &cfg(40 * 60),
+            || async { Ok(Probe::Pending("pending".into())) },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout);
+        let s = e.to_string();
+        assert!(
+            s.contains("vpn-1") && s.contains("last state: pending") && s.contains("probes"),
+            "{s}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failure_state_stops_at_once() {
+        let e = wait_for::<(), _, _>("peering", &cfg(60), || async {
+            Ok(Probe::Failed("failed: overlap".into()))
+        })
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("overlap"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn cancellation_stops_the_wait() {
+        let c = cfg(3600);
+        c.cancel.cancel();
+        let e = wait_for::<(), _, _>("x", &c, || async { Ok(Probe::Pending("pending".into())) })
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Cancelled);
+    }
+}
