@@ -1,0 +1,383 @@
+//! The lazily built Azure client: credential + `azure_mgmt_network` client + a raw HTTP
+//! path for what the SDK cannot do (LRO polling, id-only connection references).
+//!
+//! [`Azure::new`] does no I/O and never fails; [`Azure::network`] builds everything once,
+//! the first time a resource needs Azure, and reports missing credentials then.
+
+use super::errors::{from_azure, from_response};
+use super::settings::{AzureSettings, DEFAULT_ENDPOINT};
+use crate::cloud::error::{CloudError, ErrorKind, Result};
+use crate::cloud::retry::{with_retry, RetryPolicy};
+use azure_core::auth::TokenCredential;
+use azure_core::headers::Headers;
+use azure_core::{HttpClient, Method, Request, RetryOptions, TransportOptions, Url};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+
+/// Longest a single ARM request may take before it counts as a transient failure and is
+/// retried. The SDK exposes no per-request timeout (azure-arm.md §1), so we add one. ARM
+/// itself answers synchronous calls within about a minute; long work is asynchronous.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// ARM token scope for the public cloud.
+pub const PUBLIC_CLOUD_SCOPE: &str = "https://management.azure.com/.default";
+
+/// The provider's handle to Azure; cheap to create, builds its clients on first use.
+pub struct Azure {
+    settings: AzureSettings,
+    retry: RetryPolicy,
+    network: OnceCell<Network>,
+}
+
+impl std::fmt::Debug for Azure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Azure")
+            .field("settings", &self.settings)
+            .field("built", &self.network.initialized())
+            .finish()
+    }
+}
+
+impl Azure {
+    /// Keeps the settings; no I/O, no validation yet.
+    pub fn new(settings: AzureSettings) -> Self {
+        Azure {
+            settings,
+            retry: RetryPolicy::default(),
+            network: OnceCell::new(),
+        }
+    }
+
+    /// Same as [`Azure::new`] with a custom retry policy (tests use fewer attempts).
+    pub fn with_retry_policy(settings: AzureSettings, retry: RetryPolicy) -> Self {
+        Azure {
+            settings,
+            retry,
+            network: OnceCell::new(),
+        }
+    }
+
+    /// The settings this handle was made with.
+    pub fn settings(&self) -> &AzureSettings {
+        &self.settings
+    }
+
+    /// The network client, built on first call. Fails with [`ErrorKind::Auth`] naming what
+    /// is missing when there is neither a complete service principal nor `use_cli`.
+    /// The token itself is fetched on the first ARM call, so a wrong secret surfaces there
+    /// (also as [`ErrorKind::Auth`]).
+    pub async fn network(&self) -> Result<&Network> {
+        self.network
+            .get_or_try_init(|| async { Network::build(&self.settings, self.retry.clone()) })
+            .await
+    }
+}
+
+/// A ready ARM network client for one subscription.
+#[derive(Clone)]
+pub struct Network {
+    client: super::sdk::Client,
+    endpoint: Url,
+    subscription_id: String,
+    credential: Arc<dyn TokenCredential>,
+    http: Arc<dyn HttpClient>,
+    scopes: Vec<String>,
+    retry: RetryPolicy,
+    request_timeout: Duration,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("subscription_id", &self.subscription_id)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+/// A raw ARM response with a success status (the body collected).
+#[derive(Debug)]
+pub struct RawResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: Headers,
+    /// Response body.
+    pub body: Vec<u8>,
+}
+
+impl Network {
+    fn build(settings: &AzureSettings, retry: RetryPolicy) -> Result<Network> {
+        let subscription_id = settings
+            .subscription_id
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                CloudError::new(
+                    ErrorKind::Auth,
+                    "azure: no subscription: set subscription_id (or ARM_SUBSCRIPTION_ID)",
+                )
+            })?;
+        let http = azure_core::new_http_client();
+        let credential = credential(settings, http.clone())?;
+        let endpoint_str = settings.effective_endpoint();
+        let endpoint = Url::parse(endpoint_str).map_err(|e| {
+            CloudError::new(
+                ErrorKind::Client,
+                format!("azure: invalid endpoint {endpoint_str:?}: {e}"),
+            )
+        })?;
+        let scopes = vec![scope_for(endpoint_str)];
+        let client = super::sdk::Client::builder(credential.clone())
+            .endpoint(endpoint.clone())
+            .scopes(&scopes.iter().map(String::as_str).collect::<Vec<_>>())
+            // Our own `with_retry` drives retries so that they are cancellable and counted.
+            .retry(RetryOptions::none())
+            .transport(TransportOptions::new(http.clone()))
+            .build()
+            .map_err(|e| from_azure(e).context("building the Azure network client"))?;
+        Ok(Network {
+            client,
+            endpoint,
+            subscription_id,
+            credential,
+            http,
+            scopes,
+            retry,
+            request_timeout: REQUEST_TIMEOUT,
+        })
+    }
+
+    /// The SDK client (arguments end with the subscription id: `(rg, name, .., sub)`).
+    pub fn client(&self) -> &super::sdk::Client {
+        &self.client
+    }
+
+    /// The subscription every call goes to.
+    pub fn subscription_id(&self) -> &str {
+        &self.subscription_id
+    }
+
+    /// The retry policy of every call.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The full ARM id of `Microsoft.Network/{kind}/{name}` in `rg`,
+    /// e.g. `resource_id("rg", "virtualNetworkGateways", "gw")`.
+    pub fn resource_id(&self, rg: &str, kind: &str, name: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/{name}",
+            self.subscription_id
+        )
+    }
+
+    /// Runs one SDK call through [`with_retry`] with a per-attempt timeout, mapping its error
+    /// and adding `context` (`creating Azure public IP (rg/name)`).
+    pub async fn call<T, F, Fut>(
+        &self,
+        cancel: &CancellationToken,
+        context: &str,
+        mut f: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = azure_core::Result<T>>,
+    {
+        let timeout = self.request_timeout;
+        with_retry(&self.retry, cancel, || {
+            let fut = f();
+            async move {
+                match tokio::time::timeout(timeout, fut).await {
+                    Ok(r) => r.map_err(from_azure),
+                    Err(_) => Err(CloudError::new(
+                        ErrorKind::Transient,
+                        format!("no response within {timeout:?}"),
+                    )),
+                }
+            }
+        })
+        .await
+        .map_err(|e| e.context(context))
+    }
+
+    /// Sends one raw ARM request (absolute `url`, or a path such as `/subscriptions/..`
+    /// relative to the endpoint), once, with a bearer token. Non-success statuses become
+    /// errors with the ARM code, message and `Retry-After`.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<RawResponse> {
+        let url = self.absolute_url(url)?;
+        let mut req = Request::new(url, method);
+        let token = self
+            .credential
+            .get_token(&self.scopes.iter().map(String::as_str).collect::<Vec<_>>())
+            .await
+            .map_err(from_azure)?;
+        req.insert_header(
+            azure_core::headers::AUTHORIZATION,
+            format!("Bearer {}", token.token.secret()),
+        );
+        if let Some(b) = body {
+            req.insert_header("content-type", "application/json");
+            req.set_body(serde_json::to_vec(b).map_err(|e| {
+                CloudError::new(ErrorKind::Client, format!("encoding request: {e}"))
+            })?);
+        }
+        let fut = async {
+            let rsp = self.http.execute_request(&req).await.map_err(from_azure)?;
+            let (status, headers, body) = rsp.deconstruct();
+            let body = body.collect().await.map_err(from_azure)?.to_vec();
+            Ok::<_, CloudError>((u16::from(status), headers, body))
+        };
+        let (status, headers, body) = tokio::time::timeout(self.request_timeout, fut)
+            .await
+            .map_err(|_| {
+                CloudError::new(
+                    ErrorKind::Transient,
+                    format!("no response within {:?}", self.request_timeout),
+                )
+            })??;
+        if (200..300).contains(&status) {
+            Ok(RawResponse {
+                status,
+                headers,
+                body,
+            })
+        } else {
+            Err(from_response(status, &headers, &body))
+        }
+    }
+
+    /// [`Network::send_raw`] through [`with_retry`], with `context` on failure.
+    pub async fn raw(
+        &self,
+        cancel: &CancellationToken,
+        context: &str,
+        method: Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<RawResponse> {
+        with_retry(&self.retry, cancel, || {
+            self.send_raw(method.clone(), url, body)
+        })
+        .await
+        .map_err(|e| e.context(context))
+    }
+
+    fn absolute_url(&self, url: &str) -> Result<Url> {
+        let parsed = if url.starts_with('/') {
+            let mut u = self.endpoint.clone();
+            let (path, query) = url.split_once('?').unwrap_or((url, ""));
+            u.set_path(path);
+            u.set_query(if query.is_empty() { None } else { Some(query) });
+            Ok(u)
+        } else {
+            Url::parse(url)
+        };
+        parsed.map_err(|e| CloudError::new(ErrorKind::Client, format!("invalid URL {url:?}: {e}")))
+    }
+}
+
+/// The token scope for an ARM endpoint: the public-cloud scope for the default endpoint,
+/// else `{endpoint}/.default` (what `ClientBuilder::build` derives too; the emulator
+/// accepts any scope).
+pub fn scope_for(endpoint: &str) -> String {
+    let e = endpoint.trim_end_matches('/');
+    if e == DEFAULT_ENDPOINT {
+        PUBLIC_CLOUD_SCOPE.to_string()
+    } else {
+        format!("{e}/.default")
+    }
+}
+
+fn credential(
+    settings: &AzureSettings,
+    http: Arc<dyn HttpClient>,
+) -> Result<Arc<dyn TokenCredential>> {
+    let present = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if present(&settings.client_id)
+        && present(&settings.client_secret)
+        && present(&settings.tenant_id)
+    {
+        let host = settings.effective_authority_host();
+        let authority = Url::parse(host).map_err(|e| {
+            CloudError::new(
+                ErrorKind::Client,
+                format!("azure: invalid authority host {host:?}: {e}"),
+            )
+        })?;
+        return Ok(Arc::new(azure_identity::ClientSecretCredential::new(
+            http,
+            authority,
+            settings.tenant_id.clone().unwrap_or_default(),
+            settings.client_id.clone().unwrap_or_default(),
+            settings.client_secret.clone().unwrap_or_default(),
+        )));
+    }
+    if settings.use_cli {
+        return Ok(Arc::new(azure_identity::AzureCliCredential::new()));
+    }
+    let mut missing = Vec::new();
+    for (field, env, v) in [
+        ("client_id", "ARM_CLIENT_ID", &settings.client_id),
+        (
+            "client_secret",
+            "ARM_CLIENT_SECRET",
+            &settings.client_secret,
+        ),
+        ("tenant_id", "ARM_TENANT_ID", &settings.tenant_id),
+    ] {
+        if !present(v) {
+            missing.push(format!("{field} ({env})"));
+        }
+    }
+    Err(CloudError::new(
+        ErrorKind::Auth,
+        format!(
+            "azure: no credentials: set client_id/client_secret/tenant_id (or ARM_CLIENT_ID, \
+             ARM_CLIENT_SECRET, ARM_TENANT_ID), or use_cli = true; missing: {}",
+            missing.join(", ")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn missing_credentials_fail_on_first_use_with_auth() {
+        let az = Azure::new(AzureSettings {
+            subscription_id: Some("sub".into()),
+            client_id: Some("app".into()),
+            ..Default::default()
+        });
+        let e = az.network().await.unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Auth);
+        assert!(e.message.contains("no credentials"), "{e}");
+        assert!(
+            e.message.contains("client_secret (ARM_CLIENT_SECRET)"),
+            "{e}"
+        );
+        assert!(!e.message.contains("client_id (ARM_CLIENT_ID)"), "{e}");
+    }
+
+    #[test]
+    fn scopes_follow_the_endpoint() {
+        assert_eq!(
+            scope_for("https://management.azure.com/"),
+            PUBLIC_CLOUD_SCOPE
+        );
+        assert_eq!(
+            scope_for("http://127.0.0.1:4567"),
+            "http://127.0.0.1:4567/.default"
+        );
+    }
+}
