@@ -3,8 +3,12 @@
 //!
 //! Layout: [`plugin`] speaks go-plugin (handshake, mTLS, controller); [`tf`] is the
 //! Terraform type system; [`provider`] serves tfplugin6 and dispatches to [`resources`];
-//! [`cloud`] talks to EC2 and ARM; [`orchestrate`] runs step graphs.
+//! [`cloud`] talks to EC2 and ARM.
 
 pub mod cloud;
+pub mod orchestrate;
+pub mod plugin;
 pub mod proto;
+pub mod provider;
+pub mod resources;
 pub mod tf;

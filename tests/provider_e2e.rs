@@ -1,0 +1,136 @@
+//! The provider foundation through the real terraform binary: terraform loads cloudlink over
+//! AutoMTLS, reads its schema, validates and plans the provider example, points bad provider
+//! arguments at their line, and every provider process exits promptly on Shutdown.
+
+mod support;
+
+use support::{Workdir, REQUIRED_PROVIDERS};
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+#[test]
+fn provider_example_validates_and_plans_over_tls() {
+    let wd = Workdir::new();
+    wd.write("main.tf", &example("provider/provider.tf"));
+    wd.tf(&["validate", "-no-color"]).success();
+    let plan = wd.tf(&["plan", "-no-color"]).success();
+    assert!(plan.stdout.contains("No changes"), "{}", plan.stdout);
+}
+
+#[test]
+fn providers_schema_json_shows_the_provider_block() {
+    let wd = Workdir::new();
+    wd.write("main.tf", &example("provider/provider.tf"));
+    let out = wd.tf(&["providers", "schema", "-json"]).success();
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let p = &schema["provider_schemas"]["registry.terraform.io/cloudlink/cloudlink"]["provider"]
+        ["block"];
+    assert_eq!(
+        p["block_types"]["aws"]["block"]["attributes"]["secret_key"]["sensitive"],
+        true
+    );
+    assert_eq!(
+        p["block_types"]["azure"]["block"]["attributes"]["client_secret"]["sensitive"],
+        true
+    );
+    assert_eq!(p["block_types"]["aws_account"]["nesting_mode"], "map");
+}
+
+#[test]
+fn numeric_region_is_an_error_on_its_line() {
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"cloudlink\" {{\n  aws {{\n    region = 42\n  }}\n}}\n"),
+    );
+    let plan = wd.tf(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0);
+    let err = plan.all();
+    assert!(err.contains("Invalid AWS region"), "{err}");
+    assert!(
+        err.contains("main.tf line 10"),
+        "diagnostic must point at the region line:\n{err}"
+    );
+}
+
+#[test]
+fn unknown_provider_block_is_an_error_on_its_line() {
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"cloudlink\" {{\n  gcp {{\n    project = \"x\"\n  }}\n}}\n"),
+    );
+    let plan = wd.tf(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0);
+    let err = plan.all();
+    assert!(
+        err.contains("Unsupported block type") && err.contains("main.tf line 9"),
+        "{err}"
+    );
+}
+
+/// go-plugin gives a provider 2 s after Shutdown before it kills it; we must be gone long
+/// before. Terraform's trace log records, per process, our "shutdown requested" line and the
+/// moment it saw the process exit, both with millisecond timestamps.
+#[test]
+fn every_provider_process_exits_within_half_a_second_of_shutdown() {
+    let mut wd = Workdir::new();
+    wd.write("main.tf", &example("provider/provider.tf"));
+    let log = wd.path().join("tf.log");
+    wd.env("TF_LOG", "trace");
+    wd.env("TF_LOG_PATH", &log.display().to_string());
+    wd.tf(&["plan", "-no-color"]).success();
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !log.contains("plugin failed to exit gracefully"),
+        "a provider was killed instead of exiting"
+    );
+    let mut shutdown_at = std::collections::HashMap::new();
+    let mut measured = Vec::new();
+    for line in log.lines() {
+        let Some(ts) = line.get(..24).and_then(parse_ts) else {
+            continue;
+        };
+        if line.contains("shutdown requested by terraform") {
+            if let Some(pid) = field(line, "pid=") {
+                shutdown_at.insert(pid, ts);
+            }
+        } else if line.contains("plugin process exited")
+            && line.contains("terraform-provider-cloudlink")
+        {
+            let pid = field(line, "pid=").expect("pid in exit line");
+            let start = shutdown_at
+                .get(&pid)
+                .unwrap_or_else(|| panic!("no shutdown line for pid {pid}"));
+            measured.push((pid, ts - start));
+        }
+    }
+    assert!(
+        !measured.is_empty(),
+        "no provider process exit found in the log"
+    );
+    for (pid, ms) in &measured {
+        assert!(
+            *ms < 500,
+            "provider pid {pid} took {ms} ms to exit after Shutdown"
+        );
+    }
+    eprintln!("shutdown-to-exit per provider process (ms): {measured:?}");
+}
+
+/// Milliseconds since midnight from `2026-11-25T13:00:00.123Z`.
+fn parse_ts(s: &str) -> Option<i64> {
+    let t = s.split('T').nth(1)?;
+    let h: i64 = t.get(0..2)?.parse().ok()?;
+    let m: i64 = t.get(3..5)?.parse().ok()?;
+    let sec: i64 = t.get(6..8)?.parse().ok()?;
+    let ms: i64 = t.get(9..12)?.parse().ok()?;
+    Some(((h * 60 + m) * 60 + sec) * 1000 + ms)
+}
+
+fn field(line: &str, key: &str) -> Option<String> {
+    let rest = &line[line.find(key)? + key.len()..];
+    Some(rest.chars().take_while(|c| c.is_ascii_digit()).collect())
+}

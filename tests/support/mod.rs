@@ -1,0 +1,286 @@
+//! End-to-end test harness: runs the real `terraform` binary against the provider built by
+//! cargo (through `dev_overrides` in a CLI config written to a temp dir, so no `init` and no
+//! network), with cloudlink-emulator serving both clouds in-process on 127.0.0.1.
+#![allow(dead_code)]
+
+use cloudlink_emulator::{profile::Profile, server, Emulator as Emu};
+use serde_json::Value as Json;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+/// The terraform binary: `TF_ACC_TERRAFORM_PATH`, else `terraform` on PATH, else
+/// `/usr/local/bin/terraform`. Panics with how to fix it when none exists: an e2e test never
+/// skips silently.
+pub fn terraform_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("TF_ACC_TERRAFORM_PATH") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "TF_ACC_TERRAFORM_PATH={} does not exist",
+            p.display()
+        );
+        return p;
+    }
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("terraform"))
+                .find(|p| p.is_file())
+        })
+        .unwrap_or_default();
+    on_path
+        .or_else(|| Some(PathBuf::from("/usr/local/bin/terraform")).filter(|p| p.is_file()))
+        .unwrap_or_else(|| {
+            panic!(
+                "terraform not found: the end-to-end tests drive the real terraform binary. \
+                 Install terraform >= 1.11 (https://developer.hashicorp.com/terraform/install) and put it on PATH, \
+                 or set TF_ACC_TERRAFORM_PATH to its location."
+            )
+        })
+}
+
+/// Directory holding the provider binary cargo built for this test run.
+pub fn provider_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-cloudlink"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A cloudlink-emulator running in this test process on 127.0.0.1.
+pub struct Emulator {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    /// Direct access to the emulator's state.
+    pub emu: Arc<Emu>,
+}
+
+impl Emulator {
+    /// Starts an emulator with `profile` (`fast` or `realistic`) and `time_scale`.
+    pub fn start(profile: &str, time_scale: f64) -> Self {
+        let emu = Arc::new(Emu::new(Profile::named(profile, time_scale).unwrap(), 7));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let served = emu.clone();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap()).unwrap();
+                axum::serve(listener, server::router(served)).await.unwrap();
+            });
+        });
+        let addr = rx.recv().unwrap();
+        Emulator {
+            url: format!("http://{addr}"),
+            emu,
+        }
+    }
+
+    /// Everything in both clouds, as `GET /_emulator/dump` returns it.
+    pub fn dump(&self) -> Json {
+        let now = self.emu.clock.now_ms();
+        serde_json::json!({
+            "ec2": self.emu.ec2.lock().unwrap().dump(now),
+            "arm": self.emu.arm.lock().unwrap().dump(now),
+        })
+    }
+
+    /// Creates pre-existing infrastructure (`POST /_emulator/fixtures`).
+    pub fn fixtures(&self, spec: Json) -> Json {
+        let mut out = serde_json::json!({});
+        if let Some(aws) = spec.get("aws") {
+            out["aws"] = cloudlink_emulator::ec2::fixtures(&self.emu, aws).expect("aws fixtures");
+        }
+        if let Some(az) = spec.get("azure") {
+            out["azure"] =
+                cloudlink_emulator::arm::fixtures(&self.emu, az).expect("azure fixtures");
+        }
+        out
+    }
+
+    /// Calls per cloud and action.
+    pub fn counters(&self) -> Json {
+        serde_json::json!(self.emu.observe.counters())
+    }
+
+    /// Adds a fault rule in the CLI form.
+    pub fn inject(&self, spec: &str) {
+        self.emu
+            .faults
+            .add(cloudlink_emulator::faults::FaultRule::parse(spec).unwrap());
+    }
+}
+
+/// A terraform working directory with a dev_overrides CLI config.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// What one terraform run did.
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panics with terraform's output unless it exited 0.
+    pub fn success(self) -> Self {
+        assert_eq!(
+            self.code, 0,
+            "terraform failed:\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    /// Both streams, for searching.
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Workdir {
+    /// A fresh temp dir whose CLI config points terraform at the cargo-built provider.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let cli = dir.path().join("terraform.rc");
+        std::fs::write(
+            &cli,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/cloudlink/cloudlink\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir().display()
+            ),
+        )
+        .unwrap();
+        let env = vec![
+            ("TF_CLI_CONFIG_FILE".into(), cli.display().to_string()),
+            ("TF_IN_AUTOMATION".into(), "1".into()),
+            ("TF_INPUT".into(), "0".into()),
+            ("CHECKPOINT_DISABLE".into(), "1".into()),
+            (
+                "TF_DATA_DIR".into(),
+                dir.path().join(".terraform").display().to_string(),
+            ),
+        ];
+        Workdir { dir, env }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `main.tf` (or any file).
+    pub fn write(&self, name: &str, content: &str) {
+        std::fs::write(self.dir.path().join(name), content).unwrap();
+    }
+
+    /// Sets an environment variable for every later run.
+    pub fn env(&mut self, k: &str, v: &str) {
+        self.env.push((k.into(), v.into()));
+    }
+
+    /// Runs `terraform ARGS` here.
+    pub fn tf(&self, args: &[&str]) -> Run {
+        let mut cmd = Command::new(terraform_bin());
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PATH");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("running terraform").into()
+    }
+
+    /// `terraform apply -auto-approve`, asserting success.
+    pub fn apply(&self) -> Run {
+        self.tf(&["apply", "-auto-approve", "-no-color"]).success()
+    }
+
+    /// `terraform destroy -auto-approve`, asserting success.
+    pub fn destroy(&self) -> Run {
+        self.tf(&["destroy", "-auto-approve", "-no-color"])
+            .success()
+    }
+
+    /// `terraform plan -detailed-exitcode` exit code (0 = no changes, 2 = changes).
+    pub fn plan_exit_code(&self) -> Run {
+        self.tf(&["plan", "-detailed-exitcode", "-no-color"])
+    }
+
+    /// `terraform show -json` of the state.
+    pub fn show_json(&self) -> Json {
+        let r = self.tf(&["show", "-json"]).success();
+        serde_json::from_str(&r.stdout).expect("show -json output")
+    }
+
+    /// The state's values of resource `address` (e.g. `cloudlink_cross_cloud_vpn.this`).
+    pub fn state_values(&self, address: &str) -> Json {
+        let show = self.show_json();
+        show["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} not in state: {show}"))
+    }
+}
+
+/// `required_providers` block every test configuration starts with.
+pub const REQUIRED_PROVIDERS: &str = r#"
+terraform {
+  required_providers {
+    cloudlink = { source = "cloudlink/cloudlink" }
+  }
+}
+"#;
+
+/// A provider block pointing both clouds at `emulator`.
+pub fn provider_block(emulator: &Emulator) -> String {
+    format!(
+        r#"
+provider "cloudlink" {{
+  poll_interval = "100ms"
+  aws {{
+    region     = "us-east-1"
+    access_key = "AKID123456789012EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+  }}
+  aws_account "peer" {{
+    region     = "us-west-2"
+    access_key = "AKID210987654321EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+  }}
+  azure {{
+    subscription_id = "00000000-0000-0000-0000-000000000000"
+    tenant_id       = "11111111-1111-1111-1111-111111111111"
+    client_id       = "22222222-2222-2222-2222-222222222222"
+    client_secret   = "emulator-secret"
+    endpoint        = "{url}"
+  }}
+}}
+"#,
+        url = emulator.url
+    )
+}
