@@ -1,0 +1,342 @@
+//! One named AWS account: settings in, lazily built EC2/STS clients out. Building an
+//! account never touches the network or the credential chain; the first call that needs
+//! a client does, and a missing credential or region is then a clear error naming the account.
+
+use super::errors::from_sdk;
+use super::settings::AwsSettings;
+use crate::cloud::error::{CloudError, ErrorKind, Result};
+use crate::cloud::retry::{with_retry, RetryPolicy};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::Credentials;
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
+
+/// STS session name of every role we assume (visible in CloudTrail).
+pub const SESSION_NAME: &str = "cloudlink";
+
+/// Per-attempt HTTP limits. A hung connection becomes a `Transient` error that our retry
+/// layer retries; 60 s is far above any EC2 call we make (smithy-rs has no default).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// TCP/TLS connect limit of one attempt (the SDK's default is 3.1 s; a loaded emulator or
+/// proxy can be slower).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A named AWS account of the provider configuration. Cheap to clone; clones share the
+/// lazily built clients and the cached account id.
+#[derive(Clone)]
+pub struct AwsAccount {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    settings: AwsSettings,
+    retry: RetryPolicy,
+    cancel: CancellationToken,
+    clients: OnceCell<Clients>,
+    account_id: OnceCell<String>,
+}
+
+struct Clients {
+    ec2: Ec2,
+    sts: aws_sdk_sts::Client,
+}
+
+impl std::fmt::Debug for AwsAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsAccount")
+            .field("name", &self.inner.name)
+            .field("settings", &self.inner.settings)
+            .finish()
+    }
+}
+
+impl AwsAccount {
+    /// An account named `name` (`default` for the `aws` block). Touches nothing.
+    pub fn new(name: &str, settings: AwsSettings) -> Self {
+        Self::build(
+            name,
+            settings,
+            RetryPolicy::default(),
+            CancellationToken::new(),
+        )
+    }
+
+    fn build(
+        name: &str,
+        settings: AwsSettings,
+        retry: RetryPolicy,
+        cancel: CancellationToken,
+    ) -> Self {
+        AwsAccount {
+            inner: Arc::new(Inner {
+                name: name.to_string(),
+                settings,
+                retry,
+                cancel,
+                clients: OnceCell::new(),
+                account_id: OnceCell::new(),
+            }),
+        }
+    }
+
+    /// The same account with another retry policy (the provider's `max_retries`).
+    pub fn with_retry_policy(self, retry: RetryPolicy) -> Self {
+        Self::build(
+            &self.inner.name,
+            self.inner.settings.clone(),
+            retry,
+            self.inner.cancel.clone(),
+        )
+    }
+
+    /// The same account whose calls stop when `cancel` fires (StopProvider).
+    pub fn with_cancel(self, cancel: CancellationToken) -> Self {
+        Self::build(
+            &self.inner.name,
+            self.inner.settings.clone(),
+            self.inner.retry.clone(),
+            cancel,
+        )
+    }
+
+    /// Same credentials, another region (the accepter side of a cross-region peering).
+    pub fn for_region(&self, region: &str) -> AwsAccount {
+        let mut settings = self.inner.settings.clone();
+        settings.region = Some(region.to_string());
+        Self::build(
+            &self.inner.name,
+            settings,
+            self.inner.retry.clone(),
+            self.inner.cancel.clone(),
+        )
+    }
+
+    /// The account's name in the provider configuration.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The settings it was built from.
+    pub fn settings(&self) -> &AwsSettings {
+        &self.inner.settings
+    }
+
+    /// The EC2 client of this account, built on first use.
+    pub async fn ec2(&self) -> Result<Ec2> {
+        Ok(self.clients().await?.ec2.clone())
+    }
+
+    /// The region calls go to (the explicit setting, else the chain's).
+    pub async fn region(&self) -> Result<String> {
+        Ok(self.clients().await?.ec2.region.clone())
+    }
+
+    /// The 12-digit account id of the effective credentials (STS GetCallerIdentity, cached).
+    pub async fn account_id(&self) -> Result<String> {
+        let clients = self.clients().await?;
+        self.inner
+            .account_id
+            .get_or_try_init(|| async {
+                let ctx = format!("aws account {:?}: getting caller identity", self.name());
+                let out = with_retry(&self.inner.retry, &self.inner.cancel, || async {
+                    clients
+                        .sts
+                        .get_caller_identity()
+                        .send()
+                        .await
+                        .map_err(from_sdk)
+                })
+                .await
+                .map_err(|e| e.context(ctx.clone()))?;
+                out.account().map(str::to_string).ok_or_else(|| {
+                    CloudError::new(ErrorKind::Server, "GetCallerIdentity returned no account")
+                        .context(ctx)
+                })
+            })
+            .await
+            .cloned()
+    }
+
+    async fn clients(&self) -> Result<&Clients> {
+        self.inner
+            .clients
+            .get_or_try_init(|| self.load())
+            .await
+            .map_err(|e| e.context(format!("aws account {:?}", self.inner.name)))
+    }
+
+    /// Loads the standard chain plus the explicit settings and checks that credentials and a
+    /// region exist, so the failure names the account instead of surfacing mid-apply.
+    async fn load(&self) -> Result<Clients> {
+        let s = &self.inner.settings;
+        // Retries: the SDK's own retry layer is switched off (one attempt) so `with_retry`
+        // is the only retry layer. It honours cancellation (StopProvider), a single policy
+        // covers both clouds, and attempts are not multiplied (8 x 3 = 24 for a throttled
+        // call with both layers on).
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .build(),
+            );
+        if let Some(p) = &s.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &s.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(e) = &s.endpoint {
+            loader = loader.endpoint_url(e);
+        }
+        match (&s.access_key, &s.secret_key) {
+            (Some(ak), Some(sk)) => {
+                loader = loader.credentials_provider(Credentials::new(
+                    ak,
+                    sk,
+                    s.session_token.clone(),
+                    None,
+                    "cloudlink-static",
+                ));
+            }
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(CloudError::new(
+                    ErrorKind::Client,
+                    "access_key and secret_key must be set together",
+                ))
+            }
+            (None, None) => {}
+        }
+        let mut config: SdkConfig = loader.load().await;
+        let region = config.region().map(|r| r.to_string()).ok_or_else(|| {
+            CloudError::new(
+                ErrorKind::Client,
+                "no region: set region in the provider block, AWS_REGION, or a profile's region",
+            )
+        })?;
+        if config.credentials_provider().is_none() {
+            return Err(no_credentials("no credentials provider"));
+        }
+        if let Some(arn) = &s.assume_role_arn {
+            let provider = aws_config::sts::AssumeRoleProvider::builder(arn)
+                .session_name(SESSION_NAME)
+                .configure(&config)
+                .build()
+                .await;
+            config = config
+                .into_builder()
+                .credentials_provider(SharedCredentialsProvider::new(provider))
+                .build();
+        }
+        // Resolve once now so a missing credential is reported here, naming the account.
+        let provider = config
+            .credentials_provider()
+            .ok_or_else(|| no_credentials("no credentials provider"))?;
+        if let Err(e) = provider.provide_credentials().await {
+            let cause = aws_sdk_ec2::error::DisplayErrorContext(&e).to_string();
+            return Err(match &s.assume_role_arn {
+                Some(arn) => CloudError::new(
+                    ErrorKind::Auth,
+                    format!("assuming role {arn} (session {SESSION_NAME}) failed: {cause}"),
+                ),
+                None => no_credentials(&cause),
+            });
+        }
+        let ec2 = aws_sdk_ec2::Client::new(&config);
+        let sts = aws_sdk_sts::Client::new(&config);
+        tracing::debug!(account = %self.inner.name, %region, endpoint = ?s.endpoint, "AWS clients ready");
+        Ok(Clients {
+            ec2: Ec2 {
+                client: ec2,
+                region,
+                account: self.inner.name.clone(),
+                retry: self.inner.retry.clone(),
+                cancel: self.inner.cancel.clone(),
+            },
+            sts,
+        })
+    }
+}
+
+fn no_credentials(cause: &str) -> CloudError {
+    CloudError::new(
+        ErrorKind::Auth,
+        format!(
+            "no credentials found: set access_key/secret_key, a profile, or \
+             AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or web identity / instance role) ({cause})"
+        ),
+    )
+}
+
+/// The EC2 client of one account and region, with the retry policy and cancellation every
+/// call goes through. Cheap to clone. Its methods (one file per EC2 object) are the only
+/// way resources talk to EC2.
+#[derive(Clone)]
+pub struct Ec2 {
+    pub(crate) client: aws_sdk_ec2::Client,
+    region: String,
+    account: String,
+    /// How every call is retried (throttling, 5xx, connection failures).
+    pub retry: RetryPolicy,
+    /// Stops in-flight calls and retries (StopProvider, or the caller's deadline).
+    pub cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for Ec2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ec2")
+            .field("account", &self.account)
+            .field("region", &self.region)
+            .finish()
+    }
+}
+
+impl Ec2 {
+    /// The region this client calls.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The name of the account this client belongs to.
+    pub fn account_name(&self) -> &str {
+        &self.account
+    }
+
+    /// The same client whose calls stop when `cancel` fires.
+    pub fn with_cancel(&self, cancel: CancellationToken) -> Ec2 {
+        Ec2 {
+            cancel,
+            ..self.clone()
+        }
+    }
+
+    /// Sends one SDK call through `with_retry`, classifies the error and adds `context`
+    /// ("creating EC2 customer gateway (203.0.113.7)").
+    pub(crate) async fn send<T, E, F, Fut>(
+        &self,
+        context: impl FnOnce() -> String,
+        mut op: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        with_retry(&self.retry, &self.cancel, || {
+            let f = op();
+            async move { f.await.map_err(from_sdk) }
+        })
+        .await
+        .map_err(|e| e.context(context()))
+    }
+}

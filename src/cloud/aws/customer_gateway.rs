@@ -1,0 +1,199 @@
+//! EC2 customer gateways: create with ownership tags, find (by id or by tags, for adoption),
+//! wait for `available`, delete and wait until gone.
+
+use super::account::Ec2;
+use super::errors::{at_most_one, not_found_as_empty};
+use super::tags::{self, Tags};
+use crate::cloud::error::Result;
+use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use aws_sdk_ec2::types::{Filter, GatewayType, ResourceType};
+use std::time::Duration;
+
+/// Default create timeout. Source: terraform-provider-aws `customerGatewayCreatedTimeout`
+/// (10 min, `internal/service/ec2/wait.go`); botocore's CustomerGatewayAvailable allows 40 x 15 s.
+pub const CUSTOMER_GATEWAY_CREATED_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Default delete timeout. Source: terraform-provider-aws `customerGatewayDeletedTimeout` (5 min).
+pub const CUSTOMER_GATEWAY_DELETED_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// A customer gateway as the resources see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerGateway {
+    /// `cgw-...`.
+    pub id: String,
+    /// The remote end's public IP (here: the Azure gateway's public IP).
+    pub ip_address: String,
+    /// The remote end's BGP ASN (the Azure gateway's ASN).
+    pub bgp_asn: i64,
+    /// `pending`, `available`, `deleting` or `deleted`.
+    pub state: String,
+    /// All tags.
+    pub tags: Tags,
+}
+
+impl From<&aws_sdk_ec2::types::CustomerGateway> for CustomerGateway {
+    fn from(c: &aws_sdk_ec2::types::CustomerGateway) -> Self {
+        let bgp_asn = c
+            .bgp_asn()
+            .and_then(|a| a.parse().ok())
+            .or_else(|| c.bgp_asn_extended().and_then(|a| a.parse().ok()))
+            .unwrap_or(0);
+        CustomerGateway {
+            id: c.customer_gateway_id().unwrap_or_default().to_string(),
+            ip_address: c.ip_address().unwrap_or_default().to_string(),
+            bgp_asn,
+            state: c.state().unwrap_or_default().to_string(),
+            tags: tags::from_sdk(c.tags()),
+        }
+    }
+}
+
+impl Ec2 {
+    /// Creates an `ipsec.1` customer gateway for `ip` and `bgp_asn` (ASNs above 2^31-1 go
+    /// in `BgpAsnExtended`); returns its id. Wait with [`Ec2::wait_customer_gateway_available`].
+    pub async fn create_customer_gateway(
+        &self,
+        ip: &str,
+        bgp_asn: i64,
+        tags: &Tags,
+    ) -> Result<String> {
+        let mut req = self
+            .client
+            .create_customer_gateway()
+            .r#type(GatewayType::Ipsec1)
+            .ip_address(ip)
+            .tag_specifications(tags::tag_specification(ResourceType::CustomerGateway, tags));
+        req = match i32::try_from(bgp_asn) {
+            Ok(a) => req.bgp_asn(a),
+            Err(_) => req.bgp_asn_extended(bgp_asn),
+        };
+        let ctx = || format!("creating EC2 customer gateway ({ip}, ASN {bgp_asn})");
+        let out = self.send(ctx, || req.clone().send()).await?;
+        let id = out
+            .customer_gateway()
+            .and_then(|c| c.customer_gateway_id())
+            .unwrap_or_default()
+            .to_string();
+        tracing::info!(%id, %ip, bgp_asn, "created EC2 customer gateway");
+        Ok(id)
+    }
+
+    async fn find_customer_gateways(
+        &self,
+        ids: &[&str],
+        filters: Vec<Filter>,
+    ) -> Result<Vec<CustomerGateway>> {
+        let req = self
+            .client
+            .describe_customer_gateways()
+            .set_customer_gateway_ids(
+                (!ids.is_empty()).then(|| ids.iter().map(|s| s.to_string()).collect()),
+            )
+            .set_filters((!filters.is_empty()).then_some(filters));
+        not_found_as_empty(
+            self.send(
+                || format!("reading EC2 customer gateways {ids:?}"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| {
+                o.customer_gateways()
+                    .iter()
+                    .map(CustomerGateway::from)
+                    .collect()
+            }),
+        )
+    }
+
+    /// Status finder: the gateway `id` in whatever state it is in (also `deleted`), or `None`.
+    pub async fn status_customer_gateway(&self, id: &str) -> Result<Option<CustomerGateway>> {
+        let found = self.find_customer_gateways(&[id], Vec::new()).await?;
+        let found: Vec<_> = found.into_iter().filter(|c| c.id == id).collect();
+        at_most_one("customer gateways", found)
+    }
+
+    /// The gateway `id`; `deleted` counts as absent.
+    pub async fn find_customer_gateway_by_id(&self, id: &str) -> Result<Option<CustomerGateway>> {
+        Ok(self
+            .status_customer_gateway(id)
+            .await?
+            .filter(|c| c.state != "deleted"))
+    }
+
+    /// The live gateway carrying the ownership tags of `tags` (adoption after a crash).
+    pub async fn find_customer_gateway_by_tags(
+        &self,
+        tags: &Tags,
+    ) -> Result<Option<CustomerGateway>> {
+        let mut filters = tags::ownership_filters(tags);
+        filters.push(tags::filter("state", &["pending", "available"]));
+        let found: Vec<_> = self
+            .find_customer_gateways(&[], filters)
+            .await?
+            .into_iter()
+            .filter(|c| {
+                matches!(c.state.as_str(), "pending" | "available") && tags::owned_by(&c.tags, tags)
+            })
+            .collect();
+        at_most_one("customer gateways with these cloudlink tags", found)
+    }
+
+    /// Waits until `id` is `available`. Pending: `pending`. Target: `available`.
+    /// Failure: `deleting`, `deleted` (as botocore's CustomerGatewayAvailable).
+    pub async fn wait_customer_gateway_available(
+        &self,
+        id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<CustomerGateway> {
+        wait_for(
+            &format!("EC2 customer gateway ({id}) to become available"),
+            cfg,
+            || async {
+                Ok(match self.status_customer_gateway(id).await? {
+                    None => Probe::Pending("not found yet".into()),
+                    Some(c) if c.state == "available" => Probe::Done(c),
+                    Some(c) if c.state == "pending" => Probe::Pending(c.state),
+                    Some(c) => Probe::Failed(c.state),
+                })
+            },
+        )
+        .await
+    }
+
+    /// Deletes `id`; already gone counts as success.
+    pub async fn delete_customer_gateway(&self, id: &str) -> Result<()> {
+        let req = self
+            .client
+            .delete_customer_gateway()
+            .customer_gateway_id(id);
+        match self
+            .send(
+                || format!("deleting EC2 customer gateway ({id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits until `id` is gone. Pending: `available`, `deleting`. Target: absent or `deleted`.
+    pub async fn wait_customer_gateway_deleted(&self, id: &str, cfg: &WaitConfig) -> Result<()> {
+        wait_for(
+            &format!("EC2 customer gateway ({id}) to be deleted"),
+            cfg,
+            || async {
+                Ok(match self.status_customer_gateway(id).await? {
+                    None => Probe::Done(()),
+                    Some(c) if c.state == "deleted" => Probe::Done(()),
+                    Some(c) if matches!(c.state.as_str(), "available" | "deleting" | "pending") => {
+                        Probe::Pending(c.state)
+                    }
+                    Some(c) => Probe::Failed(c.state),
+                })
+            },
+        )
+        .await
+    }
+}

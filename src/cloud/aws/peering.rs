@@ -1,0 +1,404 @@
+//! EC2 VPC peering connections: request, accept (with the accepter's client), wait through
+//! the handshake, set DNS options one side at a time, reject, delete and wait until gone.
+//! Terminal states (`failed: Overlapping CIDR blocks`, `rejected`, `expired`) are visible
+//! through [`Ec2::status_vpc_peering_connection`], never hidden from waiters.
+
+use super::account::Ec2;
+use super::errors::{at_most_one, not_found_as_empty};
+use super::tags::{self, Tags};
+use crate::cloud::error::Result;
+use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use aws_sdk_ec2::types::{
+    PeeringConnectionOptionsRequest, ResourceType, VpcPeeringConnectionVpcInfo,
+};
+use std::time::Duration;
+
+/// Default create timeout. Source: terraform-provider-aws `vpcPeeringConnectionCreatedTimeout`
+/// / the resource's `timeouts` default (1 min create; AWS docs: a request expires after 7 days).
+pub const VPC_PEERING_CONNECTION_CREATED_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default wait for `active` after accepting. Source: terraform-provider-aws
+/// `aws_vpc_peering_connection_accepter` `timeouts` (1 min).
+pub const VPC_PEERING_CONNECTION_ACTIVE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default delete timeout. Source: terraform-provider-aws `vpcPeeringConnectionDeletedTimeout` (1 min).
+pub const VPC_PEERING_CONNECTION_DELETED_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// States in which the peering no longer exists for practical purposes.
+const GONE: [&str; 4] = ["deleted", "rejected", "expired", "failed"];
+
+/// One side of a peering.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PeeringSide {
+    /// Owning account.
+    pub owner_id: String,
+    /// Region of the VPC.
+    pub region: String,
+    /// `vpc-...`.
+    pub vpc_id: String,
+    /// Every IPv4 CIDR block of that VPC the peering carries.
+    pub cidr_blocks: Vec<String>,
+    /// `AllowDnsResolutionFromRemoteVpc` as set on this side.
+    pub allow_dns: bool,
+}
+
+/// A VPC peering connection as the resources see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peering {
+    /// `pcx-...`.
+    pub id: String,
+    /// `initiating-request`, `pending-acceptance`, `provisioning`, `active`, `deleting`,
+    /// `deleted`, `rejected`, `expired` or `failed`.
+    pub status: String,
+    /// AWS's reason, e.g. `Overlapping CIDR blocks`.
+    pub status_message: String,
+    /// The side that asked.
+    pub requester: PeeringSide,
+    /// The side that accepts.
+    pub accepter: PeeringSide,
+    /// All tags.
+    pub tags: Tags,
+}
+
+impl Peering {
+    /// `status: message` (`failed: Overlapping CIDR blocks`).
+    pub fn describe_status(&self) -> String {
+        if self.status_message.is_empty() {
+            self.status.clone()
+        } else {
+            format!("{}: {}", self.status, self.status_message)
+        }
+    }
+}
+
+fn side(info: Option<&VpcPeeringConnectionVpcInfo>) -> PeeringSide {
+    let Some(i) = info else {
+        return PeeringSide::default();
+    };
+    let mut cidr_blocks: Vec<String> = i.cidr_block().map(str::to_string).into_iter().collect();
+    for c in i.cidr_block_set() {
+        if let Some(c) = c.cidr_block() {
+            if !cidr_blocks.iter().any(|x| x == c) {
+                cidr_blocks.push(c.to_string());
+            }
+        }
+    }
+    PeeringSide {
+        owner_id: i.owner_id().unwrap_or_default().to_string(),
+        region: i.region().unwrap_or_default().to_string(),
+        vpc_id: i.vpc_id().unwrap_or_default().to_string(),
+        cidr_blocks,
+        allow_dns: i
+            .peering_options()
+            .and_then(|o| o.allow_dns_resolution_from_remote_vpc())
+            .unwrap_or(false),
+    }
+}
+
+impl From<&aws_sdk_ec2::types::VpcPeeringConnection> for Peering {
+    fn from(p: &aws_sdk_ec2::types::VpcPeeringConnection) -> Self {
+        Peering {
+            id: p
+                .vpc_peering_connection_id()
+                .unwrap_or_default()
+                .to_string(),
+            status: p
+                .status()
+                .and_then(|s| s.code())
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default(),
+            status_message: p
+                .status()
+                .and_then(|s| s.message())
+                .unwrap_or_default()
+                .to_string(),
+            requester: side(p.requester_vpc_info()),
+            accepter: side(p.accepter_vpc_info()),
+            tags: tags::from_sdk(p.tags()),
+        }
+    }
+}
+
+impl Ec2 {
+    /// Requests a peering from `vpc_id` to `peer_vpc_id` (in `peer_owner_id`'s account and
+    /// `peer_region` when given); returns its id. AWS returns the existing id for a duplicate.
+    pub async fn create_vpc_peering_connection(
+        &self,
+        vpc_id: &str,
+        peer_vpc_id: &str,
+        peer_owner_id: Option<&str>,
+        peer_region: Option<&str>,
+        tags: &Tags,
+    ) -> Result<String> {
+        let req = self
+            .client
+            .create_vpc_peering_connection()
+            .vpc_id(vpc_id)
+            .peer_vpc_id(peer_vpc_id)
+            .set_peer_owner_id(peer_owner_id.map(str::to_string))
+            .set_peer_region(peer_region.map(str::to_string))
+            .tag_specifications(tags::tag_specification(
+                ResourceType::VpcPeeringConnection,
+                tags,
+            ));
+        let ctx = || format!("creating EC2 VPC peering connection ({vpc_id} -> {peer_vpc_id})");
+        let out = self.send(ctx, || req.clone().send()).await?;
+        let id = out
+            .vpc_peering_connection()
+            .and_then(|p| p.vpc_peering_connection_id())
+            .unwrap_or_default()
+            .to_string();
+        tracing::info!(%id, %vpc_id, %peer_vpc_id, "requested EC2 VPC peering connection");
+        Ok(id)
+    }
+
+    /// Status finder: the peering `id` in any state (also `failed`, `deleted`), or `None`.
+    pub async fn status_vpc_peering_connection(&self, id: &str) -> Result<Option<Peering>> {
+        let req = self
+            .client
+            .describe_vpc_peering_connections()
+            .vpc_peering_connection_ids(id);
+        let found = not_found_as_empty(
+            self.send(
+                || format!("reading EC2 VPC peering connection ({id})"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| {
+                o.vpc_peering_connections()
+                    .iter()
+                    .map(Peering::from)
+                    .collect::<Vec<_>>()
+            }),
+        )?;
+        let found: Vec<_> = found.into_iter().filter(|p| p.id == id).collect();
+        at_most_one("VPC peering connections", found)
+    }
+
+    /// The peering `id`; `deleted`, `rejected`, `expired` and `failed` count as absent
+    /// (ask [`Ec2::status_vpc_peering_connection`] for the reason).
+    pub async fn find_vpc_peering_connection_by_id(&self, id: &str) -> Result<Option<Peering>> {
+        Ok(self
+            .status_vpc_peering_connection(id)
+            .await?
+            .filter(|p| !GONE.contains(&p.status.as_str())))
+    }
+
+    /// The live peering carrying the ownership tags of `tags` (adoption after a crash).
+    pub async fn find_vpc_peering_connection_by_tags(
+        &self,
+        tags: &Tags,
+    ) -> Result<Option<Peering>> {
+        let req = self
+            .client
+            .describe_vpc_peering_connections()
+            .set_filters(Some(tags::ownership_filters(tags)));
+        let found = not_found_as_empty(
+            self.send(
+                || "reading EC2 VPC peering connections by tags".to_string(),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| {
+                o.vpc_peering_connections()
+                    .iter()
+                    .map(Peering::from)
+                    .collect::<Vec<_>>()
+            }),
+        )?;
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|p| {
+                !GONE.contains(&p.status.as_str())
+                    && p.status != "deleting"
+                    && tags::owned_by(&p.tags, tags)
+            })
+            .collect();
+        at_most_one("VPC peering connections with these cloudlink tags", found)
+    }
+
+    /// Waits after a request. Pending: `initiating-request`, `provisioning`.
+    /// Target: `pending-acceptance`, `active`. Failure: the gone states, with AWS's reason.
+    pub async fn wait_vpc_peering_connection_pending_acceptance_or_active(
+        &self,
+        id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<Peering> {
+        self.wait_peering(
+            id,
+            "to be ready for acceptance",
+            &["initiating-request", "provisioning"],
+            &["pending-acceptance", "active"],
+            cfg,
+        )
+        .await
+    }
+
+    /// Waits after accepting. Pending: `initiating-request`, `pending-acceptance`,
+    /// `provisioning`. Target: `active`.
+    pub async fn wait_vpc_peering_connection_active(
+        &self,
+        id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<Peering> {
+        self.wait_peering(
+            id,
+            "to become active",
+            &["initiating-request", "pending-acceptance", "provisioning"],
+            &["active"],
+            cfg,
+        )
+        .await
+    }
+
+    async fn wait_peering(
+        &self,
+        id: &str,
+        what: &str,
+        pending: &[&str],
+        target: &[&str],
+        cfg: &WaitConfig,
+    ) -> Result<Peering> {
+        wait_for(
+            &format!("EC2 VPC peering connection ({id}) {what}"),
+            cfg,
+            || async {
+                Ok(match self.status_vpc_peering_connection(id).await? {
+                    None => Probe::Pending("not found yet".into()),
+                    Some(p) if target.contains(&p.status.as_str()) => Probe::Done(p),
+                    Some(p) if pending.contains(&p.status.as_str()) => Probe::Pending(p.status),
+                    Some(p) => Probe::Failed(p.describe_status()),
+                })
+            },
+        )
+        .await
+    }
+
+    /// Accepts `id`; call on the accepter's account and region. Already active is success.
+    pub async fn accept_vpc_peering_connection(&self, id: &str) -> Result<()> {
+        let req = self
+            .client
+            .accept_vpc_peering_connection()
+            .vpc_peering_connection_id(id);
+        match self
+            .send(
+                || format!("accepting EC2 VPC peering connection ({id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.code.as_deref() == Some("InvalidStateTransition") => {
+                match self.status_vpc_peering_connection(id).await? {
+                    Some(p) if matches!(p.status.as_str(), "active" | "provisioning") => Ok(()),
+                    _ => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sets `AllowDnsResolutionFromRemoteVpc` on one side only (the other side's options are
+    /// not sent, so each side can be set with its own credentials and region).
+    /// The peering must be `active`.
+    pub async fn set_vpc_peering_dns_resolution(
+        &self,
+        id: &str,
+        requester_side: bool,
+        allow: bool,
+    ) -> Result<()> {
+        let opts = PeeringConnectionOptionsRequest::builder()
+            .allow_dns_resolution_from_remote_vpc(allow)
+            .build();
+        let mut req = self
+            .client
+            .modify_vpc_peering_connection_options()
+            .vpc_peering_connection_id(id);
+        req = if requester_side {
+            req.requester_peering_connection_options(opts)
+        } else {
+            req.accepter_peering_connection_options(opts)
+        };
+        let side = if requester_side {
+            "requester"
+        } else {
+            "accepter"
+        };
+        self.send(
+            || {
+                format!(
+                    "setting EC2 VPC peering connection ({id}) {side} DNS resolution to {allow}"
+                )
+            },
+            || req.clone().send(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Rejects `id` (accepter side); gone counts as success.
+    pub async fn reject_vpc_peering_connection(&self, id: &str) -> Result<()> {
+        let req = self
+            .client
+            .reject_vpc_peering_connection()
+            .vpc_peering_connection_id(id);
+        match self
+            .send(
+                || format!("rejecting EC2 VPC peering connection ({id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Deletes `id` (either side may); gone or already in a final state counts as success.
+    pub async fn delete_vpc_peering_connection(&self, id: &str) -> Result<()> {
+        let req = self
+            .client
+            .delete_vpc_peering_connection()
+            .vpc_peering_connection_id(id);
+        match self
+            .send(
+                || format!("deleting EC2 VPC peering connection ({id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) if e.code.as_deref() == Some("InvalidStateTransition") => {
+                match self.status_vpc_peering_connection(id).await? {
+                    None => Ok(()),
+                    Some(p) if GONE.contains(&p.status.as_str()) || p.status == "deleting" => {
+                        Ok(())
+                    }
+                    Some(_) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits until `id` is gone. Pending: `active`, `pending-acceptance`, `provisioning`,
+    /// `deleting`. Target: absent or any gone state (as botocore's VpcPeeringConnectionDeleted).
+    pub async fn wait_vpc_peering_connection_deleted(
+        &self,
+        id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<()> {
+        wait_for(
+            &format!("EC2 VPC peering connection ({id}) to be deleted"),
+            cfg,
+            || async {
+                Ok(match self.status_vpc_peering_connection(id).await? {
+                    None => Probe::Done(()),
+                    Some(p) if GONE.contains(&p.status.as_str()) => Probe::Done(()),
+                    Some(p) => Probe::Pending(p.status),
+                })
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,238 @@
+//! EC2 route tables: read routes, add/remove one route (idempotently), and switch VGW
+//! route propagation on or off.
+
+use super::account::Ec2;
+use super::errors::{at_most_one, not_found_as_empty};
+use crate::cloud::error::{CloudError, ErrorKind, Result};
+
+/// One route of a route table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Route {
+    /// Destination IPv4 CIDR.
+    pub destination: String,
+    /// `vgw-...`, `igw-...` or `local`.
+    pub gateway_id: Option<String>,
+    /// `pcx-...`.
+    pub vpc_peering_connection_id: Option<String>,
+    /// `tgw-...`.
+    pub transit_gateway_id: Option<String>,
+    /// `CreateRoute`, `CreateRouteTable` or `EnableVgwRoutePropagation`.
+    pub origin: String,
+    /// `active` or `blackhole`.
+    pub state: String,
+}
+
+/// Where a route we create points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// A virtual private gateway (`vgw-...`).
+    VpnGateway(String),
+    /// A VPC peering connection (`pcx-...`).
+    VpcPeering(String),
+    /// A transit gateway (`tgw-...`).
+    TransitGateway(String),
+}
+
+impl RouteTarget {
+    /// The target's id.
+    pub fn id(&self) -> &str {
+        match self {
+            RouteTarget::VpnGateway(id)
+            | RouteTarget::VpcPeering(id)
+            | RouteTarget::TransitGateway(id) => id,
+        }
+    }
+
+    /// Whether `route` points at this target.
+    pub fn matches(&self, route: &Route) -> bool {
+        match self {
+            RouteTarget::VpnGateway(id) => route.gateway_id.as_deref() == Some(id),
+            RouteTarget::VpcPeering(id) => route.vpc_peering_connection_id.as_deref() == Some(id),
+            RouteTarget::TransitGateway(id) => route.transit_gateway_id.as_deref() == Some(id),
+        }
+    }
+}
+
+/// A route table as the resources see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteTable {
+    /// `rtb-...`.
+    pub id: String,
+    /// The VPC it belongs to.
+    pub vpc_id: String,
+    /// Every IPv4 route.
+    pub routes: Vec<Route>,
+    /// VGWs propagating routes into this table.
+    pub propagating_vgws: Vec<String>,
+}
+
+impl RouteTable {
+    /// The route to `destination`, if any.
+    pub fn route(&self, destination: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| r.destination == destination)
+    }
+}
+
+impl Ec2 {
+    /// The route table `id`, or `None` (`InvalidRouteTableID.NotFound`).
+    pub async fn find_route_table_by_id(&self, id: &str) -> Result<Option<RouteTable>> {
+        let req = self.client.describe_route_tables().route_table_ids(id);
+        let found = not_found_as_empty(
+            self.send(
+                || format!("reading EC2 route table ({id})"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| {
+                o.route_tables()
+                    .iter()
+                    .map(|t| RouteTable {
+                        id: t.route_table_id().unwrap_or_default().to_string(),
+                        vpc_id: t.vpc_id().unwrap_or_default().to_string(),
+                        routes: t
+                            .routes()
+                            .iter()
+                            .filter_map(|r| {
+                                Some(Route {
+                                    destination: r.destination_cidr_block()?.to_string(),
+                                    gateway_id: r.gateway_id().map(str::to_string),
+                                    vpc_peering_connection_id: r
+                                        .vpc_peering_connection_id()
+                                        .map(str::to_string),
+                                    transit_gateway_id: r.transit_gateway_id().map(str::to_string),
+                                    origin: r
+                                        .origin()
+                                        .map(|o| o.as_str().to_string())
+                                        .unwrap_or_default(),
+                                    state: r
+                                        .state()
+                                        .map(|s| s.as_str().to_string())
+                                        .unwrap_or_default(),
+                                })
+                            })
+                            .collect(),
+                        propagating_vgws: t
+                            .propagating_vgws()
+                            .iter()
+                            .filter_map(|p| p.gateway_id().map(str::to_string))
+                            .collect(),
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        )?;
+        let found: Vec<_> = found.into_iter().filter(|t| t.id == id).collect();
+        at_most_one("route tables", found)
+    }
+
+    /// Adds `destination -> target` to `route_table_id`. An existing route with the same
+    /// target counts as success (`RouteAlreadyExists`); one with another target is an error.
+    pub async fn create_route(
+        &self,
+        route_table_id: &str,
+        destination: &str,
+        target: &RouteTarget,
+    ) -> Result<()> {
+        let mut req = self
+            .client
+            .create_route()
+            .route_table_id(route_table_id)
+            .destination_cidr_block(destination);
+        req = match target {
+            RouteTarget::VpnGateway(id) => req.gateway_id(id),
+            RouteTarget::VpcPeering(id) => req.vpc_peering_connection_id(id),
+            RouteTarget::TransitGateway(id) => req.transit_gateway_id(id),
+        };
+        let ctx = || {
+            format!(
+                "creating EC2 route ({route_table_id}: {destination} -> {})",
+                target.id()
+            )
+        };
+        match self.send(ctx, || req.clone().send()).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.code.as_deref() == Some("RouteAlreadyExists") => {
+                let table = self.find_route_table_by_id(route_table_id).await?;
+                match table.as_ref().and_then(|t| t.route(destination)) {
+                    Some(r) if target.matches(r) => Ok(()),
+                    Some(r) => Err(CloudError::new(
+                        ErrorKind::Client,
+                        format!(
+                            "RouteAlreadyExists: a route to {destination} already exists with another target ({})",
+                            r.gateway_id
+                                .as_deref()
+                                .or(r.vpc_peering_connection_id.as_deref())
+                                .or(r.transit_gateway_id.as_deref())
+                                .unwrap_or("unknown")
+                        ),
+                    )
+                    .context(ctx())),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Removes the route to `destination`; a missing route or table counts as success.
+    pub async fn delete_route(&self, route_table_id: &str, destination: &str) -> Result<()> {
+        let req = self
+            .client
+            .delete_route()
+            .route_table_id(route_table_id)
+            .destination_cidr_block(destination);
+        match self
+            .send(
+                || format!("deleting EC2 route ({route_table_id}: {destination})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Propagates the routes VGW `vgw_id` learns into `route_table_id`.
+    pub async fn enable_vgw_route_propagation(
+        &self,
+        route_table_id: &str,
+        vgw_id: &str,
+    ) -> Result<()> {
+        let req = self
+            .client
+            .enable_vgw_route_propagation()
+            .route_table_id(route_table_id)
+            .gateway_id(vgw_id);
+        self.send(
+            || format!("enabling EC2 route propagation ({route_table_id} <- {vgw_id})"),
+            || req.clone().send(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Stops propagation from `vgw_id`; a table or gateway that is gone counts as success.
+    pub async fn disable_vgw_route_propagation(
+        &self,
+        route_table_id: &str,
+        vgw_id: &str,
+    ) -> Result<()> {
+        let req = self
+            .client
+            .disable_vgw_route_propagation()
+            .route_table_id(route_table_id)
+            .gateway_id(vgw_id);
+        match self
+            .send(
+                || format!("disabling EC2 route propagation ({route_table_id} <- {vgw_id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

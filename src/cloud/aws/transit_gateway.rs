@@ -1,0 +1,133 @@
+//! EC2 transit gateways (existing ones the user names): lookup with ASN, and the VPN
+//! attachment AWS creates for a VPN connection to a TGW.
+
+use super::account::Ec2;
+use super::errors::{at_most_one, not_found_as_empty};
+use super::tags;
+use crate::cloud::error::Result;
+use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+
+/// A transit gateway as the resources see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitGateway {
+    /// `tgw-...`.
+    pub id: String,
+    /// `pending`, `available`, `modifying`, `deleting`, `deleted`.
+    pub state: String,
+    /// Owning account.
+    pub owner_id: String,
+    /// Amazon-side BGP ASN.
+    pub amazon_side_asn: Option<i64>,
+}
+
+/// A TGW attachment (here: the one of a VPN connection).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransitGatewayAttachment {
+    /// `tgw-attach-...`.
+    pub id: String,
+    /// The transit gateway.
+    pub transit_gateway_id: String,
+    /// The attached resource (`vpn-...`).
+    pub resource_id: String,
+    /// `pending`, `available`, `deleting`, `deleted`...
+    pub state: String,
+}
+
+impl Ec2 {
+    /// The transit gateway `id`; absent or `deleted` is `None`.
+    pub async fn find_transit_gateway_by_id(&self, id: &str) -> Result<Option<TransitGateway>> {
+        let req = self
+            .client
+            .describe_transit_gateways()
+            .transit_gateway_ids(id);
+        let found = not_found_as_empty(
+            self.send(
+                || format!("reading EC2 transit gateway ({id})"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| {
+                o.transit_gateways()
+                    .iter()
+                    .map(|t| TransitGateway {
+                        id: t.transit_gateway_id().unwrap_or_default().to_string(),
+                        state: t
+                            .state()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                        owner_id: t.owner_id().unwrap_or_default().to_string(),
+                        amazon_side_asn: t.options().and_then(|o| o.amazon_side_asn()),
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        )?;
+        let found: Vec<_> = found.into_iter().filter(|t| t.id == id).collect();
+        Ok(at_most_one("transit gateways", found)?.filter(|t| t.state != "deleted"))
+    }
+
+    /// The TGW attachment of VPN connection `vpn_connection_id` on `transit_gateway_id`.
+    pub async fn find_transit_gateway_vpn_attachment(
+        &self,
+        transit_gateway_id: &str,
+        vpn_connection_id: &str,
+    ) -> Result<Option<TransitGatewayAttachment>> {
+        let req = self
+            .client
+            .describe_transit_gateway_attachments()
+            .set_filters(Some(vec![
+                tags::filter("resource-type", &["vpn"]),
+                tags::filter("resource-id", &[vpn_connection_id]),
+                tags::filter("transit-gateway-id", &[transit_gateway_id]),
+            ]));
+        let found = not_found_as_empty(
+            self.send(
+                || format!("reading EC2 transit gateway ({transit_gateway_id}) attachment of VPN connection ({vpn_connection_id})"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| {
+                o.transit_gateway_attachments()
+                    .iter()
+                    .map(|a| TransitGatewayAttachment {
+                        id: a.transit_gateway_attachment_id().unwrap_or_default().to_string(),
+                        transit_gateway_id: a.transit_gateway_id().unwrap_or_default().to_string(),
+                        resource_id: a.resource_id().unwrap_or_default().to_string(),
+                        state: a.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                    })
+                    .collect::<Vec<_>>()
+            }),
+        )?;
+        let found: Vec<_> = found
+            .into_iter()
+            .filter(|a| {
+                a.resource_id == vpn_connection_id
+                    && a.transit_gateway_id == transit_gateway_id
+                    && a.state != "deleted"
+            })
+            .collect();
+        at_most_one("transit gateway VPN attachments", found)
+    }
+
+    /// Waits until the transit gateway `id` is `available`. Pending: `pending`, `modifying`.
+    pub async fn wait_transit_gateway_available(
+        &self,
+        id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<TransitGateway> {
+        wait_for(
+            &format!("EC2 transit gateway ({id}) to become available"),
+            cfg,
+            || async {
+                Ok(match self.find_transit_gateway_by_id(id).await? {
+                    None => Probe::Failed("transit gateway not found".into()),
+                    Some(t) if t.state == "available" => Probe::Done(t),
+                    Some(t) if matches!(t.state.as_str(), "pending" | "modifying") => {
+                        Probe::Pending(t.state)
+                    }
+                    Some(t) => Probe::Failed(t.state),
+                })
+            },
+        )
+        .await
+    }
+}

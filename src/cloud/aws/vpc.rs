@@ -1,0 +1,88 @@
+//! VPC lookups: the CIDR blocks and DNS attributes peering and routing need.
+
+use super::account::Ec2;
+use super::errors::{at_most_one, not_found_as_empty};
+use crate::cloud::error::Result;
+use aws_sdk_ec2::types::{VpcAttributeName, VpcCidrBlockStateCode};
+
+/// A VPC as the resources see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vpc {
+    /// `vpc-...`.
+    pub id: String,
+    /// Owning account.
+    pub owner_id: String,
+    /// Every associated IPv4 CIDR block (primary first), state `associated`.
+    pub cidr_blocks: Vec<String>,
+    /// `enableDnsSupport`.
+    pub enable_dns_support: bool,
+    /// `enableDnsHostnames`.
+    pub enable_dns_hostnames: bool,
+}
+
+impl Ec2 {
+    /// The VPC `id`, or `None` if it does not exist (DescribeVpcs `InvalidVpcID.NotFound`).
+    pub async fn find_vpc_by_id(&self, id: &str) -> Result<Option<Vpc>> {
+        let ctx = || format!("reading EC2 VPC ({id})");
+        let req = self.client.describe_vpcs().vpc_ids(id);
+        let out = not_found_as_empty(
+            self.send(ctx, || req.clone().send())
+                .await
+                .map(|o| o.vpcs.unwrap_or_default()),
+        )?;
+        let Some(v) = at_most_one("VPCs", out).map_err(|e| e.context(ctx()))? else {
+            return Ok(None);
+        };
+        if v.vpc_id() != Some(id) {
+            return Ok(None);
+        }
+        let mut cidr_blocks: Vec<String> = Vec::new();
+        if let Some(primary) = v.cidr_block() {
+            cidr_blocks.push(primary.to_string());
+        }
+        for a in v.cidr_block_association_set() {
+            let associated = a
+                .cidr_block_state()
+                .and_then(|s| s.state())
+                .is_none_or(|s| *s == VpcCidrBlockStateCode::Associated);
+            if let Some(c) = a.cidr_block() {
+                if associated && !cidr_blocks.iter().any(|x| x == c) {
+                    cidr_blocks.push(c.to_string());
+                }
+            }
+        }
+        let enable_dns_support = self
+            .vpc_attribute(id, VpcAttributeName::EnableDnsSupport)
+            .await?;
+        let enable_dns_hostnames = self
+            .vpc_attribute(id, VpcAttributeName::EnableDnsHostnames)
+            .await?;
+        Ok(Some(Vpc {
+            id: id.to_string(),
+            owner_id: v.owner_id().unwrap_or_default().to_string(),
+            cidr_blocks,
+            enable_dns_support,
+            enable_dns_hostnames,
+        }))
+    }
+
+    async fn vpc_attribute(&self, id: &str, attr: VpcAttributeName) -> Result<bool> {
+        let name = attr.as_str().to_string();
+        let req = self
+            .client
+            .describe_vpc_attribute()
+            .vpc_id(id)
+            .attribute(attr);
+        let out = self
+            .send(
+                || format!("reading EC2 VPC ({id}) attribute {name}"),
+                || req.clone().send(),
+            )
+            .await?;
+        let v = match name.as_str() {
+            "enableDnsSupport" => out.enable_dns_support().and_then(|a| a.value()),
+            _ => out.enable_dns_hostnames().and_then(|a| a.value()),
+        };
+        Ok(v.unwrap_or(false))
+    }
+}

@@ -1,0 +1,317 @@
+//! EC2 virtual private gateways: create, attach to / detach from a VPC and wait, find
+//! (by id or tags), delete and wait until gone.
+
+use super::account::Ec2;
+use super::errors::{at_most_one, not_found_as_empty};
+use super::tags::{self, Tags};
+use crate::cloud::error::Result;
+use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use aws_sdk_ec2::types::{Filter, GatewayType, ResourceType};
+use std::time::Duration;
+
+/// Default create timeout. Source: terraform-provider-aws `vpnGatewayCreatedTimeout` (10 min).
+pub const VPN_GATEWAY_CREATED_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// Default delete timeout. Source: terraform-provider-aws `vpnGatewayDeletedTimeout` (5 min).
+pub const VPN_GATEWAY_DELETED_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Default attach/detach timeout. Source: terraform-provider-aws
+/// `vpnGatewayVPCAttachmentAttachedTimeout` / `...DetachedTimeout` (15 min / 30 min; we use 15 for attach).
+pub const VPN_GATEWAY_ATTACHED_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// Default detach timeout. Source: terraform-provider-aws `vpnGatewayVPCAttachmentDetachedTimeout` (30 min).
+pub const VPN_GATEWAY_DETACHED_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// One VPC attachment of a VGW.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VpcAttachment {
+    /// The attached VPC.
+    pub vpc_id: String,
+    /// `attaching`, `attached`, `detaching` or `detached`.
+    pub state: String,
+}
+
+/// A virtual private gateway as the resources see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VpnGateway {
+    /// `vgw-...`.
+    pub id: String,
+    /// `pending`, `available`, `deleting` or `deleted`.
+    pub state: String,
+    /// Amazon-side BGP ASN.
+    pub amazon_side_asn: Option<i64>,
+    /// VPC attachments (including `detached` ones AWS still lists).
+    pub attachments: Vec<VpcAttachment>,
+    /// All tags.
+    pub tags: Tags,
+}
+
+impl VpnGateway {
+    /// The state of the attachment to `vpc_id`, if any.
+    pub fn attachment_state(&self, vpc_id: &str) -> Option<&str> {
+        self.attachments
+            .iter()
+            .find(|a| a.vpc_id == vpc_id)
+            .map(|a| a.state.as_str())
+    }
+}
+
+impl From<&aws_sdk_ec2::types::VpnGateway> for VpnGateway {
+    fn from(g: &aws_sdk_ec2::types::VpnGateway) -> Self {
+        VpnGateway {
+            id: g.vpn_gateway_id().unwrap_or_default().to_string(),
+            state: g
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            amazon_side_asn: g.amazon_side_asn(),
+            attachments: g
+                .vpc_attachments()
+                .iter()
+                .map(|a| VpcAttachment {
+                    vpc_id: a.vpc_id().unwrap_or_default().to_string(),
+                    state: a
+                        .state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            tags: tags::from_sdk(g.tags()),
+        }
+    }
+}
+
+impl Ec2 {
+    /// Creates an `ipsec.1` VGW (Amazon-side ASN, else AWS's default 64512); returns its id.
+    pub async fn create_vpn_gateway(
+        &self,
+        amazon_side_asn: Option<i64>,
+        tags: &Tags,
+    ) -> Result<String> {
+        let req = self
+            .client
+            .create_vpn_gateway()
+            .r#type(GatewayType::Ipsec1)
+            .set_amazon_side_asn(amazon_side_asn)
+            .tag_specifications(tags::tag_specification(ResourceType::VpnGateway, tags));
+        let ctx = || format!("creating EC2 VPN gateway (ASN {amazon_side_asn:?})");
+        let out = self.send(ctx, || req.clone().send()).await?;
+        let id = out
+            .vpn_gateway()
+            .and_then(|g| g.vpn_gateway_id())
+            .unwrap_or_default()
+            .to_string();
+        tracing::info!(%id, "created EC2 VPN gateway");
+        Ok(id)
+    }
+
+    async fn find_vpn_gateways(
+        &self,
+        ids: &[&str],
+        filters: Vec<Filter>,
+    ) -> Result<Vec<VpnGateway>> {
+        let req = self
+            .client
+            .describe_vpn_gateways()
+            .set_vpn_gateway_ids(
+                (!ids.is_empty()).then(|| ids.iter().map(|s| s.to_string()).collect()),
+            )
+            .set_filters((!filters.is_empty()).then_some(filters));
+        not_found_as_empty(
+            self.send(
+                || format!("reading EC2 VPN gateways {ids:?}"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| o.vpn_gateways().iter().map(VpnGateway::from).collect()),
+        )
+    }
+
+    /// Status finder: the VGW `id` in any state (also `deleted`), or `None`.
+    pub async fn status_vpn_gateway(&self, id: &str) -> Result<Option<VpnGateway>> {
+        let found: Vec<_> = self
+            .find_vpn_gateways(&[id], Vec::new())
+            .await?
+            .into_iter()
+            .filter(|g| g.id == id)
+            .collect();
+        at_most_one("VPN gateways", found)
+    }
+
+    /// The VGW `id`; `deleted` counts as absent.
+    pub async fn find_vpn_gateway_by_id(&self, id: &str) -> Result<Option<VpnGateway>> {
+        Ok(self
+            .status_vpn_gateway(id)
+            .await?
+            .filter(|g| g.state != "deleted"))
+    }
+
+    /// The live VGW carrying the ownership tags of `tags` (adoption after a crash).
+    pub async fn find_vpn_gateway_by_tags(&self, tags: &Tags) -> Result<Option<VpnGateway>> {
+        let mut filters = tags::ownership_filters(tags);
+        filters.push(tags::filter("state", &["pending", "available"]));
+        let found: Vec<_> = self
+            .find_vpn_gateways(&[], filters)
+            .await?
+            .into_iter()
+            .filter(|g| {
+                matches!(g.state.as_str(), "pending" | "available") && tags::owned_by(&g.tags, tags)
+            })
+            .collect();
+        at_most_one("VPN gateways with these cloudlink tags", found)
+    }
+
+    /// Waits until `id` is `available`. Pending: `pending`. Target: `available`.
+    pub async fn wait_vpn_gateway_available(
+        &self,
+        id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<VpnGateway> {
+        wait_for(
+            &format!("EC2 VPN gateway ({id}) to become available"),
+            cfg,
+            || async {
+                Ok(match self.status_vpn_gateway(id).await? {
+                    None => Probe::Pending("not found yet".into()),
+                    Some(g) if g.state == "available" => Probe::Done(g),
+                    Some(g) if g.state == "pending" => Probe::Pending(g.state),
+                    Some(g) => Probe::Failed(g.state),
+                })
+            },
+        )
+        .await
+    }
+
+    /// Attaches VGW `id` to `vpc_id`. Already attached to that VPC counts as success.
+    pub async fn attach_vpn_gateway(&self, id: &str, vpc_id: &str) -> Result<()> {
+        let req = self
+            .client
+            .attach_vpn_gateway()
+            .vpn_gateway_id(id)
+            .vpc_id(vpc_id);
+        match self
+            .send(
+                || format!("attaching EC2 VPN gateway ({id}) to VPC ({vpc_id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.code.as_deref() == Some("VpnGatewayAttachmentLimitExceeded")
+                    || e.code.as_deref() == Some("InvalidVpnGatewayAttachment.Duplicate") =>
+            {
+                let g = self.find_vpn_gateway_by_id(id).await?;
+                match g.as_ref().and_then(|g| g.attachment_state(vpc_id)) {
+                    Some("attaching" | "attached") => Ok(()),
+                    _ => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits until the attachment of `id` to `vpc_id` is `attached`.
+    /// Pending: `attaching` (or not listed yet). Target: `attached`.
+    pub async fn wait_vpn_gateway_attached(
+        &self,
+        id: &str,
+        vpc_id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<()> {
+        wait_for(
+            &format!("EC2 VPN gateway ({id}) to attach to VPC ({vpc_id})"),
+            cfg,
+            || async {
+                let g = self.status_vpn_gateway(id).await?;
+                Ok(
+                    match g
+                        .as_ref()
+                        .map(|g| (g.state.as_str(), g.attachment_state(vpc_id)))
+                    {
+                        None => Probe::Failed("VPN gateway not found".into()),
+                        Some((_, Some("attached"))) => Probe::Done(()),
+                        Some(("deleted" | "deleting", _)) => {
+                            Probe::Failed("VPN gateway deleted".into())
+                        }
+                        Some((_, Some("attaching"))) => Probe::Pending("attaching".into()),
+                        Some((_, None)) => Probe::Pending("not attached yet".into()),
+                        Some((_, Some(s))) => Probe::Failed(s.to_string()),
+                    },
+                )
+            },
+        )
+        .await
+    }
+
+    /// Detaches VGW `id` from `vpc_id`; not attached or gone counts as success.
+    pub async fn detach_vpn_gateway(&self, id: &str, vpc_id: &str) -> Result<()> {
+        let req = self
+            .client
+            .detach_vpn_gateway()
+            .vpn_gateway_id(id)
+            .vpc_id(vpc_id);
+        match self
+            .send(
+                || format!("detaching EC2 VPN gateway ({id}) from VPC ({vpc_id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits until `id` is detached from `vpc_id`.
+    /// Pending: `attached`, `detaching`. Target: `detached` or no attachment (or no VGW).
+    pub async fn wait_vpn_gateway_detached(
+        &self,
+        id: &str,
+        vpc_id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<()> {
+        wait_for(
+            &format!("EC2 VPN gateway ({id}) to detach from VPC ({vpc_id})"),
+            cfg,
+            || async {
+                let g = self.status_vpn_gateway(id).await?;
+                Ok(match g.as_ref().and_then(|g| g.attachment_state(vpc_id)) {
+                    None | Some("detached") => Probe::Done(()),
+                    Some(s) => Probe::Pending(s.to_string()),
+                })
+            },
+        )
+        .await
+    }
+
+    /// Deletes VGW `id`; already gone counts as success.
+    pub async fn delete_vpn_gateway(&self, id: &str) -> Result<()> {
+        let req = self.client.delete_vpn_gateway().vpn_gateway_id(id);
+        match self
+            .send(
+                || format!("deleting EC2 VPN gateway ({id})"),
+                || req.clone().send(),
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Waits until VGW `id` is gone. Pending: `available`, `deleting`. Target: absent or `deleted`.
+    pub async fn wait_vpn_gateway_deleted(&self, id: &str, cfg: &WaitConfig) -> Result<()> {
+        wait_for(
+            &format!("EC2 VPN gateway ({id}) to be deleted"),
+            cfg,
+            || async {
+                Ok(match self.status_vpn_gateway(id).await? {
+                    None => Probe::Done(()),
+                    Some(g) if g.state == "deleted" => Probe::Done(()),
+                    Some(g) => Probe::Pending(g.state),
+                })
+            },
+        )
+        .await
+    }
+}
