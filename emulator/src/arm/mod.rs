@@ -1,37 +1,833 @@
-//! Entra ID token endpoint + Azure Resource Manager network API.
+//! Entra ID token endpoint + Azure Resource Manager network API (Microsoft.Network
+//! 2024-03-01 and resource groups), faithful enough that `azure_identity` 0.21 and
+//! `azure_mgmt_network` 0.21 cannot tell it from Azure.
+//!
+//! One job per module: [`routes`] parses paths case-insensitively, [`token`] issues and checks
+//! bearer tokens, [`lro`] serves `Azure-AsyncOperation`/`Location` polling, [`errors`] renders
+//! `CloudError` bodies and injected faults, and one module per resource type validates PUTs
+//! and renders GET bodies. Long operations store `done_at_ms`; every state (`Updating`,
+//! `Deleting`, operation status, removal after delete) is computed lazily from the emulator
+//! clock on each request, so no background task runs.
+//!
+//! Every connection is published to [`crate::links`] after each ARM write and before each
+//! read; `connectionStatus` is `Connected` when the AWS side agrees.
+//!
+//! # Dump shape (`State::dump`, served under `arm` by `GET /_emulator/dump`)
+//! ```json
+//! {
+//!   "resource_groups": [{"id": "/subscriptions/{s}/resourceGroups/{rg}", "name": "rg",
+//!                        "location": "westeurope", "subscription": "{s}"}],
+//!   "resources": [ <exact GET body of every Microsoft.Network resource, subnets included,
+//!                   ordered by lower-cased id; connections also carry properties.sharedKey> ]
+//! }
+//! ```
+//! `connectionStatus` in the dump is the value computed at the last ARM request.
 
-use crate::{Emulator, Shared};
+mod connection;
+mod errors;
+mod gateway;
+mod input;
+mod local_gateway;
+mod lro;
+mod model;
+mod public_ip;
+mod resource_group;
+mod routes;
+mod token;
+mod virtual_network;
+
+use crate::{links::AzureConnection, profile::Op, Emulator, Shared};
 use axum::{
-    extract::State as AxState,
-    http::StatusCode,
+    extract::{Request, State as AxState},
+    http::{HeaderMap, Method, StatusCode},
     response::{IntoResponse, Response},
 };
-use serde_json::Value;
+use errors::ArmError;
+use model::{key, resource_id, Group, Kind, Operation, Props, Res};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use routes::Route;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The only Microsoft.Network api-version served (the one `azure_mgmt_network` 0.21's
+/// default feature `package-2024-03` sends).
+pub(crate) const NETWORK_API_VERSION: &str = "2024-03-01";
 
 /// ARM state for every subscription.
 pub struct State {
     /// The client secret the token endpoint accepts.
     pub client_secret: String,
+    /// Render `virtualNetworkGateway1`/`localNetworkGateway2` of a connection as
+    /// `{"id":..,"properties":{}}` (what `azure_mgmt_network` needs to deserialize) instead of
+    /// the `{"id":..}` real Azure sends (azure-rest-api-specs#755). Default false.
+    pub reference_style_full: bool,
+    seed: u64,
+    rng: StdRng,
+    groups: BTreeMap<String, Group>,
+    res: BTreeMap<String, Res>,
+    ops: HashMap<String, Operation>,
+    /// Whether each published connection was `Connected` at the last sync.
+    connected: BTreeMap<String, bool>,
+    published: BTreeSet<String>,
+}
+
+/// Per-request context: the emulator (profile, observer) and the request's clock reading.
+pub(crate) struct Ctx<'a> {
+    pub emu: &'a Emulator,
+    pub now: u64,
+    /// `http://host:port` as the client addressed us, for operation URLs.
+    pub base: String,
+    /// Fixtures: do not record operations in the timeline.
+    pub quiet: bool,
+}
+
+impl Ctx<'_> {
+    /// Scaled duration of `op` in ms.
+    pub fn ms(&self, op: Op) -> u64 {
+        self.emu.profile.ms(op)
+    }
+}
+
+/// An HTTP answer before it becomes an axum response.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Option<Value>,
+}
+
+impl Reply {
+    /// 200 with a JSON body.
+    pub fn ok(body: Value) -> Self {
+        Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: Some(body),
+        }
+    }
+
+    /// A status without body.
+    pub fn empty(status: u16) -> Self {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        let mut b = Response::builder()
+            .status(StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+            // ARM stamps every response with a request id.
+            .header("x-ms-request-id", uuid::Uuid::new_v4().to_string())
+            .header("cache-control", "no-cache");
+        for (k, v) in &self.headers {
+            b = b.header(*k, v);
+        }
+        let body = match self.body {
+            Some(v) => {
+                b = b.header("content-type", "application/json; charset=utf-8");
+                axum::body::Body::from(v.to_string())
+            }
+            None => axum::body::Body::empty(),
+        };
+        b.body(body)
+            .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
+}
+
+/// Where a resource lives, with canonical resource-group (and VNet) names.
+#[derive(Debug, Clone)]
+pub(crate) struct Loc {
+    pub sub: String,
+    pub rg: String,
+    pub kind: Kind,
+    pub name: String,
+    pub vnet: Option<String>,
+}
+
+impl Loc {
+    /// The resource id.
+    pub fn id(&self) -> String {
+        resource_id(
+            &self.sub,
+            &self.rg,
+            self.kind,
+            &self.name,
+            self.vnet.as_deref(),
+        )
+    }
+
+    /// The map key.
+    pub fn key(&self) -> String {
+        key(&self.id())
+    }
 }
 
 impl State {
-    /// Empty state; ids derive from `seed`.
-    pub fn new(_seed: u64) -> Self {
-        State { client_secret: "emulator-secret".into() }
+    /// Empty state; ids, keys and addresses derive from `seed`.
+    pub fn new(seed: u64) -> Self {
+        State {
+            client_secret: "emulator-secret".into(),
+            reference_style_full: false,
+            seed,
+            rng: StdRng::seed_from_u64(seed ^ 0x00a2_u64.rotate_left(40)),
+            groups: BTreeMap::new(),
+            res: BTreeMap::new(),
+            ops: HashMap::new(),
+            connected: BTreeMap::new(),
+            published: BTreeSet::new(),
+        }
     }
 
-    /// JSON dump of every resource.
-    pub fn dump(&self, _now_ms: u64) -> Value {
-        serde_json::json!({})
+    /// JSON dump of every resource group and resource (shape in the module docs).
+    pub fn dump(&self, now_ms: u64) -> Value {
+        let groups: Vec<Value> = self
+            .groups
+            .values()
+            .filter(|g| !g.deleting.as_ref().is_some_and(|(_, d)| now_ms >= *d))
+            .map(|g| json!({"id": g.id, "name": g.name, "location": g.location, "subscription": g.sub}))
+            .collect();
+        let resources: Vec<Value> = self
+            .res
+            .values()
+            .filter(|r| {
+                !r.busy
+                    .as_ref()
+                    .is_some_and(|b| b.delete && now_ms >= b.done_at)
+            })
+            .map(|r| {
+                let mut v = self.render(r, now_ms);
+                if let Props::Connection(c) = &r.props {
+                    v["properties"]["sharedKey"] = json!(c.shared_key);
+                }
+                v
+            })
+            .collect();
+        json!({"resource_groups": groups, "resources": resources})
+    }
+
+    /// A random-looking but seeded GUID.
+    pub(crate) fn uuid(&mut self) -> String {
+        uuid::Builder::from_random_bytes(self.rng.gen())
+            .into_uuid()
+            .to_string()
+    }
+
+    /// A fresh weak etag `W/"<guid>"`, as in the spec examples.
+    pub(crate) fn etag(&mut self) -> String {
+        format!("W/\"{}\"", self.uuid())
+    }
+
+    /// A seeded alphanumeric key of `len` characters that does not start with `0` (so it is
+    /// also a valid AWS tunnel PSK, anchors.md §6).
+    pub(crate) fn key_of_len(&mut self, len: usize) -> String {
+        const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..len)
+            .map(|i| {
+                let n = if i == 0 {
+                    ALNUM.len() - 10
+                } else {
+                    ALNUM.len()
+                };
+                ALNUM[self.rng.gen_range(0..n)] as char
+            })
+            .collect()
+    }
+
+    /// Removes resources and groups whose delete has finished.
+    fn settle(&mut self, now: u64) {
+        self.res.retain(|_, r| {
+            !r.busy
+                .as_ref()
+                .is_some_and(|b| b.delete && now >= b.done_at)
+        });
+        self.groups
+            .retain(|_, g| !g.deleting.as_ref().is_some_and(|(_, d)| now >= *d));
+    }
+
+    /// The resource at `k` unless it is gone.
+    pub(crate) fn get(&self, k: &str) -> Option<&Res> {
+        self.res.get(k)
+    }
+
+    /// The resource group, or 404 `ResourceGroupNotFound`.
+    pub(crate) fn group(&self, sub: &str, rg: &str) -> Result<&Group, ArmError> {
+        self.groups
+            .get(&resource_group::group_key(sub, rg))
+            .ok_or_else(|| ArmError::group_not_found(rg))
+    }
+
+    /// Resources of one kind, in id order.
+    pub(crate) fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Res> {
+        self.res.values().filter(move |r| r.kind == kind)
+    }
+
+    /// Builds the canonical location of a request, checking the group (and VNet) exist.
+    fn loc(
+        &self,
+        sub: &str,
+        rg: &str,
+        kind: Kind,
+        name: &str,
+        vnet: Option<&str>,
+    ) -> Result<Loc, ArmError> {
+        let g = self.group(sub, rg)?;
+        let vnet = match vnet {
+            Some(v) => {
+                let vk = key(&resource_id(sub, &g.name, Kind::VirtualNetwork, v, None));
+                let r = self.res.get(&vk).ok_or_else(|| {
+                    ArmError::not_found(Kind::VirtualNetwork.type_name(), v, &g.name)
+                })?;
+                Some(r.name.clone())
+            }
+            None => None,
+        };
+        let mut loc = Loc {
+            sub: sub.to_string(),
+            rg: g.name.clone(),
+            kind,
+            name: name.to_string(),
+            vnet,
+        };
+        if let Some(r) = self.res.get(&loc.key()) {
+            loc.name = r.name.clone();
+        }
+        Ok(loc)
+    }
+
+    /// Renders the exact GET body of a resource.
+    pub(crate) fn render(&self, r: &Res, now: u64) -> Value {
+        let mut v = json!({"name": r.name, "id": r.id, "etag": r.etag, "type": r.kind.type_name()});
+        if r.kind != Kind::Subnet {
+            v["location"] = json!(r.location);
+            if let Some(t) = &r.tags {
+                v["tags"] = t.clone();
+            }
+        }
+        let mut p = match &r.props {
+            Props::PublicIp(p) => public_ip::render(self, r, p, &mut v),
+            Props::VirtualNetwork(n) => virtual_network::render(self, r, n, now),
+            Props::Subnet(s) => virtual_network::render_subnet(self, r, s),
+            Props::Gateway(g) => gateway::render(self, r, g, now),
+            Props::LocalGateway(l) => local_gateway::render(l),
+            Props::Connection(c) => connection::render(self, r, c, now),
+        };
+        p["provisioningState"] = json!(r.provisioning_state(now));
+        if r.kind != Kind::Subnet {
+            p["resourceGuid"] = json!(r.guid);
+        }
+        v["properties"] = p;
+        v
+    }
+
+    /// Rejects a write on a resource that has an operation in flight (409).
+    pub(crate) fn not_busy(&self, cx: &Ctx, k: &str) -> Result<(), ArmError> {
+        match self
+            .res
+            .get(k)
+            .and_then(|r| r.busy_at(cx.now).map(|b| (r, b)))
+        {
+            Some((r, b)) => Err(ArmError::busy(
+                &r.id,
+                &lro::async_url(cx, &r.sub, &r.location, &b.op),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores the result of a validated PUT, starts its operation and answers 201/200 with
+    /// `provisioningState: Updating` plus the LRO headers (spec: final-state-via
+    /// azure-async-operation).
+    pub(crate) fn commit(
+        &mut self,
+        cx: &Ctx,
+        loc: &Loc,
+        location: String,
+        tags: Option<Value>,
+        props: Props,
+        op: Op,
+    ) -> Reply {
+        let id = loc.id();
+        let k = key(&id);
+        let existing = self.res.get(&k);
+        let created = existing.is_none();
+        let guid = existing
+            .map(|r| r.guid.clone())
+            .unwrap_or_else(|| self.uuid());
+        let dur = cx.ms(op);
+        let op_id = self.start_op(cx, &id, &format!("PUT {}", loc.kind.segment()), dur, false);
+        let etag = self.etag();
+        let parent = loc.vnet.as_ref().map(|v| {
+            key(&resource_id(
+                &loc.sub,
+                &loc.rg,
+                Kind::VirtualNetwork,
+                v,
+                None,
+            ))
+        });
+        let r = Res {
+            id: id.clone(),
+            kind: loc.kind,
+            sub: loc.sub.clone(),
+            rg: loc.rg.clone(),
+            name: loc.name.clone(),
+            parent,
+            location: location.clone(),
+            tags,
+            etag,
+            guid,
+            busy: Some(model::Busy {
+                op: op_id.clone(),
+                delete: false,
+                done_at: cx.now + dur,
+            }),
+            props,
+        };
+        self.res.insert(k.clone(), r);
+        let body = self.render(&self.res[&k], cx.now);
+        let mut reply = Reply {
+            status: if created { 201 } else { 200 },
+            headers: Vec::new(),
+            body: Some(body),
+        };
+        lro::add_headers(
+            &mut reply,
+            cx,
+            &loc.sub,
+            &location,
+            &self.ops[&op_id],
+            false,
+        );
+        reply
+    }
+
+    /// Starts deleting the resources at `keys` (the first is the one addressed) and answers
+    /// 202 with `Location` + `Azure-AsyncOperation` (spec: final-state-via location).
+    pub(crate) fn begin_delete(&mut self, cx: &Ctx, keys: &[String], op: Op) -> Reply {
+        let r = &self.res[&keys[0]];
+        let (id, sub, location, kind) = (r.id.clone(), r.sub.clone(), r.location.clone(), r.kind);
+        let dur = cx.ms(op);
+        let op_id = self.start_op(cx, &id, &format!("DELETE {}", kind.segment()), dur, true);
+        for k in keys {
+            if let Some(r) = self.res.get_mut(k) {
+                r.busy = Some(model::Busy {
+                    op: op_id.clone(),
+                    delete: true,
+                    done_at: cx.now + dur,
+                });
+            }
+        }
+        let mut reply = Reply::empty(202);
+        lro::add_headers(&mut reply, cx, &sub, &location, &self.ops[&op_id], true);
+        reply
+    }
+
+    /// DELETE of something absent: 204 (ARM convention, azure-arm.md §5). An addressed
+    /// resource already being deleted answers 202 with its running operation.
+    fn delete_absent_or_running(&self, cx: &Ctx, loc: &Loc) -> Option<Reply> {
+        match self.res.get(&loc.key()) {
+            None => Some(Reply::empty(204)),
+            Some(r) if r.deleting() => {
+                let b = r.busy.as_ref()?;
+                let mut reply = Reply::empty(202);
+                lro::add_headers(&mut reply, cx, &r.sub, &r.location, &self.ops[&b.op], true);
+                Some(reply)
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// Lists one collection with `value` and `nextLink` (`$skiptoken` paging, 50 per page).
+    fn list(
+        &self,
+        cx: &Ctx,
+        sub: &str,
+        rg: Option<&str>,
+        kind: Kind,
+        vnet: Option<&str>,
+        query: &HashMap<String, String>,
+    ) -> Result<Reply, ArmError> {
+        let parent = match (rg, vnet) {
+            (Some(rg), Some(v)) => Some(self.loc(sub, rg, Kind::Subnet, "x", Some(v))?),
+            (Some(rg), None) => {
+                self.group(sub, rg)?;
+                None
+            }
+            _ => None,
+        };
+        let items: Vec<&Res> = self
+            .res
+            .values()
+            .filter(|r| r.kind == kind && r.sub.eq_ignore_ascii_case(sub))
+            .filter(|r| rg.is_none_or(|g| r.rg.eq_ignore_ascii_case(g)))
+            .filter(|r| match &parent {
+                Some(p) => {
+                    r.parent.as_deref()
+                        == Some(
+                            key(&resource_id(
+                                sub,
+                                &p.rg,
+                                Kind::VirtualNetwork,
+                                p.vnet.as_deref().unwrap_or(""),
+                                None,
+                            ))
+                            .as_str(),
+                        )
+                }
+                None => true,
+            })
+            .collect();
+        const PAGE: usize = 50;
+        let skip: usize = query
+            .get("$skiptoken")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let value: Vec<Value> = items
+            .iter()
+            .skip(skip)
+            .take(PAGE)
+            .map(|r| self.render(r, cx.now))
+            .collect();
+        let mut body = json!({ "value": value });
+        if skip + PAGE < items.len() {
+            let path = match (&parent, rg) {
+                (Some(p), _) => format!(
+                    "{}/subnets",
+                    resource_id(
+                        sub,
+                        &p.rg,
+                        Kind::VirtualNetwork,
+                        p.vnet.as_deref().unwrap_or(""),
+                        None
+                    )
+                ),
+                (None, Some(g)) => format!(
+                    "/subscriptions/{sub}/resourceGroups/{g}/providers/Microsoft.Network/{}",
+                    kind.segment()
+                ),
+                (None, None) => format!(
+                    "/subscriptions/{sub}/providers/Microsoft.Network/{}",
+                    kind.segment()
+                ),
+            };
+            body["nextLink"] = json!(format!(
+                "{}{path}?api-version={NETWORK_API_VERSION}&$skiptoken={}",
+                cx.base,
+                skip + PAGE
+            ));
+        }
+        Ok(Reply::ok(body))
+    }
+
+    /// Routes one authenticated ARM request.
+    fn dispatch(
+        &mut self,
+        cx: &Ctx,
+        method: &Method,
+        route: &Route,
+        body: &[u8],
+        query: &HashMap<String, String>,
+    ) -> Result<Reply, ArmError> {
+        match route {
+            Route::Token => Err(ArmError::new(404, "NotFound", "not an ARM path")),
+            Route::ResourceGroup { sub, rg } => resource_group::handle(self, cx, method, sub, rg, body),
+            Route::RgOperationResult { id } | Route::Operation { id, location_style: true } => {
+                lro::poll(self, cx, id, true)
+            }
+            Route::Operation { id, location_style: false } => lro::poll(self, cx, id, false),
+            Route::List { sub, rg, kind, vnet } if *method == Method::GET => {
+                self.list(cx, sub, rg.as_deref(), *kind, vnet.as_deref(), query)
+            }
+            Route::Resource { sub, rg, kind, name, vnet } => {
+                let loc = self.loc(sub, rg, *kind, name, vnet.as_deref())?;
+                match *method {
+                    Method::GET => {
+                        let r = self.res.get(&loc.key()).ok_or_else(|| not_found(&loc))?;
+                        Ok(Reply::ok(self.render(r, cx.now)))
+                    }
+                    Method::PUT => {
+                        if self.group(sub, rg)?.deleting.is_some() {
+                            return Err(ArmError::new(
+                                409,
+                                "ResourceGroupBeingDeleted",
+                                format!("The resource group '{}' is in deprovisioning state and cannot perform this operation.", loc.rg),
+                            ));
+                        }
+                        let v = input::body(body)?;
+                        match kind {
+                            Kind::PublicIp => public_ip::put(self, cx, &loc, &v),
+                            Kind::VirtualNetwork => virtual_network::put(self, cx, &loc, &v),
+                            Kind::Subnet => virtual_network::put_subnet(self, cx, &loc, &v),
+                            Kind::Gateway => gateway::put(self, cx, &loc, &v),
+                            Kind::LocalGateway => local_gateway::put(self, cx, &loc, &v),
+                            Kind::Connection => connection::put(self, cx, &loc, &v),
+                        }
+                    }
+                    Method::DELETE => {
+                        if let Some(r) = self.delete_absent_or_running(cx, &loc) {
+                            return Ok(r);
+                        }
+                        self.not_busy(cx, &loc.key())?;
+                        match kind {
+                            Kind::PublicIp => public_ip::delete(self, cx, &loc),
+                            Kind::VirtualNetwork => virtual_network::delete(self, cx, &loc),
+                            Kind::Subnet => virtual_network::delete_subnet(self, cx, &loc),
+                            Kind::Gateway => gateway::delete(self, cx, &loc),
+                            Kind::LocalGateway => local_gateway::delete(self, cx, &loc),
+                            Kind::Connection => connection::delete(self, cx, &loc),
+                        }
+                    }
+                    _ => Err(method_not_allowed(method)),
+                }
+            }
+            Route::SharedKey { sub, rg, name } => {
+                let loc = self.loc(sub, rg, Kind::Connection, name, None)?;
+                connection::shared_key(self, cx, method, &loc, body)
+            }
+            Route::ResetSharedKey { sub, rg, name } => {
+                let loc = self.loc(sub, rg, Kind::Connection, name, None)?;
+                connection::reset_shared_key(self, cx, method, &loc, body)
+            }
+            Route::List { .. } => Err(method_not_allowed(method)),
+            Route::Unknown => Err(ArmError::new(
+                404,
+                "InvalidResourceType",
+                "The resource type could not be found in the namespace 'Microsoft.Network' for api version '2024-03-01'.",
+            )),
+        }
+    }
+
+    /// Publishes every connection to the link registry (removing deleted ones) and caches
+    /// whether each is connected.
+    fn sync_links(&mut self, emu: &Emulator, now: u64) {
+        let conns: Vec<AzureConnection> = self
+            .of_kind(Kind::Connection)
+            .filter(|r| !r.deleting())
+            .filter_map(|r| connection::link_of(self, r, now))
+            .collect();
+        let ids: BTreeSet<String> = conns.iter().map(|c| c.connection_id.clone()).collect();
+        let mut links = emu.links.lock().unwrap();
+        for stale in self.published.difference(&ids) {
+            links.remove_azure(stale);
+        }
+        for c in conns {
+            links.publish_azure(c);
+        }
+        self.connected = ids
+            .iter()
+            .map(|id| (id.clone(), links.azure_connection_status(id).is_ok()))
+            .collect();
+        drop(links);
+        self.published = ids;
     }
 }
 
-/// Handles one token or ARM request.
-pub async fn handle(AxState(_emu): AxState<Shared>) -> Response {
-    (StatusCode::NOT_IMPLEMENTED, "ARM not implemented yet").into_response()
+fn not_found(loc: &Loc) -> ArmError {
+    match &loc.vnet {
+        Some(v) => ArmError::not_found(
+            Kind::VirtualNetwork.type_name(),
+            &format!("{v}/subnets/{}", loc.name),
+            &loc.rg,
+        ),
+        None => ArmError::not_found(loc.kind.type_name(), &loc.name, &loc.rg),
+    }
 }
 
-/// Creates fixture infrastructure (resource groups, virtual networks).
-pub fn fixtures(_emu: &Emulator, _spec: &Value) -> Result<Value, String> {
-    Err("ARM fixtures not implemented yet".into())
+fn method_not_allowed(method: &Method) -> ArmError {
+    ArmError::new(
+        405,
+        "HttpMethodNotSupported",
+        format!("The http method '{method}' is not supported for this resource."),
+    )
+}
+
+/// Checks `api-version`: resource groups take any `20xx-..` version; Microsoft.Network only
+/// 2024-03-01 (ARM answers other dates with `NoRegisteredProviderFound` listing the
+/// supported versions, and malformed ones with `InvalidApiVersionParameter`).
+fn check_api_version(route: &Route, query: &HashMap<String, String>) -> Result<(), ArmError> {
+    if matches!(route, Route::Token | Route::Unknown) {
+        return Ok(());
+    }
+    let Some(v) = query.get("api-version") else {
+        return Err(ArmError::bad(
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        ));
+    };
+    let well_formed = v.len() >= 10
+        && v.as_bytes()[..10].iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !well_formed || !v.starts_with("20") {
+        return Err(ArmError::bad(
+            "InvalidApiVersionParameter",
+            format!("The api-version '{v}' is invalid. The supported versions are '{NETWORK_API_VERSION}'."),
+        ));
+    }
+    let network = !matches!(
+        route,
+        Route::ResourceGroup { .. } | Route::RgOperationResult { .. }
+    );
+    if network && v != NETWORK_API_VERSION {
+        let t = match route {
+            Route::List { kind, .. } | Route::Resource { kind, .. } => kind.segment(),
+            Route::SharedKey { .. } | Route::ResetSharedKey { .. } => "connections",
+            _ => "locations/operations",
+        };
+        return Err(ArmError::bad(
+            "NoRegisteredProviderFound",
+            format!("No registered resource provider found for location 'global' and API version '{v}' for type '{t}'. The supported api-versions are '{NETWORK_API_VERSION}'."),
+        ));
+    }
+    Ok(())
+}
+
+/// `http://host:port` as addressed by the client (operation URLs point back at us).
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("http://{host}")
+}
+
+/// Handles one token or ARM request: count, inject faults, authenticate, check the
+/// api-version, then serve it under the state lock (no await while it is held).
+pub async fn handle(AxState(emu): AxState<Shared>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let route = routes::parse(&path);
+    let action = route.action(&parts.method, &path);
+    emu.observe.count("arm", &action);
+    if let Some(f) = emu.faults.apply("arm", &action).await {
+        return errors::injected(f);
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, 8 << 20).await else {
+        return ArmError::format("", "The request body could not be read")
+            .reply()
+            .into_response();
+    };
+    if route == Route::Token {
+        return token::handle(&emu, &parts.method, &bytes).into_response();
+    }
+    if let Err(e) = token::authorize(&emu, &parts.headers) {
+        return e.into_response();
+    }
+    let query: HashMap<String, String> = parts
+        .uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    if let Err(e) = check_api_version(&route, &query) {
+        return e.reply().into_response();
+    }
+    let cx = Ctx {
+        emu: &emu,
+        now: emu.clock.now_ms(),
+        base: base_url(&parts.headers),
+        quiet: false,
+    };
+    let reply = {
+        let mut st = emu.arm.lock().unwrap();
+        st.settle(cx.now);
+        st.sync_links(&emu, cx.now);
+        let reply = st
+            .dispatch(&cx, &parts.method, &route, &bytes, &query)
+            .unwrap_or_else(|e| e.reply());
+        if parts.method != Method::GET {
+            st.sync_links(&emu, cx.now);
+        }
+        reply
+    };
+    reply.into_response()
+}
+
+/// Creates fixture infrastructure (resource groups, virtual networks with subnets), already
+/// `Succeeded`. Spec: `{"resource_groups": [{"subscription"?, "name", "location"}],
+/// "virtual_networks": [{"subscription"?, "resource_group", "name", "location",
+/// "address_space": ["10.1.0.0/16"], "subnets": [{"name", "prefix"}]}]}`; the subscription
+/// defaults to `00000000-0000-0000-0000-000000000000`. Returns `{"resource_groups": [{"id"}],
+/// "virtual_networks": [{"id", "subnet_ids": [...]}]}`.
+pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
+    const DEFAULT_SUB: &str = "00000000-0000-0000-0000-000000000000";
+    let mut st = emu.arm.lock().unwrap();
+    let now = emu.clock.now_ms();
+    st.settle(now);
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    let mut groups_out = Vec::new();
+    for g in spec
+        .get("resource_groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let sub = s(g, "subscription").unwrap_or_else(|| DEFAULT_SUB.into());
+        let name = s(g, "name").ok_or("resource_groups[].name is required")?;
+        let location =
+            input::location(&s(g, "location").ok_or("resource_groups[].location is required")?);
+        let id = resource_group::insert(&mut st, &sub, &name, &location, None);
+        groups_out.push(json!({"id": id}));
+    }
+    let mut vnets_out = Vec::new();
+    for v in spec
+        .get("virtual_networks")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let sub = s(v, "subscription").unwrap_or_else(|| DEFAULT_SUB.into());
+        let rg = s(v, "resource_group").ok_or("virtual_networks[].resource_group is required")?;
+        let name = s(v, "name").ok_or("virtual_networks[].name is required")?;
+        let rg = st.group(&sub, &rg).map_err(|e| e.message)?.name.clone();
+        let location = match s(v, "location") {
+            Some(l) => input::location(&l),
+            None => st.group(&sub, &rg).map_err(|e| e.message)?.location.clone(),
+        };
+        let body = json!({
+            "location": location,
+            "properties": {
+                "addressSpace": {"addressPrefixes": v.get("address_space").cloned().unwrap_or(json!([]))},
+                "subnets": v.get("subnets").and_then(Value::as_array).into_iter().flatten().map(|sn| json!({
+                    "name": sn.get("name"), "properties": {"addressPrefix": sn.get("prefix")}
+                })).collect::<Vec<_>>(),
+            }
+        });
+        let loc = Loc {
+            sub: sub.clone(),
+            rg: rg.clone(),
+            kind: Kind::VirtualNetwork,
+            name: name.clone(),
+            vnet: None,
+        };
+        let cx = Ctx {
+            emu,
+            now,
+            base: String::new(),
+            quiet: true,
+        };
+        virtual_network::put(&mut st, &cx, &loc, &body)
+            .map_err(|e| format!("{}: {}", e.code, e.message))?;
+        // Fixtures exist at once: clear the pending operation on the VNet and its subnets.
+        let vk = loc.key();
+        let mut subnet_ids = Vec::new();
+        for r in st.res.values_mut() {
+            if key(&r.id) == vk || r.parent.as_deref() == Some(vk.as_str()) {
+                r.busy = None;
+                if r.kind == Kind::Subnet {
+                    subnet_ids.push(r.id.clone());
+                }
+            }
+        }
+        vnets_out.push(json!({"id": loc.id(), "subnet_ids": subnet_ids}));
+    }
+    st.sync_links(emu, now);
+    Ok(json!({"resource_groups": groups_out, "virtual_networks": vnets_out}))
 }

@@ -1,0 +1,501 @@
+//! Virtual network gateways (VPN): SKU/generation/type rules, active-active, GatewaySubnet
+//! and public-IP references, BGP settings with default and custom (APIPA) peering addresses.
+//!
+//! Rule sources (azure-arm.md §5, anchors.md §6): Basic has no BGP and no active-active and
+//! PolicyBased needs Basic (vpn-gateway-gwsku-include.md, table-requirements include);
+//! generations per azurerm's validators (Gen1 = Basic, VpnGw1-3, VpnGw1AZ-3AZ; Gen2 =
+//! VpnGw2-5, VpnGw2AZ-5AZ); vpnType is immutable ("Once a virtual network gateway has been
+//! created, you can't change the VPN type"); one VPN gateway per VNet; default ASN 65515
+//! "whether BGP is enabled or not".
+
+use super::{
+    errors::ArmError,
+    input,
+    model::{key, Gateway, IpConfig, Kind, Props, Res},
+    virtual_network::GATEWAY_SUBNET,
+    Ctx, Loc, Reply, State,
+};
+use crate::profile::Op;
+use serde_json::{json, Value};
+use std::net::Ipv4Addr;
+
+/// Default Azure VPN gateway ASN (MS BGP FAQ via anchors.md §6).
+pub(crate) const DEFAULT_ASN: u32 = 65515;
+
+const SKUS: &[&str] = &[
+    "Basic", "VpnGw1", "VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5", "VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ",
+    "VpnGw4AZ", "VpnGw5AZ",
+];
+
+/// `Basic`, `VpnGw` or `VpnGwAZ`: resizes stay within a series.
+fn series(sku: &str) -> &'static str {
+    if sku == "Basic" {
+        "Basic"
+    } else if sku.ends_with("AZ") {
+        "VpnGwAZ"
+    } else {
+        "VpnGw"
+    }
+}
+
+fn level(sku: &str) -> u32 {
+    sku.trim_start_matches("VpnGw")
+        .trim_end_matches("AZ")
+        .parse()
+        .unwrap_or(0)
+}
+
+fn generation_allows(generation: &str, sku: &str) -> bool {
+    match generation {
+        "Generation1" => sku == "Basic" || (1..=3).contains(&level(sku)),
+        "Generation2" => (2..=5).contains(&level(sku)),
+        _ => false,
+    }
+}
+
+fn default_generation(sku: &str) -> &'static str {
+    if level(sku) >= 4 {
+        "Generation2"
+    } else {
+        "Generation1"
+    }
+}
+
+/// Per ipConfiguration: (id, default BGP IP, custom BGP IPs, tunnel IP).
+pub(crate) fn bgp_view(
+    st: &State,
+    r: &Res,
+    g: &Gateway,
+) -> Vec<(String, String, Vec<String>, String)> {
+    g.ip_configs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let id = format!("{}/ipConfigurations/{}", r.id, c.name);
+            let prefix = st.get(&key(&c.subnet)).and_then(|s| match &s.props {
+                Props::Subnet(s) => input::cidr(&s.prefix),
+                _ => None,
+            });
+            // The gateway's BGP listener sits in GatewaySubnet: the second-to-last address
+            // when active-standby (x.x.x.30 in a /27), the .4/.5 instance addresses when
+            // active-active (as the portal shows them; unverified).
+            let default = prefix
+                .map(|p| {
+                    let n = if g.active_active {
+                        u32::from(p.network()) + 4 + i as u32
+                    } else {
+                        u32::from(p.broadcast()) - 1
+                    };
+                    Ipv4Addr::from(n).to_string()
+                })
+                .unwrap_or_default();
+            let custom = g
+                .custom_bgp
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&c.name))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
+            let tunnel = st
+                .get(&key(&c.public_ip))
+                .and_then(|p| match &p.props {
+                    Props::PublicIp(p) => Some(p.ip.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            (id, default, custom, tunnel)
+        })
+        .collect()
+}
+
+/// Renders gateway `properties` (shape of VirtualNetworkGatewayGet.json).
+pub(crate) fn render(st: &State, r: &Res, g: &Gateway, now: u64) -> Value {
+    let state = r.provisioning_state(now);
+    let ipcs: Vec<Value> = g
+        .ip_configs
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "id": format!("{}/ipConfigurations/{}", r.id, c.name),
+                "etag": r.etag,
+                "properties": {
+                    "provisioningState": state,
+                    "privateIPAllocationMethod": "Dynamic",
+                    "publicIPAddress": {"id": c.public_ip},
+                    "subnet": {"id": c.subnet},
+                }
+            })
+        })
+        .collect();
+    let view = bgp_view(st, r, g);
+    let peering: Vec<Value> = view
+        .iter()
+        .map(|(id, d, c, t)| {
+            json!({"ipconfigurationId": id, "defaultBgpIpAddresses": [d], "customBgpIpAddresses": c, "tunnelIpAddresses": [t]})
+        })
+        .collect();
+    let defaults: Vec<&str> = view.iter().map(|v| v.1.as_str()).collect();
+    json!({
+        "ipConfigurations": ipcs,
+        "natRules": [],
+        "enableBgpRouteTranslationForNat": false,
+        "sku": {"name": g.sku, "tier": g.sku, "capacity": 2},
+        "gatewayType": "Vpn",
+        "vpnType": g.vpn_type,
+        "vpnGatewayGeneration": g.generation,
+        "enableBgp": g.enable_bgp,
+        "enablePrivateIpAddress": false,
+        "activeActive": g.active_active,
+        "disableIPSecReplayProtection": false,
+        "bgpSettings": {
+            "asn": g.asn,
+            "bgpPeeringAddress": defaults.join(","),
+            "peerWeight": g.peer_weight,
+            "bgpPeeringAddresses": peering,
+        },
+        "allowVirtualWanTraffic": false,
+        "allowRemoteVnetTraffic": false,
+    })
+}
+
+fn enum_of<'a>(
+    given: Option<&str>,
+    allowed: &[&'a str],
+    default: &'a str,
+    path: &str,
+) -> Result<&'a str, ArmError> {
+    match given {
+        None => Ok(default),
+        Some(s) => allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(s))
+            .copied()
+            .ok_or_else(|| ArmError::format(path, &format!("'{s}' is not one of {allowed:?}"))),
+    }
+}
+
+/// PUT: validates and stores a VPN gateway; create lasts `VirtualNetworkGatewayCreate`,
+/// update `VirtualNetworkGatewayUpdate`.
+pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Reply, ArmError> {
+    let gk = loc.key();
+    st.not_busy(cx, &gk)?;
+    let existing: Option<Gateway> = st.get(&gk).and_then(|r| match &r.props {
+        Props::Gateway(g) => Some(g.clone()),
+        _ => None,
+    });
+    let (location, tags) = input::location_and_tags(v, st.get(&gk))?;
+    let p = input::obj_of(v, "properties", "")?;
+    let pp = "properties";
+    let gateway_type = enum_of(
+        input::str_of(p, "gatewayType", pp)?,
+        &["Vpn", "ExpressRoute", "LocalGateway"],
+        "Vpn",
+        "properties.gatewayType",
+    )?;
+    if gateway_type != "Vpn" {
+        return Err(ArmError::bad(
+            "UnsupportedGatewayType",
+            format!("cloudlink-emulator serves VPN gateways only, not gatewayType {gateway_type}."),
+        ));
+    }
+    let vpn_type = enum_of(
+        input::str_of(p, "vpnType", pp)?,
+        &["RouteBased", "PolicyBased"],
+        "RouteBased",
+        "properties.vpnType",
+    )?;
+    let sku_v = input::obj_of(p, "sku", pp)?;
+    let sku_name = input::str_of(sku_v, "name", "properties.sku")?.ok_or_else(|| {
+        ArmError::bad("InvalidGatewaySku", "properties.sku.name is required.")
+            .target("properties.sku.name")
+    })?;
+    let sku = SKUS
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(sku_name))
+        .copied()
+        .ok_or_else(|| {
+            ArmError::bad(
+                "InvalidGatewaySku",
+                format!(
+                    "Gateway SKU {sku_name} is not valid for a VPN gateway. Valid SKUs: {}.",
+                    SKUS.join(", ")
+                ),
+            )
+            .target("properties.sku.name")
+        })?;
+    if let Some(t) = input::str_of(sku_v, "tier", "properties.sku")? {
+        if !t.eq_ignore_ascii_case(sku) {
+            return Err(ArmError::bad(
+                "InvalidGatewaySku",
+                format!("Gateway SKU tier {t} must equal the SKU name {sku}."),
+            )
+            .target("properties.sku.tier"));
+        }
+    }
+    let active_active = input::bool_of(p, "activeActive", pp)?.unwrap_or(false);
+    let enable_bgp = input::bool_of(p, "enableBgp", pp)?.unwrap_or(false);
+    // Codes of the next three checks are guesses; the rules are documented (module docs).
+    if vpn_type == "PolicyBased" && sku != "Basic" {
+        return Err(ArmError::bad(
+            "PolicyBasedGatewayRequiresBasicSku",
+            format!("A PolicyBased VPN gateway supports only the Basic SKU, not {sku}."),
+        ));
+    }
+    if sku == "Basic" && enable_bgp {
+        return Err(ArmError::bad(
+            "BgpNotSupportedForBasicSku",
+            "BGP is not supported on the Basic VPN gateway SKU.",
+        )
+        .target("properties.enableBgp"));
+    }
+    if sku == "Basic" && active_active {
+        return Err(ArmError::bad(
+            "ActiveActiveNotSupportedForBasicSku",
+            "Active-active is not supported on the Basic VPN gateway SKU.",
+        )
+        .target("properties.activeActive"));
+    }
+    let generation = match input::str_of(p, "vpnGatewayGeneration", pp)? {
+        None | Some("None") => existing
+            .as_ref()
+            .map(|g| g.generation.clone())
+            .filter(|g| generation_allows(g, sku))
+            .unwrap_or_else(|| default_generation(sku).to_string()),
+        Some(g) => {
+            let g = enum_of(
+                Some(g),
+                &["Generation1", "Generation2"],
+                "Generation1",
+                "properties.vpnGatewayGeneration",
+            )?;
+            if !generation_allows(g, sku) {
+                return Err(ArmError::bad(
+                    "InvalidVpnGatewayGenerationForSku",
+                    format!("SKU {sku} is not available in {g}."),
+                )
+                .target("properties.vpnGatewayGeneration"));
+            }
+            g.to_string()
+        }
+    };
+    if let Some(old) = &existing {
+        if old.vpn_type != vpn_type {
+            return Err(ArmError::bad("VpnTypeCannotBeChanged", format!("The VPN type of an existing gateway cannot be changed from {} to {vpn_type}; delete and recreate the gateway.", old.vpn_type))
+                .target("properties.vpnType"));
+        }
+        // azurerm#5535: resizing across generation or series is rejected with this
+        // (misspelled) code.
+        if (old.sku != sku && series(&old.sku) != series(sku)) || old.generation != generation {
+            return Err(ArmError::bad(
+                "CrossSeriesOrCrossGatewayGenenrationResizeNotSupported",
+                format!("Resize of gateway from {} ({}) to {sku} ({generation}) is not supported: resizing across series or gateway generations is not allowed.", old.sku, old.generation),
+            ));
+        }
+    }
+    let ip_configs = ip_configurations(st, loc, p, active_active)?;
+    // BGP settings: ASN defaults to 65515 whether or not BGP is enabled.
+    let bgp = input::obj_of(p, "bgpSettings", pp)?;
+    let asn = match input::int_of(bgp, "asn", "properties.bgpSettings")? {
+        None => existing.as_ref().map(|g| g.asn).unwrap_or(DEFAULT_ASN),
+        Some(a) if (1..=u32::MAX as i64).contains(&a) && (a == DEFAULT_ASN as i64 || !input::is_reserved_asn(a)) => a as u32,
+        Some(a) => {
+            return Err(ArmError::bad("InvalidBgpAsn", format!("ASN {a} is reserved by Azure or out of range and cannot be used for a VPN gateway."))
+                .target("properties.bgpSettings.asn"))
+        }
+    };
+    let peer_weight = input::int_of(bgp, "peerWeight", "properties.bgpSettings")?.unwrap_or(0);
+    let mut custom_bgp: Vec<(String, Vec<String>)> = Vec::new();
+    for (i, a) in input::arr_of(bgp, "bgpPeeringAddresses", "properties.bgpSettings")?
+        .iter()
+        .enumerate()
+    {
+        let path = format!("properties.bgpSettings.bgpPeeringAddresses[{i}]");
+        let ipc_id = input::str_of(a, "ipconfigurationId", &path)?.unwrap_or("");
+        let name = ip_configs
+            .iter()
+            .find(|c| key(&format!("{}/ipConfigurations/{}", loc.id(), c.name)) == key(ipc_id))
+            .map(|c| c.name.clone())
+            .ok_or_else(|| {
+                ArmError::bad_reference(ipc_id, &loc.id())
+                    .target(format!("{path}.ipconfigurationId"))
+            })?;
+        let ips = input::strings_of(a, "customBgpIpAddresses", &path)?;
+        if let Some(bad) = ips.iter().find(|ip| !input::is_azure_apipa(ip)) {
+            // Range: anchors.md §6 (azurerm IPAddressInAzureReservedAPIPARange); code guessed.
+            return Err(ArmError::bad(
+                "InvalidCustomBgpIpAddress",
+                format!("Custom BGP IP address {bad} is not valid: it must be in the Azure reserved APIPA range 169.254.21.0 - 169.254.22.255."),
+            )
+            .target(format!("{path}.customBgpIpAddresses")));
+        }
+        custom_bgp.push((name, ips));
+    }
+    let g = Gateway {
+        vpn_type: vpn_type.into(),
+        generation,
+        sku: sku.into(),
+        active_active,
+        enable_bgp,
+        ip_configs,
+        asn,
+        peer_weight,
+        custom_bgp,
+    };
+    let op = if existing.is_some() {
+        Op::VirtualNetworkGatewayUpdate
+    } else {
+        Op::VirtualNetworkGatewayCreate
+    };
+    Ok(st.commit(cx, loc, location, tags, Props::Gateway(g), op))
+}
+
+/// Reads and checks `properties.ipConfigurations`.
+fn ip_configurations(
+    st: &State,
+    loc: &Loc,
+    p: &Value,
+    active_active: bool,
+) -> Result<Vec<IpConfig>, ArmError> {
+    let me = loc.id();
+    let raw = input::arr_of(p, "ipConfigurations", "properties")?;
+    if active_active && raw.len() != 2 {
+        // anchors.md §6 (azurerm#10425).
+        return Err(ArmError::bad(
+            "ActiveActiveGatewayMustHaveExactlyTwoIpConfigurations",
+            format!(
+                "Active-active gateway {} must have exactly two IP configurations; it has {}.",
+                loc.name,
+                raw.len()
+            ),
+        ));
+    }
+    if !active_active && raw.len() != 1 {
+        return Err(ArmError::bad(
+            "VirtualNetworkGatewayMustHaveExactlyOneIpConfiguration",
+            format!(
+                "An active-standby VPN gateway needs exactly one IP configuration; {} has {}.",
+                loc.name,
+                raw.len()
+            ),
+        )
+        .target("properties.ipConfigurations"));
+    }
+    let mut out: Vec<IpConfig> = Vec::new();
+    for (i, c) in raw.iter().enumerate() {
+        let path = format!("properties.ipConfigurations[{i}]");
+        let name = input::str_of(c, "name", &path)?.ok_or_else(|| {
+            ArmError::bad(
+                "InvalidRequestFormat",
+                "Every ipConfiguration needs a name.",
+            )
+            .target(format!("{path}.name"))
+        })?;
+        if out.iter().any(|o| o.name.eq_ignore_ascii_case(name)) {
+            return Err(ArmError::bad(
+                "DuplicateResourceName",
+                format!("IP configuration name {name} is used twice."),
+            ));
+        }
+        let cp = input::obj_of(c, "properties", &path)?;
+        let ppath = format!("{path}.properties");
+        let subnet_id = input::ref_of(cp, "subnet", &ppath)?.ok_or_else(|| {
+            ArmError::bad(
+                "InvalidRequestFormat",
+                "An ipConfiguration needs properties.subnet.id.",
+            )
+            .target(format!("{ppath}.subnet"))
+        })?;
+        let subnet = st
+            .get(&key(&subnet_id))
+            .filter(|s| s.kind == Kind::Subnet && !s.deleting())
+            .ok_or_else(|| ArmError::bad_reference(&subnet_id, &me))?;
+        if subnet.name != GATEWAY_SUBNET {
+            return Err(ArmError::bad(
+                "InvalidGatewaySubnetName",
+                format!("Subnet {} cannot host a virtual network gateway: the subnet must be named exactly '{GATEWAY_SUBNET}'.", subnet.id),
+            )
+            .target(format!("{ppath}.subnet")));
+        }
+        if let Props::Subnet(s) = &subnet.props {
+            if input::cidr(&s.prefix).is_none_or(|n| n.prefix_len() > 29) {
+                return Err(ArmError::bad(
+                    "GatewaySubnetTooSmall",
+                    format!(
+                        "GatewaySubnet prefix {} is too small: /29 or larger is required.",
+                        s.prefix
+                    ),
+                ));
+            }
+        }
+        if let Some(first) = out.first() {
+            if key(&first.subnet) != key(&subnet.id) {
+                return Err(ArmError::bad(
+                    "InvalidRequestFormat",
+                    "All IP configurations of a gateway must use the same GatewaySubnet.",
+                ));
+            }
+        }
+        // One VPN gateway per VNet (MS "About VPN Gateway configuration settings").
+        let vnet_key = subnet.parent.clone().unwrap_or_default();
+        for other in st.of_kind(Kind::Gateway).filter(|g| key(&g.id) != key(&me)) {
+            if let Props::Gateway(og) = &other.props {
+                let same_vnet = og.ip_configs.iter().any(|oc| {
+                    st.get(&key(&oc.subnet)).and_then(|s| s.parent.clone())
+                        == Some(vnet_key.clone())
+                });
+                if same_vnet {
+                    return Err(ArmError::bad(
+                        "VirtualNetworkAlreadyHasVpnGateway",
+                        format!("Virtual network of subnet {} already has VPN gateway {}; a virtual network can have only one VPN gateway.", subnet.id, other.id),
+                    ));
+                }
+            }
+        }
+        let pip_id = input::ref_of(cp, "publicIPAddress", &ppath)?.ok_or_else(|| {
+            ArmError::bad(
+                "InvalidRequestFormat",
+                "An ipConfiguration of a VPN gateway needs properties.publicIPAddress.id.",
+            )
+            .target(format!("{ppath}.publicIPAddress"))
+        })?;
+        let pip = st
+            .get(&key(&pip_id))
+            .filter(|r| r.kind == Kind::PublicIp && !r.deleting())
+            .ok_or_else(|| ArmError::bad_reference(&pip_id, &me))?;
+        if out.iter().any(|o| key(&o.public_ip) == key(&pip.id)) {
+            return Err(ArmError::bad(
+                "PublicIPAddressInUse",
+                format!("Public IP {} is used by two IP configurations.", pip.id),
+            ));
+        }
+        if let Some(user) = super::public_ip::user_of(st, &pip.id) {
+            if !key(&user).starts_with(&format!("{}/", key(&me))) {
+                return Err(ArmError::bad(
+                    "PublicIPAddressInUse",
+                    format!("Public IP address {} is already in use by {user}.", pip.id),
+                ));
+            }
+        }
+        out.push(IpConfig {
+            name: name.to_string(),
+            subnet: subnet.id.clone(),
+            public_ip: pip.id.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// DELETE: refused while connections reference the gateway (error code guessed).
+pub(crate) fn delete(st: &mut State, cx: &Ctx, loc: &Loc) -> Result<Reply, ArmError> {
+    let gk = loc.key();
+    if let Some(c) = st
+        .of_kind(Kind::Connection)
+        .find(|c| matches!(&c.props, Props::Connection(p) if key(&p.gateway) == gk))
+    {
+        return Err(ArmError::bad(
+            "VirtualNetworkGatewayCannotBeDeletedWithConnections",
+            format!("Virtual network gateway {} cannot be deleted because connection {} still uses it. Delete the connections first.", loc.id(), c.id),
+        ));
+    }
+    Ok(st.begin_delete(cx, &[gk], Op::VirtualNetworkGatewayDelete))
+}
