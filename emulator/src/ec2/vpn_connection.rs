@@ -597,7 +597,9 @@ pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
                 let clash = if vgw_id.is_some() {
                     used.contains(&net)
                 } else {
-                    tunnels.iter().any(|t: &Tunnel| t.inside_cidr == net)
+                    tunnels
+                        .iter()
+                        .any(|(c, _, _): &(Ipv4Net, String, Query)| *c == net)
                 };
                 if clash {
                     return Err(Ec2Error::invalid(format!(
