@@ -10,11 +10,14 @@
 pub mod client;
 pub mod convert;
 pub mod errors;
+pub mod gateway;
+pub mod gateway_subnet;
 pub mod lro;
 pub mod public_ip;
 pub mod raw;
 pub mod settings;
 pub mod tags;
+pub mod virtual_network;
 pub mod waiters;
 
 pub use client::{Azure, Network};

@@ -1,0 +1,105 @@
+//! Reads the user's existing virtual network (cloudlink never creates or changes it; it
+//! only adds the GatewaySubnet through [`super::gateway_subnet`]).
+
+use super::client::Network;
+use super::convert::opt_enum_str;
+use super::sdk::models;
+use super::waiters::Provisioned;
+use crate::cloud::error::Result;
+use std::future::IntoFuture;
+use tokio_util::sync::CancellationToken;
+
+/// A virtual network as we use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualNetwork {
+    /// ARM id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Region.
+    pub location: String,
+    /// Address prefixes of the VNet (`10.0.0.0/16`).
+    pub address_space: Vec<String>,
+    /// Its subnets.
+    pub subnets: Vec<Subnet>,
+    /// ARM provisioning state.
+    pub provisioning_state: String,
+}
+
+/// A subnet as we use it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    /// ARM id.
+    pub id: String,
+    /// Name (`GatewaySubnet` for the gateway's).
+    pub name: String,
+    /// Its prefix (`addressPrefix`, else the first of `addressPrefixes`).
+    pub prefix: Option<String>,
+    /// Ids of the ip configurations using it (a gateway's, for the GatewaySubnet).
+    pub used_by: Vec<String>,
+    /// ARM provisioning state.
+    pub provisioning_state: String,
+}
+
+impl Provisioned for Subnet {
+    fn provisioning_state(&self) -> &str {
+        &self.provisioning_state
+    }
+}
+
+impl Provisioned for VirtualNetwork {
+    fn provisioning_state(&self) -> &str {
+        &self.provisioning_state
+    }
+}
+
+/// Our subnet from the SDK model.
+pub(crate) fn subnet_from_model(m: models::Subnet) -> Subnet {
+    let props = m.properties.unwrap_or_default();
+    Subnet {
+        id: m.sub_resource.id.unwrap_or_default(),
+        name: m.name.unwrap_or_default(),
+        prefix: props
+            .address_prefix
+            .or_else(|| props.address_prefixes.first().cloned()),
+        used_by: props
+            .ip_configurations
+            .into_iter()
+            .filter_map(|c| c.sub_resource.id)
+            .collect(),
+        provisioning_state: opt_enum_str(props.provisioning_state.as_ref()),
+    }
+}
+
+/// Finds the virtual network; `None` when it (or its resource group) does not exist.
+pub async fn find_virtual_network(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cancel: &CancellationToken,
+) -> Result<Option<VirtualNetwork>> {
+    let sub = net.subscription_id();
+    let c = net.client().virtual_networks_client();
+    let context = format!("reading Azure virtual network ({rg}/{name})");
+    match net
+        .call(cancel, &context, || c.get(rg, name, sub).into_future())
+        .await
+    {
+        Ok(m) => {
+            let props = m.properties.unwrap_or_default();
+            Ok(Some(VirtualNetwork {
+                id: m.resource.id.unwrap_or_default(),
+                name: m.resource.name.unwrap_or_default(),
+                location: m.resource.location.unwrap_or_default(),
+                address_space: props
+                    .address_space
+                    .map(|a| a.address_prefixes)
+                    .unwrap_or_default(),
+                subnets: props.subnets.into_iter().map(subnet_from_model).collect(),
+                provisioning_state: opt_enum_str(props.provisioning_state.as_ref()),
+            }))
+        }
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
