@@ -43,3 +43,6 @@ pub fn encode_dynamic(v: &Value, ty: &Type) -> anyhow::Result<proto::DynamicValu
         json: Vec::new(),
     })
 }
+
+#[cfg(test)]
+mod tests;
