@@ -8,10 +8,12 @@
 //! [`crate::cloud::wait::WaitConfig`].
 
 pub mod client;
+pub mod connection;
 pub mod convert;
 pub mod errors;
 pub mod gateway;
 pub mod gateway_subnet;
+pub mod local_gateway;
 pub mod lro;
 pub mod public_ip;
 pub mod raw;

@@ -1,0 +1,409 @@
+//! Azure virtual network gateway connections (IPsec, one per AWS tunnel): create with the
+//! tunnel's shared key, BGP and custom APIPA addresses per gateway instance, optional
+//! IPsec policy; read through a raw GET (id-only gateway references, see [`super::raw`]);
+//! shared key get/set; delete.
+//!
+//! A connection PUT never changes the key of an existing connection (azurerm #11673, fixed
+//! by PR #11742); [`create_or_update_connection`] therefore sets it through `/sharedkey`
+//! when it differs. Shared keys are never logged: [`ConnectionSpec`]'s `Debug` redacts it
+//! and no returned struct carries it.
+
+use super::client::Network;
+use super::convert::str_enum;
+use super::raw::{get_connection, RawConnection};
+use super::sdk::models;
+use super::tags;
+use super::waiters::{delete_and_poll, send_and_poll, wait_absent, wait_succeeded, Provisioned};
+use crate::cloud::error::Result;
+use crate::cloud::wait::WaitConfig;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::IntoFuture;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Default create/update timeout (azurerm `azurerm_virtual_network_gateway_connection`:
+/// 30 min).
+pub const CONNECTION_CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Default delete timeout (azurerm `azurerm_virtual_network_gateway_connection`: 30 min).
+pub const CONNECTION_DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// The APIPA address one gateway instance uses for this connection
+/// (`gatewayCustomBgpIpAddresses`). Set one per gateway ip configuration, or every
+/// connection falls back to the first APIPA address (Microsoft docs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomBgpAddress {
+    /// `{gateway}/ipConfigurations/{name}`.
+    pub ip_configuration_id: String,
+    /// APIPA address (169.254.21.0-169.254.22.255).
+    pub address: String,
+}
+
+/// A custom IPsec/IKE policy; values are ARM's spellings (`AES256`, `SHA256`, `DHGroup14`,
+/// `PFS2048`, `GCMAES256`, ...).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpsecPolicySpec {
+    /// IPsec SA lifetime in seconds.
+    pub sa_life_time_seconds: i32,
+    /// IPsec SA payload size in KB.
+    pub sa_data_size_kilobytes: i32,
+    /// IPsec (phase 2) encryption.
+    pub ipsec_encryption: String,
+    /// IPsec (phase 2) integrity.
+    pub ipsec_integrity: String,
+    /// IKE (phase 1) encryption.
+    pub ike_encryption: String,
+    /// IKE (phase 1) integrity.
+    pub ike_integrity: String,
+    /// IKE DH group.
+    pub dh_group: String,
+    /// PFS group.
+    pub pfs_group: String,
+}
+
+/// The desired state of a connection.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ConnectionSpec {
+    /// Region (the gateway's).
+    pub location: String,
+    /// The Azure virtual network gateway.
+    pub virtual_network_gateway_id: String,
+    /// The local network gateway of the AWS tunnel.
+    pub local_network_gateway_id: String,
+    /// The tunnel's pre-shared key. Secret: redacted from `Debug`.
+    pub shared_key: String,
+    /// BGP over this tunnel.
+    pub enable_bgp: bool,
+    /// Custom APIPA address per gateway instance.
+    pub custom_bgp_addresses: Vec<CustomBgpAddress>,
+    /// Custom IPsec/IKE policy; `None` = Azure defaults.
+    pub ipsec_policy: Option<IpsecPolicySpec>,
+    /// Dead peer detection timeout in seconds; `None` = Azure's default (45).
+    pub dpd_timeout_seconds: Option<i32>,
+    /// Policy-based traffic selectors.
+    pub use_policy_based_traffic_selectors: bool,
+    /// Tags, ownership tags included.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for ConnectionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectionSpec")
+            .field("location", &self.location)
+            .field(
+                "virtual_network_gateway_id",
+                &self.virtual_network_gateway_id,
+            )
+            .field("local_network_gateway_id", &self.local_network_gateway_id)
+            .field("shared_key", &"<redacted>")
+            .field("enable_bgp", &self.enable_bgp)
+            .field("custom_bgp_addresses", &self.custom_bgp_addresses)
+            .field("ipsec_policy", &self.ipsec_policy)
+            .field("dpd_timeout_seconds", &self.dpd_timeout_seconds)
+            .field(
+                "use_policy_based_traffic_selectors",
+                &self.use_policy_based_traffic_selectors,
+            )
+            .field("tags", &self.tags)
+            .finish()
+    }
+}
+
+/// A connection as we use it (never carries the shared key).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connection {
+    /// ARM id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Region.
+    pub location: String,
+    /// `Unknown`, `Connecting`, `Connected`, `NotConnected`.
+    pub connection_status: String,
+    /// ARM provisioning state.
+    pub provisioning_state: String,
+    /// `IKEv2`/`IKEv1`.
+    pub connection_protocol: String,
+    /// BGP on this connection.
+    pub enable_bgp: bool,
+    /// The Azure gateway.
+    pub virtual_network_gateway_id: String,
+    /// The local network gateway.
+    pub local_network_gateway_id: String,
+    /// Custom APIPA addresses per gateway instance.
+    pub custom_bgp_addresses: Vec<CustomBgpAddress>,
+    /// DPD timeout.
+    pub dpd_timeout_seconds: Option<i32>,
+    /// All tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl Provisioned for Connection {
+    fn provisioning_state(&self) -> &str {
+        &self.provisioning_state
+    }
+}
+
+fn from_raw(r: RawConnection) -> Connection {
+    let p = r.properties;
+    Connection {
+        id: r.id.unwrap_or_default(),
+        name: r.name.unwrap_or_default(),
+        location: r.location.unwrap_or_default(),
+        connection_status: p.connection_status.unwrap_or_default(),
+        provisioning_state: p.provisioning_state.unwrap_or_default(),
+        connection_protocol: p.connection_protocol.unwrap_or_default(),
+        enable_bgp: p.enable_bgp.unwrap_or(false),
+        virtual_network_gateway_id: p
+            .virtual_network_gateway1
+            .and_then(|g| g.id)
+            .unwrap_or_default(),
+        local_network_gateway_id: p
+            .local_network_gateway2
+            .and_then(|g| g.id)
+            .unwrap_or_default(),
+        custom_bgp_addresses: p
+            .gateway_custom_bgp_ip_addresses
+            .into_iter()
+            .map(|c| CustomBgpAddress {
+                ip_configuration_id: c.ip_configuration_id,
+                address: c.custom_bgp_ip_address,
+            })
+            .collect(),
+        dpd_timeout_seconds: p.dpd_timeout_seconds,
+        tags: r.tags.unwrap_or_default(),
+    }
+}
+
+fn ctx(verb: &str, rg: &str, name: &str) -> String {
+    format!("{verb} Azure connection ({rg}/{name})")
+}
+
+/// Finds the connection (raw GET, tolerant of id-only references); `None` when it (or
+/// its resource group) does not exist.
+pub async fn find_connection(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cancel: &CancellationToken,
+) -> Result<Option<Connection>> {
+    Ok(get_connection(net, rg, name, cancel).await?.map(from_raw))
+}
+
+/// The provisioning state, `None` when absent.
+pub async fn status_connection(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cancel: &CancellationToken,
+) -> Result<Option<String>> {
+    Ok(find_connection(net, rg, name, cancel)
+        .await?
+        .map(|c| c.provisioning_state))
+}
+
+/// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
+pub async fn wait_connection_succeeded(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cfg: &WaitConfig,
+) -> Result<Connection> {
+    wait_succeeded(
+        &format!("Azure connection ({rg}/{name}) to succeed"),
+        cfg,
+        || find_connection(net, rg, name, &cfg.cancel),
+    )
+    .await
+}
+
+/// Waits until the connection is gone.
+pub async fn wait_connection_deleted(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cfg: &WaitConfig,
+) -> Result<()> {
+    wait_absent(
+        &format!("Azure connection ({rg}/{name}) to be deleted"),
+        cfg,
+        || find_connection(net, rg, name, &cfg.cancel),
+    )
+    .await
+}
+
+fn ipsec_policy(p: &IpsecPolicySpec) -> Result<models::IpsecPolicy> {
+    Ok(models::IpsecPolicy {
+        sa_life_time_seconds: p.sa_life_time_seconds,
+        sa_data_size_kilobytes: p.sa_data_size_kilobytes,
+        ipsec_encryption: str_enum(&p.ipsec_encryption)?,
+        ipsec_integrity: str_enum(&p.ipsec_integrity)?,
+        ike_encryption: str_enum(&p.ike_encryption)?,
+        ike_integrity: str_enum(&p.ike_integrity)?,
+        dh_group: str_enum(&p.dh_group)?,
+        pfs_group: str_enum(&p.pfs_group)?,
+    })
+}
+
+fn body(spec: &ConnectionSpec) -> Result<models::VirtualNetworkGatewayConnection> {
+    let mut gw = models::VirtualNetworkGateway::new(Default::default());
+    gw.resource.id = Some(spec.virtual_network_gateway_id.clone());
+    let mut lng = models::LocalNetworkGateway::new(Default::default());
+    lng.resource.id = Some(spec.local_network_gateway_id.clone());
+    let mut props =
+        models::VirtualNetworkGatewayConnectionPropertiesFormat::new(gw, str_enum("IPsec")?);
+    props.local_network_gateway2 = Some(lng);
+    props.shared_key = Some(spec.shared_key.clone());
+    props.connection_protocol = Some(str_enum("IKEv2")?);
+    props.enable_bgp = Some(spec.enable_bgp);
+    props.use_policy_based_traffic_selectors = Some(spec.use_policy_based_traffic_selectors);
+    props.dpd_timeout_seconds = spec.dpd_timeout_seconds;
+    props.gateway_custom_bgp_ip_addresses = spec
+        .custom_bgp_addresses
+        .iter()
+        .map(|c| {
+            models::GatewayCustomBgpIpAddressIpConfiguration::new(
+                c.ip_configuration_id.clone(),
+                c.address.clone(),
+            )
+        })
+        .collect();
+    props.ipsec_policies = spec
+        .ipsec_policy
+        .iter()
+        .map(ipsec_policy)
+        .collect::<Result<_>>()?;
+    let mut b = models::VirtualNetworkGatewayConnection::new(props);
+    b.resource.location = Some(spec.location.clone());
+    b.resource.tags = tags::to_sdk(&spec.tags);
+    Ok(b)
+}
+
+/// Creates or updates the connection to `spec` and waits for it. For an existing
+/// connection whose key differs, the key is then set through `/sharedkey` (the PUT ignores
+/// it, azurerm #11673).
+pub async fn create_or_update_connection(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    spec: &ConnectionSpec,
+    cfg: &WaitConfig,
+) -> Result<Connection> {
+    let context = ctx("creating", rg, name);
+    let existed = find_connection(net, rg, name, &cfg.cancel).await?.is_some();
+    let body = body(spec).map_err(|e| e.context(context.clone()))?;
+    let sub = net.subscription_id();
+    let c = net.client().virtual_network_gateway_connections_client();
+    send_and_poll(net, &context, cfg, || {
+        let b = c.create_or_update(rg, name, body.clone(), sub);
+        async move { b.send().await.map(|r| r.into_raw_response()) }
+    })
+    .await?;
+    let conn = wait_connection_succeeded(net, rg, name, cfg)
+        .await
+        .map_err(|e| e.context(context.clone()))?;
+    if existed && get_shared_key(net, rg, name, &cfg.cancel).await? != spec.shared_key {
+        set_shared_key(net, rg, name, &spec.shared_key, cfg).await?;
+        return wait_connection_succeeded(net, rg, name, cfg)
+            .await
+            .map_err(|e| e.context(context));
+    }
+    Ok(conn)
+}
+
+/// Reads the connection's shared key (`GET .../sharedkey`). Fails with
+/// [`crate::cloud::ErrorKind::NotFound`] when the connection does not exist.
+pub async fn get_shared_key(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cancel: &CancellationToken,
+) -> Result<String> {
+    let sub = net.subscription_id();
+    let c = net.client().virtual_network_gateway_connections_client();
+    let k = net
+        .call(cancel, &ctx("reading the shared key of", rg, name), || {
+            c.get_shared_key(rg, name, sub).into_future()
+        })
+        .await?;
+    Ok(k.value)
+}
+
+/// Sets the connection's shared key (`PUT .../sharedkey`) and waits for the operation.
+pub async fn set_shared_key(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    key: &str,
+    cfg: &WaitConfig,
+) -> Result<()> {
+    let context = ctx("setting the shared key of", rg, name);
+    let sub = net.subscription_id();
+    let c = net.client().virtual_network_gateway_connections_client();
+    let body = models::ConnectionSharedKey::new(key.to_string());
+    send_and_poll(net, &context, cfg, || {
+        let b = c.set_shared_key(rg, name, body.clone(), sub);
+        async move { b.send().await.map(|r| r.into_raw_response()) }
+    })
+    .await
+}
+
+/// Deletes the connection and waits until it is gone; already gone counts as success.
+pub async fn delete_connection(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cfg: &WaitConfig,
+) -> Result<()> {
+    let context = ctx("deleting", rg, name);
+    let sub = net.subscription_id();
+    let c = net.client().virtual_network_gateway_connections_client();
+    delete_and_poll(net, &context, cfg, || {
+        let b = c.delete(rg, name, sub);
+        async move { b.send().await.map(|r| r.into_raw_response()) }
+    })
+    .await?;
+    wait_connection_deleted(net, rg, name, cfg)
+        .await
+        .map_err(|e| e.context(context))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_shared_key() {
+        let s = ConnectionSpec {
+            shared_key: "Sup3rSecretKey".into(),
+            ..Default::default()
+        };
+        assert!(!format!("{s:?}").contains("Sup3rSecretKey"));
+    }
+
+    #[test]
+    fn body_references_gateways_by_id_and_sends_custom_bgp_addresses() {
+        let spec = ConnectionSpec {
+            location: "westeurope".into(),
+            virtual_network_gateway_id: "/gw".into(),
+            local_network_gateway_id: "/lng".into(),
+            shared_key: "k".into(),
+            enable_bgp: true,
+            custom_bgp_addresses: vec![CustomBgpAddress {
+                ip_configuration_id: "/gw/ipConfigurations/default".into(),
+                address: "169.254.21.2".into(),
+            }],
+            ..Default::default()
+        };
+        let v = serde_json::to_value(body(&spec).unwrap()).unwrap();
+        let p = &v["properties"];
+        assert_eq!(p["virtualNetworkGateway1"]["id"], "/gw");
+        assert_eq!(p["localNetworkGateway2"]["id"], "/lng");
+        assert_eq!(p["connectionType"], "IPsec");
+        assert_eq!(p["connectionProtocol"], "IKEv2");
+        assert_eq!(
+            p["gatewayCustomBgpIpAddresses"][0]["customBgpIpAddress"],
+            "169.254.21.2"
+        );
+    }
+}
