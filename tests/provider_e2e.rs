@@ -100,7 +100,8 @@ fn every_provider_process_exits_within_half_a_second_of_shutdown() {
         } else if line.contains("plugin process exited")
             && line.contains("terraform-provider-cloudlink")
         {
-            let pid = field(line, "pid=").expect("pid in exit line");
+            // terraform names the process `id=PID` in this line.
+            let pid = field(line, " id=").expect("pid in exit line");
             let start = shutdown_at
                 .get(&pid)
                 .unwrap_or_else(|| panic!("no shutdown line for pid {pid}"));
