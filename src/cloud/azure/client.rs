@@ -264,11 +264,9 @@ impl Network {
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<RawResponse> {
-        with_retry(&self.retry, cancel, || {
-            self.send_raw(method.clone(), url, body)
-        })
-        .await
-        .map_err(|e| e.context(context))
+        with_retry(&self.retry, cancel, || self.send_raw(method, url, body))
+            .await
+            .map_err(|e| e.context(context))
     }
 
     fn absolute_url(&self, url: &str) -> Result<Url> {
