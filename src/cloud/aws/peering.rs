@@ -215,6 +215,49 @@ impl Ec2 {
         at_most_one("VPC peering connections with these cloudlink tags", found)
     }
 
+    /// The live (not gone, not `deleting`) peerings between `vpc_id` and `peer_vpc_id`, in
+    /// either direction: the adoption fallback when tags were not applied (filters are also
+    /// checked here, since some endpoints ignore them).
+    pub async fn find_vpc_peering_connections_by_vpcs(
+        &self,
+        vpc_id: &str,
+        peer_vpc_id: &str,
+    ) -> Result<Vec<Peering>> {
+        let req = self
+            .client
+            .describe_vpc_peering_connections()
+            .filters(tags::filter(
+                "requester-vpc-info.vpc-id",
+                &[vpc_id, peer_vpc_id],
+            ))
+            .filters(tags::filter(
+                "accepter-vpc-info.vpc-id",
+                &[vpc_id, peer_vpc_id],
+            ));
+        let found = not_found_as_empty(
+            self.send(
+                || format!("reading EC2 VPC peering connections ({vpc_id} <-> {peer_vpc_id})"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| {
+                o.vpc_peering_connections()
+                    .iter()
+                    .map(Peering::from)
+                    .collect::<Vec<_>>()
+            }),
+        )?;
+        Ok(found
+            .into_iter()
+            .filter(|p| {
+                let ends = (p.requester.vpc_id.as_str(), p.accepter.vpc_id.as_str());
+                (ends == (vpc_id, peer_vpc_id) || ends == (peer_vpc_id, vpc_id))
+                    && !GONE.contains(&p.status.as_str())
+                    && p.status != "deleting"
+            })
+            .collect())
+    }
+
     /// Waits after a request. Pending: `initiating-request`, `provisioning`.
     /// Target: `pending-acceptance`, `active`. Failure: the gone states, with AWS's reason.
     pub async fn wait_vpc_peering_connection_pending_acceptance_or_active(

@@ -77,6 +77,43 @@ pub(crate) fn filter(name: &str, values: &[&str]) -> Filter {
         .build()
 }
 
+impl super::account::Ec2 {
+    /// Adds or overwrites `tags` on the EC2 object `id` (tags are per account: call with the
+    /// owning side's client).
+    pub async fn create_tags(&self, id: &str, tags: &Tags) -> crate::cloud::error::Result<()> {
+        if tags.is_empty() {
+            return Ok(());
+        }
+        let req = self.client.create_tags().resources(id).set_tags(Some(
+            tags.iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect(),
+        ));
+        self.send(
+            || format!("tagging EC2 object ({id})"),
+            || req.clone().send(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Removes the tag `keys` from the EC2 object `id`.
+    pub async fn delete_tags(&self, id: &str, keys: &[String]) -> crate::cloud::error::Result<()> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let req = self.client.delete_tags().resources(id).set_tags(Some(
+            keys.iter().map(|k| Tag::builder().key(k).build()).collect(),
+        ));
+        self.send(
+            || format!("untagging EC2 object ({id})"),
+            || req.clone().send(),
+        )
+        .await
+        .map(|_| ())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -516,20 +516,25 @@ impl Ec2 {
     /// The live connection carrying the ownership tags of `tags` (adoption after a crash).
     pub async fn find_vpn_connection_by_tags(&self, tags: &Tags) -> Result<Option<VpnConnection>> {
         let mut filters = tags::ownership_filters(tags);
-        filters.push(tags::filter("state", &["pending", "available"]));
+        filters.push(tags::filter(
+            "state",
+            &["pending", "available", "modifying"],
+        ));
         let found: Vec<_> = self
             .find_vpn_connections(&[], filters)
             .await?
             .into_iter()
             .filter(|v| {
-                matches!(v.state.as_str(), "pending" | "available") && tags::owned_by(&v.tags, tags)
+                matches!(v.state.as_str(), "pending" | "available" | "modifying")
+                    && tags::owned_by(&v.tags, tags)
             })
             .collect();
         at_most_one("VPN connections with these cloudlink tags", found)
     }
 
-    /// Waits until `id` is `available`. Pending: `pending`. Target: `available`.
-    /// Failure: `deleting`, `deleted` (as botocore's VpnConnectionAvailable).
+    /// Waits until `id` is `available`, after create or after a tunnel change.
+    /// Pending: `pending`, `modifying` (terraform-provider-aws `vpnStateModifying`).
+    /// Target: `available`. Failure: `deleting`, `deleted` (as botocore's VpnConnectionAvailable).
     pub async fn wait_vpn_connection_available(
         &self,
         id: &str,
@@ -542,7 +547,9 @@ impl Ec2 {
                 Ok(match self.status_vpn_connection(id).await? {
                     None => Probe::Pending("not found yet".into()),
                     Some(v) if v.state == "available" => Probe::Done(v),
-                    Some(v) if v.state == "pending" => Probe::Pending(v.state),
+                    Some(v) if matches!(v.state.as_str(), "pending" | "modifying") => {
+                        Probe::Pending(v.state)
+                    }
                     Some(v) => Probe::Failed(v.state),
                 })
             },
@@ -566,7 +573,8 @@ impl Ec2 {
         }
     }
 
-    /// Waits until `id` is gone. Pending: `available`, `deleting`. Target: absent or `deleted`.
+    /// Waits until `id` is gone. Pending: `available`, `modifying`, `deleting`.
+    /// Target: absent or `deleted`.
     pub async fn wait_vpn_connection_deleted(&self, id: &str, cfg: &WaitConfig) -> Result<()> {
         wait_for(
             &format!("EC2 VPN connection ({id}) to be deleted"),
@@ -575,7 +583,9 @@ impl Ec2 {
                 Ok(match self.status_vpn_connection(id).await? {
                     None => Probe::Done(()),
                     Some(v) if v.state == "deleted" => Probe::Done(()),
-                    Some(v) if matches!(v.state.as_str(), "available" | "deleting") => {
+                    Some(v)
+                        if matches!(v.state.as_str(), "available" | "modifying" | "deleting") =>
+                    {
                         Probe::Pending(v.state)
                     }
                     Some(v) => Probe::Failed(v.state),

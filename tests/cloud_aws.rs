@@ -1,0 +1,839 @@
+//! The EC2 layer (`cloud::aws`) against the in-process emulator: every object through
+//! create / find / wait / delete, several accounts (static keys, assume-role), regions,
+//! not-found as `None`, throttling retried to success and waiter timeouts that say what
+//! they saw.
+
+use cloudlink_emulator::{profile::Profile, server, Emulator};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use terraform_provider_cloudlink::cloud::aws::{
+    ownership_tags, AwsAccount, AwsSettings, Ec2, RouteTarget, Tags, TunnelSpec, VpnConnectionSpec,
+    VpnTarget,
+};
+use terraform_provider_cloudlink::cloud::retry::RetryPolicy;
+use terraform_provider_cloudlink::cloud::wait::WaitConfig;
+use terraform_provider_cloudlink::cloud::ErrorKind;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_util::sync::CancellationToken;
+
+const REGION: &str = "us-east-1";
+const DEFAULT_ACCOUNT_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+const SECOND_ACCOUNT_KEY: &str = "AKID111111111111EXAMPLE";
+
+struct Emu {
+    emu: Arc<Emulator>,
+    url: String,
+}
+
+async fn start() -> Emu {
+    let emu = Arc::new(Emulator::new(Profile::named("fast", 1.0).unwrap(), 7));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::router(emu.clone());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Emu {
+        emu,
+        url: format!("http://{addr}"),
+    }
+}
+
+impl Emu {
+    /// A tiny HTTP/1.1 POST (reqwest is not a dependency of the provider).
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let addr = self.url.trim_start_matches("http://");
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let body = body.to_string();
+        let req = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).await.unwrap();
+        let (head, body) = resp.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}\n{body}");
+        serde_json::from_str(body).unwrap_or(Value::Null)
+    }
+
+    /// Creates VPCs; returns (vpc id, route table ids) per spec.
+    async fn vpcs(&self, specs: Value) -> Vec<(String, Vec<String>)> {
+        let out = self
+            .post("/_emulator/fixtures", &json!({"aws": {"vpcs": specs}}))
+            .await;
+        out["aws"]["vpcs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let rtbs = v["route_table_ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_string())
+                    .collect();
+                (v["id"].as_str().unwrap().to_string(), rtbs)
+            })
+            .collect()
+    }
+
+    fn settings(&self, key: &str, region: &str) -> AwsSettings {
+        AwsSettings {
+            region: Some(region.into()),
+            access_key: Some(key.into()),
+            secret_key: Some("secret".into()),
+            endpoint: Some(self.url.clone()),
+            ..Default::default()
+        }
+    }
+
+    fn account(&self, name: &str, key: &str) -> AwsAccount {
+        AwsAccount::new(name, self.settings(key, REGION)).with_retry_policy(fast_retry())
+    }
+
+    async fn ec2(&self) -> Ec2 {
+        self.account("default", DEFAULT_ACCOUNT_KEY)
+            .ec2()
+            .await
+            .unwrap()
+    }
+
+    fn calls(&self, action: &str) -> u64 {
+        self.emu
+            .observe
+            .counters()
+            .get("ec2")
+            .and_then(|m| m.get(action))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+fn fast_retry() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 5,
+        initial_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+    }
+}
+
+fn wait(timeout_ms: u64) -> WaitConfig {
+    WaitConfig {
+        timeout: Duration::from_millis(timeout_ms),
+        initial_interval: Duration::from_millis(10),
+        max_interval: Duration::from_millis(100),
+        cancel: CancellationToken::new(),
+    }
+}
+
+fn tags(component: &str) -> Tags {
+    let mut user = Tags::new();
+    user.insert("env".into(), "test".into());
+    ownership_tags("link-1", component, &user)
+}
+
+#[tokio::test]
+async fn customer_gateway_create_find_adopt_wait_delete() {
+    let e = start().await;
+    let ec2 = e.ec2().await;
+    let t = tags("customer-gateway-0");
+    let id = ec2
+        .create_customer_gateway("20.30.40.50", 65515, &t)
+        .await
+        .unwrap();
+    let cgw = ec2
+        .wait_customer_gateway_available(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        (cgw.ip_address.as_str(), cgw.bgp_asn, cgw.state.as_str()),
+        ("20.30.40.50", 65515, "available")
+    );
+    assert_eq!(cgw.tags["Name"], "link-1-customer-gateway-0");
+    assert_eq!(cgw.tags["env"], "test");
+
+    // A re-run after a crash finds it by its ownership tags instead of creating another.
+    let adopted = ec2
+        .find_customer_gateway_by_tags(&t)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(adopted.id, id);
+    assert!(ec2
+        .find_customer_gateway_by_tags(&tags("customer-gateway-1"))
+        .await
+        .unwrap()
+        .is_none());
+
+    ec2.delete_customer_gateway(&id).await.unwrap();
+    ec2.wait_customer_gateway_deleted(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert!(ec2
+        .find_customer_gateway_by_id(&id)
+        .await
+        .unwrap()
+        .is_none());
+    // Deleting again is not an error.
+    ec2.delete_customer_gateway(&id).await.unwrap();
+    assert!(ec2
+        .find_customer_gateway_by_tags(&t)
+        .await
+        .unwrap()
+        .is_none());
+}
+
+#[tokio::test]
+async fn unknown_ids_are_none_not_errors() {
+    let e = start().await;
+    let ec2 = e.ec2().await;
+    assert!(ec2
+        .find_vpc_by_id("vpc-0123456789abcdef0")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(ec2
+        .find_route_table_by_id("rtb-0123456789abcdef0")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(ec2
+        .find_customer_gateway_by_id("cgw-0123456789abcdef0")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(ec2
+        .find_vpn_gateway_by_id("vgw-0123456789abcdef0")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(ec2
+        .find_vpn_connection_by_id("vpn-0123456789abcdef0")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(ec2
+        .find_transit_gateway_by_id("tgw-0123456789abcdef0")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(ec2
+        .find_vpc_peering_connection_by_id("pcx-0123456789abcdef0")
+        .await
+        .unwrap()
+        .is_none());
+    ec2.delete_vpn_connection("vpn-0123456789abcdef0")
+        .await
+        .unwrap();
+    ec2.delete_vpn_gateway("vgw-0123456789abcdef0")
+        .await
+        .unwrap();
+    ec2.delete_vpc_peering_connection("pcx-0123456789abcdef0")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn throttled_create_is_retried_to_success() {
+    let e = start().await;
+    let ec2 = e.ec2().await;
+    e.post(
+        "/_emulator/faults",
+        &json!({"spec": "ec2:CreateCustomerGateway=throttle,count=2"}),
+    )
+    .await;
+    let id = ec2
+        .create_customer_gateway("20.30.40.51", 65000, &tags("customer-gateway-0"))
+        .await
+        .unwrap();
+    assert!(id.starts_with("cgw-"));
+    assert_eq!(e.calls("CreateCustomerGateway"), 3);
+}
+
+#[tokio::test]
+async fn throttling_beyond_the_policy_fails_with_context() {
+    let e = start().await;
+    let ec2 = e.ec2().await;
+    e.post(
+        "/_emulator/faults",
+        &json!({"spec": "ec2:CreateCustomerGateway=throttle,count=10"}),
+    )
+    .await;
+    let err = ec2
+        .create_customer_gateway("20.30.40.52", 65000, &Tags::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Throttling);
+    let s = err.to_string();
+    assert!(
+        s.starts_with("creating EC2 customer gateway (20.30.40.52"),
+        "{s}"
+    );
+    assert!(s.contains("RequestLimitExceeded"), "{s}");
+    assert_eq!(e.calls("CreateCustomerGateway"), 5);
+}
+
+#[tokio::test]
+async fn vpc_reads_cidrs_and_dns_attributes() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.1.0.0/16", "extra_cidrs": ["10.2.0.0/16"], "route_tables": 1}]))
+        .await;
+    let ec2 = e.ec2().await;
+    let vpc = ec2.find_vpc_by_id(&v[0].0).await.unwrap().unwrap();
+    assert_eq!(vpc.cidr_blocks, vec!["10.1.0.0/16", "10.2.0.0/16"]);
+    assert_eq!(vpc.owner_id, "123456789012");
+    assert!(vpc.enable_dns_support);
+}
+
+#[tokio::test]
+async fn vpn_gateway_attach_detach_delete_and_routes() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.1.0.0/16", "route_tables": 1}]))
+        .await;
+    let (vpc, rtb) = (&v[0].0, &v[0].1[0]);
+    let ec2 = e.ec2().await;
+    let t = tags("vpn-gateway");
+    let vgw = ec2.create_vpn_gateway(Some(64512), &t).await.unwrap();
+    let g = ec2
+        .wait_vpn_gateway_available(&vgw, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(g.amazon_side_asn, Some(64512));
+    assert_eq!(
+        ec2.find_vpn_gateway_by_tags(&t).await.unwrap().unwrap().id,
+        vgw
+    );
+
+    ec2.attach_vpn_gateway(&vgw, vpc).await.unwrap();
+    ec2.wait_vpn_gateway_attached(&vgw, vpc, &wait(10_000))
+        .await
+        .unwrap();
+
+    // Routes: create, repeat (RouteAlreadyExists with the same target is fine), read, delete twice.
+    let target = RouteTarget::VpnGateway(vgw.clone());
+    ec2.create_route(rtb, "172.16.0.0/16", &target)
+        .await
+        .unwrap();
+    ec2.create_route(rtb, "172.16.0.0/16", &target)
+        .await
+        .unwrap();
+    let table = ec2.find_route_table_by_id(rtb).await.unwrap().unwrap();
+    assert_eq!(table.vpc_id, *vpc);
+    let r = table.route("172.16.0.0/16").unwrap();
+    assert_eq!(r.gateway_id.as_deref(), Some(vgw.as_str()));
+    let other = RouteTarget::VpcPeering("pcx-0123456789abcdef0".into());
+    assert!(ec2
+        .create_route(rtb, "172.16.0.0/16", &other)
+        .await
+        .is_err());
+    ec2.delete_route(rtb, "172.16.0.0/16").await.unwrap();
+    ec2.delete_route(rtb, "172.16.0.0/16").await.unwrap();
+
+    ec2.enable_vgw_route_propagation(rtb, &vgw).await.unwrap();
+    let table = ec2.find_route_table_by_id(rtb).await.unwrap().unwrap();
+    assert_eq!(table.propagating_vgws, vec![vgw.clone()]);
+    ec2.disable_vgw_route_propagation(rtb, &vgw).await.unwrap();
+    let table = ec2.find_route_table_by_id(rtb).await.unwrap().unwrap();
+    assert!(table.propagating_vgws.is_empty());
+
+    ec2.detach_vpn_gateway(&vgw, vpc).await.unwrap();
+    ec2.wait_vpn_gateway_detached(&vgw, vpc, &wait(10_000))
+        .await
+        .unwrap();
+    ec2.delete_vpn_gateway(&vgw).await.unwrap();
+    ec2.wait_vpn_gateway_deleted(&vgw, &wait(10_000))
+        .await
+        .unwrap();
+    assert!(ec2.find_vpn_gateway_by_id(&vgw).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn waiter_timeout_says_what_it_saw() {
+    let e = start().await;
+    let v = e.vpcs(json!([{"cidr": "10.1.0.0/16"}])).await;
+    let ec2 = e.ec2().await;
+    let vgw = ec2.create_vpn_gateway(None, &Tags::new()).await.unwrap();
+    ec2.wait_vpn_gateway_available(&vgw, &wait(10_000))
+        .await
+        .unwrap();
+    ec2.attach_vpn_gateway(&vgw, &v[0].0).await.unwrap();
+    ec2.wait_vpn_gateway_attached(&vgw, &v[0].0, &wait(10_000))
+        .await
+        .unwrap();
+    // Never detached, so the detach waiter can only time out.
+    let err = ec2
+        .wait_vpn_gateway_detached(&vgw, &v[0].0, &wait(300))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Timeout);
+    let s = err.to_string();
+    assert!(
+        s.contains(&format!("waiting for EC2 VPN gateway ({vgw}) to detach")),
+        "{s}"
+    );
+    assert!(
+        s.contains("last state: attached") && s.contains("probes"),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn vpn_connection_tunnels_routes_psk_rotation_and_delete() {
+    let e = start().await;
+    let v = e.vpcs(json!([{"cidr": "10.1.0.0/16"}])).await;
+    let ec2 = e.ec2().await;
+    let cgw = ec2
+        .create_customer_gateway("20.30.40.60", 65515, &tags("customer-gateway-0"))
+        .await
+        .unwrap();
+    ec2.wait_customer_gateway_available(&cgw, &wait(10_000))
+        .await
+        .unwrap();
+    let vgw = ec2
+        .create_vpn_gateway(Some(64512), &tags("vpn-gateway"))
+        .await
+        .unwrap();
+    ec2.wait_vpn_gateway_available(&vgw, &wait(10_000))
+        .await
+        .unwrap();
+    ec2.attach_vpn_gateway(&vgw, &v[0].0).await.unwrap();
+    ec2.wait_vpn_gateway_attached(&vgw, &v[0].0, &wait(10_000))
+        .await
+        .unwrap();
+
+    let t = tags("vpn-connection-0");
+    let spec = VpnConnectionSpec {
+        customer_gateway_id: cgw.clone(),
+        target: VpnTarget::VpnGateway(vgw.clone()),
+        static_routes_only: true,
+        tunnels: vec![
+            TunnelSpec {
+                inside_cidr: Some("169.254.21.0/30".into()),
+                psk: Some("Tunnel1_key.abcdef".into()),
+                phase1_encryption: vec!["AES256".into()],
+                phase1_integrity: vec!["SHA2-256".into()],
+                phase1_dh_groups: vec![14],
+                ike_versions: vec!["ikev2".into()],
+                ..Default::default()
+            },
+            TunnelSpec {
+                inside_cidr: Some("169.254.22.0/30".into()),
+                psk: Some("Tunnel2_key.abcdef".into()),
+                ..Default::default()
+            },
+        ],
+        tags: t.clone(),
+    };
+    let id = ec2.create_vpn_connection(&spec).await.unwrap();
+    let vpn = ec2
+        .wait_vpn_connection_available(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(vpn.customer_gateway_id, cgw);
+    assert_eq!(vpn.vpn_gateway_id.as_deref(), Some(vgw.as_str()));
+    assert!(vpn.static_routes_only);
+    assert_eq!(vpn.tunnels.len(), 2);
+    let t1 = vpn
+        .tunnel_by_inside_cidr("169.254.21.0/30")
+        .unwrap()
+        .clone();
+    let t2 = vpn
+        .tunnel_by_inside_cidr("169.254.22.0/30")
+        .unwrap()
+        .clone();
+    assert_eq!(t1.psk.as_deref(), Some("Tunnel1_key.abcdef"));
+    assert_eq!(t2.psk.as_deref(), Some("Tunnel2_key.abcdef"));
+    assert_ne!(t1.outside_ip, t2.outside_ip);
+    assert!(
+        !format!("{vpn:?}").contains("Tunnel1_key"),
+        "PSKs must not appear in Debug"
+    );
+    assert_eq!(
+        ec2.find_vpn_connection_by_tags(&t)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
+
+    // Static routes.
+    ec2.create_vpn_connection_route(&id, "10.50.0.0/16")
+        .await
+        .unwrap();
+    ec2.wait_vpn_connection_route(&id, "10.50.0.0/16", true, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        ec2.find_vpn_connection_by_id(&id)
+            .await
+            .unwrap()
+            .unwrap()
+            .routes,
+        vec!["10.50.0.0/16"]
+    );
+    ec2.delete_vpn_connection_route(&id, "10.50.0.0/16")
+        .await
+        .unwrap();
+    ec2.wait_vpn_connection_route(&id, "10.50.0.0/16", false, &wait(10_000))
+        .await
+        .unwrap();
+    assert!(ec2
+        .find_vpn_connection_by_id(&id)
+        .await
+        .unwrap()
+        .unwrap()
+        .routes
+        .is_empty());
+
+    // PSK rotation, one tunnel at a time; the other tunnel keeps its key.
+    ec2.modify_vpn_tunnel_psk(&id, &t2.outside_ip, "Rotated_key.123456")
+        .await
+        .unwrap();
+    let vpn = ec2
+        .wait_vpn_connection_available(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        vpn.tunnel_by_outside_ip(&t2.outside_ip)
+            .unwrap()
+            .psk
+            .as_deref(),
+        Some("Rotated_key.123456")
+    );
+    assert_eq!(
+        vpn.tunnel_by_outside_ip(&t1.outside_ip)
+            .unwrap()
+            .psk
+            .as_deref(),
+        Some("Tunnel1_key.abcdef")
+    );
+
+    ec2.delete_vpn_connection(&id).await.unwrap();
+    ec2.wait_vpn_connection_deleted(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert!(ec2.find_vpn_connection_by_id(&id).await.unwrap().is_none());
+    assert!(ec2.find_vpn_connection_by_tags(&t).await.unwrap().is_none());
+    ec2.delete_vpn_connection(&id).await.unwrap();
+}
+
+#[tokio::test]
+async fn vpn_connection_to_a_transit_gateway_has_an_attachment() {
+    let e = start().await;
+    let out = e
+        .post(
+            "/_emulator/fixtures",
+            &json!({"aws": {"transit_gateways": [{"amazon_side_asn": 64600, "name": "hub"}]}}),
+        )
+        .await;
+    let tgw = out["aws"]["transit_gateways"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ec2 = e.ec2().await;
+    let found = ec2.find_transit_gateway_by_id(&tgw).await.unwrap().unwrap();
+    assert_eq!(found.amazon_side_asn, Some(64600));
+    let cgw = ec2
+        .create_customer_gateway("20.30.40.61", 65515, &Tags::new())
+        .await
+        .unwrap();
+    ec2.wait_customer_gateway_available(&cgw, &wait(10_000))
+        .await
+        .unwrap();
+    let id = ec2
+        .create_vpn_connection(&VpnConnectionSpec {
+            customer_gateway_id: cgw,
+            target: VpnTarget::TransitGateway(tgw.clone()),
+            static_routes_only: false,
+            tunnels: vec![],
+            tags: Tags::new(),
+        })
+        .await
+        .unwrap();
+    let vpn = ec2
+        .wait_vpn_connection_available(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(vpn.transit_gateway_id.as_deref(), Some(tgw.as_str()));
+    assert_eq!(vpn.tunnels.len(), 2);
+    assert!(vpn
+        .tunnels
+        .iter()
+        .all(|t| t.psk.is_some() && t.inside_cidr.starts_with("169.254.")));
+    let att = ec2
+        .find_transit_gateway_vpn_attachment(&tgw, &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(att.resource_id, id);
+}
+
+#[tokio::test]
+async fn peering_same_account_same_region_with_dns_and_delete() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.1.0.0/16", "route_tables": 1}, {"cidr": "10.2.0.0/16", "extra_cidrs": ["10.3.0.0/16"]}]))
+        .await;
+    let ec2 = e.ec2().await;
+    let t = tags("peering");
+    let id = ec2
+        .create_vpc_peering_connection(&v[0].0, &v[1].0, None, None, &t)
+        .await
+        .unwrap();
+    let p = ec2
+        .wait_vpc_peering_connection_pending_acceptance_or_active(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(p.status, "pending-acceptance");
+    assert_eq!(
+        ec2.find_vpc_peering_connection_by_tags(&t)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
+    ec2.accept_vpc_peering_connection(&id).await.unwrap();
+    let p = ec2
+        .wait_vpc_peering_connection_active(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(p.requester.vpc_id, v[0].0);
+    assert_eq!(p.accepter.cidr_blocks, vec!["10.2.0.0/16", "10.3.0.0/16"]);
+
+    ec2.set_vpc_peering_dns_resolution(&id, true, true)
+        .await
+        .unwrap();
+    ec2.set_vpc_peering_dns_resolution(&id, false, true)
+        .await
+        .unwrap();
+    let p = ec2
+        .find_vpc_peering_connection_by_id(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(p.requester.allow_dns && p.accepter.allow_dns);
+
+    let rtb = &v[0].1[0];
+    ec2.create_route(rtb, "10.2.0.0/16", &RouteTarget::VpcPeering(id.clone()))
+        .await
+        .unwrap();
+    let table = ec2.find_route_table_by_id(rtb).await.unwrap().unwrap();
+    assert_eq!(
+        table
+            .route("10.2.0.0/16")
+            .unwrap()
+            .vpc_peering_connection_id
+            .as_deref(),
+        Some(id.as_str())
+    );
+    ec2.delete_route(rtb, "10.2.0.0/16").await.unwrap();
+
+    ec2.delete_vpc_peering_connection(&id).await.unwrap();
+    ec2.wait_vpc_peering_connection_deleted(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert!(ec2
+        .find_vpc_peering_connection_by_id(&id)
+        .await
+        .unwrap()
+        .is_none());
+    ec2.delete_vpc_peering_connection(&id).await.unwrap();
+}
+
+#[tokio::test]
+async fn overlapping_peering_fails_with_the_reason() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.1.0.0/16"}, {"cidr": "10.1.0.0/16"}]))
+        .await;
+    let ec2 = e.ec2().await;
+    let id = ec2
+        .create_vpc_peering_connection(&v[0].0, &v[1].0, None, None, &Tags::new())
+        .await
+        .unwrap();
+    let err = ec2
+        .wait_vpc_peering_connection_pending_acceptance_or_active(&id, &wait(10_000))
+        .await
+        .unwrap_err();
+    let s = err.to_string();
+    assert!(
+        s.contains("failed") && s.to_lowercase().contains("overlapping"),
+        "{s}"
+    );
+    // The by-id finder hides the failed peering; the status finder tells why.
+    assert!(ec2
+        .find_vpc_peering_connection_by_id(&id)
+        .await
+        .unwrap()
+        .is_none());
+    let p = ec2
+        .status_vpc_peering_connection(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.status, "failed");
+}
+
+#[tokio::test]
+async fn peering_cross_account_with_static_keys() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.1.0.0/16"}, {"cidr": "10.2.0.0/16", "account": "111111111111"}]))
+        .await;
+    let requester = e.account("default", DEFAULT_ACCOUNT_KEY);
+    let accepter = e.account("network", SECOND_ACCOUNT_KEY);
+    assert_eq!(accepter.account_id().await.unwrap(), "111111111111");
+    assert_eq!(requester.account_id().await.unwrap(), "123456789012");
+    let (req, acc) = (
+        requester.ec2().await.unwrap(),
+        accepter.ec2().await.unwrap(),
+    );
+    let id = req
+        .create_vpc_peering_connection(&v[0].0, &v[1].0, Some("111111111111"), None, &Tags::new())
+        .await
+        .unwrap();
+    acc.wait_vpc_peering_connection_pending_acceptance_or_active(&id, &wait(10_000))
+        .await
+        .unwrap();
+    acc.accept_vpc_peering_connection(&id).await.unwrap();
+    let p = req
+        .wait_vpc_peering_connection_active(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(p.accepter.owner_id, "111111111111");
+    // Each side sets its own options with its own credentials.
+    req.set_vpc_peering_dns_resolution(&id, true, true)
+        .await
+        .unwrap();
+    acc.set_vpc_peering_dns_resolution(&id, false, true)
+        .await
+        .unwrap();
+    acc.delete_vpc_peering_connection(&id).await.unwrap();
+    req.wait_vpc_peering_connection_deleted(&id, &wait(10_000))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn peering_cross_region_accepts_in_the_peer_region() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.1.0.0/16"}, {"cidr": "10.2.0.0/16", "region": "eu-west-1"}]))
+        .await;
+    let account = e.account("default", DEFAULT_ACCOUNT_KEY);
+    let peer = account.for_region("eu-west-1");
+    assert_eq!(peer.region().await.unwrap(), "eu-west-1");
+    let (here, there) = (account.ec2().await.unwrap(), peer.ec2().await.unwrap());
+    let id = here
+        .create_vpc_peering_connection(&v[0].0, &v[1].0, None, Some("eu-west-1"), &Tags::new())
+        .await
+        .unwrap();
+    there
+        .wait_vpc_peering_connection_pending_acceptance_or_active(&id, &wait(10_000))
+        .await
+        .unwrap();
+    there.accept_vpc_peering_connection(&id).await.unwrap();
+    let p = there
+        .wait_vpc_peering_connection_active(&id, &wait(10_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.requester.region.as_str(), p.accepter.region.as_str()),
+        (REGION, "eu-west-1")
+    );
+    here.delete_vpc_peering_connection(&id).await.unwrap();
+    here.wait_vpc_peering_connection_deleted(&id, &wait(10_000))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn assume_role_acts_in_the_role_account() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.9.0.0/16", "account": "222222222222"}]))
+        .await;
+    let mut s = e.settings(DEFAULT_ACCOUNT_KEY, REGION);
+    s.assume_role_arn = Some("arn:aws:iam::222222222222:role/peering".into());
+    let account = AwsAccount::new("network", s).with_retry_policy(fast_retry());
+    assert_eq!(account.account_id().await.unwrap(), "222222222222");
+    let ec2 = account.ec2().await.unwrap();
+    let vpc = ec2.find_vpc_by_id(&v[0].0).await.unwrap().unwrap();
+    assert_eq!(vpc.owner_id, "222222222222");
+}
+
+#[tokio::test]
+async fn building_an_account_touches_nothing_and_missing_pieces_name_the_account() {
+    // No credentials anywhere: no keys, no profile files, no IMDS.
+    std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+    std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/cloudlink/config");
+    std::env::set_var(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/cloudlink/credentials",
+    );
+    let account = AwsAccount::new(
+        "network",
+        AwsSettings {
+            region: Some(REGION.into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(account.name(), "network");
+    let err = account.ec2().await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Auth, "{err}");
+    let s = err.to_string();
+    assert!(
+        s.starts_with("aws account \"network\": no credentials found: set access_key/secret_key"),
+        "{s}"
+    );
+
+    let e = start().await;
+    let mut s = e.settings(DEFAULT_ACCOUNT_KEY, REGION);
+    s.region = None;
+    std::env::remove_var("AWS_REGION");
+    std::env::remove_var("AWS_DEFAULT_REGION");
+    let err = AwsAccount::new("default", s).ec2().await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Client);
+    assert!(
+        err.to_string()
+            .contains("aws account \"default\": no region"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn cancellation_stops_retries() {
+    let e = start().await;
+    e.post(
+        "/_emulator/faults",
+        &json!({"spec": "ec2:DescribeVpcs=throttle"}),
+    )
+    .await;
+    let cancel = CancellationToken::new();
+    let ec2 = AwsAccount::new("default", e.settings(DEFAULT_ACCOUNT_KEY, REGION))
+        .with_retry_policy(RetryPolicy {
+            max_attempts: 100,
+            initial_delay: Duration::from_millis(50),
+            max_delay: Duration::from_millis(50),
+        })
+        .with_cancel(cancel.clone())
+        .ec2()
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        cancel.cancel();
+    });
+    let err = ec2
+        .find_vpc_by_id("vpc-0123456789abcdef0")
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Cancelled);
+}
