@@ -2,10 +2,12 @@
 //! dispatch code never changes.
 
 pub mod timeouts;
+pub mod vpc_peering_pair;
 
 use crate::provider::Registry;
 
 /// Every resource type this provider serves.
 pub fn registry() -> Registry {
     Registry::default()
+        .register(std::sync::Arc::new(vpc_peering_pair::VpcPeeringPair))
 }

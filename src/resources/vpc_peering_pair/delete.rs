@@ -1,0 +1,53 @@
+//! Destroy: remove every route through the peering from the listed route tables of both
+//! sides (each with its side's credentials), then delete the peering itself with the
+//! requester's credentials and wait until it is gone. A real delete, never a forget.
+
+use super::read::observed_routes;
+use super::schema::DEFAULTS;
+use super::sides::{cloud_diag, Sides};
+use super::state::PairState;
+use crate::provider::{ApplyResult, ProviderContext};
+use crate::resources::timeouts;
+use crate::tf::{Diagnostic, Value};
+
+/// Deletes the pair in `prior`; on failure returns what is left.
+pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
+    let mut st = PairState::from_value(prior);
+    let Some(id) = st.id.clone() else {
+        return ApplyResult::default();
+    };
+    let wait = ctx.wait(timeouts::resolve(prior, DEFAULTS).delete);
+    let sides = match Sides::of(ctx, &st).await {
+        Ok(s) => s,
+        Err(d) => return ApplyResult::partial(Some(prior.clone()), d),
+    };
+    let result: Result<(), Diagnostic> = async {
+        // 1. Routes on both sides (whatever points at the peering now, not only what state lists).
+        for r in observed_routes(&sides, &st, &id).await? {
+            sides
+                .ec2(r.side)
+                .delete_route(&r.route_table_id, &r.destination)
+                .await
+                .map_err(cloud_diag)?;
+            if let Some(routes) = st.routes.as_mut() {
+                routes.retain(|x| *x != r);
+            }
+        }
+        // 2. The peering, then wait until it is gone.
+        sides
+            .requester
+            .delete_vpc_peering_connection(&id)
+            .await
+            .map_err(cloud_diag)?;
+        sides
+            .requester
+            .wait_vpc_peering_connection_deleted(&id, &wait)
+            .await
+            .map_err(cloud_diag)
+    }
+    .await;
+    match result {
+        Ok(()) => ApplyResult::default(),
+        Err(d) => ApplyResult::partial(Some(st.to_value()), d),
+    }
+}

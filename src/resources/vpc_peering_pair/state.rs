@@ -1,0 +1,306 @@
+//! The resource's value as typed Rust: parse a plan or state into [`PairState`], fill in what
+//! the clouds say, and turn it back into a [`Value`] with every attribute present and no
+//! unknowns (an unknown becomes `None`, written back as null).
+
+use crate::cloud::aws::Tags;
+use crate::tf::Value;
+
+/// Which end of the peering something belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    /// The VPC that requests the peering (the provider's default `aws {}` account).
+    Requester,
+    /// The VPC that accepts it (optionally another account and region).
+    Accepter,
+}
+
+impl Side {
+    /// The name used in the schema and in `routes[*].side`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Requester => "requester",
+            Side::Accepter => "accepter",
+        }
+    }
+
+    /// The other end.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Requester => Side::Accepter,
+            Side::Accepter => Side::Requester,
+        }
+    }
+
+    fn parse(s: &str) -> Option<Side> {
+        match s {
+            "requester" => Some(Side::Requester),
+            "accepter" => Some(Side::Accepter),
+            _ => None,
+        }
+    }
+}
+
+/// One `requester {}` or `accepter {}` block.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SideState {
+    /// `vpc-...`.
+    pub vpc_id: Option<String>,
+    /// Route tables of this side that get routes to the other VPC (`None` = not set).
+    pub route_table_ids: Option<Vec<String>>,
+    /// `AllowDnsResolutionFromRemoteVpc` on this side.
+    pub allow_dns: Option<bool>,
+    /// Accepter only: the `aws_account` block whose credentials act for this side.
+    pub account: Option<String>,
+    /// The VPC's region.
+    pub region: Option<String>,
+    /// The VPC's owner account id.
+    pub owner_id: Option<String>,
+    /// Every associated IPv4 CIDR block of the VPC.
+    pub cidr_blocks: Option<Vec<String>>,
+}
+
+/// One route this resource manages.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RouteState {
+    /// The side owning the route table.
+    pub side: Side,
+    /// `rtb-...`.
+    pub route_table_id: String,
+    /// A CIDR block of the other VPC.
+    pub destination: String,
+}
+
+/// The whole resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairState {
+    /// `pcx-...`.
+    pub id: Option<String>,
+    /// The peering's status code.
+    pub status: Option<String>,
+    /// The requesting side.
+    pub requester: SideState,
+    /// The accepting side.
+    pub accepter: SideState,
+    /// User tags (applied on both sides).
+    pub tags: Option<Tags>,
+    /// The routes that exist (`None` = not known yet).
+    pub routes: Option<Vec<RouteState>>,
+    /// The `timeouts` block, kept as given.
+    pub timeouts: Value,
+}
+
+fn known_str(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+fn known_strings(v: &Value) -> Option<Vec<String>> {
+    let l = v.as_list()?;
+    if l.iter().any(|x| x.as_str().is_none()) {
+        return None;
+    }
+    Some(
+        l.iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+    )
+}
+
+fn opt_str(s: &Option<String>) -> Value {
+    s.clone().map_or(Value::Null, Value::String)
+}
+
+impl SideState {
+    fn from_value(v: &Value) -> Self {
+        SideState {
+            vpc_id: known_str(v.attr("vpc_id")),
+            route_table_ids: known_strings(v.attr("route_table_ids")),
+            allow_dns: v.attr("allow_remote_vpc_dns_resolution").as_bool(),
+            account: known_str(v.attr("account")),
+            region: known_str(v.attr("region")),
+            owner_id: known_str(v.attr("owner_id")),
+            cidr_blocks: known_strings(v.attr("cidr_blocks")),
+        }
+    }
+
+    fn to_value(&self, side: Side) -> Value {
+        let mut v = Value::object([
+            ("vpc_id", opt_str(&self.vpc_id)),
+            (
+                "route_table_ids",
+                self.route_table_ids.as_ref().map_or(Value::Null, |l| {
+                    Value::Set(l.iter().cloned().map(Value::String).collect())
+                }),
+            ),
+            (
+                "allow_remote_vpc_dns_resolution",
+                Value::Bool(self.allow_dns.unwrap_or(false)),
+            ),
+            ("region", opt_str(&self.region)),
+            ("owner_id", opt_str(&self.owner_id)),
+            (
+                "cidr_blocks",
+                self.cidr_blocks
+                    .as_ref()
+                    .map_or(Value::Null, |l| Value::string_list(l.clone())),
+            ),
+        ]);
+        if side == Side::Accepter {
+            v.set_attr("account", opt_str(&self.account));
+        }
+        v
+    }
+
+    /// The route tables listed for this side (none when unset).
+    pub fn tables(&self) -> &[String] {
+        self.route_table_ids.as_deref().unwrap_or(&[])
+    }
+}
+
+impl Default for PairState {
+    fn default() -> Self {
+        PairState {
+            id: None,
+            status: None,
+            requester: SideState::default(),
+            accepter: SideState::default(),
+            tags: None,
+            routes: None,
+            timeouts: Value::Null,
+        }
+    }
+}
+
+impl PairState {
+    /// Reads a plan or state value; unknown values become `None`.
+    pub fn from_value(v: &Value) -> Self {
+        let tags = v.attr("tags").as_map().map(|m| {
+            m.iter()
+                .filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        });
+        let routes = v.attr("routes").as_list().map(|l| {
+            l.iter()
+                .filter_map(|r| {
+                    Some(RouteState {
+                        side: Side::parse(r.attr("side").as_str()?)?,
+                        route_table_id: known_str(r.attr("route_table_id"))?,
+                        destination: known_str(r.attr("destination_cidr_block"))?,
+                    })
+                })
+                .collect()
+        });
+        PairState {
+            id: known_str(v.attr("id")),
+            status: known_str(v.attr("status")),
+            requester: SideState::from_value(v.attr("requester")),
+            accepter: SideState::from_value(v.attr("accepter")),
+            tags,
+            routes,
+            timeouts: v.attr("timeouts").clone(),
+        }
+    }
+
+    /// The value terraform stores: every attribute present, nothing unknown.
+    pub fn to_value(&self) -> Value {
+        let timeouts = if self.timeouts.is_wholly_known() {
+            self.timeouts.clone()
+        } else {
+            Value::Null
+        };
+        Value::object([
+            ("id", opt_str(&self.id)),
+            ("status", opt_str(&self.status)),
+            ("requester", self.requester.to_value(Side::Requester)),
+            ("accepter", self.accepter.to_value(Side::Accepter)),
+            (
+                "tags",
+                self.tags.as_ref().map_or(Value::Null, |t| {
+                    Value::map(t.iter().map(|(k, v)| (k.clone(), Value::string(v))))
+                }),
+            ),
+            (
+                "routes",
+                self.routes
+                    .as_ref()
+                    .map_or(Value::Null, |r| routes_value(r)),
+            ),
+            ("timeouts", timeouts),
+        ])
+    }
+
+    /// One side's block.
+    pub fn side(&self, side: Side) -> &SideState {
+        match side {
+            Side::Requester => &self.requester,
+            Side::Accepter => &self.accepter,
+        }
+    }
+
+    /// One side's block, mutable.
+    pub fn side_mut(&mut self, side: Side) -> &mut SideState {
+        match side {
+            Side::Requester => &mut self.requester,
+            Side::Accepter => &mut self.accepter,
+        }
+    }
+
+    /// The routes the configuration asks for: every listed route table of each side, to
+    /// every CIDR block of the other VPC. `None` while route tables or CIDR blocks are unknown.
+    pub fn desired_routes(&self) -> Option<Vec<RouteState>> {
+        let mut out = Vec::new();
+        for side in [Side::Requester, Side::Accepter] {
+            let tables = self.side(side).tables();
+            if tables.is_empty() {
+                continue;
+            }
+            let cidrs = self.side(side.other()).cidr_blocks.as_ref()?;
+            for t in tables {
+                for c in cidrs {
+                    out.push(RouteState {
+                        side,
+                        route_table_id: t.clone(),
+                        destination: c.clone(),
+                    });
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        Some(out)
+    }
+}
+
+/// The `routes` list value, sorted so plans and state compare equal.
+pub fn routes_value(routes: &[RouteState]) -> Value {
+    let mut routes = routes.to_vec();
+    routes.sort();
+    routes.dedup();
+    Value::list(routes.into_iter().map(|r| {
+        Value::object([
+            ("side", Value::string(r.side.as_str())),
+            ("route_table_id", Value::string(r.route_table_id)),
+            ("destination_cidr_block", Value::string(r.destination)),
+        ])
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn desired_routes_cross_every_table_with_every_remote_block() {
+        let mut s = PairState::default();
+        s.requester.route_table_ids = Some(vec!["rtb-a".into()]);
+        s.requester.cidr_blocks = Some(vec!["10.0.0.0/16".into(), "10.1.0.0/16".into()]);
+        s.accepter.route_table_ids = Some(vec!["rtb-b".into()]);
+        s.accepter.cidr_blocks = Some(vec!["10.2.0.0/16".into(), "10.3.0.0/16".into()]);
+        let r = s.desired_routes().unwrap();
+        assert_eq!(r.len(), 4);
+        assert!(r.iter().any(|x| x.side == Side::Accepter
+            && x.route_table_id == "rtb-b"
+            && x.destination == "10.1.0.0/16"));
+        let back = PairState::from_value(&s.to_value());
+        assert_eq!(back.requester.route_table_ids, s.requester.route_table_ids);
+    }
+}
