@@ -187,7 +187,7 @@ impl State {
         let groups: Vec<Value> = self
             .groups
             .values()
-            .filter(|g| !g.deleting.as_ref().is_some_and(|(_, d)| now_ms >= *d))
+            .filter(|g| g.deleting.as_ref().is_none_or(|(_, d)| now_ms < *d))
             .map(|g| json!({"id": g.id, "name": g.name, "location": g.location, "subscription": g.sub}))
             .collect();
         let resources: Vec<Value> = self
@@ -245,7 +245,7 @@ impl State {
                 .is_some_and(|b| b.delete && now >= b.done_at)
         });
         self.groups
-            .retain(|_, g| !g.deleting.as_ref().is_some_and(|(_, d)| now >= *d));
+            .retain(|_, g| g.deleting.as_ref().is_none_or(|(_, d)| now < *d));
     }
 
     /// The resource at `k` unless it is gone.
