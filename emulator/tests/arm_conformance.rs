@@ -942,3 +942,23 @@ async fn fixtures_exist_at_once_and_the_sdk_lists_them() {
     let page = pages.next().await.unwrap().unwrap();
     assert_eq!(page.value.len(), 1);
 }
+
+#[tokio::test]
+async fn a_dropped_connection_is_an_io_error_the_sdk_retries() {
+    let h = start().await;
+    h.resource_group().await;
+    h.vnet("vnet", "10.1.255.0/27").await;
+    h.emu.faults.add(
+        cloudlink_emulator::faults::FaultRule::parse("arm:GET virtualNetworks=drop,count=1")
+            .unwrap(),
+    );
+    let before = h.counter("GET virtualNetworks");
+    let got = h
+        .client
+        .virtual_networks_client()
+        .get(RG, "vnet", SUB)
+        .await
+        .unwrap();
+    assert_eq!(got.resource.name.as_deref(), Some("vnet"));
+    assert_eq!(h.counter("GET virtualNetworks"), before + 2);
+}
