@@ -112,9 +112,16 @@ impl Ec2Error {
 
 /// A `text/xml` response with the given status.
 pub fn xml_response(status: u16, body: String) -> Response {
+    xml_response_with_id(status, &uuid::Uuid::new_v4().to_string(), body)
+}
+
+/// A `text/xml` response that also carries the request id in `x-amzn-RequestId`, the
+/// header the SDKs read it from.
+pub fn xml_response_with_id(status: u16, request_id: &str, body: String) -> Response {
     Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST))
         .header(header::CONTENT_TYPE, "text/xml;charset=UTF-8")
+        .header("x-amzn-RequestId", request_id)
         .body(Body::from(body))
         .unwrap()
 }

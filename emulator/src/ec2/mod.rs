@@ -388,8 +388,15 @@ pub async fn handle(AxState(emu): AxState<Shared>, headers: HeaderMap, body: Byt
         r
     };
     match result {
-        Ok(x) if sts => errors::xml_response(200, xml::sts_body(&action, &x)),
-        Ok(x) => errors::xml_response(200, xml::ec2_body(&action, &x)),
+        Ok(x) => {
+            let id = uuid::Uuid::new_v4().to_string();
+            let body = if sts {
+                xml::sts_body(&action, &id, &x)
+            } else {
+                xml::ec2_body(&action, &id, &x)
+            };
+            errors::xml_response_with_id(200, &id, body)
+        }
         Err(e) if sts => e.render_sts(),
         Err(e) => e.render_ec2(),
     }

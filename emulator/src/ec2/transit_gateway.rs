@@ -301,7 +301,6 @@ pub fn insert_attachment(
     kind: &'static str,
     resource_id: &str,
     subnets: Vec<String>,
-    tags: Tags,
     ready: u64,
 ) -> String {
     let id = st.id("tgw-attach");
@@ -315,7 +314,7 @@ pub fn insert_attachment(
         subnet_ids: subnets,
         phase: Phase::new("pending", "available", ready),
         created_ms: cx.now,
-        tags,
+        tags: Tags::new(),
     };
     st.region(cx.account(), cx.region_name())
         .tgw_attachments
@@ -357,9 +356,15 @@ pub fn create_vpc_attachment(st: &mut State, cx: &Ctx) -> R<Xml> {
     }
     let tgw = require_available(st, cx, &tgw_id)?;
     let ready = cx.done_at(Op::VpnGatewayAttach);
-    let id = insert_attachment(st, cx, &tgw, "vpc", &vpc_id, subnets, tags, ready);
+    let id = insert_attachment(st, cx, &tgw, "vpc", &vpc_id, subnets, ready);
     cx.record(&id, ready);
-    let a = st.region(cx.account(), cx.region_name()).tgw_attachments[&id].clone();
+    let a = st
+        .region(cx.account(), cx.region_name())
+        .tgw_attachments
+        .get_mut(&id)
+        .unwrap();
+    a.tags = tags;
+    let a = a.clone();
     let mut x = Xml::new();
     x.nest("transitGatewayVpcAttachment", |x| a.write_vpc(x, cx.now));
     Ok(x)

@@ -353,20 +353,21 @@ fn generate_psk(st: &mut State) -> String {
 /// A free outside IP, seeded and unique, from 203.0.113.0/24 then 198.51.100.0/24
 /// (documentation ranges, so nothing real is ever addressed).
 fn allocate_outside_ip(st: &mut State) -> R<Ipv4Addr> {
-    let free: Vec<Ipv4Addr> = [[203u8, 0, 113], [198, 51, 100]]
-        .iter()
-        .flat_map(|p| (1u8..=254).map(move |h| Ipv4Addr::new(p[0], p[1], p[2], h)))
-        .filter(|ip| !st.used_outside_ips.contains(ip))
-        .collect();
-    if free.is_empty() {
-        return Err(Ec2Error::new(
-            "VpnConnectionLimitExceeded",
-            "No more tunnel outside addresses are available.",
-        ));
+    for prefix in [[203u8, 0, 113], [198, 51, 100]] {
+        let free: Vec<Ipv4Addr> = (1u8..=254)
+            .map(|h| Ipv4Addr::new(prefix[0], prefix[1], prefix[2], h))
+            .filter(|ip| !st.used_outside_ips.contains(ip))
+            .collect();
+        if !free.is_empty() {
+            let ip = free[st.rng().gen_range(0..free.len())];
+            st.used_outside_ips.insert(ip);
+            return Ok(ip);
+        }
     }
-    let ip = free[st.rng().gen_range(0..free.len())];
-    st.used_outside_ips.insert(ip);
-    Ok(ip)
+    Err(Ec2Error::new(
+        "VpnConnectionLimitExceeded",
+        "No more tunnel outside addresses are available.",
+    ))
 }
 
 /// Inside CIDRs already used by live connections on the same gateway.
@@ -639,7 +640,6 @@ pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
                 "vpn",
                 &id,
                 vec![],
-                Tags::new(),
                 ready,
             ))
         }

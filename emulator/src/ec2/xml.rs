@@ -105,19 +105,17 @@ impl Xml {
 }
 
 /// Wraps a result body as `<{action}Response xmlns=EC2><requestId>..</requestId>...`.
-pub fn ec2_body(action: &str, inner: &Xml) -> String {
+pub fn ec2_body(action: &str, request_id: &str, inner: &Xml) -> String {
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>{}</requestId>{}</{action}Response>",
-        uuid::Uuid::new_v4(),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>{request_id}</requestId>{}</{action}Response>",
         inner.as_str()
     )
 }
 
 /// Wraps an STS result as `<{action}Response><{action}Result>..</..><ResponseMetadata>`.
-pub fn sts_body(action: &str, inner: &Xml) -> String {
+pub fn sts_body(action: &str, request_id: &str, inner: &Xml) -> String {
     format!(
-        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result>{}</{action}Result><ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
-        inner.as_str(),
-        uuid::Uuid::new_v4()
+        "<{action}Response xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><{action}Result>{}</{action}Result><ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata></{action}Response>",
+        inner.as_str()
     )
 }

@@ -1,0 +1,1955 @@
+//! Conformance of the EC2 + STS emulator against the real `aws-sdk-ec2` / `aws-sdk-sts`
+//! clients: every action the provider uses, its errors, pending states, cross-account and
+//! cross-region peering, paging, tag filters, fault injection and VPN telemetry.
+
+use aws_credential_types::Credentials;
+use aws_sdk_ec2::config::{BehaviorVersion, Region};
+use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::operation::RequestId;
+use aws_sdk_ec2::types::{
+    AttributeBooleanValue, Filter, GatewayType, ModifyVpnTunnelOptionsSpecification,
+    PeeringConnectionOptionsRequest, Phase1EncryptionAlgorithmsRequestListValue, ResourceType, Tag,
+    TagSpecification, TransitGatewayRequestOptions, VpcAttributeName,
+    VpnConnectionOptionsSpecification, VpnTunnelOptionsSpecification,
+};
+use cloudlink_emulator::faults::FaultRule;
+use cloudlink_emulator::links::AzureConnection;
+use cloudlink_emulator::{profile::Profile, server, Emulator};
+use std::sync::Arc;
+use std::time::Duration;
+
+const SETTLE: Duration = Duration::from_millis(80);
+
+async fn start() -> (Arc<Emulator>, String) {
+    let emu = Arc::new(Emulator::new(Profile::named("fast", 1.0).unwrap(), 7));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = server::router(emu.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (emu, url)
+}
+
+fn ec2_with(
+    url: &str,
+    key: &str,
+    secret: &str,
+    token: Option<String>,
+    region: &str,
+) -> aws_sdk_ec2::Client {
+    let conf = aws_sdk_ec2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(url)
+        .credentials_provider(Credentials::new(key, secret, token, None, "test"))
+        .build();
+    aws_sdk_ec2::Client::from_conf(conf)
+}
+
+fn ec2(url: &str) -> aws_sdk_ec2::Client {
+    ec2_with(url, "AKIAEXAMPLEKEY", "secret", None, "us-east-1")
+}
+
+fn sts(url: &str, key: &str) -> aws_sdk_sts::Client {
+    let conf = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .endpoint_url(url)
+        .credentials_provider(Credentials::new(key, "secret", None, None, "test"))
+        .build();
+    aws_sdk_sts::Client::from_conf(conf)
+}
+
+/// The error code of a call that must fail.
+fn code<T: std::fmt::Debug, E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+    r: Result<T, SdkError<E, R>>,
+) -> String {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e
+            .code()
+            .unwrap_or_else(|| panic!("no error code in {e:?}"))
+            .to_string(),
+    }
+}
+
+fn filter(name: &str, value: &str) -> Filter {
+    Filter::builder().name(name).values(value).build()
+}
+
+fn name_tag(rt: ResourceType, name: &str) -> TagSpecification {
+    TagSpecification::builder()
+        .resource_type(rt)
+        .tags(Tag::builder().key("Name").value(name).build())
+        .build()
+}
+
+async fn vpc(c: &aws_sdk_ec2::Client, cidr: &str) -> String {
+    c.create_vpc()
+        .cidr_block(cidr)
+        .send()
+        .await
+        .unwrap()
+        .vpc()
+        .unwrap()
+        .vpc_id()
+        .unwrap()
+        .to_string()
+}
+
+async fn cgw(c: &aws_sdk_ec2::Client, ip: &str, asn: i32) -> String {
+    let out = c
+        .create_customer_gateway()
+        .r#type(GatewayType::Ipsec1)
+        .ip_address(ip)
+        .bgp_asn(asn)
+        .send()
+        .await
+        .unwrap();
+    out.customer_gateway()
+        .unwrap()
+        .customer_gateway_id()
+        .unwrap()
+        .to_string()
+}
+
+async fn vgw(c: &aws_sdk_ec2::Client) -> String {
+    let out = c
+        .create_vpn_gateway()
+        .r#type(GatewayType::Ipsec1)
+        .send()
+        .await
+        .unwrap();
+    out.vpn_gateway()
+        .unwrap()
+        .vpn_gateway_id()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn vpc_lifecycle_covers_cidr_blocks_dns_attributes_subnets_and_the_main_route_table() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let out = c
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .tag_specifications(name_tag(ResourceType::Vpc, "main"))
+        .send()
+        .await
+        .unwrap();
+    let v = out.vpc().unwrap();
+    let id = v.vpc_id().unwrap().to_string();
+    assert_eq!(v.cidr_block(), Some("10.0.0.0/16"));
+    assert_eq!(v.tags()[0].value(), Some("main"));
+
+    let assoc = c
+        .associate_vpc_cidr_block()
+        .vpc_id(&id)
+        .cidr_block("10.2.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    let assoc_id = assoc
+        .cidr_block_association()
+        .unwrap()
+        .association_id()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        code(
+            c.associate_vpc_cidr_block()
+                .vpc_id(&id)
+                .cidr_block("10.2.0.0/24")
+                .send()
+                .await
+        ),
+        "InvalidVpc.Range"
+    );
+    let d = c.describe_vpcs().vpc_ids(&id).send().await.unwrap();
+    assert_eq!(d.vpcs()[0].cidr_block_association_set().len(), 2);
+
+    let tables = c
+        .describe_route_tables()
+        .filters(filter("vpc-id", &id))
+        .filters(filter("association.main", "true"))
+        .send()
+        .await
+        .unwrap();
+    let main = &tables.route_tables()[0];
+    let locals: Vec<_> = main
+        .routes()
+        .iter()
+        .filter(|r| r.gateway_id() == Some("local"))
+        .collect();
+    assert_eq!(locals.len(), 2, "one local route per CIDR block");
+
+    c.modify_vpc_attribute()
+        .vpc_id(&id)
+        .enable_dns_hostnames(AttributeBooleanValue::builder().value(true).build())
+        .send()
+        .await
+        .unwrap();
+    let a = c
+        .describe_vpc_attribute()
+        .vpc_id(&id)
+        .attribute(VpcAttributeName::EnableDnsHostnames)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.enable_dns_hostnames().and_then(|v| v.value()), Some(true));
+    let a = c
+        .describe_vpc_attribute()
+        .vpc_id(&id)
+        .attribute(VpcAttributeName::EnableDnsSupport)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(a.enable_dns_support().and_then(|v| v.value()), Some(true));
+
+    let s = c
+        .create_subnet()
+        .vpc_id(&id)
+        .cidr_block("10.2.1.0/24")
+        .send()
+        .await
+        .unwrap();
+    let subnet = s.subnet().unwrap().subnet_id().unwrap().to_string();
+    assert_eq!(
+        code(
+            c.create_subnet()
+                .vpc_id(&id)
+                .cidr_block("10.9.0.0/24")
+                .send()
+                .await
+        ),
+        "InvalidSubnet.Range"
+    );
+    assert_eq!(
+        code(
+            c.disassociate_vpc_cidr_block()
+                .association_id(&assoc_id)
+                .send()
+                .await
+        ),
+        "DependencyViolation"
+    );
+    let rt = c
+        .create_route_table()
+        .vpc_id(&id)
+        .send()
+        .await
+        .unwrap()
+        .route_table()
+        .unwrap()
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    let ra = c
+        .associate_route_table()
+        .route_table_id(&rt)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(c.delete_vpc().vpc_id(&id).send().await),
+        "DependencyViolation"
+    );
+    assert_eq!(
+        code(c.delete_route_table().route_table_id(&rt).send().await),
+        "DependencyViolation"
+    );
+    c.disassociate_route_table()
+        .association_id(ra.association_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    c.delete_route_table()
+        .route_table_id(&rt)
+        .send()
+        .await
+        .unwrap();
+    c.delete_subnet().subnet_id(&subnet).send().await.unwrap();
+    c.disassociate_vpc_cidr_block()
+        .association_id(&assoc_id)
+        .send()
+        .await
+        .unwrap();
+    c.delete_vpc().vpc_id(&id).send().await.unwrap();
+    assert_eq!(
+        code(c.describe_vpcs().vpc_ids(&id).send().await),
+        "InvalidVpcID.NotFound"
+    );
+}
+
+#[tokio::test]
+async fn vpc_cidr_outside_16_to_28_is_rejected() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    assert_eq!(
+        code(c.create_vpc().cidr_block("10.0.0.0/8").send().await),
+        "InvalidVpc.Range"
+    );
+    assert_eq!(
+        code(c.create_vpc().cidr_block("10.0.0.0/29").send().await),
+        "InvalidVpc.Range"
+    );
+    assert_eq!(code(c.create_vpc().send().await), "MissingParameter");
+}
+
+#[tokio::test]
+async fn describing_unknown_ids_returns_the_not_found_codes() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    assert_eq!(
+        code(c.describe_vpcs().vpc_ids("vpc-0123").send().await),
+        "InvalidVpcID.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.describe_route_tables()
+                .route_table_ids("rtb-0123")
+                .send()
+                .await
+        ),
+        "InvalidRouteTableID.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.describe_customer_gateways()
+                .customer_gateway_ids("cgw-0123")
+                .send()
+                .await
+        ),
+        "InvalidCustomerGatewayID.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.describe_vpn_gateways()
+                .vpn_gateway_ids("vgw-0123")
+                .send()
+                .await
+        ),
+        "InvalidVpnGatewayID.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.describe_vpn_connections()
+                .vpn_connection_ids("vpn-0123")
+                .send()
+                .await
+        ),
+        "InvalidVpnConnectionID.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.describe_vpc_peering_connections()
+                .vpc_peering_connection_ids("pcx-0123")
+                .send()
+                .await
+        ),
+        "InvalidVpcPeeringConnectionID.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.describe_transit_gateways()
+                .transit_gateway_ids("tgw-0123")
+                .send()
+                .await
+        ),
+        "InvalidTransitGatewayID.NotFound"
+    );
+    vpc(&c, "10.0.0.0/16").await;
+    assert_eq!(
+        code(
+            c.describe_vpcs()
+                .filters(filter("no-such-filter", "x"))
+                .send()
+                .await
+        ),
+        "InvalidParameterValue"
+    );
+    let ok = c.describe_vpcs().send().await.unwrap();
+    assert!(
+        ok.request_id().is_some(),
+        "the SDK reads the request id from x-amzn-RequestId"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_action_is_invalid_action() {
+    let (_emu, url) = start().await;
+    let resp = reqwest_like_post(&url, "Action=DescribeInstances&Version=2016-11-15").await;
+    assert!(resp.contains("<Code>InvalidAction</Code>"), "{resp}");
+    assert!(resp.contains("<RequestID>"), "{resp}");
+}
+
+/// A bare HTTP/1.1 POST, to reach actions the SDK has no builder for in this test.
+async fn reqwest_like_post(url: &str, body: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out
+}
+
+#[tokio::test]
+async fn customer_gateway_with_private_ip_is_rejected() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    for ip in [
+        "10.0.0.1",
+        "192.168.1.1",
+        "127.0.0.1",
+        "169.254.0.1",
+        "100.64.1.1",
+        "224.0.0.1",
+        "0.0.0.1",
+        "255.255.255.255",
+    ] {
+        let r = c
+            .create_customer_gateway()
+            .r#type(GatewayType::Ipsec1)
+            .ip_address(ip)
+            .bgp_asn(65000)
+            .send()
+            .await;
+        assert_eq!(code(r), "InvalidParameterValue", "{ip}");
+    }
+    let r = c
+        .create_customer_gateway()
+        .r#type(GatewayType::Ipsec1)
+        .ip_address("203.0.113.5")
+        .bgp_asn(0)
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidParameterValue");
+}
+
+#[tokio::test]
+async fn customer_gateway_is_pending_then_available_and_identical_creates_return_it() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    let out = c
+        .create_customer_gateway()
+        .r#type(GatewayType::Ipsec1)
+        .ip_address("198.51.100.7")
+        .bgp_asn(65010)
+        .send()
+        .await
+        .unwrap();
+    let g = out.customer_gateway().unwrap();
+    assert_eq!(g.state(), Some("pending"));
+    assert_eq!(g.bgp_asn(), Some("65010"));
+    let id = g.customer_gateway_id().unwrap().to_string();
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_customer_gateways()
+        .filters(filter("ip-address", "198.51.100.7"))
+        .filters(filter("bgp-asn", "65010"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.customer_gateways()[0].state(), Some("available"));
+    assert_eq!(
+        cgw(&c, "198.51.100.7", 65010).await,
+        id,
+        "same IP + ASN + type returns the existing gateway"
+    );
+    assert!(emu
+        .observe
+        .timeline()
+        .iter()
+        .any(|t| t.action == "CreateCustomerGateway" && t.resource == id));
+    c.delete_customer_gateway()
+        .customer_gateway_id(&id)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_customer_gateways()
+        .customer_gateway_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.customer_gateways()[0].state(),
+        Some("deleted"),
+        "deleted gateways stay visible"
+    );
+}
+
+#[tokio::test]
+async fn vpn_gateway_asn_is_validated_and_defaults_to_64512() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    assert_eq!(
+        code(
+            c.create_vpn_gateway()
+                .r#type(GatewayType::Ipsec1)
+                .amazon_side_asn(1)
+                .send()
+                .await
+        ),
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        code(
+            c.create_vpn_gateway()
+                .r#type(GatewayType::Ipsec1)
+                .amazon_side_asn(65535)
+                .send()
+                .await
+        ),
+        "InvalidParameterValue"
+    );
+    let g = c
+        .create_vpn_gateway()
+        .r#type(GatewayType::Ipsec1)
+        .amazon_side_asn(4_200_000_001)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        g.vpn_gateway().unwrap().amazon_side_asn(),
+        Some(4_200_000_001)
+    );
+    let g = c
+        .create_vpn_gateway()
+        .r#type(GatewayType::Ipsec1)
+        .send()
+        .await
+        .unwrap();
+    let g = g.vpn_gateway().unwrap();
+    assert_eq!(g.amazon_side_asn(), Some(64512));
+    assert_eq!(g.state().map(|s| s.as_str()), Some("pending"));
+}
+
+#[tokio::test]
+async fn vpn_gateway_attaches_to_one_vpc_at_a_time_and_detaches() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (v1, v2) = (vpc(&c, "10.0.0.0/16").await, vpc(&c, "10.1.0.0/16").await);
+    let g = vgw(&c).await;
+    let a = c
+        .attach_vpn_gateway()
+        .vpn_gateway_id(&g)
+        .vpc_id(&v1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        a.vpc_attachment().unwrap().state().map(|s| s.as_str()),
+        Some("attaching")
+    );
+    assert_eq!(
+        code(
+            c.attach_vpn_gateway()
+                .vpn_gateway_id(&g)
+                .vpc_id(&v2)
+                .send()
+                .await
+        ),
+        "VpnGatewayAttachmentLimitExceeded"
+    );
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpn_gateways()
+        .filters(filter("attachment.vpc-id", &v1))
+        .filters(filter("attachment.state", "attached"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.vpn_gateways().len(), 1);
+    assert_eq!(
+        d.vpn_gateways()[0].state().map(|s| s.as_str()),
+        Some("available")
+    );
+    assert_eq!(
+        code(c.delete_vpn_gateway().vpn_gateway_id(&g).send().await),
+        "IncorrectState"
+    );
+    assert_eq!(
+        code(c.delete_vpc().vpc_id(&v1).send().await),
+        "DependencyViolation"
+    );
+    assert_eq!(
+        code(
+            c.detach_vpn_gateway()
+                .vpn_gateway_id(&g)
+                .vpc_id(&v2)
+                .send()
+                .await
+        ),
+        "InvalidVpnGatewayAttachment.NotFound"
+    );
+    c.detach_vpn_gateway()
+        .vpn_gateway_id(&g)
+        .vpc_id(&v1)
+        .send()
+        .await
+        .unwrap();
+    let d = c
+        .describe_vpn_gateways()
+        .vpn_gateway_ids(&g)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.vpn_gateways()[0].vpc_attachments()[0]
+            .state()
+            .map(|s| s.as_str()),
+        Some("detaching")
+    );
+    tokio::time::sleep(SETTLE).await;
+    c.delete_vpn_gateway()
+        .vpn_gateway_id(&g)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpn_gateways()
+        .vpn_gateway_ids(&g)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.vpn_gateways()[0].state().map(|s| s.as_str()),
+        Some("deleted")
+    );
+}
+
+async fn vpn_setup(c: &aws_sdk_ec2::Client) -> (String, String, String) {
+    let v = vpc(c, "10.0.0.0/16").await;
+    let g = vgw(c).await;
+    c.attach_vpn_gateway()
+        .vpn_gateway_id(&g)
+        .vpc_id(&v)
+        .send()
+        .await
+        .unwrap();
+    let cg = cgw(c, "198.51.100.20", 65515).await;
+    tokio::time::sleep(SETTLE).await;
+    (v, g, cg)
+}
+
+fn tunnel(cidr: &str, psk: &str) -> VpnTunnelOptionsSpecification {
+    VpnTunnelOptionsSpecification::builder()
+        .tunnel_inside_cidr(cidr)
+        .pre_shared_key(psk)
+        .build()
+}
+
+#[tokio::test]
+async fn vpn_connection_reports_tunnels_options_routes_and_a_consistent_configuration() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    let (_v, g, cg) = vpn_setup(&c).await;
+    let opts = VpnConnectionOptionsSpecification::builder()
+        .static_routes_only(true)
+        .tunnel_options(
+            VpnTunnelOptionsSpecification::builder()
+                .tunnel_inside_cidr("169.254.21.0/30")
+                .pre_shared_key("first_key.123")
+                .phase1_encryption_algorithms(
+                    Phase1EncryptionAlgorithmsRequestListValue::builder()
+                        .value("AES256")
+                        .build(),
+                )
+                .build(),
+        )
+        .tunnel_options(tunnel("169.254.22.0/30", "second_key.456"))
+        .build();
+    let out = c
+        .create_vpn_connection()
+        .customer_gateway_id(&cg)
+        .vpn_gateway_id(&g)
+        .r#type("ipsec.1")
+        .options(opts)
+        .tag_specifications(name_tag(ResourceType::VpnConnection, "link"))
+        .send()
+        .await
+        .unwrap();
+    let vpn = out.vpn_connection().unwrap();
+    let id = vpn.vpn_connection_id().unwrap().to_string();
+    assert_eq!(vpn.state().map(|s| s.as_str()), Some("pending"));
+    assert_eq!(vpn.category(), Some("VPN"));
+    let t = vpn.options().unwrap().tunnel_options();
+    assert_eq!(t.len(), 2);
+    assert_eq!(t[0].tunnel_inside_cidr(), Some("169.254.21.0/30"));
+    assert_eq!(t[0].pre_shared_key(), Some("first_key.123"));
+    assert_eq!(
+        t[0].phase1_encryption_algorithms()[0].value(),
+        Some("AES256")
+    );
+    let (ip1, ip2) = (
+        t[0].outside_ip_address().unwrap().to_string(),
+        t[1].outside_ip_address().unwrap().to_string(),
+    );
+    assert!(ip1.starts_with("203.0.113.") && ip2.starts_with("203.0.113.") && ip1 != ip2);
+    let cfg = vpn.customer_gateway_configuration().unwrap();
+    for needle in [
+        ip1.as_str(),
+        ip2.as_str(),
+        "first_key.123",
+        "second_key.456",
+        "169.254.21.1",
+        "169.254.21.2",
+        "198.51.100.20",
+    ] {
+        assert!(cfg.contains(needle), "configuration lacks {needle}");
+    }
+
+    c.create_vpn_connection_route()
+        .vpn_connection_id(&id)
+        .destination_cidr_block("172.16.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            c.create_vpn_connection_route()
+                .vpn_connection_id(&id)
+                .destination_cidr_block("172.16.0.0/16")
+                .send()
+                .await
+        ),
+        "RouteAlreadyExists"
+    );
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpn_connections()
+        .filters(filter("vpn-gateway-id", &g))
+        .filters(filter("tag:Name", "link"))
+        .send()
+        .await
+        .unwrap();
+    let vpn = &d.vpn_connections()[0];
+    assert_eq!(vpn.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(
+        vpn.routes()[0].destination_cidr_block(),
+        Some("172.16.0.0/16")
+    );
+    assert_eq!(vpn.vgw_telemetry().len(), 2);
+    let dump = emu.ec2.lock().unwrap().dump(emu.clock.now_ms());
+    let dv = &dump["accounts"]["123456789012"]["us-east-1"]["vpn_connections"][0];
+    assert_eq!(dv["tunnels"][1]["psk"], "second_key.456");
+    assert_eq!(dv["static_routes_only"], true);
+
+    c.delete_vpn_connection_route()
+        .vpn_connection_id(&id)
+        .destination_cidr_block("172.16.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            c.delete_vpn_connection_route()
+                .vpn_connection_id(&id)
+                .destination_cidr_block("172.16.0.0/16")
+                .send()
+                .await
+        ),
+        "InvalidRoute.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.delete_customer_gateway()
+                .customer_gateway_id(&cg)
+                .send()
+                .await
+        ),
+        "IncorrectState"
+    );
+    c.delete_vpn_connection()
+        .vpn_connection_id(&id)
+        .send()
+        .await
+        .unwrap();
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.vpn_connections()[0].state().map(|s| s.as_str()),
+        Some("deleting")
+    );
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.vpn_connections()[0].state().map(|s| s.as_str()),
+        Some("deleted")
+    );
+    c.delete_customer_gateway()
+        .customer_gateway_id(&cg)
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn vpn_connection_rejects_bad_keys_reserved_and_reused_inside_cidrs() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (_v, g, cg) = vpn_setup(&c).await;
+    let create = |t: VpnTunnelOptionsSpecification| {
+        c.create_vpn_connection()
+            .customer_gateway_id(&cg)
+            .vpn_gateway_id(&g)
+            .r#type("ipsec.1")
+            .options(
+                VpnConnectionOptionsSpecification::builder()
+                    .tunnel_options(t)
+                    .build(),
+            )
+            .send()
+    };
+    assert_eq!(
+        code(create(tunnel("169.254.21.0/30", "0startswithzero")).await),
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        code(create(tunnel("169.254.21.0/30", "short")).await),
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        code(create(tunnel("169.254.21.0/30", "has-a-dash-1")).await),
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        code(create(tunnel("169.254.169.252/30", "goodkey_1")).await),
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        code(create(tunnel("169.254.21.0/29", "goodkey_1")).await),
+        "InvalidParameterValue"
+    );
+    assert_eq!(
+        code(create(tunnel("10.0.0.0/30", "goodkey_1")).await),
+        "InvalidParameterValue"
+    );
+    let first = create(tunnel("169.254.21.0/30", "goodkey_1"))
+        .await
+        .unwrap();
+    let psk2 = first
+        .vpn_connection()
+        .unwrap()
+        .options()
+        .unwrap()
+        .tunnel_options()[1]
+        .pre_shared_key()
+        .unwrap()
+        .to_string();
+    assert_eq!(psk2.len(), 32, "generated keys are 32 characters");
+    assert!(!psk2.starts_with('0'));
+    assert_eq!(
+        code(create(tunnel("169.254.21.0/30", "goodkey_2")).await),
+        "InvalidParameterValue",
+        "inside CIDRs are unique per VGW"
+    );
+    assert_eq!(
+        code(
+            c.create_vpn_connection()
+                .customer_gateway_id("cgw-0nope")
+                .vpn_gateway_id(&g)
+                .r#type("ipsec.1")
+                .send()
+                .await
+        ),
+        "InvalidCustomerGatewayID.NotFound"
+    );
+}
+
+#[tokio::test]
+async fn vgw_telemetry_is_down_without_an_azure_peer_and_up_with_a_matching_one() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    let (_v, g, cg) = vpn_setup(&c).await;
+    let opts = VpnConnectionOptionsSpecification::builder()
+        .static_routes_only(true)
+        .tunnel_options(tunnel("169.254.21.0/30", "shared_key_1"))
+        .tunnel_options(tunnel("169.254.22.0/30", "shared_key_2"))
+        .build();
+    let out = c
+        .create_vpn_connection()
+        .customer_gateway_id(&cg)
+        .vpn_gateway_id(&g)
+        .r#type("ipsec.1")
+        .options(opts)
+        .send()
+        .await
+        .unwrap();
+    let id = out
+        .vpn_connection()
+        .unwrap()
+        .vpn_connection_id()
+        .unwrap()
+        .to_string();
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    let vpn = &d.vpn_connections()[0];
+    let tel = vpn.vgw_telemetry();
+    assert!(tel
+        .iter()
+        .all(|t| t.status().map(|s| s.as_str()) == Some("DOWN")));
+    assert!(
+        tel[0].status_message().unwrap().contains("no IPSEC peer"),
+        "{:?}",
+        tel[0].status_message()
+    );
+    let ip1 = vpn.options().unwrap().tunnel_options()[0]
+        .outside_ip_address()
+        .unwrap()
+        .to_string();
+
+    emu.links.lock().unwrap().publish_azure(AzureConnection {
+        connection_id:
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/connections/c1".into(),
+        gateway_public_ips: vec!["198.51.100.20".into()],
+        gateway_asn: 65515,
+        gateway_bgp_ips: vec![],
+        local_gateway_ip: ip1.clone(),
+        local_address_prefixes: vec!["10.0.0.0/16".into()],
+        local_bgp_peer: None,
+        enable_bgp: false,
+        shared_key: "shared_key_1".into(),
+        ready: true,
+    });
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    let tel = d.vpn_connections()[0].vgw_telemetry();
+    assert_eq!(tel[0].outside_ip_address(), Some(ip1.as_str()));
+    assert_eq!(tel[0].status().map(|s| s.as_str()), Some("UP"));
+    assert_eq!(tel[1].status().map(|s| s.as_str()), Some("DOWN"));
+    assert!(emu
+        .links
+        .lock()
+        .unwrap()
+        .azure_connection_status(
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/connections/c1"
+        )
+        .is_ok());
+
+    // Changing the PSK on AWS only takes the tunnel down; it reads `modifying` meanwhile.
+    let m = c
+        .modify_vpn_tunnel_options()
+        .vpn_connection_id(&id)
+        .vpn_tunnel_outside_ip_address(&ip1)
+        .tunnel_options(
+            ModifyVpnTunnelOptionsSpecification::builder()
+                .pre_shared_key("another_key_9")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        m.vpn_connection().unwrap().state().map(|s| s.as_str()),
+        Some("modifying")
+    );
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    let vpn = &d.vpn_connections()[0];
+    assert_eq!(vpn.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(
+        vpn.options().unwrap().tunnel_options()[0].pre_shared_key(),
+        Some("another_key_9")
+    );
+    assert_eq!(
+        vpn.vgw_telemetry()[0].status().map(|s| s.as_str()),
+        Some("DOWN")
+    );
+    assert!(vpn.vgw_telemetry()[0]
+        .status_message()
+        .unwrap()
+        .contains("pre-shared keys differ"));
+    assert!(emu
+        .observe
+        .timeline()
+        .iter()
+        .any(|t| t.action == "ModifyVpnTunnelOptions"));
+}
+
+#[tokio::test]
+async fn route_propagation_shows_the_vpn_static_routes() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (v, g, cg) = vpn_setup(&c).await;
+    let out = c
+        .create_vpn_connection()
+        .customer_gateway_id(&cg)
+        .vpn_gateway_id(&g)
+        .r#type("ipsec.1")
+        .options(
+            VpnConnectionOptionsSpecification::builder()
+                .static_routes_only(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let id = out
+        .vpn_connection()
+        .unwrap()
+        .vpn_connection_id()
+        .unwrap()
+        .to_string();
+    c.create_vpn_connection_route()
+        .vpn_connection_id(&id)
+        .destination_cidr_block("192.0.2.0/24")
+        .send()
+        .await
+        .unwrap();
+    let rt = c
+        .describe_route_tables()
+        .filters(filter("vpc-id", &v))
+        .send()
+        .await
+        .unwrap()
+        .route_tables()[0]
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    c.enable_vgw_route_propagation()
+        .route_table_id(&rt)
+        .gateway_id(&g)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let t = c
+        .describe_route_tables()
+        .route_table_ids(&rt)
+        .send()
+        .await
+        .unwrap();
+    let t = &t.route_tables()[0];
+    assert_eq!(t.propagating_vgws()[0].gateway_id(), Some(g.as_str()));
+    let r = t
+        .routes()
+        .iter()
+        .find(|r| r.destination_cidr_block() == Some("192.0.2.0/24"))
+        .expect("propagated route");
+    assert_eq!(
+        r.origin().map(|o| o.as_str()),
+        Some("EnableVgwRoutePropagation")
+    );
+    assert_eq!(r.gateway_id(), Some(g.as_str()));
+    c.disable_vgw_route_propagation()
+        .route_table_id(&rt)
+        .gateway_id(&g)
+        .send()
+        .await
+        .unwrap();
+    let t = c
+        .describe_route_tables()
+        .route_table_ids(&rt)
+        .send()
+        .await
+        .unwrap();
+    assert!(t.route_tables()[0].propagating_vgws().is_empty());
+    assert_eq!(
+        t.route_tables()[0].routes().len(),
+        1,
+        "only the local route is left"
+    );
+}
+
+#[tokio::test]
+async fn sts_identifies_callers_and_assume_role_issues_keys_for_the_role_account() {
+    let (_emu, url) = start().await;
+    let s = sts(&url, "AKID111111111111EXAMPLE");
+    let me = s.get_caller_identity().send().await.unwrap();
+    assert_eq!(me.account(), Some("111111111111"));
+    let other = sts(&url, "SOMEKEY")
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.account(), Some("123456789012"));
+    let role = s
+        .assume_role()
+        .role_arn("arn:aws:iam::222222222222:role/peer")
+        .role_session_name("tf")
+        .send()
+        .await
+        .unwrap();
+    let cred = role.credentials().unwrap();
+    assert!(cred.access_key_id().starts_with("ASIA222222222222"));
+    let secs = cred.expiration().secs()
+        - std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+    assert!(
+        (3500..=3700).contains(&secs),
+        "expires in an hour, got {secs}s"
+    );
+    let assumed = sts(&url, cred.access_key_id())
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assumed.account(), Some("222222222222"));
+    assert_eq!(
+        assumed.arn(),
+        Some("arn:aws:sts::222222222222:assumed-role/peer/tf")
+    );
+    assert_eq!(
+        code(
+            s.assume_role()
+                .role_arn("not-an-arn")
+                .role_session_name("tf")
+                .send()
+                .await
+        ),
+        "ValidationError"
+    );
+}
+
+#[tokio::test]
+async fn cross_account_cross_region_peering_follows_the_accept_rules() {
+    let (emu, url) = start().await;
+    let a = ec2(&url);
+    let role = sts(&url, "AKIAEXAMPLEKEY")
+        .assume_role()
+        .role_arn("arn:aws:iam::222222222222:role/x")
+        .role_session_name("peer")
+        .send()
+        .await
+        .unwrap();
+    let cred = role.credentials().unwrap();
+    let b_eu = ec2_with(
+        &url,
+        cred.access_key_id(),
+        cred.secret_access_key(),
+        Some(cred.session_token().to_string()),
+        "eu-west-1",
+    );
+    let b_us = ec2_with(&url, "AKID222222222222X", "s", None, "us-east-1");
+    let va = vpc(&a, "10.0.0.0/16").await;
+    let vb = vpc(&b_eu, "10.1.0.0/16").await;
+    assert!(
+        b_us.describe_vpcs().send().await.unwrap().vpcs().is_empty(),
+        "regions are separate"
+    );
+
+    assert_eq!(
+        code(
+            a.create_vpc_peering_connection()
+                .vpc_id(&va)
+                .peer_vpc_id(&vb)
+                .peer_owner_id("222222222222")
+                .send()
+                .await
+        ),
+        "InvalidVpcID.NotFound",
+        "the peer VPC is looked up in the peer region"
+    );
+    assert_eq!(
+        code(
+            a.create_vpc_peering_connection()
+                .vpc_id(&va)
+                .peer_vpc_id(&va)
+                .send()
+                .await
+        ),
+        "InvalidParameterValue"
+    );
+    let out = a
+        .create_vpc_peering_connection()
+        .vpc_id(&va)
+        .peer_vpc_id(&vb)
+        .peer_owner_id("222222222222")
+        .peer_region("eu-west-1")
+        .send()
+        .await
+        .unwrap();
+    let p = out.vpc_peering_connection().unwrap();
+    let pcx = p.vpc_peering_connection_id().unwrap().to_string();
+    assert_eq!(
+        p.status().unwrap().code().map(|c| c.as_str()),
+        Some("initiating-request")
+    );
+
+    let rt = a
+        .describe_route_tables()
+        .filters(filter("vpc-id", &va))
+        .send()
+        .await
+        .unwrap()
+        .route_tables()[0]
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    a.create_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("10.1.0.0/16")
+        .vpc_peering_connection_id(&pcx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            a.create_route()
+                .route_table_id(&rt)
+                .destination_cidr_block("10.1.0.0/16")
+                .vpc_peering_connection_id(&pcx)
+                .send()
+                .await
+        ),
+        "RouteAlreadyExists"
+    );
+    let route_state =
+        |t: &aws_sdk_ec2::operation::describe_route_tables::DescribeRouteTablesOutput| {
+            t.route_tables()[0]
+                .routes()
+                .iter()
+                .find(|r| r.vpc_peering_connection_id().is_some())
+                .unwrap()
+                .state()
+                .unwrap()
+                .as_str()
+                .to_string()
+        };
+    assert_eq!(
+        route_state(
+            &a.describe_route_tables()
+                .route_table_ids(&rt)
+                .send()
+                .await
+                .unwrap()
+        ),
+        "blackhole"
+    );
+
+    tokio::time::sleep(SETTLE).await;
+    let seen = b_eu
+        .describe_vpc_peering_connections()
+        .filters(filter("status-code", "pending-acceptance"))
+        .filters(filter("accepter-vpc-info.vpc-id", &vb))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen.vpc_peering_connections()[0].vpc_peering_connection_id(),
+        Some(pcx.as_str())
+    );
+    assert_eq!(
+        code(
+            a.accept_vpc_peering_connection()
+                .vpc_peering_connection_id(&pcx)
+                .send()
+                .await
+        ),
+        "OperationNotPermitted"
+    );
+    assert_eq!(
+        code(
+            b_us.accept_vpc_peering_connection()
+                .vpc_peering_connection_id(&pcx)
+                .send()
+                .await
+        ),
+        "InvalidVpcPeeringConnectionID.NotFound",
+        "the wrong region of the accepter does not see the peering"
+    );
+    assert_eq!(
+        code(
+            a.modify_vpc_peering_connection_options()
+                .vpc_peering_connection_id(&pcx)
+                .requester_peering_connection_options(
+                    PeeringConnectionOptionsRequest::builder()
+                        .allow_dns_resolution_from_remote_vpc(true)
+                        .build()
+                )
+                .send()
+                .await
+        ),
+        "OperationNotPermitted",
+        "options need an active peering"
+    );
+    let acc = b_eu
+        .accept_vpc_peering_connection()
+        .vpc_peering_connection_id(&pcx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        acc.vpc_peering_connection()
+            .unwrap()
+            .status()
+            .unwrap()
+            .code()
+            .map(|c| c.as_str()),
+        Some("provisioning")
+    );
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(
+        route_state(
+            &a.describe_route_tables()
+                .route_table_ids(&rt)
+                .send()
+                .await
+                .unwrap()
+        ),
+        "active"
+    );
+
+    assert_eq!(
+        code(
+            a.modify_vpc_peering_connection_options()
+                .vpc_peering_connection_id(&pcx)
+                .accepter_peering_connection_options(
+                    PeeringConnectionOptionsRequest::builder()
+                        .allow_dns_resolution_from_remote_vpc(true)
+                        .build()
+                )
+                .send()
+                .await
+        ),
+        "OperationNotPermitted"
+    );
+    a.modify_vpc_peering_connection_options()
+        .vpc_peering_connection_id(&pcx)
+        .requester_peering_connection_options(
+            PeeringConnectionOptionsRequest::builder()
+                .allow_dns_resolution_from_remote_vpc(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let d = a
+        .describe_vpc_peering_connections()
+        .vpc_peering_connection_ids(&pcx)
+        .send()
+        .await
+        .unwrap();
+    let p = &d.vpc_peering_connections()[0];
+    assert_eq!(
+        p.status().unwrap().code().map(|c| c.as_str()),
+        Some("active")
+    );
+    assert_eq!(
+        p.requester_vpc_info()
+            .unwrap()
+            .peering_options()
+            .unwrap()
+            .allow_dns_resolution_from_remote_vpc(),
+        Some(true)
+    );
+    assert_eq!(p.accepter_vpc_info().unwrap().region(), Some("eu-west-1"));
+    assert_eq!(
+        p.accepter_vpc_info().unwrap().owner_id(),
+        Some("222222222222")
+    );
+
+    let dump = emu.ec2.lock().unwrap().dump(emu.clock.now_ms());
+    let dp = &dump["accounts"]["123456789012"]["us-east-1"]["vpc_peering_connections"][0];
+    assert_eq!(dp["status"], "active");
+    assert_eq!(dp["accepter"]["account"], "222222222222");
+    assert_eq!(
+        dp["requester"]["allow_dns_resolution_from_remote_vpc"],
+        true
+    );
+    assert_eq!(
+        dump["accounts"]["222222222222"]["eu-west-1"]["vpc_peering_connections"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "listed once"
+    );
+
+    b_eu.delete_vpc_peering_connection()
+        .vpc_peering_connection_id(&pcx)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let d = a
+        .describe_vpc_peering_connections()
+        .vpc_peering_connection_ids(&pcx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.vpc_peering_connections()[0]
+            .status()
+            .unwrap()
+            .code()
+            .map(|c| c.as_str()),
+        Some("deleted")
+    );
+    assert_eq!(
+        route_state(
+            &a.describe_route_tables()
+                .route_table_ids(&rt)
+                .send()
+                .await
+                .unwrap()
+        ),
+        "blackhole"
+    );
+    a.delete_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("10.1.0.0/16")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            a.delete_route()
+                .route_table_id(&rt)
+                .destination_cidr_block("10.1.0.0/16")
+                .send()
+                .await
+        ),
+        "InvalidRoute.NotFound"
+    );
+    assert_eq!(
+        code(
+            a.delete_route()
+                .route_table_id(&rt)
+                .destination_cidr_block("10.0.0.0/16")
+                .send()
+                .await
+        ),
+        "InvalidParameterValue"
+    );
+}
+
+#[tokio::test]
+async fn peering_overlapping_cidrs_fails_and_rejection_is_for_the_accepter() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (v1, v2, v3) = (
+        vpc(&c, "10.0.0.0/16").await,
+        vpc(&c, "10.0.0.0/20").await,
+        vpc(&c, "10.5.0.0/16").await,
+    );
+    let p = c
+        .create_vpc_peering_connection()
+        .vpc_id(&v1)
+        .peer_vpc_id(&v2)
+        .send()
+        .await
+        .unwrap();
+    let pcx = p
+        .vpc_peering_connection()
+        .unwrap()
+        .vpc_peering_connection_id()
+        .unwrap()
+        .to_string();
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpc_peering_connections()
+        .vpc_peering_connection_ids(&pcx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.vpc_peering_connections()[0]
+            .status()
+            .unwrap()
+            .code()
+            .map(|c| c.as_str()),
+        Some("failed")
+    );
+    let p = c
+        .create_vpc_peering_connection()
+        .vpc_id(&v1)
+        .peer_vpc_id(&v3)
+        .send()
+        .await
+        .unwrap();
+    let pcx = p
+        .vpc_peering_connection()
+        .unwrap()
+        .vpc_peering_connection_id()
+        .unwrap()
+        .to_string();
+    tokio::time::sleep(SETTLE).await;
+    c.reject_vpc_peering_connection()
+        .vpc_peering_connection_id(&pcx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            c.accept_vpc_peering_connection()
+                .vpc_peering_connection_id(&pcx)
+                .send()
+                .await
+        ),
+        "InvalidStateTransition"
+    );
+}
+
+#[tokio::test]
+async fn routes_need_a_known_target_and_replace_changes_it() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let v = vpc(&c, "10.0.0.0/16").await;
+    let g = vgw(&c).await;
+    let rt = c
+        .create_route_table()
+        .vpc_id(&v)
+        .send()
+        .await
+        .unwrap()
+        .route_table()
+        .unwrap()
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        code(
+            c.create_route()
+                .route_table_id("rtb-0nope")
+                .destination_cidr_block("0.0.0.0/0")
+                .gateway_id(&g)
+                .send()
+                .await
+        ),
+        "InvalidRouteTableID.NotFound"
+    );
+    assert_eq!(
+        code(
+            c.create_route()
+                .route_table_id(&rt)
+                .destination_cidr_block("0.0.0.0/0")
+                .vpc_peering_connection_id("pcx-0nope")
+                .send()
+                .await
+        ),
+        "InvalidVpcPeeringConnectionID.NotFound"
+    );
+    c.create_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id("igw-0abc")
+        .send()
+        .await
+        .unwrap();
+    c.replace_route()
+        .route_table_id(&rt)
+        .destination_cidr_block("0.0.0.0/0")
+        .gateway_id(&g)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        code(
+            c.replace_route()
+                .route_table_id(&rt)
+                .destination_cidr_block("1.0.0.0/8")
+                .gateway_id(&g)
+                .send()
+                .await
+        ),
+        "InvalidRoute.NotFound"
+    );
+    let t = c
+        .describe_route_tables()
+        .filters(filter("route.gateway-id", &g))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.route_tables()[0].route_table_id(), Some(rt.as_str()));
+    assert_eq!(
+        code(
+            c.enable_vgw_route_propagation()
+                .route_table_id(&rt)
+                .gateway_id("vgw-0nope")
+                .send()
+                .await
+        ),
+        "InvalidVpnGatewayID.NotFound"
+    );
+}
+
+#[tokio::test]
+async fn transit_gateway_hosts_vpc_and_vpn_attachments() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let t = c
+        .create_transit_gateway()
+        .options(
+            TransitGatewayRequestOptions::builder()
+                .amazon_side_asn(64700)
+                .build(),
+        )
+        .tag_specifications(name_tag(ResourceType::TransitGateway, "hub"))
+        .send()
+        .await
+        .unwrap();
+    let tgw = t.transit_gateway().unwrap();
+    let tgw_id = tgw.transit_gateway_id().unwrap().to_string();
+    assert_eq!(tgw.state().map(|s| s.as_str()), Some("pending"));
+    assert_eq!(tgw.options().unwrap().amazon_side_asn(), Some(64700));
+    let v = vpc(&c, "10.0.0.0/16").await;
+    let s = c
+        .create_subnet()
+        .vpc_id(&v)
+        .cidr_block("10.0.1.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet()
+        .unwrap()
+        .subnet_id()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        code(
+            c.create_transit_gateway_vpc_attachment()
+                .transit_gateway_id(&tgw_id)
+                .vpc_id(&v)
+                .subnet_ids(&s)
+                .send()
+                .await
+        ),
+        "IncorrectState"
+    );
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_transit_gateways()
+        .filters(filter("tag:Name", "hub"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.transit_gateways()[0].state().map(|s| s.as_str()),
+        Some("available")
+    );
+    let a = c
+        .create_transit_gateway_vpc_attachment()
+        .transit_gateway_id(&tgw_id)
+        .vpc_id(&v)
+        .subnet_ids(&s)
+        .send()
+        .await
+        .unwrap();
+    let att = a
+        .transit_gateway_vpc_attachment()
+        .unwrap()
+        .transit_gateway_attachment_id()
+        .unwrap()
+        .to_string();
+    let cg = cgw(&c, "198.51.100.30", 65000).await;
+    let vpn = c
+        .create_vpn_connection()
+        .customer_gateway_id(&cg)
+        .transit_gateway_id(&tgw_id)
+        .r#type("ipsec.1")
+        .send()
+        .await
+        .unwrap();
+    let vpn_id = vpn
+        .vpn_connection()
+        .unwrap()
+        .vpn_connection_id()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        vpn.vpn_connection().unwrap().transit_gateway_id(),
+        Some(tgw_id.as_str())
+    );
+    tokio::time::sleep(SETTLE).await;
+    let all = c
+        .describe_transit_gateway_attachments()
+        .filters(filter("transit-gateway-id", &tgw_id))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(all.transit_gateway_attachments().len(), 2);
+    let vpn_att = c
+        .describe_transit_gateway_attachments()
+        .filters(filter("resource-type", "vpn"))
+        .send()
+        .await
+        .unwrap();
+    let vpn_att = &vpn_att.transit_gateway_attachments()[0];
+    assert_eq!(vpn_att.resource_id(), Some(vpn_id.as_str()));
+    assert_eq!(vpn_att.state().map(|s| s.as_str()), Some("available"));
+    assert_eq!(
+        code(
+            c.delete_transit_gateway()
+                .transit_gateway_id(&tgw_id)
+                .send()
+                .await
+        ),
+        "IncorrectState"
+    );
+    c.delete_transit_gateway_vpc_attachment()
+        .transit_gateway_attachment_id(&att)
+        .send()
+        .await
+        .unwrap();
+    c.delete_vpn_connection()
+        .vpn_connection_id(&vpn_id)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    c.delete_transit_gateway()
+        .transit_gateway_id(&tgw_id)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_transit_gateways()
+        .transit_gateway_ids(&tgw_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        d.transit_gateways()[0].state().map(|s| s.as_str()),
+        Some("deleted")
+    );
+}
+
+#[tokio::test]
+async fn tags_can_be_added_removed_described_and_filtered_on() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let v1 = vpc(&c, "10.0.0.0/16").await;
+    let _v2 = vpc(&c, "10.1.0.0/16").await;
+    c.create_tags()
+        .resources(&v1)
+        .tags(Tag::builder().key("env").value("test").build())
+        .tags(Tag::builder().key("Name").value("one").build())
+        .send()
+        .await
+        .unwrap();
+    let d = c
+        .describe_vpcs()
+        .filters(filter("tag:env", "test"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.vpcs().len(), 1);
+    let d = c
+        .describe_vpcs()
+        .filters(filter("tag-key", "Name"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.vpcs()[0].vpc_id(), Some(v1.as_str()));
+    let d = c
+        .describe_vpcs()
+        .filters(filter("tag:Name", "o*"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.vpcs().len(), 1, "filter values take wildcards");
+    let t = c
+        .describe_tags()
+        .filters(filter("resource-id", &v1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(t.tags().len(), 2);
+    assert_eq!(t.tags()[0].resource_type().map(|r| r.as_str()), Some("vpc"));
+    c.delete_tags()
+        .resources(&v1)
+        .tags(Tag::builder().key("env").value("other").build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        c.describe_vpcs()
+            .filters(filter("tag:env", "test"))
+            .send()
+            .await
+            .unwrap()
+            .vpcs()
+            .len(),
+        1,
+        "a value that differs keeps the tag"
+    );
+    c.delete_tags()
+        .resources(&v1)
+        .tags(Tag::builder().key("env").build())
+        .send()
+        .await
+        .unwrap();
+    assert!(c
+        .describe_vpcs()
+        .filters(filter("tag:env", "test"))
+        .send()
+        .await
+        .unwrap()
+        .vpcs()
+        .is_empty());
+    assert_eq!(
+        code(
+            c.create_tags()
+                .resources("vpc-0nope")
+                .tags(Tag::builder().key("a").value("b").build())
+                .send()
+                .await
+        ),
+        "InvalidVpcID.NotFound"
+    );
+}
+
+#[tokio::test]
+async fn describe_vpcs_pages_with_max_results_and_next_token() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    for i in 0..7 {
+        vpc(&c, &format!("10.{i}.0.0/16")).await;
+    }
+    let first = c.describe_vpcs().max_results(5).send().await.unwrap();
+    assert_eq!(first.vpcs().len(), 5);
+    let token = first.next_token().expect("a second page").to_string();
+    let second = c
+        .describe_vpcs()
+        .max_results(5)
+        .next_token(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.vpcs().len(), 2);
+    assert!(second.next_token().is_none());
+    let all: Vec<_> = c
+        .describe_vpcs()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 7);
+    assert_eq!(
+        code(c.describe_vpcs().max_results(2).send().await),
+        "InvalidParameterValue"
+    );
+}
+
+#[tokio::test]
+async fn throttled_calls_are_retried_by_the_sdk_and_counted() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    emu.faults
+        .add(FaultRule::parse("ec2:DescribeVpcs=throttle,count=2").unwrap());
+    c.describe_vpcs().send().await.unwrap();
+    assert_eq!(emu.observe.counters()["ec2"]["DescribeVpcs"], 3);
+}
+
+#[tokio::test]
+async fn server_errors_and_error_rules_surface_in_ec2_form() {
+    let (emu, url) = start().await;
+    let no_retry = aws_sdk_ec2::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&url)
+        .credentials_provider(Credentials::new("AKIAX", "s", None, None, "test"))
+        .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+        .build();
+    let c = aws_sdk_ec2::Client::from_conf(no_retry);
+    emu.faults
+        .add(FaultRule::parse("ec2:CreateVpc=server_error,count=1").unwrap());
+    assert_eq!(
+        code(c.create_vpc().cidr_block("10.0.0.0/16").send().await),
+        "InternalError"
+    );
+    emu.faults.add(
+        FaultRule::parse(
+            "ec2:CreateVpc=error,count=1,status=400,code=VpcLimitExceeded,message=too many",
+        )
+        .unwrap(),
+    );
+    let e = c
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("VpcLimitExceeded"));
+    assert_eq!(e.message(), Some("too many"));
+    emu.faults
+        .add(FaultRule::parse("ec2:DescribeVpcs=drop,count=1").unwrap());
+    let e = c.describe_vpcs().send().await.unwrap_err();
+    assert!(
+        e.code().is_none(),
+        "a dropped connection is not an API error: {e:?}"
+    );
+    c.create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn fixtures_are_available_at_once_and_show_in_the_dump() {
+    let (emu, url) = start().await;
+    let spec = serde_json::json!({
+        "vpcs": [{"cidr": "10.0.0.0/16", "extra_cidrs": ["10.2.0.0/16"], "name": "fx", "route_tables": 1, "subnets": ["10.0.1.0/24"]},
+                 {"account": "222222222222", "region": "eu-west-1", "cidr": "10.1.0.0/16"}],
+        "transit_gateways": [{"amazon_side_asn": 64600, "name": "hub"}]
+    });
+    let out = cloudlink_emulator::ec2::fixtures(&emu, &spec).unwrap();
+    let v = &out["vpcs"][0];
+    assert_eq!(v["route_table_ids"].as_array().unwrap().len(), 1);
+    let c = ec2(&url);
+    let d = c
+        .describe_vpcs()
+        .filters(filter("tag:Name", "fx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(d.vpcs()[0].vpc_id(), v["id"].as_str());
+    let t = c.describe_transit_gateways().send().await.unwrap();
+    assert_eq!(
+        t.transit_gateways()[0].state().map(|s| s.as_str()),
+        Some("available")
+    );
+    let dump = emu.ec2.lock().unwrap().dump(emu.clock.now_ms());
+    let dv = &dump["accounts"]["123456789012"]["us-east-1"];
+    assert_eq!(
+        dv["vpcs"][0]["cidr_blocks"],
+        serde_json::json!(["10.0.0.0/16", "10.2.0.0/16"])
+    );
+    assert_eq!(dv["vpcs"][0]["tags"]["Name"], "fx");
+    assert_eq!(dv["route_tables"].as_array().unwrap().len(), 2);
+    assert_eq!(dv["subnets"][0]["cidr_block"], "10.0.1.0/24");
+    assert_eq!(
+        dump["accounts"]["222222222222"]["eu-west-1"]["vpcs"][0]["state"],
+        "available"
+    );
+}
