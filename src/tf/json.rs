@@ -16,6 +16,17 @@ use super::value::{format_f64, Number, Value};
 
 /// Decode JSON bytes as a value of `ty`; empty bytes and `null` are null.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value> {
+    decode_with(bytes, ty, true)
+}
+
+/// Decode raw state JSON leniently, for `UpgradeResourceState`: object attributes that
+/// are not in `ty` (removed from the schema since the state was written) are dropped
+/// instead of failing. Everything else is as strict as [`decode`].
+pub fn decode_state(bytes: &[u8], ty: &Type) -> Result<Value> {
+    decode_with(bytes, ty, false)
+}
+
+fn decode_with(bytes: &[u8], ty: &Type, strict: bool) -> Result<Value> {
     let text = std::str::from_utf8(bytes).context("JSON is not UTF-8")?;
     if text.trim().is_empty() {
         return Ok(Value::Null);
@@ -26,7 +37,7 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value> {
     if p.i != p.s.len() {
         bail!("invalid JSON: trailing characters at byte {}", p.i);
     }
-    from_json(j, ty, &AttributePath::root())
+    from_json(j, ty, &AttributePath::root(), strict)
 }
 
 /// Encode `v` as JSON for `ty`; fails on unknown values.
@@ -216,7 +227,7 @@ impl Parser<'_> {
     }
 }
 
-fn from_json(j: J, ty: &Type, path: &AttributePath) -> Result<Value> {
+fn from_json(j: J, ty: &Type, path: &AttributePath, strict: bool) -> Result<Value> {
     if let J::Null = j {
         return Ok(Value::Null);
     }
@@ -244,7 +255,7 @@ fn from_json(j: J, ty: &Type, path: &AttributePath) -> Result<Value> {
             J::Arr(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
-                    out.push(from_json(item, et, &path.clone().index(i as i64))?);
+                    out.push(from_json(item, et, &path.clone().index(i as i64), strict)?);
                 }
                 Ok(if matches!(ty, Type::Set(_)) {
                     Value::Set(out)
@@ -258,7 +269,7 @@ fn from_json(j: J, ty: &Type, path: &AttributePath) -> Result<Value> {
             J::Obj(entries) => {
                 let mut out = BTreeMap::new();
                 for (k, item) in entries {
-                    let item = from_json(item, et, &path.clone().key(&k))?;
+                    let item = from_json(item, et, &path.clone().key(&k), strict)?;
                     out.insert(k, item);
                 }
                 Ok(Value::Map(out))
@@ -270,9 +281,12 @@ fn from_json(j: J, ty: &Type, path: &AttributePath) -> Result<Value> {
                 let mut out = BTreeMap::new();
                 for (k, item) in entries {
                     let Some(at_ty) = attrs.get(&k) else {
-                        bail!("{}: unsupported attribute {k:?}", at(path));
+                        if strict {
+                            bail!("{}: unsupported attribute {k:?}", at(path));
+                        }
+                        continue;
                     };
-                    let item = from_json(item, at_ty, &path.clone().attr(&k))?;
+                    let item = from_json(item, at_ty, &path.clone().attr(&k), strict)?;
                     out.insert(k, item);
                 }
                 for name in attrs.keys() {
@@ -294,7 +308,7 @@ fn from_json(j: J, ty: &Type, path: &AttributePath) -> Result<Value> {
                 }
                 let mut out = Vec::with_capacity(items.len());
                 for (i, (item, et)) in items.into_iter().zip(ets).enumerate() {
-                    out.push(from_json(item, et, &path.clone().index(i as i64))?);
+                    out.push(from_json(item, et, &path.clone().index(i as i64), strict)?);
                 }
                 Ok(Value::Tuple(out))
             }
@@ -318,7 +332,7 @@ fn from_json(j: J, ty: &Type, path: &AttributePath) -> Result<Value> {
                 let rt = Type::from_json(&t.into_serde())
                     .with_context(|| format!("{}: dynamic value type", at(path)))?;
                 let inner = match v {
-                    Some(v) => from_json(v, &rt, path)?,
+                    Some(v) => from_json(v, &rt, path, strict)?,
                     None => Value::Null,
                 };
                 Ok(Value::Dynamic(rt, Box::new(inner)))

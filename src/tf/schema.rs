@@ -351,12 +351,19 @@ impl NestedBlock {
             }
             block.description.push_str(REQUIRES_REPLACE_NOTE);
         }
+        // Terraform requires MinItems == MaxItems for single/group blocks: 1/1 when the
+        // block is required, else 0/0 (at most one is implied by the nesting itself).
+        let (min_items, max_items) = match self.nesting {
+            NestingMode::Single | NestingMode::Group if self.min_items > 0 => (1, 1),
+            NestingMode::Single | NestingMode::Group => (0, 0),
+            _ => (self.min_items, self.max_items),
+        };
         proto::schema::NestedBlock {
             type_name: self.name.clone(),
             block: Some(block),
             nesting: self.nesting.block_proto() as i32,
-            min_items: self.min_items,
-            max_items: self.max_items,
+            min_items,
+            max_items,
         }
     }
 }

@@ -329,6 +329,12 @@ fn decoding_is_strict_about_the_type() {
     assert!(format!("{err:#}").contains("at a"), "{err:#}");
     assert!(msgpack::encode(&Value::object([("b", s("x"))]), &ty).is_err());
     assert!(json::decode(b"{\"a\":\"x\"} junk", &ty).is_err());
+    // Raw state from an older schema: removed attributes are dropped.
+    let old = br#"{"a":"x","removed":{"deep":[1]}}"#;
+    assert_eq!(
+        json::decode_state(old, &ty).unwrap(),
+        Value::object([("a", s("x"))])
+    );
 }
 
 #[test]
