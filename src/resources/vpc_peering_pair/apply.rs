@@ -217,23 +217,51 @@ async fn set_dns(
     Ok(())
 }
 
-/// Creates every route of `wanted` that `st.routes` does not hold yet, recording each.
+/// Creates every route of `wanted` that `st.routes` does not hold yet, recording each. A
+/// route already pointing at this peering is adopted; a blackhole route left by a peering
+/// deleted out of band is replaced; a route to another live target is an error.
 async fn add_routes(
     sides: &Sides,
     st: &mut PairState,
     wanted: &[RouteState],
 ) -> Result<(), Diagnostic> {
-    let target = RouteTarget::VpcPeering(st.id.clone().unwrap_or_default());
-    for r in wanted {
-        if st.routes.iter().flatten().any(|x| x == r) {
-            continue;
+    let id = st.id.clone().unwrap_or_default();
+    let target = RouteTarget::VpcPeering(id.clone());
+    let missing: Vec<RouteState> = wanted
+        .iter()
+        .filter(|r| !st.routes.iter().flatten().any(|x| x == *r))
+        .cloned()
+        .collect();
+    let mut tables = std::collections::BTreeMap::new();
+    for r in missing {
+        let ec2 = sides.ec2(r.side);
+        let key = (r.side, r.route_table_id.clone());
+        if !tables.contains_key(&key) {
+            let t = ec2
+                .find_route_table_by_id(&r.route_table_id)
+                .await
+                .map_err(cloud_diag)?;
+            tables.insert(key.clone(), t);
         }
-        sides
-            .ec2(r.side)
-            .create_route(&r.route_table_id, &r.destination, &target)
-            .await
-            .map_err(cloud_diag)?;
-        st.routes.get_or_insert_with(Vec::new).push(r.clone());
+        let existing = tables[&key].as_ref().and_then(|t| t.route(&r.destination));
+        match existing {
+            Some(x) if target.matches(x) => {}
+            Some(x) if x.state == "blackhole" && x.vpc_peering_connection_id.is_some() => {
+                tracing::warn!(route_table = %r.route_table_id, destination = %r.destination,
+                    stale = ?x.vpc_peering_connection_id, "replacing a blackhole route of a deleted peering");
+                ec2.delete_route(&r.route_table_id, &r.destination)
+                    .await
+                    .map_err(cloud_diag)?;
+                ec2.create_route(&r.route_table_id, &r.destination, &target)
+                    .await
+                    .map_err(cloud_diag)?;
+            }
+            _ => ec2
+                .create_route(&r.route_table_id, &r.destination, &target)
+                .await
+                .map_err(cloud_diag)?,
+        }
+        st.routes.get_or_insert_with(Vec::new).push(r);
     }
     if let Some(routes) = st.routes.as_mut() {
         routes.sort();
