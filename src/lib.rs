@@ -6,6 +6,7 @@
 //! [`cloud`] talks to EC2 and ARM.
 
 pub mod cloud;
+pub mod docs;
 pub mod orchestrate;
 pub mod plugin;
 pub mod proto;

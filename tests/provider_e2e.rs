@@ -6,6 +6,19 @@ mod support;
 
 use support::{Workdir, REQUIRED_PROVIDERS};
 
+/// A resource that makes terraform configure the provider (with no resource, terraform
+/// never decodes the provider block).
+const ANY_RESOURCE: &str = r#"
+resource "cloudlink_vpc_peering_pair" "x" {
+  requester {
+    vpc_id = "vpc-1"
+  }
+  accepter {
+    vpc_id = "vpc-2"
+  }
+}
+"#;
+
 fn example(name: &str) -> String {
     std::fs::read_to_string(format!("{}/examples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
@@ -43,7 +56,7 @@ fn numeric_region_is_an_error_on_its_line() {
     let wd = Workdir::new();
     wd.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\nprovider \"cloudlink\" {{\n  aws {{\n    region = 42\n  }}\n}}\n"),
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"cloudlink\" {{\n  aws {{\n    region = 42\n  }}\n}}\n{ANY_RESOURCE}"),
     );
     let plan = wd.tf(&["plan", "-no-color"]);
     assert_ne!(plan.code, 0);
@@ -60,7 +73,7 @@ fn unknown_provider_block_is_an_error_on_its_line() {
     let wd = Workdir::new();
     wd.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\nprovider \"cloudlink\" {{\n  gcp {{\n    project = \"x\"\n  }}\n}}\n"),
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"cloudlink\" {{\n  gcp {{\n    project = \"x\"\n  }}\n}}\n{ANY_RESOURCE}"),
     );
     let plan = wd.tf(&["plan", "-no-color"]);
     assert_ne!(plan.code, 0);

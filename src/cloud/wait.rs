@@ -54,7 +54,7 @@ where
     let start = Instant::now();
     let mut interval = cfg.initial_interval;
     let mut attempts = 0u32;
-    let mut last = String::from("nothing yet");
+    let mut last: String;
     loop {
         attempts += 1;
         match probe()
