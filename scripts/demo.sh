@@ -112,7 +112,6 @@ PY
 echo "==> terraform destroy"
 "$terraform" destroy -auto-approve -no-color "${tfvars[@]}" | grep -E "Destroy complete|Error" || true
 applied=0
-tfvars=()
 
 curl -fsS "$url/_emulator/dump" >"$work/dump.json"
 python3 - "$work/dump.json" <<'PY'

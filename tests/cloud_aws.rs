@@ -837,3 +837,23 @@ async fn cancellation_stops_retries() {
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Cancelled);
 }
+
+#[tokio::test]
+async fn dropped_connections_and_server_errors_are_retried() {
+    let e = start().await;
+    let v = e.vpcs(json!([{"cidr": "10.1.0.0/16"}])).await;
+    let ec2 = e.ec2().await;
+    e.post(
+        "/_emulator/faults",
+        &json!({"spec": "ec2:DescribeVpcs=drop,count=1"}),
+    )
+    .await;
+    e.post(
+        "/_emulator/faults",
+        &json!({"spec": "ec2:DescribeVpcAttribute=server_error,count=1"}),
+    )
+    .await;
+    let vpc = ec2.find_vpc_by_id(&v[0].0).await.unwrap().unwrap();
+    assert_eq!(vpc.id, v[0].0);
+    assert_eq!(e.calls("DescribeVpcs"), 2);
+}

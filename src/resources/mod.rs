@@ -1,6 +1,7 @@
 //! The resources cloudlink offers. Adding one means adding it to [`registry`]; the provider's
 //! dispatch code never changes.
 
+pub mod cross_cloud_vpn;
 pub mod timeouts;
 pub mod vpc_peering_pair;
 
@@ -10,4 +11,5 @@ use crate::provider::Registry;
 pub fn registry() -> Registry {
     Registry::default()
         .register(std::sync::Arc::new(vpc_peering_pair::VpcPeeringPair))
+        .register(std::sync::Arc::new(cross_cloud_vpn::CrossCloudVpn))
 }

@@ -74,7 +74,8 @@ fn looks_like_credentials(text: &str) -> bool {
     text.contains("no credentials")
         || text.contains("credentials provider")
         || text.contains("failed to load credentials")
-        || text.contains("identity")
+        || text.contains("identity resolver")
+        || text.contains("resolve identity")
 }
 
 /// List step of a finder chain: the API's not-found code means "nothing", not an error.

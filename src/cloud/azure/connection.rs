@@ -13,13 +13,16 @@ use super::convert::str_enum;
 use super::raw::{get_connection, RawConnection};
 use super::sdk::models;
 use super::tags;
-use super::waiters::{delete_and_poll, send_and_poll, wait_absent, wait_succeeded, Provisioned};
+use super::waiters::{
+    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
+};
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::IntoFuture;
 use std::time::Duration;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Default create/update timeout (azurerm `azurerm_virtual_network_gateway_connection`:
@@ -290,6 +293,7 @@ pub async fn create_or_update_connection(
     cfg: &WaitConfig,
 ) -> Result<Connection> {
     let context = ctx("creating", rg, name);
+    let start = Instant::now();
     let existed = find_connection(net, rg, name, &cfg.cancel).await?.is_some();
     let body = body(spec).map_err(|e| e.context(context.clone()))?;
     let sub = net.subscription_id();
@@ -299,12 +303,12 @@ pub async fn create_or_update_connection(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    let conn = wait_connection_succeeded(net, rg, name, cfg)
+    let conn = wait_connection_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context.clone()))?;
     if existed && get_shared_key(net, rg, name, &cfg.cancel).await? != spec.shared_key {
-        set_shared_key(net, rg, name, &spec.shared_key, cfg).await?;
-        return wait_connection_succeeded(net, rg, name, cfg)
+        set_shared_key(net, rg, name, &spec.shared_key, &remaining(cfg, start)).await?;
+        return wait_connection_succeeded(net, rg, name, &remaining(cfg, start))
             .await
             .map_err(|e| e.context(context));
     }
@@ -356,6 +360,7 @@ pub async fn delete_connection(
     cfg: &WaitConfig,
 ) -> Result<()> {
     let context = ctx("deleting", rg, name);
+    let start = Instant::now();
     let sub = net.subscription_id();
     let c = net.client().virtual_network_gateway_connections_client();
     delete_and_poll(net, &context, cfg, || {
@@ -363,7 +368,7 @@ pub async fn delete_connection(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_connection_deleted(net, rg, name, cfg)
+    wait_connection_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }

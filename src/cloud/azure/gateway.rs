@@ -6,12 +6,15 @@ use super::client::Network;
 use super::convert::{id_name, opt_enum_str, str_enum};
 use super::sdk::models;
 use super::tags;
-use super::waiters::{delete_and_poll, send_and_poll, wait_absent, wait_succeeded, Provisioned};
+use super::waiters::{
+    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
+};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::time::Duration;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Default create timeout: 90 min, azurerm's `azurerm_virtual_network_gateway` default
@@ -379,6 +382,7 @@ async fn put(
     context: &str,
     cfg: &WaitConfig,
 ) -> Result<Gateway> {
+    let start = Instant::now();
     let sub = net.subscription_id();
     let c = net.client().virtual_network_gateways_client();
     send_and_poll(net, context, cfg, || {
@@ -386,7 +390,7 @@ async fn put(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_gateway_succeeded(net, rg, name, cfg)
+    wait_gateway_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }
@@ -453,6 +457,7 @@ pub async fn update_gateway(
 /// already gone counts as success. Connections must be deleted first.
 pub async fn delete_gateway(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
     let context = ctx("deleting", rg, name);
+    let start = Instant::now();
     let sub = net.subscription_id();
     let c = net.client().virtual_network_gateways_client();
     delete_and_poll(net, &context, cfg, || {
@@ -460,7 +465,7 @@ pub async fn delete_gateway(net: &Network, rg: &str, name: &str, cfg: &WaitConfi
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_gateway_deleted(net, rg, name, cfg)
+    wait_gateway_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }

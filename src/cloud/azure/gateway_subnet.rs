@@ -4,11 +4,12 @@
 use super::client::Network;
 use super::sdk::models;
 use super::virtual_network::{subnet_from_model, Subnet};
-use super::waiters::{delete_and_poll, send_and_poll, wait_absent, wait_succeeded};
+use super::waiters::{delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded};
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::future::IntoFuture;
 use std::time::Duration;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// The only subnet name a VPN gateway accepts (azurerm `IsGatewaySubnet`).
@@ -97,11 +98,12 @@ pub async fn create_gateway_subnet(
     prefix: &str,
     cfg: &WaitConfig,
 ) -> Result<Subnet> {
+    let start = Instant::now();
     if find_gateway_subnet(net, rg, vnet, &cfg.cancel)
         .await?
         .is_some()
     {
-        return wait_gateway_subnet_succeeded(net, rg, vnet, cfg).await;
+        return wait_gateway_subnet_succeeded(net, rg, vnet, &remaining(cfg, start)).await;
     }
     let context = ctx("creating", rg, vnet);
     let body = models::Subnet {
@@ -119,7 +121,7 @@ pub async fn create_gateway_subnet(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_gateway_subnet_succeeded(net, rg, vnet, cfg)
+    wait_gateway_subnet_succeeded(net, rg, vnet, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }
@@ -132,6 +134,7 @@ pub async fn delete_gateway_subnet(
     cfg: &WaitConfig,
 ) -> Result<()> {
     let context = ctx("deleting", rg, vnet);
+    let start = Instant::now();
     let sub = net.subscription_id();
     let c = net.client().subnets_client();
     delete_and_poll(net, &context, cfg, || {
@@ -139,7 +142,7 @@ pub async fn delete_gateway_subnet(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_gateway_subnet_deleted(net, rg, vnet, cfg)
+    wait_gateway_subnet_deleted(net, rg, vnet, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }

@@ -10,12 +10,15 @@ use super::client::Network;
 use super::convert::opt_enum_str;
 use super::sdk::models;
 use super::tags;
-use super::waiters::{delete_and_poll, send_and_poll, wait_absent, wait_succeeded, Provisioned};
+use super::waiters::{
+    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
+};
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::time::Duration;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Default create/update timeout (azurerm `azurerm_local_network_gateway`: 30 min).
@@ -172,6 +175,7 @@ pub async fn create_or_update_local_gateway(
     cfg: &WaitConfig,
 ) -> Result<LocalGateway> {
     let context = ctx("creating", rg, name);
+    let start = Instant::now();
     let props = models::LocalNetworkGatewayPropertiesFormat {
         gateway_ip_address: Some(spec.gateway_ip_address.clone()),
         local_network_address_space: Some(models::AddressSpace {
@@ -194,7 +198,7 @@ pub async fn create_or_update_local_gateway(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_local_gateway_succeeded(net, rg, name, cfg)
+    wait_local_gateway_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }
@@ -208,6 +212,7 @@ pub async fn delete_local_gateway(
     cfg: &WaitConfig,
 ) -> Result<()> {
     let context = ctx("deleting", rg, name);
+    let start = Instant::now();
     let sub = net.subscription_id();
     let c = net.client().local_network_gateways_client();
     delete_and_poll(net, &context, cfg, || {
@@ -215,7 +220,7 @@ pub async fn delete_local_gateway(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_local_gateway_deleted(net, rg, name, cfg)
+    wait_local_gateway_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }

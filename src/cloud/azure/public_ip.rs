@@ -5,12 +5,15 @@ use super::client::Network;
 use super::convert::{opt_enum_str, str_enum};
 use super::sdk::models;
 use super::tags;
-use super::waiters::{delete_and_poll, send_and_poll, wait_absent, wait_succeeded, Provisioned};
+use super::waiters::{
+    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
+};
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::time::Duration;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// Default create timeout (azurerm `azurerm_public_ip`: create 30 min).
@@ -157,6 +160,7 @@ pub async fn create_or_update_public_ip(
     cfg: &WaitConfig,
 ) -> Result<PublicIp> {
     let context = ctx("creating", rg, name);
+    let start = Instant::now();
     let mut body = models::PublicIpAddress::default();
     body.resource.location = Some(spec.location.clone());
     body.resource.tags = tags::to_sdk(&spec.tags);
@@ -177,7 +181,7 @@ pub async fn create_or_update_public_ip(
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_public_ip_succeeded(net, rg, name, cfg)
+    wait_public_ip_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }
@@ -186,6 +190,7 @@ pub async fn create_or_update_public_ip(
 /// Fails with `PublicIPAddressCannotBeDeleted`-style errors while a gateway still uses it.
 pub async fn delete_public_ip(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
     let context = ctx("deleting", rg, name);
+    let start = Instant::now();
     let sub = net.subscription_id();
     let c = net.client().public_ip_addresses_client();
     delete_and_poll(net, &context, cfg, || {
@@ -193,7 +198,7 @@ pub async fn delete_public_ip(net: &Network, rg: &str, name: &str, cfg: &WaitCon
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
     .await?;
-    wait_public_ip_deleted(net, rg, name, cfg)
+    wait_public_ip_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
 }

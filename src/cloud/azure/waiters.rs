@@ -108,3 +108,11 @@ where
         Err(e) => Err(e),
     }
 }
+
+/// `cfg` with the time left of its budget since `start`, so a multi-stage call (PUT, poll
+/// the operation, wait for `Succeeded`) honours one overall timeout.
+pub fn remaining(cfg: &WaitConfig, start: tokio::time::Instant) -> WaitConfig {
+    let mut c = cfg.clone();
+    c.timeout = cfg.timeout.saturating_sub(start.elapsed());
+    c
+}

@@ -20,7 +20,7 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     };
     let sides = match Sides::of(ctx, &st).await {
         Ok(s) => s,
-        Err(d) => return unchanged(state, d.into()),
+        Err(d) => return unchanged(state, d),
     };
     match refresh(&sides, st, &id).await {
         Ok(state) => ReadResult {
