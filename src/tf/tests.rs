@@ -848,7 +848,7 @@ fn arb_typed(unknowns: bool) -> impl Strategy<Value = (Type, Value)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn msgpack_round_trips_any_value((ty, v) in arb_typed(true)) {
