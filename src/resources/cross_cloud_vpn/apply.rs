@@ -1,0 +1,733 @@
+//! Create and update as one converging step graph. Each step finds its sub-resource by
+//! deterministic name (Azure) or ownership tags (AWS) and adopts it, else creates it, and
+//! records the id in the checkpoint as soon as it exists. So create, a re-run after a crash,
+//! the repair of a sub-resource deleted out of band, and an in-place update are the same walk:
+//!
+//! 1. Azure public IP(s) and the GatewaySubnet (seconds; Standard static IPs are known at once);
+//! 2. the Azure gateway build (30-60 min) *while* the AWS side runs: customer gateway(s) with
+//!    the Azure IPs, VPN gateway + attachment, VPN connection(s) with inside CIDRs and PSKs,
+//!    static routes and route tables;
+//! 3. local network gateways (one per AWS tunnel), then connections with the tunnel's PSK.
+//!
+//! An update first rotates changed PSKs one tunnel at a time (AWS, then Azure) and removes
+//! routes no longer wanted, then converges.
+
+use super::azure_link::{self, ConnectionSpec, LocalGatewaySpec};
+use super::read;
+use super::state::{Checkpoint, TunnelFacts};
+use super::topology::{generate_psk, Desired, Policy};
+use crate::cloud::aws::{
+    ownership_tags, Ec2, RouteTarget, TunnelSpec, VpnConnectionSpec, VpnTarget,
+};
+use crate::cloud::azure::gateway::{
+    self, GatewayIpConfigSpec, GatewaySpec, GatewayUpdate,
+};
+use crate::cloud::azure::{gateway_subnet, public_ip, tags as az_tags, Network};
+use crate::cloud::wait::WaitConfig;
+use crate::orchestrate::Graph;
+use crate::provider::context::ProviderContext;
+use crate::provider::resource::ApplyResult;
+use crate::tf::{AttributePath, Diagnostic, Value};
+use anyhow::{anyhow, Context as _};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// How long the end of an apply waits for every tunnel to report up on both clouds before
+/// handing back (the state then shows the status it saw; not an error).
+pub const TUNNEL_UP_WAIT: Duration = Duration::from_secs(10 * 60);
+
+/// Everything the steps share: clients, the desired link, the deadline, the checkpoint and
+/// the PSKs (memory only; never logged, never in state unless the user configured them).
+pub struct Run {
+    /// The desired link.
+    pub d: Desired,
+    /// EC2 of the link's AWS account.
+    pub ec2: Ec2,
+    /// ARM network client.
+    pub net: Network,
+    /// Longest poll interval.
+    pub poll: Duration,
+    /// When the operation's timeout ends.
+    pub deadline: Instant,
+    /// Ids created so far.
+    pub cp: Mutex<Checkpoint>,
+    /// PSK per tunnel once known.
+    pub psks: Mutex<Vec<Option<String>>>,
+}
+
+impl Run {
+    /// Builds the shared context of one operation with limit `timeout`.
+    pub async fn new(
+        ctx: &ProviderContext,
+        d: Desired,
+        cp: Checkpoint,
+        timeout: Duration,
+    ) -> anyhow::Result<Run> {
+        let account = ctx
+            .aws_account(
+                d.aws_account.as_deref(),
+                AttributePath::root().attr("aws").attr("account"),
+            )
+            .map_err(|e| anyhow!("{}: {}", e.summary, e.detail))?;
+        let ec2 = account.ec2().await.context("connecting to AWS")?;
+        let net = ctx.azure.network().await.context("connecting to Azure")?.clone();
+        let n = d.tunnels;
+        Ok(Run {
+            ec2: ec2.with_cancel(ctx.stop.clone()),
+            net,
+            poll: ctx.poll_interval,
+            deadline: Instant::now() + timeout,
+            cp: Mutex::new(cp),
+            psks: Mutex::new(vec![None; n]),
+            d,
+        })
+    }
+
+    /// A wait bounded by the operation's deadline.
+    pub fn wait(&self, cancel: &CancellationToken) -> WaitConfig {
+        WaitConfig {
+            timeout: self.deadline.saturating_duration_since(Instant::now()),
+            initial_interval: Duration::from_millis(200).min(self.poll),
+            max_interval: self.poll,
+            cancel: cancel.clone(),
+        }
+    }
+
+    /// EC2 whose calls stop with `cancel`.
+    pub fn ec2(&self, cancel: &CancellationToken) -> Ec2 {
+        self.ec2.with_cancel(cancel.clone())
+    }
+
+    /// Updates the checkpoint.
+    pub fn record(&self, f: impl FnOnce(&mut Checkpoint)) {
+        f(&mut self.cp.lock().unwrap())
+    }
+
+    /// A copy of the checkpoint.
+    pub fn snapshot(&self) -> Checkpoint {
+        self.cp.lock().unwrap().clone()
+    }
+
+    /// Azure tags of component `c`.
+    pub fn azure_tags(&self, c: &str) -> std::collections::BTreeMap<String, String> {
+        az_tags::ownership_tags(&self.d.owner(), c, &self.d.tags)
+    }
+
+    /// AWS tags of component `c`.
+    pub fn aws_tags(&self, c: &str) -> std::collections::BTreeMap<String, String> {
+        ownership_tags(&self.d.owner(), c, &self.d.tags)
+    }
+
+    /// ARM id of `Microsoft.Network/{kind}/{name}` in the link's resource group.
+    pub fn arm_id(&self, kind: &str, name: &str) -> String {
+        self.net.resource_id(&self.d.resource_group, kind, name)
+    }
+}
+
+/// Fills `aws_cidrs` / `azure_cidrs` from the VPC and the VNet when not configured.
+pub async fn resolve_cidrs(run: &Run, cancel: &CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let aws = match &d.aws_cidrs {
+        Some(c) => c.clone(),
+        None => {
+            let vpc = d.vpc_id.as_deref().ok_or_else(|| anyhow!("aws_cidrs is required with a transit gateway"))?;
+            run.ec2(cancel)
+                .find_vpc_by_id(vpc)
+                .await?
+                .ok_or_else(|| anyhow!("AWS VPC {vpc} does not exist"))?
+                .cidr_blocks
+        }
+    };
+    let azure = match &d.azure_cidrs {
+        Some(c) => c.clone(),
+        None => {
+            crate::cloud::azure::virtual_network::find_virtual_network(&run.net, &d.resource_group, &d.vnet, cancel)
+                .await?
+                .ok_or_else(|| anyhow!("Azure virtual network {}/{} does not exist", d.resource_group, d.vnet))?
+                .address_space
+        }
+    };
+    run.record(|cp| {
+        cp.aws_cidrs = aws;
+        cp.azure_cidrs = azure;
+    });
+    Ok(())
+}
+
+/// Step: one Standard static public IP per gateway instance (its address becomes an AWS
+/// customer gateway IP, so it is known in seconds, long before the gateway exists).
+async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    for i in 0..d.instances() {
+        let name = d.public_ip_name(i);
+        let cfg = run.wait(&cancel);
+        let pip = match public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cancel).await? {
+            Some(p) if p.ip_address.is_some() && p.provisioning_state == "Succeeded" => p,
+            _ => {
+                let id = run.arm_id("publicIPAddresses", &name);
+                run.record(|cp| cp.public_ip_ids[i] = id);
+                let spec = public_ip::PublicIpSpec {
+                    location: d.location.clone(),
+                    zones: Vec::new(),
+                    tags: run.azure_tags(&format!("public-ip-{}", i + 1)),
+                };
+                public_ip::create_or_update_public_ip(&run.net, &d.resource_group, &name, &spec, &cfg).await?
+            }
+        };
+        let ip = pip.ip_address.clone().ok_or_else(|| anyhow!("Azure public IP {name} has no address"))?;
+        run.record(|cp| {
+            cp.public_ip_ids[i] = pip.id.clone();
+            cp.public_ips[i] = ip;
+        });
+    }
+    Ok(())
+}
+
+/// Step: the VNet's `GatewaySubnet`, created from `azure.gateway_subnet_cidr` when absent.
+async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let cfg = run.wait(&cancel);
+    let subnet = match gateway_subnet::find_gateway_subnet(&run.net, &d.resource_group, &d.vnet, &cancel).await? {
+        Some(s) => s,
+        None => {
+            let prefix = d.gateway_subnet_cidr.as_deref().ok_or_else(|| {
+                anyhow!("virtual network {} has no GatewaySubnet and azure.gateway_subnet_cidr is not set", d.vnet)
+            })?;
+            run.record(|cp| cp.gateway_subnet_created = true);
+            gateway_subnet::create_gateway_subnet(&run.net, &d.resource_group, &d.vnet, prefix, &cfg).await?
+        }
+    };
+    run.record(|cp| cp.gateway_subnet_id = subnet.id);
+    Ok(())
+}
+
+/// Step: the virtual network gateway (route-based; active-active with 4 tunnels; custom APIPA
+/// addresses per instance with BGP). An existing one is adopted and resized in place.
+async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let name = d.gateway_name();
+    let cfg = run.wait(&cancel);
+    let id = run.arm_id("virtualNetworkGateways", &name);
+    run.record(|cp| cp.gateway_id = id);
+    let tags = run.azure_tags("virtual-network-gateway");
+    if let Some(g) = gateway::find_gateway(&run.net, &d.resource_group, &name, &cancel).await? {
+        let g = if g.provisioning_state == "Succeeded" {
+            g
+        } else {
+            gateway::wait_gateway_succeeded(&run.net, &d.resource_group, &name, &cfg).await?
+        };
+        let mut update = GatewayUpdate::default();
+        if g.sku != d.sku {
+            update.sku = Some(d.sku.clone());
+        }
+        if az_tags::user_tags(&g.tags) != d.tags {
+            update.tags = Some(tags);
+        }
+        if update != GatewayUpdate::default() {
+            gateway::update_gateway(&run.net, &d.resource_group, &name, &update, &cfg).await?;
+        }
+        return Ok(());
+    }
+    let (subnet_id, pips) = {
+        let cp = run.cp.lock().unwrap();
+        (cp.gateway_subnet_id.clone(), cp.public_ip_ids.clone())
+    };
+    let spec = GatewaySpec {
+        location: d.location.clone(),
+        sku: d.sku.clone(),
+        generation: d.generation().map(str::to_string),
+        active_active: d.active_active(),
+        enable_bgp: d.bgp,
+        asn: Some(d.azure_asn as u32),
+        ip_configurations: d
+            .ip_config_names()
+            .iter()
+            .enumerate()
+            .map(|(i, n)| GatewayIpConfigSpec {
+                name: n.to_string(),
+                subnet_id: subnet_id.clone(),
+                public_ip_id: pips[i].clone(),
+                apipa_addresses: d.apipa_of_instance(i),
+            })
+            .collect(),
+        tags,
+    };
+    gateway::create_or_update_gateway(&run.net, &d.resource_group, &name, &spec, &cfg).await?;
+    Ok(())
+}
+
+/// Step: one AWS customer gateway per Azure public IP, with the Azure ASN.
+async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let ec2 = run.ec2(&cancel);
+    for i in 0..d.instances() {
+        let tags = run.aws_tags(&Desired::customer_gateway_component(i));
+        let ip = run.cp.lock().unwrap().public_ips[i].clone();
+        let id = match ec2.find_customer_gateway_by_tags(&tags).await? {
+            Some(c) if c.ip_address == ip => c.id,
+            Some(c) => anyhow::bail!(
+                "customer gateway {} points at {}, not the Azure public IP {ip}; replace the resource",
+                c.id,
+                c.ip_address
+            ),
+            None => {
+                let id = ec2.create_customer_gateway(&ip, d.azure_asn, &tags).await?;
+                run.record(|cp| cp.customer_gateway_ids[i] = id.clone());
+                id
+            }
+        };
+        run.record(|cp| cp.customer_gateway_ids[i] = id.clone());
+        ec2.wait_customer_gateway_available(&id, &run.wait(&cancel)).await?;
+    }
+    Ok(())
+}
+
+/// Step: the virtual private gateway, attached to the VPC (nothing with a transit gateway).
+async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let Some(vpc) = d.vpc_id.clone() else {
+        return Ok(());
+    };
+    let ec2 = run.ec2(&cancel);
+    let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
+    let id = match ec2.find_vpn_gateway_by_tags(&tags).await? {
+        Some(g) => g.id,
+        None => ec2.create_vpn_gateway(Some(d.amazon_side_asn), &tags).await?,
+    };
+    run.record(|cp| cp.vpn_gateway_id = id.clone());
+    let g = ec2.wait_vpn_gateway_available(&id, &run.wait(&cancel)).await?;
+    match g.attachment_state(&vpc) {
+        Some("attached") => {}
+        Some("attaching") => {}
+        _ => ec2.attach_vpn_gateway(&id, &vpc).await?,
+    }
+    ec2.wait_vpn_gateway_attached(&id, &vpc, &run.wait(&cancel)).await?;
+    Ok(())
+}
+
+/// AWS phase-1/2 spelling of our neutral policy values.
+fn aws_tunnel_policy(spec: &mut TunnelSpec, p: &Policy) {
+    let enc = |s: &str| match s {
+        "AES128" => "AES128",
+        "GCMAES128" => "AES128-GCM-16",
+        "GCMAES256" => "AES256-GCM-16",
+        _ => "AES256",
+    };
+    let integ = |s: &str| match s {
+        "SHA1" => "SHA1",
+        "SHA384" => "SHA2-384",
+        _ => "SHA2-256",
+    };
+    spec.phase1_encryption = vec![enc(&p.ike_encryption).into()];
+    spec.phase1_integrity = vec![integ(&p.ike_integrity).into()];
+    spec.phase1_dh_groups = vec![p.dh_group as i32];
+    spec.phase2_encryption = vec![enc(&p.ipsec_encryption).into()];
+    spec.phase2_integrity = vec![integ(if p.ipsec_integrity.starts_with("GCM") { "SHA256" } else { &p.ipsec_integrity }).into()];
+    spec.phase2_dh_groups = vec![p.pfs_group as i32];
+    spec.ike_versions = vec!["ikev2".into()];
+}
+
+/// Azure `ipsecPolicies[0]` for our neutral policy values.
+pub fn azure_policy(p: &Policy) -> serde_json::Value {
+    let dh = |g: i64| match g {
+        2 => "DHGroup2",
+        19 => "ECP256",
+        20 => "ECP384",
+        24 => "DHGroup24",
+        _ => "DHGroup14",
+    };
+    let pfs = |g: i64| match g {
+        2 => "PFS2",
+        19 => "ECP256",
+        20 => "ECP384",
+        24 => "PFS24",
+        _ => "PFS14",
+    };
+    json!({
+        "saLifeTimeSeconds": p.sa_lifetime_seconds,
+        "saDataSizeKilobytes": 102400000,
+        "ipsecEncryption": p.ipsec_encryption,
+        "ipsecIntegrity": p.ipsec_integrity,
+        "ikeEncryption": p.ike_encryption,
+        "ikeIntegrity": p.ike_integrity,
+        "dhGroup": dh(p.dh_group),
+        "pfsGroup": pfs(p.pfs_group),
+    })
+}
+
+/// Step: one VPN connection per customer gateway, both tunnels with inside CIDRs and PSKs;
+/// static routes to the Azure prefixes when routing is static.
+async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let ec2 = run.ec2(&cancel);
+    for i in 0..d.instances() {
+        let tags = run.aws_tags(&Desired::vpn_connection_component(i));
+        let ours = d.tunnels_of_vpn(i);
+        let existing = ec2.find_vpn_connection_by_tags(&tags).await?;
+        let id = match existing {
+            Some(v) => v.id,
+            None => {
+                let (cgw, vgw) = {
+                    let cp = run.cp.lock().unwrap();
+                    (cp.customer_gateway_ids[i].clone(), cp.vpn_gateway_id.clone())
+                };
+                let target = match &d.transit_gateway_id {
+                    Some(t) => VpnTarget::TransitGateway(t.clone()),
+                    None => VpnTarget::VpnGateway(vgw),
+                };
+                let tunnels = (0..2)
+                    .map(|slot| {
+                        let t = ours.iter().copied().find(|t| d.slot_of(*t) == slot);
+                        let mut spec = TunnelSpec {
+                            inside_cidr: t.map(|t| d.inside_cidr(t)),
+                            psk: Some(
+                                t.and_then(|t| d.psks.as_ref().and_then(|p| p.get(t).cloned()))
+                                    .unwrap_or_else(generate_psk),
+                            ),
+                            ..Default::default()
+                        };
+                        if let Some(p) = &d.policy {
+                            aws_tunnel_policy(&mut spec, p);
+                        }
+                        spec
+                    })
+                    .collect();
+                let spec = VpnConnectionSpec {
+                    customer_gateway_id: cgw,
+                    target,
+                    static_routes_only: !d.bgp,
+                    tunnels,
+                    tags: tags.clone(),
+                };
+                let id = ec2.create_vpn_connection(&spec).await?;
+                run.record(|cp| cp.vpn_connection_ids[i] = id.clone());
+                id
+            }
+        };
+        run.record(|cp| cp.vpn_connection_ids[i] = id.clone());
+        let mut v = ec2.wait_vpn_connection_available(&id, &run.wait(&cancel)).await?;
+        // A configured PSK AWS does not have yet (adopted connection): rotate it there.
+        for &t in &ours {
+            let want = d.psks.as_ref().and_then(|p| p.get(t).cloned());
+            let tunnel = v
+                .tunnel_by_inside_cidr(&d.inside_cidr(t))
+                .cloned()
+                .ok_or_else(|| anyhow!("VPN connection {id} has no tunnel with inside CIDR {}", d.inside_cidr(t)))?;
+            if let Some(w) = want.filter(|w| tunnel.psk.as_deref() != Some(w)) {
+                ec2.modify_vpn_tunnel_psk(&id, &tunnel.outside_ip, &w).await?;
+                v = ec2.wait_vpn_connection_available(&id, &run.wait(&cancel)).await?;
+            }
+        }
+        for &t in &ours {
+            let tunnel = v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned().unwrap_or_default();
+            let (aws_bgp, azure_bgp) = d.bgp_addresses(t);
+            run.psks.lock().unwrap()[t] = tunnel.psk.clone();
+            run.record(|cp| {
+                cp.tunnels.resize(d.tunnels, TunnelFacts::default());
+                cp.tunnels[t] = TunnelFacts {
+                    vpn_connection_id: id.clone(),
+                    outside_ip: tunnel.outside_ip.clone(),
+                    inside_cidr: d.inside_cidr(t),
+                    aws_bgp_address: aws_bgp,
+                    azure_bgp_address: azure_bgp,
+                    ..Default::default()
+                };
+            });
+        }
+        if !d.bgp {
+            let want = run.cp.lock().unwrap().azure_cidrs.clone();
+            for c in want.iter().filter(|c| !v.routes.contains(c)) {
+                ec2.create_vpn_connection_route(&id, c).await?;
+                ec2.wait_vpn_connection_route(&id, c, true, &run.wait(&cancel)).await?;
+            }
+            for c in v.routes.iter().filter(|c| !want.contains(c)) {
+                ec2.delete_vpn_connection_route(&id, c).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Step: the VPC route tables reach Azure through the VGW (propagation or static routes).
+async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let (vgw, cidrs) = {
+        let cp = run.cp.lock().unwrap();
+        (cp.vpn_gateway_id.clone(), cp.azure_cidrs.clone())
+    };
+    if vgw.is_empty() {
+        return Ok(());
+    }
+    let ec2 = run.ec2(&cancel);
+    for rtb in &d.route_table_ids {
+        if d.route_propagation {
+            let t = ec2
+                .find_route_table_by_id(rtb)
+                .await?
+                .ok_or_else(|| anyhow!("route table {rtb} does not exist"))?;
+            if !t.propagating_vgws.contains(&vgw) {
+                ec2.enable_vgw_route_propagation(rtb, &vgw).await?;
+            }
+        } else {
+            for c in &cidrs {
+                ec2.create_route(rtb, c, &RouteTarget::VpnGateway(vgw.clone())).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Step: one local network gateway per tunnel: the AWS outside IP, the AWS prefixes (static)
+/// or the AWS inside address as BGP peer with the Amazon-side ASN.
+async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let futs = (0..d.tunnels).map(|t| {
+        let run = run.clone();
+        let cancel = cancel.clone();
+        async move {
+            let d = &run.d;
+            let id = run.arm_id("localNetworkGateways", &d.local_gateway_name(t));
+            let (ip, aws_cidrs) = {
+                let cp = run.cp.lock().unwrap();
+                (cp.tunnels[t].outside_ip.clone(), cp.aws_cidrs.clone())
+            };
+            let (aws_bgp, _) = d.bgp_addresses(t);
+            let spec = LocalGatewaySpec {
+                location: d.location.clone(),
+                ip,
+                prefixes: if d.bgp { vec![format!("{aws_bgp}/32")] } else { aws_cidrs },
+                bgp: d.bgp.then(|| (d.amazon_side_asn, aws_bgp)),
+                tags: run.azure_tags(&format!("local-network-gateway-{}", t + 1)),
+            };
+            let cfg = run.wait(&cancel);
+            let existing = azure_link::find_local_gateway(&run.net, &id, &cfg).await?;
+            if !existing.is_some_and(|l| azure_link::local_gateway_matches(&l, &spec)) {
+                run.record(|cp| cp.local_gateway_ids[t] = id.clone());
+                azure_link::put_local_gateway(&run.net, &id, &spec, &cfg).await?;
+            }
+            run.record(|cp| cp.local_gateway_ids[t] = id);
+            anyhow::Ok(())
+        }
+    });
+    for r in futures::future::join_all(futs).await {
+        r?;
+    }
+    Ok(())
+}
+
+/// Step: one connection per tunnel with the tunnel's PSK (the same on both ends) and, with
+/// BGP, `custom_bgp_addresses` for every gateway instance.
+async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let futs = (0..d.tunnels).map(|t| {
+        let run = run.clone();
+        let cancel = cancel.clone();
+        async move {
+            let d = &run.d;
+            let id = run.arm_id("connections", &d.connection_name(t));
+            let gw = d.gateway_name();
+            let names = d.ip_config_names();
+            let psk = run.psks.lock().unwrap()[t]
+                .clone()
+                .ok_or_else(|| anyhow!("AWS did not return the pre-shared key of tunnel {}", t + 1))?;
+            let spec = ConnectionSpec {
+                location: d.location.clone(),
+                gateway_id: run.arm_id("virtualNetworkGateways", &gw),
+                local_gateway_id: run.arm_id("localNetworkGateways", &d.local_gateway_name(t)),
+                enable_bgp: d.bgp,
+                custom_bgp: d
+                    .custom_bgp_of_tunnel(t)
+                    .into_iter()
+                    .map(|(i, a)| (gateway::ip_configuration_id(&run.net, &d.resource_group, &gw, names[i]), a))
+                    .collect(),
+                ipsec_policy: d.policy.as_ref().map(azure_policy),
+                shared_key: psk.clone(),
+                tags: run.azure_tags(&format!("connection-{}", t + 1)),
+            };
+            let cfg = run.wait(&cancel);
+            let existing = azure_link::find_connection(&run.net, &id, &cfg).await?;
+            let fresh = existing.is_none();
+            if !existing.is_some_and(|c| azure_link::connection_matches(&c, &spec)) {
+                run.record(|cp| cp.connection_ids[t] = id.clone());
+                azure_link::put_connection(&run.net, &id, &spec, &cfg).await?;
+            }
+            run.record(|cp| cp.connection_ids[t] = id.clone());
+            if !fresh && azure_link::get_shared_key(&run.net, &id, &cfg).await?.as_deref() != Some(&psk) {
+                azure_link::set_shared_key(&run.net, &id, &psk, &cfg).await?;
+            }
+            anyhow::Ok(())
+        }
+    });
+    for r in futures::future::join_all(futs).await {
+        r?;
+    }
+    Ok(())
+}
+
+/// Step: wait (bounded by [`TUNNEL_UP_WAIT`]) until every tunnel is up on both clouds.
+async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let until = Instant::now() + TUNNEL_UP_WAIT.min(run.deadline.saturating_duration_since(Instant::now()));
+    loop {
+        let facts = read::tunnel_status(&run, &cancel).await?;
+        if facts.iter().all(|f| f.aws_status == "UP" && f.azure_status == "Connected") {
+            return Ok(());
+        }
+        if Instant::now() >= until {
+            tracing::warn!(link = %run.d.name, "tunnels not all up yet; state records what was seen");
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(run.poll) => {}
+            _ = cancel.cancelled() => anyhow::bail!("cancelled"),
+        }
+    }
+}
+
+/// The converging graph: Azure IPs and subnet first, the AWS side concurrently with the
+/// gateway build, local gateways and connections last.
+pub fn converge_graph() -> Graph<Run> {
+    Graph::new()
+        .step("azure_public_ips", &[], public_ips)
+        .step("azure_gateway_subnet", &[], gateway_subnet_step)
+        .step("aws_vpn_gateway", &[], vpn_gateway)
+        .step("azure_gateway", &["azure_public_ips", "azure_gateway_subnet"], azure_gateway)
+        .step("aws_customer_gateways", &["azure_public_ips"], customer_gateways)
+        .step("aws_vpn_connections", &["aws_customer_gateways", "aws_vpn_gateway"], vpn_connections)
+        .step("aws_routes", &["aws_vpn_gateway"], aws_routes)
+        .step("azure_local_network_gateways", &["aws_vpn_connections"], local_gateways)
+        .step("azure_connections", &["azure_gateway", "azure_local_network_gateways"], connections)
+        .step("tunnels_up", &["azure_connections", "aws_routes"], tunnels_up)
+}
+
+/// Runs the converging graph, then refreshes; the state (partial on failure) comes back
+/// with the error naming the failed step.
+pub async fn converge(run: Arc<Run>, ctx: &ProviderContext, base: &Value, verb: &str) -> ApplyResult {
+    let started = Instant::now();
+    let timer = CancellationToken::new();
+    let cancel = ctx.stop.child_token();
+    let deadline_guard = {
+        let cancel = cancel.clone();
+        let left = run.deadline.saturating_duration_since(Instant::now());
+        let timer = timer.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = tokio::time::sleep(left) => cancel.cancel(),
+                _ = timer.cancelled() => {}
+            }
+        })
+    };
+    let mut result = resolve_cidrs(&run, &cancel).await;
+    if result.is_ok() {
+        let outcome = converge_graph().run(run.clone(), &cancel).await;
+        for t in &outcome.timings {
+            tracing::debug!(step = %t.name, start_ms = t.start.as_millis() as u64, end_ms = t.end.as_millis() as u64, "step timing");
+        }
+        result = outcome.into_result().map(|_| ());
+    }
+    timer.cancel();
+    deadline_guard.abort();
+    if result.is_ok() {
+        if let Err(e) = read::refresh_run(&run, &ctx.stop).await {
+            result = Err(e);
+        }
+    }
+    let state = run.snapshot().to_state(base, &run.d);
+    tracing::info!(link = %run.d.name, elapsed_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "{verb} finished");
+    match result {
+        Ok(()) => ApplyResult::ok(state),
+        Err(e) => ApplyResult::partial(
+            Some(state),
+            Diagnostic::error(
+                format!("{verb} cross-cloud VPN {:?} failed", run.d.name),
+                format!("{e:#}\n\nThe state records every sub-resource created so far; `terraform apply` resumes (adopting them) and `terraform destroy` removes them."),
+            ),
+        ),
+    }
+}
+
+/// Create: converge from nothing.
+pub async fn create(ctx: &ProviderContext, planned: &Value, config: &Value) -> ApplyResult {
+    let d = Desired::from_value(planned, config.attr("tunnel_psks_wo"));
+    let cp = Checkpoint::empty(&d);
+    let run = match Run::new(ctx, d.clone(), cp.clone(), d.timeouts.create).await {
+        Ok(r) => Arc::new(r),
+        Err(e) => return ApplyResult::partial(None, Diagnostic::error("Cannot reach the clouds", format!("{e:#}"))),
+    };
+    converge(run, ctx, planned, "Creating").await
+}
+
+/// Update: rotate changed PSKs one tunnel at a time, drop routes no longer wanted, converge.
+pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value, config: &Value) -> ApplyResult {
+    let wo_changed = !prior.attr("tunnel_psks_wo_version").equals(planned.attr("tunnel_psks_wo_version"));
+    let wo = if wo_changed { config.attr("tunnel_psks_wo").clone() } else { Value::Null };
+    let d = Desired::from_value(planned, &wo);
+    let old = Desired::from_value(prior, &Value::Null);
+    let mut cp = Checkpoint::from_state(prior, &d);
+    cp.tunnels = Vec::new();
+    let run = match Run::new(ctx, d.clone(), cp, d.timeouts.update).await {
+        Ok(r) => Arc::new(r),
+        Err(e) => return ApplyResult::partial(Some(prior.clone()), Diagnostic::error("Cannot reach the clouds", format!("{e:#}"))),
+    };
+    if let Err(e) = before_converge(&run, &old, prior, ctx).await {
+        return ApplyResult::partial(
+            Some(run.snapshot().to_state(prior, &old)),
+            Diagnostic::error(format!("Updating cross-cloud VPN {:?} failed", d.name), format!("{e:#}")),
+        );
+    }
+    converge(run, ctx, planned, "Updating").await
+}
+
+/// In-place changes that must precede the converge: PSK rotation (one tunnel at a time:
+/// AWS ModifyVpnTunnelOptions, wait, then Azure set shared key), and removal of route table
+/// routes or propagation no longer wanted.
+async fn before_converge(run: &Arc<Run>, old: &Desired, prior: &Value, ctx: &ProviderContext) -> anyhow::Result<()> {
+    let d = &run.d;
+    let cancel = ctx.stop.clone();
+    let ec2 = run.ec2(&cancel);
+    if let Some(new) = &d.psks {
+        let details = prior.attr("tunnel_details").as_list().unwrap_or_default().to_vec();
+        for t in 0..d.tunnels {
+            let vpn = run.cp.lock().unwrap().vpn_connection_ids.get(d.vpn_of(t)).cloned().unwrap_or_default();
+            if vpn.is_empty() {
+                continue;
+            }
+            let Some(v) = ec2.find_vpn_connection_by_id(&vpn).await? else { continue };
+            let Some(tunnel) = v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned() else { continue };
+            let want = &new[t];
+            if tunnel.psk.as_deref() == Some(want.as_str()) {
+                continue;
+            }
+            let _ = &details;
+            tracing::info!(link = %d.name, tunnel = t + 1, "rotating pre-shared key");
+            ec2.modify_vpn_tunnel_psk(&vpn, &tunnel.outside_ip, want).await?;
+            ec2.wait_vpn_connection_available(&vpn, &run.wait(&cancel)).await?;
+            let conn = run.arm_id("connections", &d.connection_name(t));
+            if azure_link::find_connection(&run.net, &conn, &run.wait(&cancel)).await?.is_some() {
+                azure_link::set_shared_key(&run.net, &conn, want, &run.wait(&cancel)).await?;
+            }
+        }
+    }
+    let vgw = run.cp.lock().unwrap().vpn_gateway_id.clone();
+    if vgw.is_empty() {
+        return Ok(());
+    }
+    let old_cidrs: Vec<String> = old.azure_cidrs.clone().unwrap_or_default();
+    let new_cidrs = d.azure_cidrs.clone();
+    for rtb in &old.route_table_ids {
+        let kept = d.route_table_ids.contains(rtb);
+        if old.route_propagation && (!kept || !d.route_propagation) {
+            ec2.disable_vgw_route_propagation(rtb, &vgw).await?;
+        }
+        if !old.route_propagation {
+            for c in &old_cidrs {
+                let still = kept && !d.route_propagation && new_cidrs.as_ref().is_none_or(|n| n.contains(c));
+                if !still {
+                    ec2.delete_route(rtb, c).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

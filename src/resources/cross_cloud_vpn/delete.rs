@@ -1,0 +1,205 @@
+//! Delete: the create graph backwards. Azure connections, then local network gateways and
+//! the AWS routes; VPN connections, then customer gateways and the VGW (detached first);
+//! the Azure gateway once its connections are gone, then its public IPs and the
+//! GatewaySubnet (only if cloudlink created it). Ids missing from state are looked up by
+//! name/tags, so a crash between a create call and its checkpoint orphans nothing. Each
+//! step clears the ids it removed; a failure returns what is left.
+
+use super::apply::Run;
+use super::azure_link;
+use super::state::Checkpoint;
+use super::topology::Desired;
+use crate::cloud::azure::{gateway, gateway_subnet, public_ip};
+use crate::orchestrate::Graph;
+use crate::provider::context::ProviderContext;
+use crate::provider::resource::ApplyResult;
+use crate::tf::{Diagnostic, Value};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let futs = (0..d.tunnels).map(|t| {
+        let run = run.clone();
+        let cancel = cancel.clone();
+        async move {
+            let id = run.arm_id("connections", &run.d.connection_name(t));
+            azure_link::delete_connection(&run.net, &id, &run.wait(&cancel)).await?;
+            run.record(|cp| cp.connection_ids[t].clear());
+            anyhow::Ok(())
+        }
+    });
+    for r in futures::future::join_all(futs).await {
+        r?;
+    }
+    Ok(())
+}
+
+async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    for t in 0..run.d.tunnels {
+        let id = run.arm_id("localNetworkGateways", &run.d.local_gateway_name(t));
+        azure_link::delete_local_gateway(&run.net, &id, &run.wait(&cancel)).await?;
+        run.record(|cp| cp.local_gateway_ids[t].clear());
+    }
+    Ok(())
+}
+
+async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    let (vgw, cidrs) = {
+        let cp = run.cp.lock().unwrap();
+        (cp.vpn_gateway_id.clone(), cp.azure_cidrs.clone())
+    };
+    if vgw.is_empty() {
+        return Ok(());
+    }
+    let ec2 = run.ec2(&cancel);
+    for rtb in &d.route_table_ids {
+        if d.route_propagation {
+            ec2.disable_vgw_route_propagation(rtb, &vgw).await?;
+        } else {
+            for c in &cidrs {
+                ec2.delete_route(rtb, c).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let ec2 = run.ec2(&cancel);
+    for i in 0..run.d.instances() {
+        let mut id = run.cp.lock().unwrap().vpn_connection_ids[i].clone();
+        if id.is_empty() {
+            let tags = run.aws_tags(&Desired::vpn_connection_component(i));
+            id = ec2.find_vpn_connection_by_tags(&tags).await?.map(|v| v.id).unwrap_or_default();
+        }
+        if !id.is_empty() {
+            ec2.delete_vpn_connection(&id).await?;
+            ec2.wait_vpn_connection_deleted(&id, &run.wait(&cancel)).await?;
+        }
+        run.record(|cp| cp.vpn_connection_ids[i].clear());
+    }
+    Ok(())
+}
+
+async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let ec2 = run.ec2(&cancel);
+    for i in 0..run.d.instances() {
+        let mut id = run.cp.lock().unwrap().customer_gateway_ids[i].clone();
+        if id.is_empty() {
+            let tags = run.aws_tags(&Desired::customer_gateway_component(i));
+            id = ec2.find_customer_gateway_by_tags(&tags).await?.map(|c| c.id).unwrap_or_default();
+        }
+        if !id.is_empty() {
+            ec2.delete_customer_gateway(&id).await?;
+            ec2.wait_customer_gateway_deleted(&id, &run.wait(&cancel)).await?;
+        }
+        run.record(|cp| cp.customer_gateway_ids[i].clear());
+    }
+    Ok(())
+}
+
+async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let ec2 = run.ec2(&cancel);
+    let mut id = run.cp.lock().unwrap().vpn_gateway_id.clone();
+    if id.is_empty() && run.d.vpc_id.is_some() {
+        let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
+        id = ec2.find_vpn_gateway_by_tags(&tags).await?.map(|g| g.id).unwrap_or_default();
+    }
+    if id.is_empty() {
+        return Ok(());
+    }
+    if let Some(g) = ec2.find_vpn_gateway_by_id(&id).await? {
+        for a in g.attachments.iter().filter(|a| matches!(a.state.as_str(), "attached" | "attaching")) {
+            ec2.detach_vpn_gateway(&id, &a.vpc_id).await?;
+            ec2.wait_vpn_gateway_detached(&id, &a.vpc_id, &run.wait(&cancel)).await?;
+        }
+        ec2.delete_vpn_gateway(&id).await?;
+        ec2.wait_vpn_gateway_deleted(&id, &run.wait(&cancel)).await?;
+    }
+    run.record(|cp| cp.vpn_gateway_id.clear());
+    Ok(())
+}
+
+async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    gateway::delete_gateway(&run.net, &d.resource_group, &d.gateway_name(), &run.wait(&cancel)).await?;
+    run.record(|cp| cp.gateway_id.clear());
+    Ok(())
+}
+
+async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    for i in 0..d.instances() {
+        public_ip::delete_public_ip(&run.net, &d.resource_group, &d.public_ip_name(i), &run.wait(&cancel)).await?;
+        run.record(|cp| {
+            cp.public_ip_ids[i].clear();
+            cp.public_ips[i].clear();
+        });
+    }
+    Ok(())
+}
+
+async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let d = &run.d;
+    if run.cp.lock().unwrap().gateway_subnet_created {
+        gateway_subnet::delete_gateway_subnet(&run.net, &d.resource_group, &d.vnet, &run.wait(&cancel)).await?;
+        run.record(|cp| {
+            cp.gateway_subnet_id.clear();
+            cp.gateway_subnet_created = false;
+        });
+    }
+    Ok(())
+}
+
+/// The delete graph (the create graph reversed).
+pub fn delete_graph() -> Graph<Run> {
+    Graph::new()
+        .step("azure_connections", &[], connections)
+        .step("aws_routes", &[], aws_routes)
+        .step("azure_local_network_gateways", &["azure_connections"], local_gateways)
+        .step("azure_gateway", &["azure_connections"], azure_gateway)
+        .step("aws_vpn_connections", &["azure_connections"], vpn_connections)
+        .step("aws_customer_gateways", &["aws_vpn_connections"], customer_gateways)
+        .step("aws_vpn_gateway", &["aws_vpn_connections", "aws_routes"], vpn_gateway)
+        .step("azure_public_ips", &["azure_gateway"], public_ips)
+        .step("azure_gateway_subnet", &["azure_gateway"], gateway_subnet_step)
+}
+
+/// Delete everything the state names (and anything found by name/tags).
+pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
+    let d = Desired::from_value(prior, &Value::Null);
+    let cp = Checkpoint::from_state(prior, &d);
+    let run = match Run::new(ctx, d.clone(), cp, d.timeouts.delete).await {
+        Ok(r) => Arc::new(r),
+        Err(e) => {
+            return ApplyResult::partial(Some(prior.clone()), Diagnostic::error("Cannot reach the clouds", format!("{e:#}")))
+        }
+    };
+    let cancel = ctx.stop.child_token();
+    let deadline = run.deadline;
+    let timer = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(deadline.into()).await;
+            cancel.cancel();
+        })
+    };
+    let outcome = delete_graph().run(run.clone(), &cancel).await;
+    timer.abort();
+    match outcome.into_result() {
+        Ok(_) => ApplyResult { state: None, diags: Default::default() },
+        Err(e) => {
+            let mut left = run.snapshot();
+            left.tunnels = Vec::new();
+            ApplyResult::partial(
+                Some(left.to_state(prior, &d)),
+                Diagnostic::error(
+                    format!("Deleting cross-cloud VPN {:?} failed", d.name),
+                    format!("{e:#}\n\nThe state keeps what is left; run `terraform destroy` again."),
+                ),
+            )
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Read: refresh every sub-resource from both clouds. A sub-resource deleted out of band
+//! loses its id (the plan then repairs it); when nothing is left the resource is gone.
+//! Tunnel status comes from AWS telemetry and Azure `connectionStatus`; `consistent` says
+//! whether both ends agree on IPs, PSKs, CIDRs and ASNs (PSKs are compared, never stored).
+
+use super::apply::Run;
+use super::azure_link;
+use super::state::{Checkpoint, TunnelFacts};
+use super::topology::Desired;
+use crate::cloud::azure::{gateway, gateway_subnet, public_ip};
+use crate::provider::context::ProviderContext;
+use crate::provider::resource::ReadResult;
+use crate::tf::{Diagnostic, Value};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The status of every tunnel as both clouds see it now.
+pub async fn tunnel_status(run: &Run, cancel: &CancellationToken) -> anyhow::Result<Vec<TunnelFacts>> {
+    Ok(facts_and_consistency(run, cancel).await?.0)
+}
+
+/// Per-tunnel facts and whether both clouds agree.
+async fn facts_and_consistency(run: &Run, cancel: &CancellationToken) -> anyhow::Result<(Vec<TunnelFacts>, bool)> {
+    let d = &run.d;
+    let cp = run.snapshot();
+    let ec2 = run.ec2(cancel);
+    let cfg = run.wait(cancel);
+    let mut consistent = true;
+    let mut vpns = Vec::new();
+    for i in 0..d.instances() {
+        let id = &cp.vpn_connection_ids[i];
+        let v = if id.is_empty() { None } else { ec2.find_vpn_connection_by_id(id).await? };
+        let cgw_id = &cp.customer_gateway_ids[i];
+        let cgw = if cgw_id.is_empty() { None } else { ec2.find_customer_gateway_by_id(cgw_id).await? };
+        match &cgw {
+            Some(c) if c.ip_address == cp.public_ips[i] && c.bgp_asn == d.azure_asn => {}
+            _ => consistent = false,
+        }
+        if let Some(v) = &v {
+            if !d.bgp {
+                let mut have = v.routes.clone();
+                let mut want = cp.azure_cidrs.clone();
+                have.sort();
+                want.sort();
+                consistent &= have == want;
+            }
+        }
+        vpns.push(v);
+    }
+    let mut out = Vec::new();
+    for t in 0..d.tunnels {
+        let (aws_bgp, azure_bgp) = d.bgp_addresses(t);
+        let v = vpns[d.vpn_of(t)].as_ref();
+        let tunnel = v.and_then(|v| v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned());
+        let conn_id = &cp.connection_ids[t];
+        let conn = if conn_id.is_empty() { None } else { azure_link::find_connection(&run.net, conn_id, &cfg).await? };
+        let lng_id = &cp.local_gateway_ids[t];
+        let lng = if lng_id.is_empty() { None } else { azure_link::find_local_gateway(&run.net, lng_id, &cfg).await? };
+        let key = match &conn {
+            Some(_) => azure_link::get_shared_key(&run.net, conn_id, &cfg).await?,
+            None => None,
+        };
+        let agree = match (&tunnel, &lng, &key) {
+            (Some(tu), Some(l), Some(k)) => {
+                let addr_ok = if d.bgp {
+                    l.bgp == Some((d.amazon_side_asn, aws_bgp.clone()))
+                } else {
+                    l.prefixes == cp.aws_cidrs
+                };
+                l.ip == tu.outside_ip && tu.psk.as_deref() == Some(k.as_str()) && addr_ok
+            }
+            _ => false,
+        };
+        consistent &= agree;
+        out.push(TunnelFacts {
+            vpn_connection_id: v.map(|v| v.id.clone()).unwrap_or_default(),
+            outside_ip: tunnel.as_ref().map(|x| x.outside_ip.clone()).unwrap_or_default(),
+            inside_cidr: d.inside_cidr(t),
+            aws_bgp_address: if d.bgp { aws_bgp } else { String::new() },
+            azure_bgp_address: if d.bgp { azure_bgp } else { String::new() },
+            aws_status: tunnel.and_then(|x| x.status).unwrap_or_else(|| "DOWN".into()),
+            azure_status: conn.map(|c| c.status).unwrap_or_else(|| "NotConnected".into()),
+        });
+    }
+    Ok((out, consistent))
+}
+
+/// Recomputes the checkpoint's tunnel facts and `consistent`.
+pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Result<()> {
+    let (facts, consistent) = facts_and_consistency(run, cancel).await?;
+    run.record(|cp| {
+        cp.tunnels = facts;
+        cp.consistent = consistent;
+    });
+    Ok(())
+}
+
+/// Checks which recorded sub-resources still exist (ids of the vanished ones become empty).
+pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<Checkpoint> {
+    let d = &run.d;
+    let mut cp = run.snapshot();
+    let ec2 = run.ec2(cancel);
+    let cfg = run.wait(cancel);
+    let rg = &d.resource_group;
+    for i in 0..d.instances() {
+        match public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(i), cancel).await? {
+            Some(p) => {
+                cp.public_ip_ids[i] = p.id;
+                cp.public_ips[i] = p.ip_address.unwrap_or_default();
+            }
+            None => {
+                cp.public_ip_ids[i].clear();
+                cp.public_ips[i].clear();
+            }
+        }
+        let c = &cp.customer_gateway_ids[i];
+        if !c.is_empty() && ec2.find_customer_gateway_by_id(c).await?.is_none() {
+            cp.customer_gateway_ids[i].clear();
+        }
+        let v = &cp.vpn_connection_ids[i];
+        if !v.is_empty() && ec2.find_vpn_connection_by_id(v).await?.is_none() {
+            cp.vpn_connection_ids[i].clear();
+        }
+    }
+    if !cp.vpn_gateway_id.is_empty() && ec2.find_vpn_gateway_by_id(&cp.vpn_gateway_id).await?.is_none() {
+        cp.vpn_gateway_id.clear();
+    }
+    match gateway_subnet::find_gateway_subnet(&run.net, rg, &d.vnet, cancel).await? {
+        Some(s) => cp.gateway_subnet_id = s.id,
+        None => cp.gateway_subnet_id.clear(),
+    }
+    if gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await?.is_none() {
+        cp.gateway_id.clear();
+    }
+    for t in 0..d.tunnels {
+        let l = &cp.local_gateway_ids[t];
+        if !l.is_empty() && azure_link::find_local_gateway(&run.net, l, &cfg).await?.is_none() {
+            cp.local_gateway_ids[t].clear();
+        }
+        let c = &cp.connection_ids[t];
+        if !c.is_empty() && azure_link::find_connection(&run.net, c, &cfg).await?.is_none() {
+            cp.connection_ids[t].clear();
+        }
+    }
+    Ok(cp)
+}
+
+/// Read: refresh from both clouds; `None` when every sub-resource is gone.
+pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
+    let d = Desired::from_value(state, &Value::Null);
+    let cp = Checkpoint::from_state(state, &d);
+    let run = match Run::new(ctx, d.clone(), cp, d.timeouts.create).await {
+        Ok(r) => Arc::new(r),
+        Err(e) => return error(state, "Cannot reach the clouds", e),
+    };
+    let cancel = ctx.stop.clone();
+    let mut cp = match existing(&run, &cancel).await {
+        Ok(cp) => cp,
+        Err(e) => return error(state, &format!("Reading cross-cloud VPN {:?} failed", d.name), e),
+    };
+    // Only what we created counts towards "still there": a GatewaySubnet we adopted does not.
+    let owned_subnet = cp.gateway_subnet_created && !cp.gateway_subnet_id.is_empty();
+    let subnet_created = cp.gateway_subnet_created;
+    cp.gateway_subnet_created = owned_subnet;
+    if cp.is_empty() {
+        return ReadResult { state: None, diags: Default::default() };
+    }
+    cp.gateway_subnet_created = subnet_created;
+    run.record(|c| *c = cp.clone());
+    if let Err(e) = refresh_run(&run, &cancel).await {
+        return error(state, &format!("Reading cross-cloud VPN {:?} failed", d.name), e);
+    }
+    let mut snap = run.snapshot();
+    // Keep the recorded CIDR lists (configuration or resolved at create).
+    snap.aws_cidrs = Checkpoint::from_state(state, &d).aws_cidrs;
+    snap.azure_cidrs = Checkpoint::from_state(state, &d).azure_cidrs;
+    ReadResult { state: Some(snap.to_state(state, &d)), diags: Default::default() }
+}
+
+fn error(state: &Value, summary: &str, e: anyhow::Error) -> ReadResult {
+    let mut diags = crate::tf::Diagnostics::default();
+    diags.push(Diagnostic::error(summary, format!("{e:#}")));
+    ReadResult { state: Some(state.clone()), diags }
+}

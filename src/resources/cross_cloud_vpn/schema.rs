@@ -1,0 +1,121 @@
+//! The `cloudlink_cross_cloud_vpn` schema: what the user names (AWS and Azure anchors, the
+//! link's shape, CIDRs, PSKs, IPsec policy, tags, timeouts) and what cloudlink reports back
+//! (every sub-resource id, addresses, per-tunnel status from both clouds, `consistent`).
+
+use crate::resources::timeouts::{self, Defaults};
+use crate::tf::{Attribute, Block, NestedBlock, Schema, Type, Value};
+use std::time::Duration;
+
+/// Terraform type name.
+pub const TYPE_NAME: &str = "cloudlink_cross_cloud_vpn";
+
+/// Default limits. The Azure virtual network gateway dominates: azurerm raised its gateway
+/// timeouts to 90 min create / 120 min delete in hashicorp/terraform-provider-azurerm PR
+/// #23003 after "context deadline exceeded" failures; update (a SKU resize rebuilds the
+/// instances) keeps 60 min.
+pub const TIMEOUTS: Defaults = Defaults {
+    create: Duration::from_secs(90 * 60),
+    update: Duration::from_secs(60 * 60),
+    delete: Duration::from_secs(120 * 60),
+};
+
+/// The schema version stored in state.
+pub const VERSION: i64 = 0;
+
+fn strings() -> Type {
+    Type::list(Type::String)
+}
+
+fn aws_block() -> NestedBlock {
+    NestedBlock::single(
+        "aws",
+        Block::new("The AWS end: where the VPN terminates and how routes reach the VPC.")
+            .attr(Attribute::optional("vpc_id", Type::String, "VPC to attach a new virtual private gateway to (`vpc-...`). Exactly one of `vpc_id` and `transit_gateway_id`.").requires_replace())
+            .attr(Attribute::optional("transit_gateway_id", Type::String, "Existing transit gateway (`tgw-...`) to terminate the VPN connections on instead of a new virtual private gateway.").requires_replace())
+            .attr(Attribute::optional("route_table_ids", strings(), "VPC route tables that must reach the Azure CIDRs (with `vpc_id` only). Changed in place."))
+            .attr(Attribute::optional("route_propagation", Type::Bool, "`true`: enable virtual private gateway route propagation into `route_table_ids`; `false`: add one static route per Azure CIDR instead. Changed in place.").default_value(Value::bool(true)))
+            .attr(Attribute::optional("amazon_side_asn", Type::Number, "Amazon-side BGP ASN of the new virtual private gateway (64512-65534, not an Azure-reserved ASN). Immutable on AWS.").default_value(Value::int(64512)).requires_replace())
+            .attr(Attribute::optional("account", Type::String, "Name of an `aws_account` block of the provider to use instead of the default `aws {}` account.").requires_replace())
+            .attr(Attribute::computed("vpn_gateway_id", Type::String, "The virtual private gateway cloudlink created (empty with a transit gateway).").use_state_for_unknown())
+            .attr(Attribute::computed("customer_gateway_ids", strings(), "Customer gateways, one per Azure gateway instance (public IP).").use_state_for_unknown())
+            .attr(Attribute::computed("vpn_connection_ids", strings(), "Site-to-site VPN connections (one per customer gateway, two tunnels each).").use_state_for_unknown()),
+    )
+    .min(1)
+    .max(1)
+}
+
+fn azure_block() -> NestedBlock {
+    NestedBlock::single(
+        "azure",
+        Block::new("The Azure end: the virtual network the gateway serves.")
+            .attr(Attribute::required("resource_group", Type::String, "Resource group of the virtual network; every Azure sub-resource is created here.").requires_replace())
+            .attr(Attribute::required("location", Type::String, "Azure region (that of the virtual network).").requires_replace())
+            .attr(Attribute::required("virtual_network_name", Type::String, "The virtual network to connect.").requires_replace())
+            .attr(Attribute::optional("gateway_subnet_cidr", Type::String, "Prefix of the `GatewaySubnet` to create when the virtual network has none (/29 or larger, /27 recommended, inside the address space).").requires_replace())
+            .attr(Attribute::optional("sku", Type::String, "Virtual network gateway SKU (`VpnGw1`..`VpnGw5`, `VpnGw1AZ`..`VpnGw5AZ`, `Basic`). Resized in place within a generation; a change of generation replaces the gateway.").default_value(Value::string("VpnGw1")))
+            .attr(Attribute::optional("asn", Type::Number, "Azure-side BGP ASN (also the AWS customer gateways' ASN, which is immutable).").default_value(Value::int(65515)).requires_replace())
+            .attr(Attribute::computed("gateway_subnet_id", Type::String, "The `GatewaySubnet` used.").use_state_for_unknown())
+            .attr(Attribute::computed("gateway_subnet_created", Type::Bool, "Whether cloudlink created the `GatewaySubnet` (and so deletes it).").use_state_for_unknown())
+            .attr(Attribute::computed("public_ip_ids", strings(), "Standard static public IPs, one per gateway instance.").use_state_for_unknown())
+            .attr(Attribute::computed("public_ips", strings(), "Addresses of the public IPs; these are the AWS customer gateway IPs.").use_state_for_unknown())
+            .attr(Attribute::computed("gateway_id", Type::String, "The virtual network gateway.").use_state_for_unknown())
+            .attr(Attribute::computed("local_network_gateway_ids", strings(), "Local network gateways, one per tunnel (the AWS tunnel endpoints).").use_state_for_unknown())
+            .attr(Attribute::computed("connection_ids", strings(), "Gateway connections, one per tunnel.").use_state_for_unknown()),
+    )
+    .min(1)
+    .max(1)
+}
+
+fn ipsec_policy_block() -> NestedBlock {
+    NestedBlock::single(
+        "ipsec_policy",
+        Block::new("Custom IKE/IPsec policy applied identically to every AWS tunnel and every Azure connection (not with the `Basic` SKU). Omit to keep both clouds' defaults.")
+            .attr(Attribute::required("ike_encryption", Type::String, "IKE (phase 1) encryption: `AES128`, `AES256`, `GCMAES128`, `GCMAES256`."))
+            .attr(Attribute::required("ike_integrity", Type::String, "IKE integrity: `SHA1`, `SHA256`, `SHA384`."))
+            .attr(Attribute::required("dh_group", Type::Number, "IKE Diffie-Hellman group: 2, 14, 19 (ECP256), 20 (ECP384) or 24."))
+            .attr(Attribute::required("ipsec_encryption", Type::String, "IPsec (phase 2) encryption: `AES128`, `AES256`, `GCMAES128`, `GCMAES256`."))
+            .attr(Attribute::required("ipsec_integrity", Type::String, "IPsec integrity: `SHA1`, `SHA256` (with GCM ciphers use the matching `GCMAES*`)."))
+            .attr(Attribute::required("pfs_group", Type::Number, "IPsec PFS group: 2, 14, 19, 20 or 24."))
+            .attr(Attribute::optional("sa_lifetime_seconds", Type::Number, "IPsec SA lifetime (900-3600 s, the range both clouds accept).").default_value(Value::int(3600))),
+    )
+    .max(1)
+    .requires_replace()
+}
+
+fn tunnel_detail_type() -> Type {
+    Type::object([
+        ("number", Type::Number),
+        ("aws_vpn_connection_id", Type::String),
+        ("outside_ip", Type::String),
+        ("inside_cidr", Type::String),
+        ("aws_bgp_address", Type::String),
+        ("azure_bgp_address", Type::String),
+        ("aws_status", Type::String),
+        ("azure_status", Type::String),
+    ])
+}
+
+/// The full schema.
+pub fn schema() -> Schema {
+    let block = Block::new(
+        "A complete AWS <-> Azure site-to-site IPsec VPN: Azure public IPs, `GatewaySubnet`, virtual network gateway, local network gateways and connections; AWS customer gateways, virtual private gateway and attachment (or a transit gateway), VPN connections and routes. Built as one step graph with the AWS side running while the Azure gateway builds.",
+    )
+    .attr(Attribute::computed("id", Type::String, "`<azure resource group>/<name>` (the import id; append `@<aws account>` for a named AWS account).").use_state_for_unknown())
+    .attr(Attribute::required("name", Type::String, "Name of the link; every sub-resource is named and tagged from it, so a re-run adopts what exists.").requires_replace())
+    .attr(Attribute::optional("routing", Type::String, "`static` (VPN static routes and local network gateway prefixes) or `bgp` (APIPA BGP sessions on every tunnel).").default_value(Value::string("static")).requires_replace())
+    .attr(Attribute::optional("tunnels", Type::Number, "`1` (tunnel 1 of one VPN connection), `2` (both tunnels of one VPN connection) or `4` (active-active Azure gateway, two VPN connections, BGP only).").default_value(Value::int(1)).requires_replace())
+    .attr(Attribute::optional_computed("aws_cidrs", strings(), "AWS prefixes advertised to Azure (local network gateway address space). Defaults to the VPC's CIDR blocks. Changed in place."))
+    .attr(Attribute::optional_computed("azure_cidrs", strings(), "Azure prefixes routed from AWS (VPN static routes, route table routes). Defaults to the virtual network's address space. Changed in place."))
+    .attr(Attribute::optional_computed("tunnel_inside_cidrs", strings(), "One /30 per tunnel inside 169.254.21.0/24 or 169.254.22.0/24 (AWS uses the first host, Azure the second). Defaults to the canonical mapping 169.254.21.0/30, 169.254.22.0/30, 169.254.21.4/30, 169.254.22.4/30.").requires_replace())
+    .attr(Attribute::optional("tunnel_psks", strings(), "Pre-shared keys, one per tunnel: 8-64 characters of `A-Za-z0-9_.`, not starting with `0`. Generated (and never stored in state) when omitted. Rotated in place one tunnel at a time.").sensitive())
+    .attr(Attribute::optional("tunnel_psks_wo", strings(), "Write-only alternative to `tunnel_psks`: never stored in plan or state. Bump `tunnel_psks_wo_version` to rotate.").sensitive().write_only())
+    .attr(Attribute::optional("tunnel_psks_wo_version", Type::Number, "Version of `tunnel_psks_wo`; a change rotates the keys in place."))
+    .attr(Attribute::optional("tags", Type::map(Type::String), "Tags added to every sub-resource in both clouds (with cloudlink's ownership tags). Changed in place."))
+    .attr(Attribute::computed("tunnel_details", Type::list(tunnel_detail_type()), "Per tunnel: AWS VPN connection, AWS outside IP, inside CIDR, BGP addresses, and status from both clouds (AWS telemetry `UP`/`DOWN`, Azure `Connected`/...)."))
+    .attr(Attribute::computed("consistent", Type::Bool, "Whether both clouds agree on every tunnel: IPs, pre-shared keys, CIDRs and ASNs."))
+    .block(aws_block())
+    .block(azure_block())
+    .block(ipsec_policy_block())
+    .block(timeouts::block(TIMEOUTS));
+    Schema::new(VERSION, block)
+}

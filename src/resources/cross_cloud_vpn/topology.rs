@@ -1,0 +1,446 @@
+//! The link's shape, derived from configuration: how many Azure instances, customer gateways
+//! and VPN connections; which AWS tunnel lands on which Azure instance; the canonical APIPA
+//! mapping (MS "Create a VPN connection between Azure and AWS" with BGP); deterministic names
+//! and ownership tags; PSK generation in the AWS alphabet.
+
+use crate::resources::timeouts::{self, Timeouts};
+use crate::tf::Value;
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use super::schema::TIMEOUTS;
+
+/// Name of the first gateway ip configuration.
+pub const IP_CONFIG_PRIMARY: &str = "default";
+/// Name of the second (active-active) gateway ip configuration.
+pub const IP_CONFIG_SECONDARY: &str = "activeActive";
+
+/// The custom IKE/IPsec policy, in our neutral spelling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// `AES128`, `AES256`, `GCMAES128`, `GCMAES256`.
+    pub ike_encryption: String,
+    /// `SHA1`, `SHA256`, `SHA384`.
+    pub ike_integrity: String,
+    /// 2, 14, 19, 20, 24.
+    pub dh_group: i64,
+    /// `AES128`, `AES256`, `GCMAES128`, `GCMAES256`.
+    pub ipsec_encryption: String,
+    /// `SHA1`, `SHA256`, `GCMAES128`, `GCMAES256`.
+    pub ipsec_integrity: String,
+    /// 2, 14, 19, 20, 24.
+    pub pfs_group: i64,
+    /// IPsec SA lifetime.
+    pub sa_lifetime_seconds: i64,
+}
+
+/// Everything the configuration (or a planned value) says about the link.
+#[derive(Clone)]
+pub struct Desired {
+    /// The link's name.
+    pub name: String,
+    /// BGP (true) or static routing.
+    pub bgp: bool,
+    /// 1, 2 or 4.
+    pub tunnels: usize,
+    /// Named AWS account, `None` = the default one.
+    pub aws_account: Option<String>,
+    /// VPC to attach a VGW to.
+    pub vpc_id: Option<String>,
+    /// Existing TGW instead of a VGW.
+    pub transit_gateway_id: Option<String>,
+    /// Route tables to reach Azure from.
+    pub route_table_ids: Vec<String>,
+    /// Propagation (true) or static routes in the route tables.
+    pub route_propagation: bool,
+    /// VGW ASN.
+    pub amazon_side_asn: i64,
+    /// Azure resource group.
+    pub resource_group: String,
+    /// Azure region.
+    pub location: String,
+    /// Azure virtual network.
+    pub vnet: String,
+    /// GatewaySubnet prefix to create if absent.
+    pub gateway_subnet_cidr: Option<String>,
+    /// Gateway SKU.
+    pub sku: String,
+    /// Azure ASN.
+    pub azure_asn: i64,
+    /// AWS prefixes (resolved, or `None` when not known yet).
+    pub aws_cidrs: Option<Vec<String>>,
+    /// Azure prefixes (resolved, or `None` when not known yet).
+    pub azure_cidrs: Option<Vec<String>>,
+    /// One /30 per tunnel.
+    pub inside_cidrs: Vec<String>,
+    /// User PSKs (`tunnel_psks` or `tunnel_psks_wo`), one per tunnel.
+    pub psks: Option<Vec<String>>,
+    /// Custom IKE/IPsec policy.
+    pub policy: Option<Policy>,
+    /// User tags.
+    pub tags: BTreeMap<String, String>,
+    /// Operation limits.
+    pub timeouts: Timeouts,
+}
+
+impl std::fmt::Debug for Desired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Desired")
+            .field("name", &self.name)
+            .field("bgp", &self.bgp)
+            .field("tunnels", &self.tunnels)
+            .field("psks", &self.psks.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+fn s(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string).filter(|x| !x.is_empty())
+}
+
+fn list(v: &Value) -> Option<Vec<String>> {
+    if v.is_null() || !v.is_wholly_known() {
+        None
+    } else {
+        v.as_string_vec()
+    }
+}
+
+/// The canonical inside CIDR of tunnel `t` (0-based): VPN connection `t / 2`, AWS tunnel
+/// slot `t % 2` -> `169.254.{21 + slot}.{4 * connection}/30` (the MS tutorial's table).
+pub fn canonical_inside_cidr(t: usize) -> String {
+    format!("169.254.{}.{}/30", 21 + t % 2, 4 * (t / 2))
+}
+
+/// The canonical inside CIDRs of a link with `n` tunnels.
+pub fn canonical_inside_cidrs(n: usize) -> Vec<String> {
+    (0..n).map(canonical_inside_cidr).collect()
+}
+
+/// The first (AWS) and second (Azure) host of an inside /30.
+pub fn inside_hosts(cidr: &str) -> Option<(String, String)> {
+    let (ip, len) = cidr.split_once('/')?;
+    if len != "30" {
+        return None;
+    }
+    let base = u32::from(ip.parse::<Ipv4Addr>().ok()?) & !3;
+    Some((
+        Ipv4Addr::from(base + 1).to_string(),
+        Ipv4Addr::from(base + 2).to_string(),
+    ))
+}
+
+impl Desired {
+    /// Reads a configuration or planned value. Unknown or null optional values fall back to
+    /// their defaults; unresolved CIDR lists stay `None`.
+    pub fn from_value(v: &Value, write_only_psks: &Value) -> Desired {
+        let aws = v.attr("aws");
+        let az = v.attr("azure");
+        let tunnels = v.attr("tunnels").as_i64().unwrap_or(1).clamp(1, 4) as usize;
+        let inside_cidrs =
+            list(v.attr("tunnel_inside_cidrs")).unwrap_or_else(|| canonical_inside_cidrs(tunnels));
+        let psks = list(v.attr("tunnel_psks")).or_else(|| list(write_only_psks));
+        let pol = v.attr("ipsec_policy");
+        let policy = (!pol.is_null() && pol.is_wholly_known()).then(|| Policy {
+            ike_encryption: s(pol.attr("ike_encryption")).unwrap_or_default(),
+            ike_integrity: s(pol.attr("ike_integrity")).unwrap_or_default(),
+            dh_group: pol.attr("dh_group").as_i64().unwrap_or(14),
+            ipsec_encryption: s(pol.attr("ipsec_encryption")).unwrap_or_default(),
+            ipsec_integrity: s(pol.attr("ipsec_integrity")).unwrap_or_default(),
+            pfs_group: pol.attr("pfs_group").as_i64().unwrap_or(14),
+            sa_lifetime_seconds: pol.attr("sa_lifetime_seconds").as_i64().unwrap_or(3600),
+        });
+        let tags = v
+            .attr("tags")
+            .as_map()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Desired {
+            name: s(v.attr("name")).unwrap_or_default(),
+            bgp: v.attr("routing").as_str() == Some("bgp"),
+            tunnels,
+            aws_account: s(aws.attr("account")),
+            vpc_id: s(aws.attr("vpc_id")),
+            transit_gateway_id: s(aws.attr("transit_gateway_id")),
+            route_table_ids: list(aws.attr("route_table_ids")).unwrap_or_default(),
+            route_propagation: aws.attr("route_propagation").as_bool().unwrap_or(true),
+            amazon_side_asn: aws.attr("amazon_side_asn").as_i64().unwrap_or(64512),
+            resource_group: s(az.attr("resource_group")).unwrap_or_default(),
+            location: s(az.attr("location")).unwrap_or_default(),
+            vnet: s(az.attr("virtual_network_name")).unwrap_or_default(),
+            gateway_subnet_cidr: s(az.attr("gateway_subnet_cidr")),
+            sku: s(az.attr("sku")).unwrap_or_else(|| "VpnGw1".into()),
+            azure_asn: az.attr("asn").as_i64().unwrap_or(65515),
+            aws_cidrs: list(v.attr("aws_cidrs")),
+            azure_cidrs: list(v.attr("azure_cidrs")),
+            inside_cidrs,
+            psks,
+            policy,
+            tags,
+            timeouts: timeouts::resolve(v, TIMEOUTS),
+        }
+    }
+
+    /// Azure gateway instances (= public IPs = AWS customer gateways = VPN connections).
+    pub fn instances(&self) -> usize {
+        if self.tunnels == 4 {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Active-active gateway.
+    pub fn active_active(&self) -> bool {
+        self.instances() == 2
+    }
+
+    /// The VPN connection carrying tunnel `t`.
+    pub fn vpn_of(&self, t: usize) -> usize {
+        t / 2
+    }
+
+    /// The AWS tunnel slot (0 or 1) of tunnel `t` within its VPN connection.
+    pub fn slot_of(&self, t: usize) -> usize {
+        t % 2
+    }
+
+    /// The Azure instance (ip configuration) tunnel `t` terminates on: VPN connection `i`
+    /// uses customer gateway `i`, which is the public IP of instance `i`.
+    pub fn instance_of(&self, t: usize) -> usize {
+        if self.active_active() {
+            t / 2
+        } else {
+            0
+        }
+    }
+
+    /// Tunnels of VPN connection `vpn`.
+    pub fn tunnels_of_vpn(&self, vpn: usize) -> Vec<usize> {
+        (0..self.tunnels).filter(|t| self.vpn_of(*t) == vpn).collect()
+    }
+
+    /// The ip configuration names, one per instance.
+    pub fn ip_config_names(&self) -> Vec<&'static str> {
+        [IP_CONFIG_PRIMARY, IP_CONFIG_SECONDARY][..self.instances()].to_vec()
+    }
+
+    /// Inside CIDR of tunnel `t`.
+    pub fn inside_cidr(&self, t: usize) -> String {
+        self.inside_cidrs
+            .get(t)
+            .cloned()
+            .unwrap_or_else(|| canonical_inside_cidr(t))
+    }
+
+    /// (AWS BGP address, Azure APIPA address) of tunnel `t`.
+    pub fn bgp_addresses(&self, t: usize) -> (String, String) {
+        inside_hosts(&self.inside_cidr(t)).unwrap_or_default()
+    }
+
+    /// Custom APIPA addresses of instance `i` (BGP only): the Azure host of every tunnel on it.
+    pub fn apipa_of_instance(&self, i: usize) -> Vec<String> {
+        if !self.bgp {
+            return Vec::new();
+        }
+        (0..self.tunnels)
+            .filter(|t| self.instance_of(*t) == i)
+            .map(|t| self.bgp_addresses(t).1)
+            .collect()
+    }
+
+    /// `custom_bgp_addresses` of the Azure connection of tunnel `t`: one per instance. The
+    /// own instance gets the tunnel's address; the other slot gets the address of the tunnel
+    /// with the same AWS slot on the other instance (it must be valid, MS says it is unused).
+    pub fn custom_bgp_of_tunnel(&self, t: usize) -> Vec<(usize, String)> {
+        if !self.bgp {
+            return Vec::new();
+        }
+        (0..self.instances())
+            .map(|i| {
+                let peer = (0..self.tunnels)
+                    .find(|u| self.instance_of(*u) == i && self.slot_of(*u) == self.slot_of(t))
+                    .unwrap_or(t);
+                let pick = if self.instance_of(t) == i { t } else { peer };
+                (i, self.bgp_addresses(pick).1)
+            })
+            .collect()
+    }
+
+    /// Value of the ownership tags' resource key, shared by both clouds.
+    pub fn owner(&self) -> String {
+        self.name.clone()
+    }
+
+    /// Azure public IP name of instance `i`.
+    pub fn public_ip_name(&self, i: usize) -> String {
+        format!("{}-pip-{}", self.name, i + 1)
+    }
+
+    /// Azure virtual network gateway name.
+    pub fn gateway_name(&self) -> String {
+        format!("{}-vng", self.name)
+    }
+
+    /// Azure local network gateway name of tunnel `t`.
+    pub fn local_gateway_name(&self, t: usize) -> String {
+        format!("{}-lng-{}", self.name, t + 1)
+    }
+
+    /// Azure connection name of tunnel `t`.
+    pub fn connection_name(&self, t: usize) -> String {
+        format!("{}-conn-{}", self.name, t + 1)
+    }
+
+    /// AWS component name of customer gateway `i`.
+    pub fn customer_gateway_component(i: usize) -> String {
+        format!("customer-gateway-{}", i + 1)
+    }
+
+    /// AWS component name of the VGW.
+    pub const VPN_GATEWAY_COMPONENT: &'static str = "vpn-gateway";
+
+    /// AWS component name of VPN connection `i`.
+    pub fn vpn_connection_component(i: usize) -> String {
+        format!("vpn-connection-{}", i + 1)
+    }
+
+    /// The composite id (and import id).
+    pub fn id(&self) -> String {
+        match &self.aws_account {
+            Some(a) => format!("{}/{}@{a}", self.resource_group, self.name),
+            None => format!("{}/{}", self.resource_group, self.name),
+        }
+    }
+
+    /// The Azure gateway generation of the SKU.
+    pub fn generation(&self) -> Option<&'static str> {
+        sku_generation(&self.sku)
+    }
+}
+
+/// `Generation1` / `Generation2` for a SKU that exists in only one, `None` for SKUs in both
+/// (VpnGw2/3 and their AZ forms; azurerm validators) or unknown ones.
+pub fn sku_generation(sku: &str) -> Option<&'static str> {
+    match sku {
+        "Basic" | "Standard" | "HighPerformance" | "VpnGw1" | "VpnGw1AZ" => Some("Generation1"),
+        "VpnGw4" | "VpnGw5" | "VpnGw4AZ" | "VpnGw5AZ" => Some("Generation2"),
+        _ => None,
+    }
+}
+
+/// The generation a SKU change must stay in: Gen1 = Basic, Standard, HighPerformance,
+/// VpnGw1-3(AZ); Gen2 = VpnGw2-5(AZ). Resizing in place is allowed when both SKUs share one.
+pub fn same_generation(a: &str, b: &str) -> bool {
+    let gen1 = [
+        "Basic",
+        "Standard",
+        "HighPerformance",
+        "VpnGw1",
+        "VpnGw2",
+        "VpnGw3",
+        "VpnGw1AZ",
+        "VpnGw2AZ",
+        "VpnGw3AZ",
+    ];
+    let gen2 = [
+        "VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ",
+    ];
+    let legacy = ["Basic", "Standard", "HighPerformance"];
+    if legacy.contains(&a) != legacy.contains(&b) {
+        return false;
+    }
+    (gen1.contains(&a) && gen1.contains(&b)) || (gen2.contains(&a) && gen2.contains(&b))
+}
+
+/// The AWS PSK alphabet (`[0-9A-Za-z_.]`, terraform-provider-aws
+/// `validVPNConnectionTunnelPreSharedKey`).
+pub const PSK_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.";
+
+/// A fresh 32-character PSK in the AWS alphabet that starts with a letter (never `0`).
+pub fn generate_psk() -> String {
+    let mut rng = rand::thread_rng();
+    let mut out = String::with_capacity(32);
+    out.push(PSK_ALPHABET[rng.gen_range(0..52)] as char);
+    while out.len() < 32 {
+        out.push(PSK_ALPHABET[rng.gen_range(0..PSK_ALPHABET.len())] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desired(tunnels: usize, bgp: bool) -> Desired {
+        let mut d = Desired::from_value(&Value::Null, &Value::Null);
+        d.name = "l".into();
+        d.tunnels = tunnels;
+        d.bgp = bgp;
+        d.inside_cidrs = canonical_inside_cidrs(tunnels);
+        d
+    }
+
+    #[test]
+    fn four_tunnels_follow_the_microsoft_table() {
+        let d = desired(4, true);
+        assert_eq!(
+            d.inside_cidrs,
+            [
+                "169.254.21.0/30",
+                "169.254.22.0/30",
+                "169.254.21.4/30",
+                "169.254.22.4/30"
+            ]
+        );
+        assert_eq!(d.apipa_of_instance(0), ["169.254.21.2", "169.254.22.2"]);
+        assert_eq!(d.apipa_of_instance(1), ["169.254.21.6", "169.254.22.6"]);
+        assert_eq!(
+            d.bgp_addresses(2),
+            ("169.254.21.5".into(), "169.254.21.6".into())
+        );
+        // Tunnel 3 (connection 2, AWS tunnel 1) lands on instance 1; both slots are filled.
+        assert_eq!(
+            d.custom_bgp_of_tunnel(2),
+            [(0, "169.254.21.2".to_string()), (1, "169.254.21.6".to_string())]
+        );
+        assert_eq!(
+            d.custom_bgp_of_tunnel(1),
+            [(0, "169.254.22.2".to_string()), (1, "169.254.22.6".to_string())]
+        );
+        assert_eq!(d.instance_of(3), 1);
+        assert_eq!(d.tunnels_of_vpn(1), [2, 3]);
+    }
+
+    #[test]
+    fn one_and_two_tunnels_use_one_instance_and_one_vpn_connection() {
+        let d = desired(2, false);
+        assert_eq!(d.instances(), 1);
+        assert_eq!(d.tunnels_of_vpn(0), [0, 1]);
+        assert!(d.apipa_of_instance(0).is_empty());
+        assert_eq!(d.local_gateway_name(1), "l-lng-2");
+    }
+
+    #[test]
+    fn generated_psks_are_valid_aws_keys() {
+        for _ in 0..200 {
+            let k = generate_psk();
+            assert_eq!(k.len(), 32);
+            assert!(!k.starts_with('0'));
+            assert!(k.bytes().all(|b| PSK_ALPHABET.contains(&b)));
+        }
+    }
+
+    #[test]
+    fn sku_generations() {
+        assert!(same_generation("VpnGw1", "VpnGw3"));
+        assert!(same_generation("VpnGw4", "VpnGw5"));
+        assert!(!same_generation("VpnGw1", "VpnGw5"));
+        assert!(!same_generation("Basic", "VpnGw1"));
+    }
+}
