@@ -857,3 +857,47 @@ async fn dropped_connections_and_server_errors_are_retried() {
     assert_eq!(vpc.id, v[0].0);
     assert_eq!(e.calls("DescribeVpcs"), 2);
 }
+
+#[tokio::test]
+async fn tags_update_in_place_and_peerings_are_found_by_vpc_pair() {
+    let e = start().await;
+    let v = e
+        .vpcs(json!([{"cidr": "10.1.0.0/16"}, {"cidr": "10.2.0.0/16"}]))
+        .await;
+    let ec2 = e.ec2().await;
+    let id = ec2
+        .create_vpc_peering_connection(&v[0].0, &v[1].0, None, None, &Tags::new())
+        .await
+        .unwrap();
+    ec2.wait_vpc_peering_connection_pending_acceptance_or_active(&id, &wait(10_000))
+        .await
+        .unwrap();
+    // Found from either end, even without tags (adoption fallback).
+    let found = ec2
+        .find_vpc_peering_connections_by_vpcs(&v[1].0, &v[0].0)
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        vec![id.as_str()]
+    );
+
+    let t = tags("peering");
+    ec2.create_tags(&id, &t).await.unwrap();
+    assert_eq!(
+        ec2.find_vpc_peering_connection_by_tags(&t)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        id
+    );
+    ec2.delete_tags(&id, &["env".to_string()]).await.unwrap();
+    let p = ec2
+        .find_vpc_peering_connection_by_id(&id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!p.tags.contains_key("env"));
+    assert_eq!(p.tags["cloudlink:component"], "peering");
+}
