@@ -732,3 +732,77 @@ fn moto_same_account_apply_plan_empty_destroy_leaves_nothing() {
 fn moto_cross_account_apply_plan_empty_destroy_leaves_nothing() {
     moto_round_trip(true);
 }
+
+#[test]
+fn in_place_updates_and_a_cidr_block_associated_later_add_routes_without_replacement() {
+    let emu = Emulator::start("fast", 1.0);
+    let acc = SideSpec {
+        account: PEER_ACCOUNT,
+        region: "us-west-2",
+        hcl_extra: "account = \"peer\"",
+    };
+    let f = emulator_fixture(&emu, &acc, ACC_CIDRS);
+    let wd = Workdir::new();
+    let hcl = format!(
+        "{REQUIRED_PROVIDERS}{}{}",
+        provider_block(&emu),
+        pair_hcl(&f, &acc, "env = \"test\"")
+    );
+    wd.write("main.tf", &hcl);
+    wd.apply();
+    let pcx = wd.state_values("cloudlink_vpc_peering_pair.this")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Tags, DNS and the accepter's route tables change in place.
+    let changed = hcl
+        .replacen(
+            "allow_remote_vpc_dns_resolution = true",
+            "allow_remote_vpc_dns_resolution = false",
+            1,
+        )
+        .replace(
+            &format!("route_table_ids                 = [\"{}\"]", f.acc_rtb),
+            "route_table_ids = []",
+        )
+        .replace("env = \"test\"", "env = \"prod\"");
+    wd.write("main.tf", &changed);
+    let plan = wd.plan_exit_code();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    assert!(!plan.stdout.contains("must be replaced"), "{}", plan.stdout);
+    wd.apply();
+    let dump = emu.dump();
+    let p = &live_peerings(&dump)[0];
+    assert_eq!(p["id"], pcx.as_str());
+    assert_eq!(
+        p["requester"]["allow_dns_resolution_from_remote_vpc"],
+        false
+    );
+    assert_eq!(p["accepter"]["allow_dns_resolution_from_remote_vpc"], true);
+    assert_eq!(p["tags"]["env"], "prod");
+    assert!(peering_routes(table(&dump, PEER_ACCOUNT, "us-west-2", &f.acc_rtb), &pcx).is_empty());
+    assert_eq!(wd.plan_exit_code().code, 0);
+
+    // A third CIDR block associated to the accepter VPC later: drift, then its route.
+    let peer = emu_ec2(&emu, PEER_ACCOUNT, "us-west-2");
+    block_on(
+        peer.associate_vpc_cidr_block()
+            .vpc_id(&f.acc_vpc)
+            .cidr_block("10.22.0.0/16")
+            .send(),
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let plan = wd.plan_exit_code();
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    wd.apply();
+    let dump = emu.dump();
+    assert_eq!(
+        peering_routes(table(&dump, DEFAULT_ACCOUNT, "us-east-1", &f.req_rtb), &pcx),
+        vec!["10.20.0.0/16", "10.21.0.0/16", "10.22.0.0/16"]
+    );
+    assert_eq!(wd.plan_exit_code().code, 0);
+    wd.destroy();
+    assert!(live_peerings(&emu.dump()).is_empty());
+}
