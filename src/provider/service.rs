@@ -102,27 +102,6 @@ fn ty_of(schema: &Schema) -> Type {
     schema.block.implied_type()
 }
 
-/// Removes attributes a stored state has but the schema no longer knows, so an old state
-/// still decodes after an attribute was dropped.
-fn prune_to_type(v: serde_json::Value, ty: &Type) -> serde_json::Value {
-    match (v, ty) {
-        (serde_json::Value::Object(m), Type::Object(attrs)) => serde_json::Value::Object(
-            m.into_iter()
-                .filter_map(|(k, v)| attrs.get(&k).map(|t| (k, prune_to_type(v, t))))
-                .collect(),
-        ),
-        (serde_json::Value::Array(a), Type::List(t) | Type::Set(t)) => {
-            serde_json::Value::Array(a.into_iter().map(|v| prune_to_type(v, t)).collect())
-        }
-        (serde_json::Value::Object(m), Type::Map(t)) => serde_json::Value::Object(
-            m.into_iter()
-                .map(|(k, v)| (k, prune_to_type(v, t)))
-                .collect(),
-        ),
-        (v, _) => v,
-    }
-}
-
 #[tonic::async_trait]
 impl pb::provider_server::Provider for CloudlinkProvider {
     async fn get_metadata(
@@ -232,11 +211,9 @@ impl pb::provider_server::Provider for CloudlinkProvider {
             let res = self.resource(&r.type_name)?;
             let ty = ty_of(&res.schema());
             let raw = r.raw_state.unwrap_or_default();
+            // Attributes the schema no longer has are dropped, so an old state still loads.
             let value = if !raw.json.is_empty() {
-                let json: serde_json::Value = serde_json::from_slice(&raw.json)
-                    .map_err(|e| one_error("Stored state is not JSON", e.to_string()))?;
-                let pruned = serde_json::to_vec(&prune_to_type(json, &ty)).unwrap_or_default();
-                tf::json::decode(&pruned, &ty).map_err(|e| {
+                tf::json::decode_state(&raw.json, &ty).map_err(|e| {
                     one_error("Stored state does not match the schema", format!("{e:#}"))
                 })?
             } else {
