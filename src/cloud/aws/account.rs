@@ -325,6 +325,23 @@ impl Ec2 {
     pub(crate) async fn send<T, E, F, Fut>(
         &self,
         context: impl FnOnce() -> String,
+        op: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        self.send_secret(context, &[], op).await
+    }
+
+    /// [`Ec2::send`] for calls that carry secrets (PSKs): any echo of `secrets` in the
+    /// service's error message is replaced by `<redacted>` before the error is logged by the
+    /// retry layer or returned.
+    pub(crate) async fn send_secret<T, E, F, Fut>(
+        &self,
+        context: impl FnOnce() -> String,
+        secrets: &[&str],
         mut op: F,
     ) -> Result<T>
     where
@@ -334,9 +351,46 @@ impl Ec2 {
     {
         with_retry(&self.retry, &self.cancel, || {
             let f = op();
-            async move { f.await.map_err(from_sdk) }
+            async move { f.await.map_err(|e| redact(from_sdk(e), secrets)) }
         })
         .await
         .map_err(|e| e.context(context()))
+    }
+}
+
+/// Replaces every non-empty `secrets` value in the error's message with `<redacted>`.
+pub(crate) fn redact(mut e: CloudError, secrets: &[&str]) -> CloudError {
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        if e.message.contains(s) {
+            e.message = e.message.replace(s, "<redacted>");
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn echoed_secrets_are_redacted_from_errors() {
+        let e = CloudError::from_code(
+            Some(400),
+            Some("InvalidParameterValue"),
+            "Value (0bad_key_1) for parameter preSharedKey is invalid",
+        );
+        let e = redact(e, &["0bad_key_1", ""]);
+        assert!(!e.to_string().contains("0bad_key_1"), "{e}");
+        assert!(e.to_string().contains("<redacted>"));
+    }
+
+    #[test]
+    fn building_an_account_is_lazy() {
+        let a = AwsAccount::new("network", AwsSettings::default());
+        assert_eq!(a.name(), "network");
+        assert!(a.inner.clients.get().is_none());
+        let b = a.for_region("eu-west-1");
+        assert_eq!(b.settings().region.as_deref(), Some("eu-west-1"));
+        assert_eq!(a.settings().region, None);
     }
 }

@@ -457,7 +457,14 @@ impl Ec2 {
         };
         let cgw = &spec.customer_gateway_id;
         let ctx = || format!("creating EC2 VPN connection ({cgw} -> {target})");
-        let out = self.send(ctx, || req.clone().send()).await?;
+        let secrets: Vec<&str> = spec
+            .tunnels
+            .iter()
+            .filter_map(|t| t.psk.as_deref())
+            .collect();
+        let out = self
+            .send_secret(ctx, &secrets, || req.clone().send())
+            .await?;
         let id = out
             .vpn_connection()
             .and_then(|v| v.vpn_connection_id())
@@ -699,8 +706,9 @@ impl Ec2 {
                     .pre_shared_key(psk)
                     .build(),
             );
-        self.send(
+        self.send_secret(
             || format!("modifying EC2 VPN connection ({id}) tunnel ({outside_ip}) pre-shared key"),
+            &[psk],
             || req.clone().send(),
         )
         .await
