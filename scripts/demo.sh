@@ -88,7 +88,12 @@ cd "$work/demo"
 echo "==> terraform apply (the Azure gateway build dominates; the AWS side runs meanwhile)"
 applied=1
 start=$(date +%s.%N)
-"$terraform" apply -auto-approve -no-color "${tfvars[@]}" | grep -E "Creation complete|Apply complete|Error" || true
+if ! "$terraform" apply -auto-approve -no-color "${tfvars[@]}" >"$work/apply.log" 2>&1; then
+  cat "$work/apply.log" >&2
+  echo "terraform apply failed" >&2
+  exit 1
+fi
+grep -E "Creation complete|Apply complete" "$work/apply.log"
 "$terraform" output -json >"$work/outputs.json"
 end=$(date +%s.%N)
 
@@ -110,7 +115,12 @@ sys.exit(0 if ok else 3)
 PY
 
 echo "==> terraform destroy"
-"$terraform" destroy -auto-approve -no-color "${tfvars[@]}" | grep -E "Destroy complete|Error" || true
+if ! "$terraform" destroy -auto-approve -no-color "${tfvars[@]}" >"$work/destroy.log" 2>&1; then
+  cat "$work/destroy.log" >&2
+  echo "terraform destroy failed" >&2
+  exit 1
+fi
+grep -E "Destroy complete" "$work/destroy.log"
 applied=0
 
 curl -fsS "$url/_emulator/dump" >"$work/dump.json"

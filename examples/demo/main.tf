@@ -65,6 +65,7 @@ resource "cloudlink_cross_cloud_vpn" "demo" {
     resource_group       = "demo-rg"
     location             = "westeurope"
     virtual_network_name = "demo-vnet"
+    gateway_subnet_cidr  = "10.30.255.0/27"
   }
 
   tags = {
@@ -94,7 +95,7 @@ output "tunnels" {
 }
 
 output "azure_public_ips" {
-  value = cloudlink_cross_cloud_vpn.demo.azure[0].public_ips
+  value = cloudlink_cross_cloud_vpn.demo.azure.public_ips
 }
 
 output "consistent" {

@@ -10,7 +10,7 @@ output "tunnels" {
 
 output "azure_public_ips" {
   description = "Public IPs of the Azure gateway (the AWS customer gateway IPs)."
-  value       = cloudlink_cross_cloud_vpn.this.azure[0].public_ips
+  value       = cloudlink_cross_cloud_vpn.this.azure.public_ips
 }
 
 output "consistent" {
