@@ -901,3 +901,31 @@ async fn tags_update_in_place_and_peerings_are_found_by_vpc_pair() {
     assert!(!p.tags.contains_key("env"));
     assert_eq!(p.tags["cloudlink:component"], "peering");
 }
+
+#[tokio::test]
+async fn a_retried_create_adopts_what_an_earlier_attempt_made() {
+    // The emulator cannot lose a response after creating, so stand in for the lost first
+    // attempt with an object that already carries the tags, then fail the next attempt.
+    let e = start().await;
+    let ec2 = e.ec2().await;
+    let t = tags("vpn-gateway");
+    let first = ec2.create_vpn_gateway(Some(64512), &t).await.unwrap();
+    e.post(
+        "/_emulator/faults",
+        &json!({"spec": "ec2:CreateVpnGateway=server_error,count=1"}),
+    )
+    .await;
+    let second = ec2.create_vpn_gateway(Some(64512), &t).await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(
+        e.calls("CreateVpnGateway"),
+        2,
+        "the retry adopted instead of creating"
+    );
+    // Without ownership tags nothing is adopted (a tag lookup would match everything).
+    assert!(ec2
+        .find_vpn_gateway_by_tags(&Tags::new())
+        .await
+        .unwrap()
+        .is_none());
+}

@@ -358,6 +358,45 @@ impl Ec2 {
     }
 }
 
+impl Ec2 {
+    /// Runs a create call (`create` yields the new id) under the retry policy, so that a
+    /// retry never duplicates an object: before every retry (the previous attempt may have
+    /// created it and lost the response, e.g. a dropped connection or a 5xx), `adopt`
+    /// looks the object up by its ownership tags and returns its id if it exists. EC2 has no
+    /// client tokens for these creates, so tags are the idempotency key.
+    pub(crate) async fn create_adopting<F, Fut, A, AFut>(
+        &self,
+        context: impl FnOnce() -> String,
+        secrets: &[&str],
+        mut create: F,
+        mut adopt: A,
+    ) -> Result<String>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<String>>,
+        A: FnMut() -> AFut,
+        AFut: Future<Output = Result<Option<String>>>,
+    {
+        let mut attempt = 0u32;
+        with_retry(&self.retry, &self.cancel, || {
+            attempt += 1;
+            let adopt_f = (attempt > 1).then(&mut adopt);
+            let create_f = create();
+            async move {
+                if let Some(a) = adopt_f {
+                    if let Some(id) = a.await? {
+                        tracing::info!(%id, "adopted the object an earlier attempt created");
+                        return Ok(id);
+                    }
+                }
+                create_f.await.map_err(|e| redact(e, secrets))
+            }
+        })
+        .await
+        .map_err(|e| e.context(context()))
+    }
+}
+
 /// Replaces every non-empty `secrets` value in the error's message with `<redacted>`.
 pub(crate) fn redact(mut e: CloudError, secrets: &[&str]) -> CloudError {
     for s in secrets.iter().filter(|s| !s.is_empty()) {

@@ -2,7 +2,7 @@
 //! wait for `available`, delete and wait until gone.
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
+use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
@@ -67,12 +67,24 @@ impl Ec2 {
             Err(_) => req.bgp_asn_extended(bgp_asn),
         };
         let ctx = || format!("creating EC2 customer gateway ({ip}, ASN {bgp_asn})");
-        let out = self.send(ctx, || req.clone().send()).await?;
-        let id = out
-            .customer_gateway()
-            .and_then(|c| c.customer_gateway_id())
-            .unwrap_or_default()
-            .to_string();
+        let create = || {
+            let r = req.clone();
+            async move {
+                let out = r.send().await.map_err(from_sdk)?;
+                Ok(out
+                    .customer_gateway()
+                    .and_then(|c| c.customer_gateway_id())
+                    .unwrap_or_default()
+                    .to_string())
+            }
+        };
+        let adopt = move || async move {
+            Ok(self
+                .find_customer_gateway_by_tags(tags)
+                .await?
+                .map(|c| c.id))
+        };
+        let id = self.create_adopting(ctx, &[], create, adopt).await?;
         tracing::info!(%id, %ip, bgp_asn, "created EC2 customer gateway");
         Ok(id)
     }
@@ -124,6 +136,9 @@ impl Ec2 {
         &self,
         tags: &Tags,
     ) -> Result<Option<CustomerGateway>> {
+        if !tags::has_ownership(tags) {
+            return Ok(None);
+        }
         let mut filters = tags::ownership_filters(tags);
         filters.push(tags::filter("state", &["pending", "available"]));
         let found: Vec<_> = self

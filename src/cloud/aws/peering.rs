@@ -4,7 +4,7 @@
 //! through [`Ec2::status_vpc_peering_connection`], never hidden from waiters.
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
+use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
@@ -140,12 +140,24 @@ impl Ec2 {
                 tags,
             ));
         let ctx = || format!("creating EC2 VPC peering connection ({vpc_id} -> {peer_vpc_id})");
-        let out = self.send(ctx, || req.clone().send()).await?;
-        let id = out
-            .vpc_peering_connection()
-            .and_then(|p| p.vpc_peering_connection_id())
-            .unwrap_or_default()
-            .to_string();
+        let create = || {
+            let r = req.clone();
+            async move {
+                let out = r.send().await.map_err(from_sdk)?;
+                Ok(out
+                    .vpc_peering_connection()
+                    .and_then(|p| p.vpc_peering_connection_id())
+                    .unwrap_or_default()
+                    .to_string())
+            }
+        };
+        let adopt = move || async move {
+            Ok(self
+                .find_vpc_peering_connection_by_tags(tags)
+                .await?
+                .map(|p| p.id))
+        };
+        let id = self.create_adopting(ctx, &[], create, adopt).await?;
         tracing::info!(%id, %vpc_id, %peer_vpc_id, "requested EC2 VPC peering connection");
         Ok(id)
     }
@@ -187,6 +199,9 @@ impl Ec2 {
         &self,
         tags: &Tags,
     ) -> Result<Option<Peering>> {
+        if !tags::has_ownership(tags) {
+            return Ok(None);
+        }
         let req = self
             .client
             .describe_vpc_peering_connections()

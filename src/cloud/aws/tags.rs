@@ -54,6 +54,12 @@ pub(crate) fn ownership_filters(tags: &Tags) -> Vec<Filter> {
         .collect()
 }
 
+/// Whether `tags` carry both ownership keys; without them a tag lookup would match
+/// everything, so the `find_*_by_tags` finders answer `None`.
+pub(crate) fn has_ownership(tags: &Tags) -> bool {
+    tags.contains_key(TAG_RESOURCE) && tags.contains_key(TAG_COMPONENT)
+}
+
 /// Whether `have` carries the ownership keys of `want` (client-side check, in case an
 /// endpoint ignores tag filters).
 pub(crate) fn owned_by(have: &Tags, want: &Tags) -> bool {

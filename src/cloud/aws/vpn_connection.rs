@@ -7,7 +7,7 @@
 //! [`Tunnel`] and [`TunnelSpec`] redact them in `Debug`, and no tracing field carries one.
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
+use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
@@ -462,14 +462,24 @@ impl Ec2 {
             .iter()
             .filter_map(|t| t.psk.as_deref())
             .collect();
-        let out = self
-            .send_secret(ctx, &secrets, || req.clone().send())
-            .await?;
-        let id = out
-            .vpn_connection()
-            .and_then(|v| v.vpn_connection_id())
-            .unwrap_or_default()
-            .to_string();
+        let create = || {
+            let r = req.clone();
+            async move {
+                let out = r.send().await.map_err(from_sdk)?;
+                Ok(out
+                    .vpn_connection()
+                    .and_then(|v| v.vpn_connection_id())
+                    .unwrap_or_default()
+                    .to_string())
+            }
+        };
+        let adopt = move || async move {
+            Ok(self
+                .find_vpn_connection_by_tags(&spec.tags)
+                .await?
+                .map(|v| v.id))
+        };
+        let id = self.create_adopting(ctx, &secrets, create, adopt).await?;
         tracing::info!(%id, customer_gateway_id = %cgw, %target, "created EC2 VPN connection");
         Ok(id)
     }
@@ -522,6 +532,9 @@ impl Ec2 {
 
     /// The live connection carrying the ownership tags of `tags` (adoption after a crash).
     pub async fn find_vpn_connection_by_tags(&self, tags: &Tags) -> Result<Option<VpnConnection>> {
+        if !tags::has_ownership(tags) {
+            return Ok(None);
+        }
         let mut filters = tags::ownership_filters(tags);
         filters.push(tags::filter(
             "state",

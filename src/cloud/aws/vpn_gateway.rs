@@ -2,7 +2,7 @@
 //! (by id or tags), delete and wait until gone.
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
+use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
@@ -92,12 +92,20 @@ impl Ec2 {
             .set_amazon_side_asn(amazon_side_asn)
             .tag_specifications(tags::tag_specification(ResourceType::VpnGateway, tags));
         let ctx = || format!("creating EC2 VPN gateway (ASN {amazon_side_asn:?})");
-        let out = self.send(ctx, || req.clone().send()).await?;
-        let id = out
-            .vpn_gateway()
-            .and_then(|g| g.vpn_gateway_id())
-            .unwrap_or_default()
-            .to_string();
+        let create = || {
+            let r = req.clone();
+            async move {
+                let out = r.send().await.map_err(from_sdk)?;
+                Ok(out
+                    .vpn_gateway()
+                    .and_then(|g| g.vpn_gateway_id())
+                    .unwrap_or_default()
+                    .to_string())
+            }
+        };
+        let adopt =
+            move || async move { Ok(self.find_vpn_gateway_by_tags(tags).await?.map(|g| g.id)) };
+        let id = self.create_adopting(ctx, &[], create, adopt).await?;
         tracing::info!(%id, "created EC2 VPN gateway");
         Ok(id)
     }
@@ -145,6 +153,9 @@ impl Ec2 {
 
     /// The live VGW carrying the ownership tags of `tags` (adoption after a crash).
     pub async fn find_vpn_gateway_by_tags(&self, tags: &Tags) -> Result<Option<VpnGateway>> {
+        if !tags::has_ownership(tags) {
+            return Ok(None);
+        }
         let mut filters = tags::ownership_filters(tags);
         filters.push(tags::filter("state", &["pending", "available"]));
         let found: Vec<_> = self
