@@ -136,12 +136,28 @@ async fn discover(ctx: &ProviderContext, rg: &str, name: &str, account: Option<S
     // A GatewaySubnet is ours when the VNet had none of its own before; we cannot tell,
     // so assume cloudlink created it when no other gateway uses the VNet (the usual case).
     cp.gateway_subnet_created = true;
+    let prefix = vnet_subnet_prefix(&run, rg, &vnet_name, &cancel).await?;
+    let mut az = v.attr("azure").clone();
+    az.set_attr("gateway_subnet_cidr", prefix.map(Value::string).unwrap_or(Value::Null));
+    v.set_attr("azure", az);
     let state = cp.to_state(&v, &d);
     let run = Arc::new(Run::new(ctx, d.clone(), Checkpoint::from_state(&state, &d), d.timeouts.create).await?);
     let found = read::existing(&run, &cancel).await?;
     run.record(|c| *c = found);
     read::refresh_run(&run, &cancel).await?;
     Ok(run.snapshot().to_state(&v, &d))
+}
+
+/// The GatewaySubnet's prefix (what `azure.gateway_subnet_cidr` created it with).
+async fn vnet_subnet_prefix(
+    run: &Run,
+    rg: &str,
+    vnet: &str,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> anyhow::Result<Option<String>> {
+    Ok(crate::cloud::azure::gateway_subnet::find_gateway_subnet(&run.net, rg, vnet, cancel)
+        .await?
+        .and_then(|s| s.prefix))
 }
 
 #[cfg(test)]
