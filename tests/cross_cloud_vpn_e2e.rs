@@ -30,7 +30,10 @@ fn fixture(emu: &Emulator) -> Fixture {
     }));
     Fixture {
         vpc: out["aws"]["vpcs"][0]["id"].as_str().unwrap().to_string(),
-        rtb: out["aws"]["vpcs"][0]["route_table_ids"][0].as_str().unwrap().to_string(),
+        rtb: out["aws"]["vpcs"][0]["route_table_ids"][0]
+            .as_str()
+            .unwrap()
+            .to_string(),
     }
 }
 
@@ -77,7 +80,11 @@ fn arm_of<'a>(dump: &'a Json, kind: &str) -> Vec<&'a Json> {
         .as_array()
         .map(|a| {
             a.iter()
-                .filter(|r| r["type"].as_str().is_some_and(|t| t.ends_with(&format!("/{kind}"))))
+                .filter(|r| {
+                    r["type"]
+                        .as_str()
+                        .is_some_and(|t| t.ends_with(&format!("/{kind}")))
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -103,21 +110,56 @@ fn assert_link(dump: &Json, tunnels: usize) {
     assert_eq!(lngs.len(), tunnels);
     assert_eq!(conns.len(), tunnels);
     assert_eq!(gws[0]["properties"]["activeActive"], json!(tunnels == 4));
-    let pip_ips: Vec<&str> = pips.iter().map(|p| p["properties"]["ipAddress"].as_str().unwrap()).collect();
+    let pip_ips: Vec<&str> = pips
+        .iter()
+        .map(|p| p["properties"]["ipAddress"].as_str().unwrap())
+        .collect();
     for c in &cgws {
-        assert!(pip_ips.contains(&c["ip_address"].as_str().unwrap()), "CGW IP is an Azure public IP");
+        assert!(
+            pip_ips.contains(&c["ip_address"].as_str().unwrap()),
+            "CGW IP is an Azure public IP"
+        );
     }
-    let aws_tunnels: Vec<&Json> = vpns.iter().flat_map(|v| v["tunnels"].as_array().unwrap().iter()).collect();
+    let aws_tunnels: Vec<&Json> = vpns
+        .iter()
+        .flat_map(|v| v["tunnels"].as_array().unwrap().iter())
+        .collect();
     for c in &conns {
-        assert_eq!(c["properties"]["connectionStatus"], "Connected", "connection {}", c["name"]);
-        let lng_id = c["properties"]["localNetworkGateway2"]["id"].as_str().unwrap().to_lowercase();
-        let lng = lngs.iter().find(|l| l["id"].as_str().unwrap().to_lowercase() == lng_id).unwrap();
+        assert_eq!(
+            c["properties"]["connectionStatus"], "Connected",
+            "connection {}",
+            c["name"]
+        );
+        let lng_id = c["properties"]["localNetworkGateway2"]["id"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+        let lng = lngs
+            .iter()
+            .find(|l| l["id"].as_str().unwrap().to_lowercase() == lng_id)
+            .unwrap();
         let ip = lng["properties"]["gatewayIpAddress"].as_str().unwrap();
-        let t = aws_tunnels.iter().find(|t| t["outside_ip"] == ip).expect("LNG IP is an AWS tunnel outside IP");
-        assert_eq!(t["status"], "UP", "AWS tunnel {ip}: {}", t["status_message"]);
-        assert_eq!(t["psk"], c["properties"]["sharedKey"], "PSKs match across clouds");
+        let t = aws_tunnels
+            .iter()
+            .find(|t| t["outside_ip"] == ip)
+            .expect("LNG IP is an AWS tunnel outside IP");
+        assert_eq!(
+            t["status"], "UP",
+            "AWS tunnel {ip}: {}",
+            t["status_message"]
+        );
+        assert_eq!(
+            t["psk"], c["properties"]["sharedKey"],
+            "PSKs match across clouds"
+        );
         if tunnels == 4 {
-            assert_eq!(c["properties"]["gatewayCustomBgpIpAddresses"].as_array().unwrap().len(), 2);
+            assert_eq!(
+                c["properties"]["gatewayCustomBgpIpAddresses"]
+                    .as_array()
+                    .unwrap()
+                    .len(),
+                2
+            );
         }
     }
     let up = aws_tunnels.iter().filter(|t| t["status"] == "UP").count();
@@ -130,20 +172,37 @@ fn assert_empty(dump: &Json) {
     for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
         assert!(live(&aws, k).is_empty(), "{k} left: {:?}", live(&aws, k));
     }
-    for k in ["publicIPAddresses", "virtualNetworkGateways", "localNetworkGateways", "connections"] {
+    for k in [
+        "publicIPAddresses",
+        "virtualNetworkGateways",
+        "localNetworkGateways",
+        "connections",
+    ] {
         assert!(arm_of(dump, k).is_empty(), "{k} left");
     }
     let subnets = arm_of(dump, "subnets");
-    assert!(subnets.iter().all(|s| s["name"] != "GatewaySubnet"), "GatewaySubnet left");
+    assert!(
+        subnets.iter().all(|s| s["name"] != "GatewaySubnet"),
+        "GatewaySubnet left"
+    );
     let rt = aws["route_tables"].as_array().unwrap();
-    assert!(rt.iter().all(|t| t["propagating_vgws"].as_array().is_none_or(|a| a.is_empty())), "propagation left");
+    assert!(
+        rt.iter().all(|t| t["propagating_vgws"]
+            .as_array()
+            .is_none_or(|a| a.is_empty())),
+        "propagation left"
+    );
 }
 
 fn mutating(counters: &Json) -> Vec<String> {
     let mut out = Vec::new();
     for (cloud, actions) in counters.as_object().unwrap() {
         for (a, n) in actions.as_object().unwrap() {
-            let read_only = a.starts_with("Describe") || a.starts_with("GET") || a.starts_with("Get") || a.contains("token") || a.starts_with("POST token");
+            let read_only = a.starts_with("Describe")
+                || a.starts_with("GET")
+                || a.starts_with("Get")
+                || a.contains("token")
+                || a.starts_with("POST token");
             if !read_only && n.as_u64().unwrap_or(0) > 0 {
                 out.push(format!("{cloud}:{a}"));
             }
@@ -161,7 +220,10 @@ fn scenario(routing: &str, tunnels: u32) {
     assert_link(&emu.dump(), tunnels as usize);
     let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
     assert_eq!(st["consistent"], true, "{st}");
-    assert_eq!(st["tunnel_details"].as_array().unwrap().len(), tunnels as usize);
+    assert_eq!(
+        st["tunnel_details"].as_array().unwrap().len(),
+        tunnels as usize
+    );
     let plan = wd.plan_exit_code();
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.all());
     wd.destroy();
@@ -189,10 +251,28 @@ fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
     let fx = fixture(&emu);
     let before = mutating(&emu.counters());
     let cases = [
-        ("static", 1, "  tunnel_psks = [\"0abcdefgh1\"]", "Pre-shared key starts with 0", "tunnel_psks[0]"),
+        (
+            "static",
+            1,
+            "  tunnel_psks = [\"0abcdefgh1\"]",
+            "Pre-shared key starts with 0",
+            "tunnel_psks[0]",
+        ),
         ("static", 4, "", "Four tunnels require BGP", "tunnels"),
-        ("bgp", 1, "  tunnel_inside_cidrs = [\"169.254.10.0/30\"]", "Inside CIDR outside the Azure APIPA range", "tunnel_inside_cidrs[0]"),
-        ("static", 1, "  azure_cidrs = [\"10.0.128.0/17\"]", "Overlapping AWS and Azure CIDRs", "azure_cidrs"),
+        (
+            "bgp",
+            1,
+            "  tunnel_inside_cidrs = [\"169.254.10.0/30\"]",
+            "Inside CIDR outside the Azure APIPA range",
+            "tunnel_inside_cidrs[0]",
+        ),
+        (
+            "static",
+            1,
+            "  azure_cidrs = [\"10.0.128.0/17\"]",
+            "Overlapping AWS and Azure CIDRs",
+            "azure_cidrs",
+        ),
     ];
     for (routing, tunnels, extra, summary, attr) in cases {
         let wd = Workdir::new();
@@ -202,7 +282,10 @@ fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
         let out = plan.all();
         assert!(out.contains(summary), "expected {summary:?}:\n{out}");
         let attr_line = attr.split('[').next().unwrap();
-        assert!(out.contains(attr_line), "diagnostic must name {attr}:\n{out}");
+        assert!(
+            out.contains(attr_line),
+            "diagnostic must name {attr}:\n{out}"
+        );
         // Terraform quotes the offending source line; our diagnostic itself never holds the key.
         assert_eq!(
             out.matches("0abcdefgh1").count(),
@@ -210,7 +293,11 @@ fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
             "a PSK reached the output outside the quoted source line:\n{out}"
         );
     }
-    assert_eq!(mutating(&emu.counters()), before, "no mutating call at plan");
+    assert_eq!(
+        mutating(&emu.counters()),
+        before,
+        "no mutating call at plan"
+    );
 }
 
 #[test]
@@ -222,13 +309,35 @@ fn failure_half_way_leaves_partial_state_and_destroy_removes_everything() {
     emu.inject("arm:PUT connections=error,status=400,code=InjectedFailure,message=boom");
     let run = wd.tf(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(run.code, 0);
-    assert!(run.all().contains("InjectedFailure") || run.all().contains("boom"), "{}", run.all());
+    assert!(
+        run.all().contains("InjectedFailure") || run.all().contains("boom"),
+        "{}",
+        run.all()
+    );
     emu.emu.faults.clear();
     let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
-    assert!(st["aws"]["vpn_gateway_id"].as_str().unwrap().starts_with("vgw-"), "{st}");
-    assert!(st["aws"]["vpn_connection_ids"][0].as_str().unwrap().starts_with("vpn-"));
-    assert!(st["azure"]["gateway_id"].as_str().unwrap().contains("virtualNetworkGateways"));
-    assert_eq!(st["azure"]["local_network_gateway_ids"].as_array().unwrap().len(), 2);
+    assert!(
+        st["aws"]["vpn_gateway_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("vgw-"),
+        "{st}"
+    );
+    assert!(st["aws"]["vpn_connection_ids"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("vpn-"));
+    assert!(st["azure"]["gateway_id"]
+        .as_str()
+        .unwrap()
+        .contains("virtualNetworkGateways"));
+    assert_eq!(
+        st["azure"]["local_network_gateway_ids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     wd.destroy();
     assert_empty(&emu.dump());
 }
@@ -241,7 +350,10 @@ fn azure_connection_deleted_out_of_band_is_repaired_by_the_next_apply() {
     wd.write("main.tf", &config(&emu, &fx, "static", 2, ""));
     wd.apply();
     let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
-    let conn = st["azure"]["connection_ids"][1].as_str().unwrap().to_string();
+    let conn = st["azure"]["connection_ids"][1]
+        .as_str()
+        .unwrap()
+        .to_string();
     let url = format!("{}{conn}?api-version=2024-03-01", emu.url);
     let token = reqwest_delete(&emu, &url);
     assert!(token < 300, "out-of-band delete answered {token}");
@@ -259,7 +371,10 @@ fn azure_connection_deleted_out_of_band_is_repaired_by_the_next_apply() {
 /// DELETE through ARM with the provider library's own Azure client (out of band).
 fn reqwest_delete(emu: &Emulator, url: &str) -> u16 {
     use terraform_provider_cloudlink::cloud::azure::{Azure, AzureSettings};
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let az = Azure::new(AzureSettings {
             subscription_id: Some("00000000-0000-0000-0000-000000000000".into()),
@@ -271,7 +386,10 @@ fn reqwest_delete(emu: &Emulator, url: &str) -> u16 {
         });
         let net = az.network().await.unwrap();
         let path = url.trim_start_matches(&emu.url);
-        net.send_raw(azure_core::Method::Delete, path, None).await.map(|r| r.status).unwrap_or(599)
+        net.send_raw(azure_core::Method::Delete, path, None)
+            .await
+            .map(|r| r.status)
+            .unwrap_or(599)
     })
 }
 
@@ -281,7 +399,16 @@ fn psks_never_reach_terraform_output_or_logs() {
     let fx = fixture(&emu);
     let mut wd = Workdir::new();
     let psk = "Sekr3tKey_abc.XYZ";
-    wd.write("main.tf", &config(&emu, &fx, "static", 1, &format!("  tunnel_psks = [\"{psk}\"]")));
+    wd.write(
+        "main.tf",
+        &config(
+            &emu,
+            &fx,
+            "static",
+            1,
+            &format!("  tunnel_psks = [\"{psk}\"]"),
+        ),
+    );
     let log = wd.path().join("tf.log");
     wd.env("TF_LOG", "trace");
     wd.env("TF_LOG_PATH", &log.display().to_string());
@@ -303,12 +430,21 @@ fn import_yields_the_created_state() {
     let emu = Emulator::start("fast", 1.0);
     let fx = fixture(&emu);
     let wd = Workdir::new();
-    let hcl = config(&emu, &fx, "bgp", 4, "").replace(&format!("    route_table_ids = [\"{}\"]\n", fx.rtb), "");
+    let hcl = config(&emu, &fx, "bgp", 4, "")
+        .replace(&format!("    route_table_ids = [\"{}\"]\n", fx.rtb), "");
     wd.write("main.tf", &hcl);
     wd.apply();
     let created = wd.state_values("cloudlink_cross_cloud_vpn.this");
-    wd.tf(&["state", "rm", "cloudlink_cross_cloud_vpn.this"]).success();
-    let imp = wd.tf(&["import", "-no-color", "cloudlink_cross_cloud_vpn.this", "net-rg/link"]).success();
+    wd.tf(&["state", "rm", "cloudlink_cross_cloud_vpn.this"])
+        .success();
+    let imp = wd
+        .tf(&[
+            "import",
+            "-no-color",
+            "cloudlink_cross_cloud_vpn.this",
+            "net-rg/link",
+        ])
+        .success();
     let _ = imp;
     let imported = wd.state_values("cloudlink_cross_cloud_vpn.this");
     let mut a = created.clone();
@@ -336,16 +472,25 @@ fn realistic_apply_follows_the_critical_path() {
     let wall = t0.elapsed().as_secs_f64();
     let tl = emu.emu.observe.timeline();
     let find = |pred: &dyn Fn(&str) -> bool| -> Vec<(u64, u64)> {
-        tl.iter().filter(|e| pred(&e.action)).map(|e| (e.start_ms, e.end_ms)).collect()
+        tl.iter()
+            .filter(|e| pred(&e.action))
+            .map(|e| (e.start_ms, e.end_ms))
+            .collect()
     };
     let gw = find(&|a| a.contains("virtualNetworkGateways") && a.starts_with("PUT"));
     let lng = find(&|a| a.contains("localNetworkGateways") && a.starts_with("PUT"));
     let conn = find(&|a| a.contains("connections") && a.starts_with("PUT"));
     let vpn = find(&|a| a == "CreateVpnConnection");
-    assert!(!gw.is_empty() && !conn.is_empty() && !vpn.is_empty() && !lng.is_empty(), "timeline: {tl:?}");
+    assert!(
+        !gw.is_empty() && !conn.is_empty() && !vpn.is_empty() && !lng.is_empty(),
+        "timeline: {tl:?}"
+    );
     let dur = |v: &[(u64, u64)]| v.iter().map(|(s, e)| e - s).max().unwrap_or(0) as f64 / 1000.0;
     let critical = dur(&gw) + dur(&lng) + dur(&conn);
-    let sum: f64 = tl.iter().map(|e| (e.end_ms - e.start_ms) as f64 / 1000.0).sum();
+    let sum: f64 = tl
+        .iter()
+        .map(|e| (e.end_ms - e.start_ms) as f64 / 1000.0)
+        .sum();
     println!("apply wall time {wall:.2} s; critical path (gateway + local gateway + connection) {critical:.2} s; sum of all steps {sum:.2} s");
     assert!(
         (wall - critical).abs() <= critical * 0.10,
@@ -353,6 +498,9 @@ fn realistic_apply_follows_the_critical_path() {
     );
     let (gs, ge) = gw[0];
     let (vs, ve) = vpn[0];
-    assert!(vs < ge && ve > gs, "the AWS VPN connection must be created while the gateway builds");
+    assert!(
+        vs < ge && ve > gs,
+        "the AWS VPN connection must be created while the gateway builds"
+    );
     wd.destroy();
 }

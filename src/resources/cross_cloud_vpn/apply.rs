@@ -19,9 +19,7 @@ use super::topology::{generate_psk, Desired, Policy};
 use crate::cloud::aws::{
     ownership_tags, Ec2, RouteTarget, TunnelSpec, VpnConnectionSpec, VpnTarget,
 };
-use crate::cloud::azure::gateway::{
-    self, GatewayIpConfigSpec, GatewaySpec, GatewayUpdate,
-};
+use crate::cloud::azure::gateway::{self, GatewayIpConfigSpec, GatewaySpec, GatewayUpdate};
 use crate::cloud::azure::{gateway_subnet, public_ip, tags as az_tags, Network};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Graph;
@@ -72,7 +70,12 @@ impl Run {
             )
             .map_err(|e| anyhow!("{}: {}", e.summary, e.detail))?;
         let ec2 = account.ec2().await.context("connecting to AWS")?;
-        let net = ctx.azure.network().await.context("connecting to Azure")?.clone();
+        let net = ctx
+            .azure
+            .network()
+            .await
+            .context("connecting to Azure")?
+            .clone();
         let n = d.tunnels;
         Ok(Run {
             ec2: ec2.with_cancel(ctx.stop.clone()),
@@ -132,7 +135,10 @@ pub async fn resolve_cidrs(run: &Run, cancel: &CancellationToken) -> anyhow::Res
     let aws = match &d.aws_cidrs {
         Some(c) => c.clone(),
         None => {
-            let vpc = d.vpc_id.as_deref().ok_or_else(|| anyhow!("aws_cidrs is required with a transit gateway"))?;
+            let vpc = d
+                .vpc_id
+                .as_deref()
+                .ok_or_else(|| anyhow!("aws_cidrs is required with a transit gateway"))?;
             run.ec2(cancel)
                 .find_vpc_by_id(vpc)
                 .await?
@@ -143,10 +149,21 @@ pub async fn resolve_cidrs(run: &Run, cancel: &CancellationToken) -> anyhow::Res
     let azure = match &d.azure_cidrs {
         Some(c) => c.clone(),
         None => {
-            crate::cloud::azure::virtual_network::find_virtual_network(&run.net, &d.resource_group, &d.vnet, cancel)
-                .await?
-                .ok_or_else(|| anyhow!("Azure virtual network {}/{} does not exist", d.resource_group, d.vnet))?
-                .address_space
+            crate::cloud::azure::virtual_network::find_virtual_network(
+                &run.net,
+                &d.resource_group,
+                &d.vnet,
+                cancel,
+            )
+            .await?
+            .ok_or_else(|| {
+                anyhow!(
+                    "Azure virtual network {}/{} does not exist",
+                    d.resource_group,
+                    d.vnet
+                )
+            })?
+            .address_space
         }
     };
     run.record(|cp| {
@@ -163,20 +180,31 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
     for i in 0..d.instances() {
         let name = d.public_ip_name(i);
         let cfg = run.wait(&cancel);
-        let pip = match public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cancel).await? {
-            Some(p) if p.ip_address.is_some() && p.provisioning_state == "Succeeded" => p,
-            _ => {
-                let id = run.arm_id("publicIPAddresses", &name);
-                run.record(|cp| cp.public_ip_ids[i] = id);
-                let spec = public_ip::PublicIpSpec {
-                    location: d.location.clone(),
-                    zones: Vec::new(),
-                    tags: run.azure_tags(&format!("public-ip-{}", i + 1)),
-                };
-                public_ip::create_or_update_public_ip(&run.net, &d.resource_group, &name, &spec, &cfg).await?
-            }
-        };
-        let ip = pip.ip_address.clone().ok_or_else(|| anyhow!("Azure public IP {name} has no address"))?;
+        let pip =
+            match public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cancel).await? {
+                Some(p) if p.ip_address.is_some() && p.provisioning_state == "Succeeded" => p,
+                _ => {
+                    let id = run.arm_id("publicIPAddresses", &name);
+                    run.record(|cp| cp.public_ip_ids[i] = id);
+                    let spec = public_ip::PublicIpSpec {
+                        location: d.location.clone(),
+                        zones: Vec::new(),
+                        tags: run.azure_tags(&format!("public-ip-{}", i + 1)),
+                    };
+                    public_ip::create_or_update_public_ip(
+                        &run.net,
+                        &d.resource_group,
+                        &name,
+                        &spec,
+                        &cfg,
+                    )
+                    .await?
+                }
+            };
+        let ip = pip
+            .ip_address
+            .clone()
+            .ok_or_else(|| anyhow!("Azure public IP {name} has no address"))?;
         run.record(|cp| {
             cp.public_ip_ids[i] = pip.id.clone();
             cp.public_ips[i] = ip;
@@ -189,14 +217,28 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
 async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
     let cfg = run.wait(&cancel);
-    let subnet = match gateway_subnet::find_gateway_subnet(&run.net, &d.resource_group, &d.vnet, &cancel).await? {
+    let subnet = match gateway_subnet::find_gateway_subnet(
+        &run.net,
+        &d.resource_group,
+        &d.vnet,
+        &cancel,
+    )
+    .await?
+    {
         Some(s) => s,
         None => {
             let prefix = d.gateway_subnet_cidr.as_deref().ok_or_else(|| {
                 anyhow!("virtual network {} has no GatewaySubnet and azure.gateway_subnet_cidr is not set", d.vnet)
             })?;
             run.record(|cp| cp.gateway_subnet_created = true);
-            gateway_subnet::create_gateway_subnet(&run.net, &d.resource_group, &d.vnet, prefix, &cfg).await?
+            gateway_subnet::create_gateway_subnet(
+                &run.net,
+                &d.resource_group,
+                &d.vnet,
+                prefix,
+                &cfg,
+            )
+            .await?
         }
     };
     run.record(|cp| cp.gateway_subnet_id = subnet.id);
@@ -279,7 +321,8 @@ async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::
             }
         };
         run.record(|cp| cp.customer_gateway_ids[i] = id.clone());
-        ec2.wait_customer_gateway_available(&id, &run.wait(&cancel)).await?;
+        ec2.wait_customer_gateway_available(&id, &run.wait(&cancel))
+            .await?;
     }
     Ok(())
 }
@@ -294,16 +337,22 @@ async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
     let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
     let id = match ec2.find_vpn_gateway_by_tags(&tags).await? {
         Some(g) => g.id,
-        None => ec2.create_vpn_gateway(Some(d.amazon_side_asn), &tags).await?,
+        None => {
+            ec2.create_vpn_gateway(Some(d.amazon_side_asn), &tags)
+                .await?
+        }
     };
     run.record(|cp| cp.vpn_gateway_id = id.clone());
-    let g = ec2.wait_vpn_gateway_available(&id, &run.wait(&cancel)).await?;
+    let g = ec2
+        .wait_vpn_gateway_available(&id, &run.wait(&cancel))
+        .await?;
     match g.attachment_state(&vpc) {
         Some("attached") => {}
         Some("attaching") => {}
         _ => ec2.attach_vpn_gateway(&id, &vpc).await?,
     }
-    ec2.wait_vpn_gateway_attached(&id, &vpc, &run.wait(&cancel)).await?;
+    ec2.wait_vpn_gateway_attached(&id, &vpc, &run.wait(&cancel))
+        .await?;
     Ok(())
 }
 
@@ -324,7 +373,12 @@ fn aws_tunnel_policy(spec: &mut TunnelSpec, p: &Policy) {
     spec.phase1_integrity = vec![integ(&p.ike_integrity).into()];
     spec.phase1_dh_groups = vec![p.dh_group as i32];
     spec.phase2_encryption = vec![enc(&p.ipsec_encryption).into()];
-    spec.phase2_integrity = vec![integ(if p.ipsec_integrity.starts_with("GCM") { "SHA256" } else { &p.ipsec_integrity }).into()];
+    spec.phase2_integrity = vec![integ(if p.ipsec_integrity.starts_with("GCM") {
+        "SHA256"
+    } else {
+        &p.ipsec_integrity
+    })
+    .into()];
     spec.phase2_dh_groups = vec![p.pfs_group as i32];
     spec.ike_versions = vec!["ikev2".into()];
 }
@@ -371,7 +425,10 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
             None => {
                 let (cgw, vgw) = {
                     let cp = run.cp.lock().unwrap();
-                    (cp.customer_gateway_ids[i].clone(), cp.vpn_gateway_id.clone())
+                    (
+                        cp.customer_gateway_ids[i].clone(),
+                        cp.vpn_gateway_id.clone(),
+                    )
                 };
                 let target = match &d.transit_gateway_id {
                     Some(t) => VpnTarget::TransitGateway(t.clone()),
@@ -407,21 +464,34 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
             }
         };
         run.record(|cp| cp.vpn_connection_ids[i] = id.clone());
-        let mut v = ec2.wait_vpn_connection_available(&id, &run.wait(&cancel)).await?;
+        let mut v = ec2
+            .wait_vpn_connection_available(&id, &run.wait(&cancel))
+            .await?;
         // A configured PSK AWS does not have yet (adopted connection): rotate it there.
         for &t in &ours {
             let want = d.psks.as_ref().and_then(|p| p.get(t).cloned());
             let tunnel = v
                 .tunnel_by_inside_cidr(&d.inside_cidr(t))
                 .cloned()
-                .ok_or_else(|| anyhow!("VPN connection {id} has no tunnel with inside CIDR {}", d.inside_cidr(t)))?;
+                .ok_or_else(|| {
+                    anyhow!(
+                        "VPN connection {id} has no tunnel with inside CIDR {}",
+                        d.inside_cidr(t)
+                    )
+                })?;
             if let Some(w) = want.filter(|w| tunnel.psk.as_deref() != Some(w)) {
-                ec2.modify_vpn_tunnel_psk(&id, &tunnel.outside_ip, &w).await?;
-                v = ec2.wait_vpn_connection_available(&id, &run.wait(&cancel)).await?;
+                ec2.modify_vpn_tunnel_psk(&id, &tunnel.outside_ip, &w)
+                    .await?;
+                v = ec2
+                    .wait_vpn_connection_available(&id, &run.wait(&cancel))
+                    .await?;
             }
         }
         for &t in &ours {
-            let tunnel = v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned().unwrap_or_default();
+            let tunnel = v
+                .tunnel_by_inside_cidr(&d.inside_cidr(t))
+                .cloned()
+                .unwrap_or_default();
             let (aws_bgp, azure_bgp) = d.bgp_addresses(t);
             run.psks.lock().unwrap()[t] = tunnel.psk.clone();
             run.record(|cp| {
@@ -440,7 +510,8 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
             let want = run.cp.lock().unwrap().azure_cidrs.clone();
             for c in want.iter().filter(|c| !v.routes.contains(c)) {
                 ec2.create_vpn_connection_route(&id, c).await?;
-                ec2.wait_vpn_connection_route(&id, c, true, &run.wait(&cancel)).await?;
+                ec2.wait_vpn_connection_route(&id, c, true, &run.wait(&cancel))
+                    .await?;
             }
             for c in v.routes.iter().filter(|c| !want.contains(c)) {
                 ec2.delete_vpn_connection_route(&id, c).await?;
@@ -472,7 +543,8 @@ async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
             }
         } else {
             for c in &cidrs {
-                ec2.create_route(rtb, c, &RouteTarget::VpnGateway(vgw.clone())).await?;
+                ec2.create_route(rtb, c, &RouteTarget::VpnGateway(vgw.clone()))
+                    .await?;
             }
         }
     }
@@ -497,8 +569,12 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
             let spec = LocalGatewaySpec {
                 location: d.location.clone(),
                 ip,
-                prefixes: if d.bgp { vec![format!("{aws_bgp}/32")] } else { aws_cidrs },
-                bgp: d.bgp.then(|| (d.amazon_side_asn, aws_bgp)),
+                prefixes: if d.bgp {
+                    vec![format!("{aws_bgp}/32")]
+                } else {
+                    aws_cidrs
+                },
+                bgp: d.bgp.then_some((d.amazon_side_asn, aws_bgp)),
                 tags: run.azure_tags(&format!("local-network-gateway-{}", t + 1)),
             };
             let cfg = run.wait(&cancel);
@@ -529,9 +605,9 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
             let id = run.arm_id("connections", &d.connection_name(t));
             let gw = d.gateway_name();
             let names = d.ip_config_names();
-            let psk = run.psks.lock().unwrap()[t]
-                .clone()
-                .ok_or_else(|| anyhow!("AWS did not return the pre-shared key of tunnel {}", t + 1))?;
+            let psk = run.psks.lock().unwrap()[t].clone().ok_or_else(|| {
+                anyhow!("AWS did not return the pre-shared key of tunnel {}", t + 1)
+            })?;
             let spec = ConnectionSpec {
                 location: d.location.clone(),
                 gateway_id: run.arm_id("virtualNetworkGateways", &gw),
@@ -540,7 +616,17 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
                 custom_bgp: d
                     .custom_bgp_of_tunnel(t)
                     .into_iter()
-                    .map(|(i, a)| (gateway::ip_configuration_id(&run.net, &d.resource_group, &gw, names[i]), a))
+                    .map(|(i, a)| {
+                        (
+                            gateway::ip_configuration_id(
+                                &run.net,
+                                &d.resource_group,
+                                &gw,
+                                names[i],
+                            ),
+                            a,
+                        )
+                    })
                     .collect(),
                 ipsec_policy: d.policy.as_ref().map(azure_policy),
                 shared_key: psk.clone(),
@@ -554,7 +640,12 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
                 azure_link::put_connection(&run.net, &id, &spec, &cfg).await?;
             }
             run.record(|cp| cp.connection_ids[t] = id.clone());
-            if !fresh && azure_link::get_shared_key(&run.net, &id, &cfg).await?.as_deref() != Some(&psk) {
+            if !fresh
+                && azure_link::get_shared_key(&run.net, &id, &cfg)
+                    .await?
+                    .as_deref()
+                    != Some(&psk)
+            {
                 azure_link::set_shared_key(&run.net, &id, &psk, &cfg).await?;
             }
             anyhow::Ok(())
@@ -568,10 +659,14 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
 
 /// Step: wait (bounded by [`TUNNEL_UP_WAIT`]) until every tunnel is up on both clouds.
 async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let until = Instant::now() + TUNNEL_UP_WAIT.min(run.deadline.saturating_duration_since(Instant::now()));
+    let until =
+        Instant::now() + TUNNEL_UP_WAIT.min(run.deadline.saturating_duration_since(Instant::now()));
     loop {
         let facts = read::tunnel_status(&run, &cancel).await?;
-        if facts.iter().all(|f| f.aws_status == "UP" && f.azure_status == "Connected") {
+        if facts
+            .iter()
+            .all(|f| f.aws_status == "UP" && f.azure_status == "Connected")
+        {
             return Ok(());
         }
         if Instant::now() >= until {
@@ -592,18 +687,47 @@ pub fn converge_graph() -> Graph<Run> {
         .step("azure_public_ips", &[], public_ips)
         .step("azure_gateway_subnet", &[], gateway_subnet_step)
         .step("aws_vpn_gateway", &[], vpn_gateway)
-        .step("azure_gateway", &["azure_public_ips", "azure_gateway_subnet"], azure_gateway)
-        .step("aws_customer_gateways", &["azure_public_ips"], customer_gateways)
-        .step("aws_vpn_connections", &["aws_customer_gateways", "aws_vpn_gateway"], vpn_connections)
+        .step(
+            "azure_gateway",
+            &["azure_public_ips", "azure_gateway_subnet"],
+            azure_gateway,
+        )
+        .step(
+            "aws_customer_gateways",
+            &["azure_public_ips"],
+            customer_gateways,
+        )
+        .step(
+            "aws_vpn_connections",
+            &["aws_customer_gateways", "aws_vpn_gateway"],
+            vpn_connections,
+        )
         .step("aws_routes", &["aws_vpn_gateway"], aws_routes)
-        .step("azure_local_network_gateways", &["aws_vpn_connections"], local_gateways)
-        .step("azure_connections", &["azure_gateway", "azure_local_network_gateways"], connections)
-        .step("tunnels_up", &["azure_connections", "aws_routes"], tunnels_up)
+        .step(
+            "azure_local_network_gateways",
+            &["aws_vpn_connections"],
+            local_gateways,
+        )
+        .step(
+            "azure_connections",
+            &["azure_gateway", "azure_local_network_gateways"],
+            connections,
+        )
+        .step(
+            "tunnels_up",
+            &["azure_connections", "aws_routes"],
+            tunnels_up,
+        )
 }
 
 /// Runs the converging graph, then refreshes; the state (partial on failure) comes back
 /// with the error naming the failed step.
-pub async fn converge(run: Arc<Run>, ctx: &ProviderContext, base: &Value, verb: &str) -> ApplyResult {
+pub async fn converge(
+    run: Arc<Run>,
+    ctx: &ProviderContext,
+    base: &Value,
+    verb: &str,
+) -> ApplyResult {
     let started = Instant::now();
     let timer = CancellationToken::new();
     let cancel = ctx.stop.child_token();
@@ -653,27 +777,51 @@ pub async fn create(ctx: &ProviderContext, planned: &Value, config: &Value) -> A
     let cp = Checkpoint::empty(&d);
     let run = match Run::new(ctx, d.clone(), cp.clone(), d.timeouts.create).await {
         Ok(r) => Arc::new(r),
-        Err(e) => return ApplyResult::partial(None, Diagnostic::error("Cannot reach the clouds", format!("{e:#}"))),
+        Err(e) => {
+            return ApplyResult::partial(
+                None,
+                Diagnostic::error("Cannot reach the clouds", format!("{e:#}")),
+            )
+        }
     };
     converge(run, ctx, planned, "Creating").await
 }
 
 /// Update: rotate changed PSKs one tunnel at a time, drop routes no longer wanted, converge.
-pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value, config: &Value) -> ApplyResult {
-    let wo_changed = !prior.attr("tunnel_psks_wo_version").equals(planned.attr("tunnel_psks_wo_version"));
-    let wo = if wo_changed { config.attr("tunnel_psks_wo").clone() } else { Value::Null };
+pub async fn update(
+    ctx: &ProviderContext,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> ApplyResult {
+    let wo_changed = !prior
+        .attr("tunnel_psks_wo_version")
+        .equals(planned.attr("tunnel_psks_wo_version"));
+    let wo = if wo_changed {
+        config.attr("tunnel_psks_wo").clone()
+    } else {
+        Value::Null
+    };
     let d = Desired::from_value(planned, &wo);
     let old = Desired::from_value(prior, &Value::Null);
     let mut cp = Checkpoint::from_state(prior, &d);
     cp.tunnels = Vec::new();
     let run = match Run::new(ctx, d.clone(), cp, d.timeouts.update).await {
         Ok(r) => Arc::new(r),
-        Err(e) => return ApplyResult::partial(Some(prior.clone()), Diagnostic::error("Cannot reach the clouds", format!("{e:#}"))),
+        Err(e) => {
+            return ApplyResult::partial(
+                Some(prior.clone()),
+                Diagnostic::error("Cannot reach the clouds", format!("{e:#}")),
+            )
+        }
     };
-    if let Err(e) = before_converge(&run, &old, prior, ctx).await {
+    if let Err(e) = before_converge(&run, &old, ctx).await {
         return ApplyResult::partial(
             Some(run.snapshot().to_state(prior, &old)),
-            Diagnostic::error(format!("Updating cross-cloud VPN {:?} failed", d.name), format!("{e:#}")),
+            Diagnostic::error(
+                format!("Updating cross-cloud VPN {:?} failed", d.name),
+                format!("{e:#}"),
+            ),
         );
     }
     converge(run, ctx, planned, "Updating").await
@@ -682,29 +830,46 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value, confi
 /// In-place changes that must precede the converge: PSK rotation (one tunnel at a time:
 /// AWS ModifyVpnTunnelOptions, wait, then Azure set shared key), and removal of route table
 /// routes or propagation no longer wanted.
-async fn before_converge(run: &Arc<Run>, old: &Desired, prior: &Value, ctx: &ProviderContext) -> anyhow::Result<()> {
+async fn before_converge(
+    run: &Arc<Run>,
+    old: &Desired,
+    ctx: &ProviderContext,
+) -> anyhow::Result<()> {
     let d = &run.d;
     let cancel = ctx.stop.clone();
     let ec2 = run.ec2(&cancel);
     if let Some(new) = &d.psks {
-        let details = prior.attr("tunnel_details").as_list().unwrap_or_default().to_vec();
-        for t in 0..d.tunnels {
-            let vpn = run.cp.lock().unwrap().vpn_connection_ids.get(d.vpn_of(t)).cloned().unwrap_or_default();
+        for (t, want) in new.iter().enumerate().take(d.tunnels) {
+            let vpn = run
+                .cp
+                .lock()
+                .unwrap()
+                .vpn_connection_ids
+                .get(d.vpn_of(t))
+                .cloned()
+                .unwrap_or_default();
             if vpn.is_empty() {
                 continue;
             }
-            let Some(v) = ec2.find_vpn_connection_by_id(&vpn).await? else { continue };
-            let Some(tunnel) = v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned() else { continue };
-            let want = &new[t];
+            let Some(v) = ec2.find_vpn_connection_by_id(&vpn).await? else {
+                continue;
+            };
+            let Some(tunnel) = v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned() else {
+                continue;
+            };
             if tunnel.psk.as_deref() == Some(want.as_str()) {
                 continue;
             }
-            let _ = &details;
             tracing::info!(link = %d.name, tunnel = t + 1, "rotating pre-shared key");
-            ec2.modify_vpn_tunnel_psk(&vpn, &tunnel.outside_ip, want).await?;
-            ec2.wait_vpn_connection_available(&vpn, &run.wait(&cancel)).await?;
+            ec2.modify_vpn_tunnel_psk(&vpn, &tunnel.outside_ip, want)
+                .await?;
+            ec2.wait_vpn_connection_available(&vpn, &run.wait(&cancel))
+                .await?;
             let conn = run.arm_id("connections", &d.connection_name(t));
-            if azure_link::find_connection(&run.net, &conn, &run.wait(&cancel)).await?.is_some() {
+            if azure_link::find_connection(&run.net, &conn, &run.wait(&cancel))
+                .await?
+                .is_some()
+            {
                 azure_link::set_shared_key(&run.net, &conn, want, &run.wait(&cancel)).await?;
             }
         }
@@ -722,7 +887,9 @@ async fn before_converge(run: &Arc<Run>, old: &Desired, prior: &Value, ctx: &Pro
         }
         if !old.route_propagation {
             for c in &old_cidrs {
-                let still = kept && !d.route_propagation && new_cidrs.as_ref().is_none_or(|n| n.contains(c));
+                let still = kept
+                    && !d.route_propagation
+                    && new_cidrs.as_ref().is_none_or(|n| n.contains(c));
                 if !still {
                     ec2.delete_route(rtb, c).await?;
                 }

@@ -102,7 +102,13 @@ fn url(id: &str) -> String {
 
 async fn get(net: &Network, id: &str, what: &str, cfg: &WaitConfig) -> Result<Option<Json>> {
     match net
-        .raw(&cfg.cancel, &format!("reading {what}"), Method::Get, &url(id), None)
+        .raw(
+            &cfg.cancel,
+            &format!("reading {what}"),
+            Method::Get,
+            &url(id),
+            None,
+        )
         .await
     {
         Ok(r) => Ok(serde_json::from_slice(&r.body).ok()),
@@ -111,16 +117,27 @@ async fn get(net: &Network, id: &str, what: &str, cfg: &WaitConfig) -> Result<Op
     }
 }
 
-async fn put_and_poll(net: &Network, id: &str, what: &str, body: &Json, cfg: &WaitConfig) -> Result<()> {
+async fn put_and_poll(
+    net: &Network,
+    id: &str,
+    what: &str,
+    body: &Json,
+    cfg: &WaitConfig,
+) -> Result<()> {
     let ctx = format!("writing {what}");
-    let r = net.raw(&cfg.cancel, &ctx, Method::Put, &url(id), Some(body)).await?;
+    let r = net
+        .raw(&cfg.cancel, &ctx, Method::Put, &url(id), Some(body))
+        .await?;
     let op = Operation::from_headers(r.status, &r.headers);
     wait_operation(net, &ctx, &op, cfg).await
 }
 
 async fn delete_and_wait(net: &Network, id: &str, what: &str, cfg: &WaitConfig) -> Result<()> {
     let ctx = format!("deleting {what}");
-    match net.raw(&cfg.cancel, &ctx, Method::Delete, &url(id), None).await {
+    match net
+        .raw(&cfg.cancel, &ctx, Method::Delete, &url(id), None)
+        .await
+    {
         Ok(r) => {
             let op = Operation::from_headers(r.status, &r.headers);
             wait_operation(net, &ctx, &op, cfg).await?;
@@ -156,7 +173,11 @@ async fn wait_succeeded(net: &Network, id: &str, what: &str, cfg: &WaitConfig) -
 
 fn strs(v: &Json) -> Vec<String> {
     v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -164,7 +185,10 @@ fn local_gateway_from(v: &Json) -> LocalGateway {
     let p = &v["properties"];
     LocalGateway {
         id: v["id"].as_str().unwrap_or_default().to_string(),
-        ip: p["gatewayIpAddress"].as_str().unwrap_or_default().to_string(),
+        ip: p["gatewayIpAddress"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         prefixes: strs(&p["localNetworkAddressSpace"]["addressPrefixes"]),
         bgp: p["bgpSettings"]["asn"].as_i64().map(|a| {
             (
@@ -175,7 +199,10 @@ fn local_gateway_from(v: &Json) -> LocalGateway {
                     .to_string(),
             )
         }),
-        provisioning_state: p["provisioningState"].as_str().unwrap_or_default().to_string(),
+        provisioning_state: p["provisioningState"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -183,8 +210,14 @@ fn connection_from(v: &Json) -> Connection {
     let p = &v["properties"];
     Connection {
         id: v["id"].as_str().unwrap_or_default().to_string(),
-        gateway_id: p["virtualNetworkGateway1"]["id"].as_str().unwrap_or_default().to_string(),
-        local_gateway_id: p["localNetworkGateway2"]["id"].as_str().unwrap_or_default().to_string(),
+        gateway_id: p["virtualNetworkGateway1"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        local_gateway_id: p["localNetworkGateway2"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         enable_bgp: p["enableBgp"].as_bool().unwrap_or(false),
         custom_bgp: p["gatewayCustomBgpIpAddresses"]
             .as_array()
@@ -192,33 +225,59 @@ fn connection_from(v: &Json) -> Connection {
                 a.iter()
                     .map(|x| {
                         (
-                            x["ipConfigurationId"].as_str().unwrap_or_default().to_string(),
-                            x["customBgpIpAddress"].as_str().unwrap_or_default().to_string(),
+                            x["ipConfigurationId"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
+                            x["customBgpIpAddress"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .to_string(),
                         )
                     })
                     .collect()
             })
             .unwrap_or_default(),
-        status: p["connectionStatus"].as_str().unwrap_or("Unknown").to_string(),
-        provisioning_state: p["provisioningState"].as_str().unwrap_or_default().to_string(),
+        status: p["connectionStatus"]
+            .as_str()
+            .unwrap_or("Unknown")
+            .to_string(),
+        provisioning_state: p["provisioningState"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
         ipsec_policies: p["ipsecPolicies"].clone(),
     }
 }
 
 /// Finds local network gateway `id`; `None` when absent.
-pub async fn find_local_gateway(net: &Network, id: &str, cfg: &WaitConfig) -> Result<Option<LocalGateway>> {
-    Ok(get(net, id, &format!("Azure local network gateway ({id})"), cfg)
-        .await?
-        .map(|v| local_gateway_from(&v)))
+pub async fn find_local_gateway(
+    net: &Network,
+    id: &str,
+    cfg: &WaitConfig,
+) -> Result<Option<LocalGateway>> {
+    Ok(
+        get(net, id, &format!("Azure local network gateway ({id})"), cfg)
+            .await?
+            .map(|v| local_gateway_from(&v)),
+    )
 }
 
 /// Whether an existing local network gateway already matches `spec`.
 pub fn local_gateway_matches(l: &LocalGateway, spec: &LocalGatewaySpec) -> bool {
-    l.ip == spec.ip && l.prefixes == spec.prefixes && l.bgp == spec.bgp && l.provisioning_state == "Succeeded"
+    l.ip == spec.ip
+        && l.prefixes == spec.prefixes
+        && l.bgp == spec.bgp
+        && l.provisioning_state == "Succeeded"
 }
 
 /// Creates or updates local network gateway `id` and waits until it has succeeded.
-pub async fn put_local_gateway(net: &Network, id: &str, spec: &LocalGatewaySpec, cfg: &WaitConfig) -> Result<LocalGateway> {
+pub async fn put_local_gateway(
+    net: &Network,
+    id: &str,
+    spec: &LocalGatewaySpec,
+    cfg: &WaitConfig,
+) -> Result<LocalGateway> {
     let what = format!("Azure local network gateway ({id})");
     let mut props = json!({
         "gatewayIpAddress": spec.ip,
@@ -229,7 +288,9 @@ pub async fn put_local_gateway(net: &Network, id: &str, spec: &LocalGatewaySpec,
     }
     let body = json!({"location": spec.location, "tags": spec.tags, "properties": props});
     put_and_poll(net, id, &what, &body, cfg).await?;
-    Ok(local_gateway_from(&wait_succeeded(net, id, &what, cfg).await?))
+    Ok(local_gateway_from(
+        &wait_succeeded(net, id, &what, cfg).await?,
+    ))
 }
 
 /// Deletes local network gateway `id` and waits until it is gone (absent = success).
@@ -238,7 +299,11 @@ pub async fn delete_local_gateway(net: &Network, id: &str, cfg: &WaitConfig) -> 
 }
 
 /// Finds connection `id`; `None` when absent.
-pub async fn find_connection(net: &Network, id: &str, cfg: &WaitConfig) -> Result<Option<Connection>> {
+pub async fn find_connection(
+    net: &Network,
+    id: &str,
+    cfg: &WaitConfig,
+) -> Result<Option<Connection>> {
     Ok(get(net, id, &format!("Azure connection ({id})"), cfg)
         .await?
         .map(|v| connection_from(&v)))
@@ -250,18 +315,26 @@ pub fn connection_matches(c: &Connection, spec: &ConnectionSpec) -> bool {
         Some(p) => json!([p]),
         None => json!([]),
     };
-    let same_policy = c.ipsec_policies == policies
-        || (spec.ipsec_policy.is_none() && c.ipsec_policies.is_null());
+    let same_policy =
+        c.ipsec_policies == policies || (spec.ipsec_policy.is_none() && c.ipsec_policies.is_null());
     c.enable_bgp == spec.enable_bgp
         && c.custom_bgp.len() == spec.custom_bgp.len()
-        && c.custom_bgp.iter().zip(&spec.custom_bgp).all(|(a, b)| a.0.eq_ignore_ascii_case(&b.0) && a.1 == b.1)
+        && c.custom_bgp
+            .iter()
+            .zip(&spec.custom_bgp)
+            .all(|(a, b)| a.0.eq_ignore_ascii_case(&b.0) && a.1 == b.1)
         && same_policy
         && c.provisioning_state == "Succeeded"
 }
 
 /// Creates or updates IPsec connection `id` and waits until it has succeeded. On an existing
 /// connection ARM keeps the old key; change it with [`set_shared_key`].
-pub async fn put_connection(net: &Network, id: &str, spec: &ConnectionSpec, cfg: &WaitConfig) -> Result<Connection> {
+pub async fn put_connection(
+    net: &Network,
+    id: &str,
+    spec: &ConnectionSpec,
+    cfg: &WaitConfig,
+) -> Result<Connection> {
     let what = format!("Azure connection ({id})");
     let body = json!({
         "location": spec.location,
@@ -290,13 +363,25 @@ pub async fn delete_connection(net: &Network, id: &str, cfg: &WaitConfig) -> Res
 /// The connection's shared key (`GET .../sharedkey`); `None` when the connection is gone.
 pub async fn get_shared_key(net: &Network, id: &str, cfg: &WaitConfig) -> Result<Option<String>> {
     let key_id = format!("{id}/sharedkey");
-    Ok(get(net, &key_id, &format!("Azure connection ({id}) shared key"), cfg)
-        .await?
-        .and_then(|v| v["value"].as_str().map(str::to_string)))
+    Ok(get(
+        net,
+        &key_id,
+        &format!("Azure connection ({id}) shared key"),
+        cfg,
+    )
+    .await?
+    .and_then(|v| v["value"].as_str().map(str::to_string)))
 }
 
 /// Sets the connection's shared key (`PUT .../sharedkey`, an LRO) and waits for it.
 pub async fn set_shared_key(net: &Network, id: &str, key: &str, cfg: &WaitConfig) -> Result<()> {
     let key_id = format!("{id}/sharedkey");
-    put_and_poll(net, &key_id, &format!("Azure connection ({id}) shared key"), &json!({"value": key}), cfg).await
+    put_and_poll(
+        net,
+        &key_id,
+        &format!("Azure connection ({id}) shared key"),
+        &json!({"value": key}),
+        cfg,
+    )
+    .await
 }

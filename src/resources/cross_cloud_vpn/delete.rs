@@ -72,11 +72,16 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
         let mut id = run.cp.lock().unwrap().vpn_connection_ids[i].clone();
         if id.is_empty() {
             let tags = run.aws_tags(&Desired::vpn_connection_component(i));
-            id = ec2.find_vpn_connection_by_tags(&tags).await?.map(|v| v.id).unwrap_or_default();
+            id = ec2
+                .find_vpn_connection_by_tags(&tags)
+                .await?
+                .map(|v| v.id)
+                .unwrap_or_default();
         }
         if !id.is_empty() {
             ec2.delete_vpn_connection(&id).await?;
-            ec2.wait_vpn_connection_deleted(&id, &run.wait(&cancel)).await?;
+            ec2.wait_vpn_connection_deleted(&id, &run.wait(&cancel))
+                .await?;
         }
         run.record(|cp| cp.vpn_connection_ids[i].clear());
     }
@@ -89,11 +94,16 @@ async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::
         let mut id = run.cp.lock().unwrap().customer_gateway_ids[i].clone();
         if id.is_empty() {
             let tags = run.aws_tags(&Desired::customer_gateway_component(i));
-            id = ec2.find_customer_gateway_by_tags(&tags).await?.map(|c| c.id).unwrap_or_default();
+            id = ec2
+                .find_customer_gateway_by_tags(&tags)
+                .await?
+                .map(|c| c.id)
+                .unwrap_or_default();
         }
         if !id.is_empty() {
             ec2.delete_customer_gateway(&id).await?;
-            ec2.wait_customer_gateway_deleted(&id, &run.wait(&cancel)).await?;
+            ec2.wait_customer_gateway_deleted(&id, &run.wait(&cancel))
+                .await?;
         }
         run.record(|cp| cp.customer_gateway_ids[i].clear());
     }
@@ -105,18 +115,28 @@ async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
     let mut id = run.cp.lock().unwrap().vpn_gateway_id.clone();
     if id.is_empty() && run.d.vpc_id.is_some() {
         let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
-        id = ec2.find_vpn_gateway_by_tags(&tags).await?.map(|g| g.id).unwrap_or_default();
+        id = ec2
+            .find_vpn_gateway_by_tags(&tags)
+            .await?
+            .map(|g| g.id)
+            .unwrap_or_default();
     }
     if id.is_empty() {
         return Ok(());
     }
     if let Some(g) = ec2.find_vpn_gateway_by_id(&id).await? {
-        for a in g.attachments.iter().filter(|a| matches!(a.state.as_str(), "attached" | "attaching")) {
+        for a in g
+            .attachments
+            .iter()
+            .filter(|a| matches!(a.state.as_str(), "attached" | "attaching"))
+        {
             ec2.detach_vpn_gateway(&id, &a.vpc_id).await?;
-            ec2.wait_vpn_gateway_detached(&id, &a.vpc_id, &run.wait(&cancel)).await?;
+            ec2.wait_vpn_gateway_detached(&id, &a.vpc_id, &run.wait(&cancel))
+                .await?;
         }
         ec2.delete_vpn_gateway(&id).await?;
-        ec2.wait_vpn_gateway_deleted(&id, &run.wait(&cancel)).await?;
+        ec2.wait_vpn_gateway_deleted(&id, &run.wait(&cancel))
+            .await?;
     }
     run.record(|cp| cp.vpn_gateway_id.clear());
     Ok(())
@@ -124,7 +144,13 @@ async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
 
 async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
-    gateway::delete_gateway(&run.net, &d.resource_group, &d.gateway_name(), &run.wait(&cancel)).await?;
+    gateway::delete_gateway(
+        &run.net,
+        &d.resource_group,
+        &d.gateway_name(),
+        &run.wait(&cancel),
+    )
+    .await?;
     run.record(|cp| cp.gateway_id.clear());
     Ok(())
 }
@@ -132,7 +158,13 @@ async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Resu
 async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
     for i in 0..d.instances() {
-        public_ip::delete_public_ip(&run.net, &d.resource_group, &d.public_ip_name(i), &run.wait(&cancel)).await?;
+        public_ip::delete_public_ip(
+            &run.net,
+            &d.resource_group,
+            &d.public_ip_name(i),
+            &run.wait(&cancel),
+        )
+        .await?;
         run.record(|cp| {
             cp.public_ip_ids[i].clear();
             cp.public_ips[i].clear();
@@ -144,7 +176,13 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
 async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
     if run.cp.lock().unwrap().gateway_subnet_created {
-        gateway_subnet::delete_gateway_subnet(&run.net, &d.resource_group, &d.vnet, &run.wait(&cancel)).await?;
+        gateway_subnet::delete_gateway_subnet(
+            &run.net,
+            &d.resource_group,
+            &d.vnet,
+            &run.wait(&cancel),
+        )
+        .await?;
         run.record(|cp| {
             cp.gateway_subnet_id.clear();
             cp.gateway_subnet_created = false;
@@ -158,13 +196,33 @@ pub fn delete_graph() -> Graph<Run> {
     Graph::new()
         .step("azure_connections", &[], connections)
         .step("aws_routes", &[], aws_routes)
-        .step("azure_local_network_gateways", &["azure_connections"], local_gateways)
+        .step(
+            "azure_local_network_gateways",
+            &["azure_connections"],
+            local_gateways,
+        )
         .step("azure_gateway", &["azure_connections"], azure_gateway)
-        .step("aws_vpn_connections", &["azure_connections"], vpn_connections)
-        .step("aws_customer_gateways", &["aws_vpn_connections"], customer_gateways)
-        .step("aws_vpn_gateway", &["aws_vpn_connections", "aws_routes"], vpn_gateway)
+        .step(
+            "aws_vpn_connections",
+            &["azure_connections"],
+            vpn_connections,
+        )
+        .step(
+            "aws_customer_gateways",
+            &["aws_vpn_connections"],
+            customer_gateways,
+        )
+        .step(
+            "aws_vpn_gateway",
+            &["aws_vpn_connections", "aws_routes"],
+            vpn_gateway,
+        )
         .step("azure_public_ips", &["azure_gateway"], public_ips)
-        .step("azure_gateway_subnet", &["azure_gateway"], gateway_subnet_step)
+        .step(
+            "azure_gateway_subnet",
+            &["azure_gateway"],
+            gateway_subnet_step,
+        )
 }
 
 /// Delete everything the state names (and anything found by name/tags).
@@ -174,7 +232,10 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
     let run = match Run::new(ctx, d.clone(), cp, d.timeouts.delete).await {
         Ok(r) => Arc::new(r),
         Err(e) => {
-            return ApplyResult::partial(Some(prior.clone()), Diagnostic::error("Cannot reach the clouds", format!("{e:#}")))
+            return ApplyResult::partial(
+                Some(prior.clone()),
+                Diagnostic::error("Cannot reach the clouds", format!("{e:#}")),
+            )
         }
     };
     let cancel = ctx.stop.child_token();
@@ -189,7 +250,10 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
     let outcome = delete_graph().run(run.clone(), &cancel).await;
     timer.abort();
     match outcome.into_result() {
-        Ok(_) => ApplyResult { state: None, diags: Default::default() },
+        Ok(_) => ApplyResult {
+            state: None,
+            diags: Default::default(),
+        },
         Err(e) => {
             let mut left = run.snapshot();
             left.tunnels = Vec::new();
@@ -197,7 +261,9 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
                 Some(left.to_state(prior, &d)),
                 Diagnostic::error(
                     format!("Deleting cross-cloud VPN {:?} failed", d.name),
-                    format!("{e:#}\n\nThe state keeps what is left; run `terraform destroy` again."),
+                    format!(
+                        "{e:#}\n\nThe state keeps what is left; run `terraform destroy` again."
+                    ),
                 ),
             )
         }

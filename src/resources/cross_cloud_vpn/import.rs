@@ -5,11 +5,11 @@
 //! `tunnel_psks`, `ipsec_policy`, `timeouts`.
 
 use super::apply::Run;
+use super::azure_link;
 use super::read;
 use super::schema::schema;
 use super::state::Checkpoint;
 use super::topology::{canonical_inside_cidrs, Desired};
-use super::azure_link;
 use crate::cloud::azure::{gateway, tags as az_tags, virtual_network};
 use crate::provider::context::ProviderContext;
 use crate::tf::{Block, Diagnostics, Value};
@@ -24,7 +24,8 @@ pub fn parse_id(id: &str) -> Option<(String, String, Option<String>)> {
         None => (id, None),
     };
     let (rg, name) = main.split_once('/')?;
-    (!rg.is_empty() && !name.is_empty() && !name.contains('/')).then(|| (rg.to_string(), name.to_string(), account))
+    (!rg.is_empty() && !name.is_empty() && !name.contains('/'))
+        .then(|| (rg.to_string(), name.to_string(), account))
 }
 
 /// An object of `block` with every attribute and nested block null.
@@ -42,14 +43,26 @@ fn skeleton(block: &Block) -> Value {
 pub async fn import(ctx: &ProviderContext, id: &str) -> Result<Value, Diagnostics> {
     let fail = |e: anyhow::Error| {
         let mut d = Diagnostics::default();
-        d.error("Cannot import cross-cloud VPN", format!("{e:#}\n\nExpected id: <azure resource group>/<name>[@<aws account>]."));
+        d.error(
+            "Cannot import cross-cloud VPN",
+            format!("{e:#}\n\nExpected id: <azure resource group>/<name>[@<aws account>]."),
+        );
         d
     };
-    let (rg, name, account) = parse_id(id).ok_or_else(|| fail(anyhow!("{id:?} is not <resource group>/<name>[@<aws account>]")))?;
+    let (rg, name, account) = parse_id(id).ok_or_else(|| {
+        fail(anyhow!(
+            "{id:?} is not <resource group>/<name>[@<aws account>]"
+        ))
+    })?;
     discover(ctx, &rg, &name, account).await.map_err(fail)
 }
 
-async fn discover(ctx: &ProviderContext, rg: &str, name: &str, account: Option<String>) -> anyhow::Result<Value> {
+async fn discover(
+    ctx: &ProviderContext,
+    rg: &str,
+    name: &str,
+    account: Option<String>,
+) -> anyhow::Result<Value> {
     let sch = schema();
     let block = &sch.block;
     let aws_block = &block.nested_block("aws").expect("aws block").block;
@@ -57,7 +70,10 @@ async fn discover(ctx: &ProviderContext, rg: &str, name: &str, account: Option<S
     let mut v = skeleton(block);
     v.set_attr("name", Value::string(name));
     let mut aws = skeleton(aws_block);
-    aws.set_attr("account", account.clone().map(Value::string).unwrap_or(Value::Null));
+    aws.set_attr(
+        "account",
+        account.clone().map(Value::string).unwrap_or(Value::Null),
+    );
     let mut az = skeleton(az_block);
     az.set_attr("resource_group", Value::string(rg));
     v.set_attr("aws", aws.clone());
@@ -74,30 +90,81 @@ async fn discover(ctx: &ProviderContext, rg: &str, name: &str, account: Option<S
     let mut tunnels = 0;
     for t in 0..4 {
         let lng = run.arm_id("localNetworkGateways", &d.local_gateway_name(t));
-        if azure_link::find_local_gateway(&run.net, &lng, &cfg).await?.is_some() {
+        if azure_link::find_local_gateway(&run.net, &lng, &cfg)
+            .await?
+            .is_some()
+        {
             tunnels = t + 1;
         }
     }
-    anyhow::ensure!(tunnels > 0, "no local network gateways named {name}-lng-N in {rg}");
-    let subnet_id = g.ip_configurations.first().and_then(|c| c.subnet_id.clone()).unwrap_or_default();
-    let vnet_name = subnet_id.split("/virtualNetworks/").nth(1).and_then(|s| s.split('/').next()).unwrap_or_default().to_string();
+    anyhow::ensure!(
+        tunnels > 0,
+        "no local network gateways named {name}-lng-N in {rg}"
+    );
+    let subnet_id = g
+        .ip_configurations
+        .first()
+        .and_then(|c| c.subnet_id.clone())
+        .unwrap_or_default();
+    let vnet_name = subnet_id
+        .split("/virtualNetworks/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .unwrap_or_default()
+        .to_string();
     let ec2 = run.ec2(&cancel);
-    let vgw = ec2.find_vpn_gateway_by_tags(&run.aws_tags(Desired::VPN_GATEWAY_COMPONENT)).await?;
+    let vgw = ec2
+        .find_vpn_gateway_by_tags(&run.aws_tags(Desired::VPN_GATEWAY_COMPONENT))
+        .await?;
     let vpn0 = ec2
         .find_vpn_connection_by_tags(&run.aws_tags(&Desired::vpn_connection_component(0)))
         .await?
         .ok_or_else(|| anyhow!("no AWS VPN connection tagged for {name}"))?;
-    let vpc_id = vgw.as_ref().and_then(|g| g.attachments.iter().find(|a| a.state == "attached").map(|a| a.vpc_id.clone()));
+    let vpc_id = vgw.as_ref().and_then(|g| {
+        g.attachments
+            .iter()
+            .find(|a| a.state == "attached")
+            .map(|a| a.vpc_id.clone())
+    });
     // Configuration facts.
-    v.set_attr("routing", Value::string(if g.enable_bgp { "bgp" } else { "static" }));
+    v.set_attr(
+        "routing",
+        Value::string(if g.enable_bgp { "bgp" } else { "static" }),
+    );
     v.set_attr("tunnels", Value::int(tunnels as i64));
-    v.set_attr("tunnel_inside_cidrs", Value::string_list(canonical_inside_cidrs(tunnels)));
+    v.set_attr(
+        "tunnel_inside_cidrs",
+        Value::string_list(canonical_inside_cidrs(tunnels)),
+    );
     let user_tags = az_tags::user_tags(&g.tags);
-    v.set_attr("tags", if user_tags.is_empty() { Value::Null } else { Value::map(user_tags.into_iter().map(|(k, x)| (k, Value::string(x)))) });
-    aws.set_attr("vpc_id", vpc_id.clone().map(Value::string).unwrap_or(Value::Null));
-    aws.set_attr("transit_gateway_id", vpn0.transit_gateway_id.clone().map(Value::string).unwrap_or(Value::Null));
+    v.set_attr(
+        "tags",
+        if user_tags.is_empty() {
+            Value::Null
+        } else {
+            Value::map(user_tags.into_iter().map(|(k, x)| (k, Value::string(x))))
+        },
+    );
+    aws.set_attr(
+        "vpc_id",
+        vpc_id.clone().map(Value::string).unwrap_or(Value::Null),
+    );
+    aws.set_attr(
+        "transit_gateway_id",
+        vpn0.transit_gateway_id
+            .clone()
+            .map(Value::string)
+            .unwrap_or(Value::Null),
+    );
     aws.set_attr("route_propagation", Value::bool(true));
-    aws.set_attr("amazon_side_asn", Value::int(vgw.as_ref().and_then(|g| g.amazon_side_asn).unwrap_or(64512)));
+    aws.set_attr(
+        "amazon_side_asn",
+        Value::int(
+            vgw.as_ref()
+                .and_then(|g| g.amazon_side_asn)
+                .unwrap_or(64512),
+        ),
+    );
     az.set_attr("location", Value::string(&g.location));
     az.set_attr("virtual_network_name", Value::string(&vnet_name));
     az.set_attr("sku", Value::string(&g.sku));
@@ -106,10 +173,19 @@ async fn discover(ctx: &ProviderContext, rg: &str, name: &str, account: Option<S
     v.set_attr("azure", az);
     // CIDRs: static links carry them on the local gateways and VPN routes.
     let vnet = virtual_network::find_virtual_network(&run.net, rg, &vnet_name, &cancel).await?;
-    let lng0 = azure_link::find_local_gateway(&run.net, &run.arm_id("localNetworkGateways", &format!("{name}-lng-1")), &cfg).await?;
+    let lng0 = azure_link::find_local_gateway(
+        &run.net,
+        &run.arm_id("localNetworkGateways", &format!("{name}-lng-1")),
+        &cfg,
+    )
+    .await?;
     let aws_cidrs = match (&lng0, g.enable_bgp, &vpc_id) {
         (Some(l), false, _) => l.prefixes.clone(),
-        (_, _, Some(vpc)) => ec2.find_vpc_by_id(vpc).await?.map(|x| x.cidr_blocks).unwrap_or_default(),
+        (_, _, Some(vpc)) => ec2
+            .find_vpc_by_id(vpc)
+            .await?
+            .map(|x| x.cidr_blocks)
+            .unwrap_or_default(),
         _ => Vec::new(),
     };
     let azure_cidrs = if g.enable_bgp {
@@ -124,8 +200,16 @@ async fn discover(ctx: &ProviderContext, rg: &str, name: &str, account: Option<S
     let mut cp = Checkpoint::empty(&d);
     cp.vpn_gateway_id = vgw.map(|g| g.id).unwrap_or_default();
     for i in 0..d.instances() {
-        cp.customer_gateway_ids[i] = ec2.find_customer_gateway_by_tags(&run.aws_tags(&Desired::customer_gateway_component(i))).await?.map(|c| c.id).unwrap_or_default();
-        cp.vpn_connection_ids[i] = ec2.find_vpn_connection_by_tags(&run.aws_tags(&Desired::vpn_connection_component(i))).await?.map(|c| c.id).unwrap_or_default();
+        cp.customer_gateway_ids[i] = ec2
+            .find_customer_gateway_by_tags(&run.aws_tags(&Desired::customer_gateway_component(i)))
+            .await?
+            .map(|c| c.id)
+            .unwrap_or_default();
+        cp.vpn_connection_ids[i] = ec2
+            .find_vpn_connection_by_tags(&run.aws_tags(&Desired::vpn_connection_component(i)))
+            .await?
+            .map(|c| c.id)
+            .unwrap_or_default();
     }
     for t in 0..d.tunnels {
         cp.local_gateway_ids[t] = run.arm_id("localNetworkGateways", &d.local_gateway_name(t));
@@ -138,10 +222,21 @@ async fn discover(ctx: &ProviderContext, rg: &str, name: &str, account: Option<S
     cp.gateway_subnet_created = true;
     let prefix = vnet_subnet_prefix(&run, rg, &vnet_name, &cancel).await?;
     let mut az = v.attr("azure").clone();
-    az.set_attr("gateway_subnet_cidr", prefix.map(Value::string).unwrap_or(Value::Null));
+    az.set_attr(
+        "gateway_subnet_cidr",
+        prefix.map(Value::string).unwrap_or(Value::Null),
+    );
     v.set_attr("azure", az);
     let state = cp.to_state(&v, &d);
-    let run = Arc::new(Run::new(ctx, d.clone(), Checkpoint::from_state(&state, &d), d.timeouts.create).await?);
+    let run = Arc::new(
+        Run::new(
+            ctx,
+            d.clone(),
+            Checkpoint::from_state(&state, &d),
+            d.timeouts.create,
+        )
+        .await?,
+    );
     let found = read::existing(&run, &cancel).await?;
     run.record(|c| *c = found);
     read::refresh_run(&run, &cancel).await?;
@@ -155,9 +250,11 @@ async fn vnet_subnet_prefix(
     vnet: &str,
     cancel: &tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<Option<String>> {
-    Ok(crate::cloud::azure::gateway_subnet::find_gateway_subnet(&run.net, rg, vnet, cancel)
-        .await?
-        .and_then(|s| s.prefix))
+    Ok(
+        crate::cloud::azure::gateway_subnet::find_gateway_subnet(&run.net, rg, vnet, cancel)
+            .await?
+            .and_then(|s| s.prefix),
+    )
 }
 
 #[cfg(test)]
@@ -166,8 +263,14 @@ mod tests {
 
     #[test]
     fn import_ids() {
-        assert_eq!(parse_id("rg/link"), Some(("rg".into(), "link".into(), None)));
-        assert_eq!(parse_id("rg/link@peer"), Some(("rg".into(), "link".into(), Some("peer".into()))));
+        assert_eq!(
+            parse_id("rg/link"),
+            Some(("rg".into(), "link".into(), None))
+        );
+        assert_eq!(
+            parse_id("rg/link@peer"),
+            Some(("rg".into(), "link".into(), Some("peer".into())))
+        );
         assert_eq!(parse_id("link"), None);
         assert_eq!(parse_id("rg/a/b"), None);
         assert_eq!(parse_id("rg/link@"), None);

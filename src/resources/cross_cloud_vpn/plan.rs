@@ -18,7 +18,11 @@ fn azure_path(a: &str) -> AttributePath {
 }
 
 /// Computed id attributes per block that a repair may recreate.
-const AWS_IDS: [&str; 3] = ["vpn_gateway_id", "customer_gateway_ids", "vpn_connection_ids"];
+const AWS_IDS: [&str; 3] = [
+    "vpn_gateway_id",
+    "customer_gateway_ids",
+    "vpn_connection_ids",
+];
 const AZURE_IDS: [&str; 6] = [
     "gateway_subnet_id",
     "public_ip_ids",
@@ -37,18 +41,30 @@ fn has_gap(v: &Value) -> bool {
 }
 
 /// Refines the plan; see the module doc.
-pub async fn modify_plan(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut PlanResponse) {
+pub async fn modify_plan(
+    ctx: Option<&ProviderContext>,
+    req: &PlanRequest,
+    plan: &mut PlanResponse,
+) {
     if plan.planned.is_null() {
         return;
     }
     let creating = req.prior.is_null();
     // A SKU change across generations cannot be done in place.
     if !creating {
-        let (old, new) = (req.prior.attr("azure").attr("sku"), plan.planned.attr("azure").attr("sku"));
+        let (old, new) = (
+            req.prior.attr("azure").attr("sku"),
+            plan.planned.attr("azure").attr("sku"),
+        );
         if let (Some(o), Some(n)) = (old.as_str(), new.as_str()) {
             if o != n && !same_generation(o, n) {
                 plan.requires_replace.push(azure_path("sku"));
-                plan.planned = mark_computed_unknown(&schema().block, &req.config, &Value::Null, plan.planned.clone());
+                plan.planned = mark_computed_unknown(
+                    &schema().block,
+                    &req.config,
+                    &Value::Null,
+                    plan.planned.clone(),
+                );
             }
         }
     }
@@ -85,14 +101,21 @@ fn fill_defaults(planned: &mut Value) {
 }
 
 /// Read-only checks against the clouds; also resolves defaulted CIDR lists.
-async fn cloud_checks(ctx: &ProviderContext, planned: &mut Value, diags: &mut crate::tf::Diagnostics) {
+async fn cloud_checks(
+    ctx: &ProviderContext,
+    planned: &mut Value,
+    diags: &mut crate::tf::Diagnostics,
+) {
     if !planned.is_wholly_known() && planned.attr("azure").attr("resource_group").is_unknown() {
         return;
     }
     let d = Desired::from_value(planned, &Value::Null);
     let mut aws_cidrs = d.aws_cidrs.clone();
     if let (None, Some(vpc)) = (&aws_cidrs, &d.vpc_id) {
-        let found = match ctx.aws_account(d.aws_account.as_deref(), AttributePath::root().attr("aws").attr("account")) {
+        let found = match ctx.aws_account(
+            d.aws_account.as_deref(),
+            AttributePath::root().attr("aws").attr("account"),
+        ) {
             Ok(a) => match a.ec2().await {
                 Ok(ec2) => ec2.with_cancel(ctx.stop.clone()).find_vpc_by_id(vpc).await,
                 Err(e) => Err(e),
@@ -105,11 +128,17 @@ async fn cloud_checks(ctx: &ProviderContext, planned: &mut Value, diags: &mut cr
         match found {
             Ok(Some(v)) => aws_cidrs = Some(v.cidr_blocks),
             Ok(None) => {
-                diags.push(Diagnostic::error("VPC not found", format!("AWS VPC {vpc} does not exist.")).with_path(AttributePath::root().attr("aws").attr("vpc_id")));
+                diags.push(
+                    Diagnostic::error("VPC not found", format!("AWS VPC {vpc} does not exist."))
+                        .with_path(AttributePath::root().attr("aws").attr("vpc_id")),
+                );
                 return;
             }
             Err(e) => {
-                diags.push(Diagnostic::warning("Could not read the VPC at plan time", format!("{e}")));
+                diags.push(Diagnostic::warning(
+                    "Could not read the VPC at plan time",
+                    format!("{e}"),
+                ));
             }
         }
         if let Some(c) = &aws_cidrs {
@@ -121,25 +150,46 @@ async fn cloud_checks(ctx: &ProviderContext, planned: &mut Value, diags: &mut cr
     let Ok(net) = ctx.azure.network().await else {
         return;
     };
-    let vnet = match virtual_network::find_virtual_network(net, &d.resource_group, &d.vnet, &ctx.stop).await {
-        Ok(Some(v)) => v,
-        Ok(None) => {
-            diags.push(Diagnostic::error("Virtual network not found", format!("Azure virtual network {}/{} does not exist.", d.resource_group, d.vnet)).with_path(azure_path("virtual_network_name")));
-            return;
-        }
-        Err(e) => {
-            diags.push(Diagnostic::warning("Could not read the virtual network at plan time", format!("{e}")));
-            return;
-        }
-    };
+    let vnet =
+        match virtual_network::find_virtual_network(net, &d.resource_group, &d.vnet, &ctx.stop)
+            .await
+        {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                diags.push(
+                    Diagnostic::error(
+                        "Virtual network not found",
+                        format!(
+                            "Azure virtual network {}/{} does not exist.",
+                            d.resource_group, d.vnet
+                        ),
+                    )
+                    .with_path(azure_path("virtual_network_name")),
+                );
+                return;
+            }
+            Err(e) => {
+                diags.push(Diagnostic::warning(
+                    "Could not read the virtual network at plan time",
+                    format!("{e}"),
+                ));
+                return;
+            }
+        };
     let mut azure_cidrs = d.azure_cidrs.clone();
     if azure_cidrs.is_none() {
         azure_cidrs = Some(vnet.address_space.clone());
         if planned.attr("azure_cidrs").is_unknown() {
-            planned.set_attr("azure_cidrs", Value::string_list(vnet.address_space.clone()));
+            planned.set_attr(
+                "azure_cidrs",
+                Value::string_list(vnet.address_space.clone()),
+            );
         }
     }
-    let has_subnet = matches!(gateway_subnet::find_gateway_subnet(net, &d.resource_group, &d.vnet, &ctx.stop).await, Ok(Some(_)));
+    let has_subnet = matches!(
+        gateway_subnet::find_gateway_subnet(net, &d.resource_group, &d.vnet, &ctx.stop).await,
+        Ok(Some(_))
+    );
     match (&d.gateway_subnet_cidr, has_subnet) {
         (None, false) => diags.push(Diagnostic::error("GatewaySubnet missing", format!("Virtual network {} has no GatewaySubnet: set azure.gateway_subnet_cidr (a /27 inside {}) so cloudlink creates it.", d.vnet, vnet.address_space.join(", "))).with_path(azure_path("gateway_subnet_cidr"))),
         (Some(c), false) => {
@@ -154,7 +204,11 @@ async fn cloud_checks(ctx: &ProviderContext, planned: &mut Value, diags: &mut cr
         _ => {}
     }
     if let (Some(a), Some(z)) = (&aws_cidrs, &azure_cidrs) {
-        diags.extend(validate::cidrs_disjoint(a, z, AttributePath::root().attr("azure_cidrs")));
+        diags.extend(validate::cidrs_disjoint(
+            a,
+            z,
+            AttributePath::root().attr("azure_cidrs"),
+        ));
     }
 }
 
@@ -168,7 +222,13 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
         let mut b = planned.attr(block).clone();
         for id in ids {
             let pv = prior.attr(block).attr(id);
-            if id == &"gateway_subnet_id" && !prior.attr("azure").attr("gateway_subnet_created").as_bool().unwrap_or(false) {
+            if id == &"gateway_subnet_id"
+                && !prior
+                    .attr("azure")
+                    .attr("gateway_subnet_created")
+                    .as_bool()
+                    .unwrap_or(false)
+            {
                 continue;
             }
             if id == &"vpn_gateway_id" && d.vpc_id.is_none() {
@@ -177,7 +237,12 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
             if has_gap(pv) {
                 b.set_attr(id, Value::unknown());
                 match pv {
-                    Value::List(l) if l.len() == d.tunnels => down.extend(l.iter().enumerate().filter(|(_, x)| x.as_str() == Some("")).map(|(t, _)| t)),
+                    Value::List(l) if l.len() == d.tunnels => down.extend(
+                        l.iter()
+                            .enumerate()
+                            .filter(|(_, x)| x.as_str() == Some(""))
+                            .map(|(t, _)| t),
+                    ),
                     Value::List(l) => {
                         for (i, x) in l.iter().enumerate() {
                             if x.as_str() == Some("") {
@@ -191,8 +256,12 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
         }
         planned.set_attr(block, b);
     }
-    let psk_change = !prior.attr("tunnel_psks").equals(planned.attr("tunnel_psks"))
-        || !prior.attr("tunnel_psks_wo_version").equals(planned.attr("tunnel_psks_wo_version"));
+    let psk_change = !prior
+        .attr("tunnel_psks")
+        .equals(planned.attr("tunnel_psks"))
+        || !prior
+            .attr("tunnel_psks_wo_version")
+            .equals(planned.attr("tunnel_psks_wo_version"));
     let inconsistent = prior.attr("consistent").as_bool() == Some(false);
     if !planned.equals(prior) || inconsistent || !down.is_empty() {
         planned.set_attr("tunnel_details", Value::unknown());

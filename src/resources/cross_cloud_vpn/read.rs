@@ -15,12 +15,18 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// The status of every tunnel as both clouds see it now.
-pub async fn tunnel_status(run: &Run, cancel: &CancellationToken) -> anyhow::Result<Vec<TunnelFacts>> {
+pub async fn tunnel_status(
+    run: &Run,
+    cancel: &CancellationToken,
+) -> anyhow::Result<Vec<TunnelFacts>> {
     Ok(facts_and_consistency(run, cancel).await?.0)
 }
 
 /// Per-tunnel facts and whether both clouds agree.
-async fn facts_and_consistency(run: &Run, cancel: &CancellationToken) -> anyhow::Result<(Vec<TunnelFacts>, bool)> {
+async fn facts_and_consistency(
+    run: &Run,
+    cancel: &CancellationToken,
+) -> anyhow::Result<(Vec<TunnelFacts>, bool)> {
     let d = &run.d;
     let cp = run.snapshot();
     let ec2 = run.ec2(cancel);
@@ -29,9 +35,17 @@ async fn facts_and_consistency(run: &Run, cancel: &CancellationToken) -> anyhow:
     let mut vpns = Vec::new();
     for i in 0..d.instances() {
         let id = &cp.vpn_connection_ids[i];
-        let v = if id.is_empty() { None } else { ec2.find_vpn_connection_by_id(id).await? };
+        let v = if id.is_empty() {
+            None
+        } else {
+            ec2.find_vpn_connection_by_id(id).await?
+        };
         let cgw_id = &cp.customer_gateway_ids[i];
-        let cgw = if cgw_id.is_empty() { None } else { ec2.find_customer_gateway_by_id(cgw_id).await? };
+        let cgw = if cgw_id.is_empty() {
+            None
+        } else {
+            ec2.find_customer_gateway_by_id(cgw_id).await?
+        };
         match &cgw {
             Some(c) if c.ip_address == cp.public_ips[i] && c.bgp_asn == d.azure_asn => {}
             _ => consistent = false,
@@ -53,9 +67,17 @@ async fn facts_and_consistency(run: &Run, cancel: &CancellationToken) -> anyhow:
         let v = vpns[d.vpn_of(t)].as_ref();
         let tunnel = v.and_then(|v| v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned());
         let conn_id = &cp.connection_ids[t];
-        let conn = if conn_id.is_empty() { None } else { azure_link::find_connection(&run.net, conn_id, &cfg).await? };
+        let conn = if conn_id.is_empty() {
+            None
+        } else {
+            azure_link::find_connection(&run.net, conn_id, &cfg).await?
+        };
         let lng_id = &cp.local_gateway_ids[t];
-        let lng = if lng_id.is_empty() { None } else { azure_link::find_local_gateway(&run.net, lng_id, &cfg).await? };
+        let lng = if lng_id.is_empty() {
+            None
+        } else {
+            azure_link::find_local_gateway(&run.net, lng_id, &cfg).await?
+        };
         let key = match &conn {
             Some(_) => azure_link::get_shared_key(&run.net, conn_id, &cfg).await?,
             None => None,
@@ -74,12 +96,19 @@ async fn facts_and_consistency(run: &Run, cancel: &CancellationToken) -> anyhow:
         consistent &= agree;
         out.push(TunnelFacts {
             vpn_connection_id: v.map(|v| v.id.clone()).unwrap_or_default(),
-            outside_ip: tunnel.as_ref().map(|x| x.outside_ip.clone()).unwrap_or_default(),
+            outside_ip: tunnel
+                .as_ref()
+                .map(|x| x.outside_ip.clone())
+                .unwrap_or_default(),
             inside_cidr: d.inside_cidr(t),
             aws_bgp_address: if d.bgp { aws_bgp } else { String::new() },
             azure_bgp_address: if d.bgp { azure_bgp } else { String::new() },
-            aws_status: tunnel.and_then(|x| x.status).unwrap_or_else(|| "DOWN".into()),
-            azure_status: conn.map(|c| c.status).unwrap_or_else(|| "NotConnected".into()),
+            aws_status: tunnel
+                .and_then(|x| x.status)
+                .unwrap_or_else(|| "DOWN".into()),
+            azure_status: conn
+                .map(|c| c.status)
+                .unwrap_or_else(|| "NotConnected".into()),
         });
     }
     Ok((out, consistent))
@@ -122,23 +151,39 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
             cp.vpn_connection_ids[i].clear();
         }
     }
-    if !cp.vpn_gateway_id.is_empty() && ec2.find_vpn_gateway_by_id(&cp.vpn_gateway_id).await?.is_none() {
+    if !cp.vpn_gateway_id.is_empty()
+        && ec2
+            .find_vpn_gateway_by_id(&cp.vpn_gateway_id)
+            .await?
+            .is_none()
+    {
         cp.vpn_gateway_id.clear();
     }
     match gateway_subnet::find_gateway_subnet(&run.net, rg, &d.vnet, cancel).await? {
         Some(s) => cp.gateway_subnet_id = s.id,
         None => cp.gateway_subnet_id.clear(),
     }
-    if gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await?.is_none() {
+    if gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel)
+        .await?
+        .is_none()
+    {
         cp.gateway_id.clear();
     }
     for t in 0..d.tunnels {
         let l = &cp.local_gateway_ids[t];
-        if !l.is_empty() && azure_link::find_local_gateway(&run.net, l, &cfg).await?.is_none() {
+        if !l.is_empty()
+            && azure_link::find_local_gateway(&run.net, l, &cfg)
+                .await?
+                .is_none()
+        {
             cp.local_gateway_ids[t].clear();
         }
         let c = &cp.connection_ids[t];
-        if !c.is_empty() && azure_link::find_connection(&run.net, c, &cfg).await?.is_none() {
+        if !c.is_empty()
+            && azure_link::find_connection(&run.net, c, &cfg)
+                .await?
+                .is_none()
+        {
             cp.connection_ids[t].clear();
         }
     }
@@ -156,29 +201,48 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     let cancel = ctx.stop.clone();
     let mut cp = match existing(&run, &cancel).await {
         Ok(cp) => cp,
-        Err(e) => return error(state, &format!("Reading cross-cloud VPN {:?} failed", d.name), e),
+        Err(e) => {
+            return error(
+                state,
+                &format!("Reading cross-cloud VPN {:?} failed", d.name),
+                e,
+            )
+        }
     };
     // Only what we created counts towards "still there": a GatewaySubnet we adopted does not.
     let owned_subnet = cp.gateway_subnet_created && !cp.gateway_subnet_id.is_empty();
     let subnet_created = cp.gateway_subnet_created;
     cp.gateway_subnet_created = owned_subnet;
     if cp.is_empty() {
-        return ReadResult { state: None, diags: Default::default() };
+        return ReadResult {
+            state: None,
+            diags: Default::default(),
+        };
     }
     cp.gateway_subnet_created = subnet_created;
     run.record(|c| *c = cp.clone());
     if let Err(e) = refresh_run(&run, &cancel).await {
-        return error(state, &format!("Reading cross-cloud VPN {:?} failed", d.name), e);
+        return error(
+            state,
+            &format!("Reading cross-cloud VPN {:?} failed", d.name),
+            e,
+        );
     }
     let mut snap = run.snapshot();
     // Keep the recorded CIDR lists (configuration or resolved at create).
     snap.aws_cidrs = Checkpoint::from_state(state, &d).aws_cidrs;
     snap.azure_cidrs = Checkpoint::from_state(state, &d).azure_cidrs;
-    ReadResult { state: Some(snap.to_state(state, &d)), diags: Default::default() }
+    ReadResult {
+        state: Some(snap.to_state(state, &d)),
+        diags: Default::default(),
+    }
 }
 
 fn error(state: &Value, summary: &str, e: anyhow::Error) -> ReadResult {
     let mut diags = crate::tf::Diagnostics::default();
     diags.push(Diagnostic::error(summary, format!("{e:#}")));
-    ReadResult { state: Some(state.clone()), diags }
+    ReadResult {
+        state: Some(state.clone()),
+        diags,
+    }
 }

@@ -139,7 +139,10 @@ impl Checkpoint {
         aws.set_attr("vpn_connection_ids", list(&self.vpn_connection_ids));
         let mut az = base.attr("azure").clone();
         az.set_attr("gateway_subnet_id", Value::string(&self.gateway_subnet_id));
-        az.set_attr("gateway_subnet_created", Value::bool(self.gateway_subnet_created));
+        az.set_attr(
+            "gateway_subnet_created",
+            Value::bool(self.gateway_subnet_created),
+        );
         az.set_attr("public_ip_ids", list(&self.public_ip_ids));
         az.set_attr("public_ips", list(&self.public_ips));
         az.set_attr("gateway_id", Value::string(&self.gateway_id));
@@ -175,7 +178,10 @@ impl Checkpoint {
         out.set_attr("aws", aws);
         out.set_attr("azure", az);
         out.set_attr("aws_cidrs", keep_or("aws_cidrs", list(&self.aws_cidrs)));
-        out.set_attr("azure_cidrs", keep_or("azure_cidrs", list(&self.azure_cidrs)));
+        out.set_attr(
+            "azure_cidrs",
+            keep_or("azure_cidrs", list(&self.azure_cidrs)),
+        );
         out.set_attr(
             "tunnel_inside_cidrs",
             keep_or("tunnel_inside_cidrs", list(&d.inside_cidrs)),

@@ -222,7 +222,9 @@ impl Desired {
 
     /// Tunnels of VPN connection `vpn`.
     pub fn tunnels_of_vpn(&self, vpn: usize) -> Vec<usize> {
-        (0..self.tunnels).filter(|t| self.vpn_of(*t) == vpn).collect()
+        (0..self.tunnels)
+            .filter(|t| self.vpn_of(*t) == vpn)
+            .collect()
     }
 
     /// The ip configuration names, one per instance.
@@ -407,11 +409,17 @@ mod tests {
         // Tunnel 3 (connection 2, AWS tunnel 1) lands on instance 1; both slots are filled.
         assert_eq!(
             d.custom_bgp_of_tunnel(2),
-            [(0, "169.254.21.2".to_string()), (1, "169.254.21.6".to_string())]
+            [
+                (0, "169.254.21.2".to_string()),
+                (1, "169.254.21.6".to_string())
+            ]
         );
         assert_eq!(
             d.custom_bgp_of_tunnel(1),
-            [(0, "169.254.22.2".to_string()), (1, "169.254.22.6".to_string())]
+            [
+                (0, "169.254.22.2".to_string()),
+                (1, "169.254.22.6".to_string())
+            ]
         );
         assert_eq!(d.instance_of(3), 1);
         assert_eq!(d.tunnels_of_vpn(1), [2, 3]);

@@ -100,19 +100,34 @@ pub fn aws_target(aws_block: &Value, aws_cidrs: &Value) -> Option<Diagnostic> {
 pub fn cidr_list(v: &Value, path: AttributePath) -> Option<Diagnostic> {
     let list = known_list(v)?;
     if list.is_empty() {
-        return err(path, "Empty CIDR list", "Give at least one prefix, or omit the attribute to use the network's address space.".into());
+        return err(
+            path,
+            "Empty CIDR list",
+            "Give at least one prefix, or omit the attribute to use the network's address space."
+                .into(),
+        );
     }
     for c in list {
         match c.parse::<Ipv4Net>() {
             Ok(n) if n.trunc() == n => {}
-            _ => return err(path, "Invalid CIDR", format!("{c:?} is not an IPv4 network in CIDR form (e.g. 10.0.0.0/16).")),
+            _ => {
+                return err(
+                    path,
+                    "Invalid CIDR",
+                    format!("{c:?} is not an IPv4 network in CIDR form (e.g. 10.0.0.0/16)."),
+                )
+            }
         }
     }
     None
 }
 
 /// The two sides' prefixes must not overlap (traffic could not be routed).
-pub fn cidrs_disjoint(aws_cidrs: &[String], azure_cidrs: &[String], path: AttributePath) -> Option<Diagnostic> {
+pub fn cidrs_disjoint(
+    aws_cidrs: &[String],
+    azure_cidrs: &[String],
+    path: AttributePath,
+) -> Option<Diagnostic> {
     for a in aws_cidrs {
         for b in azure_cidrs {
             let (Ok(x), Ok(y)) = (a.parse::<Ipv4Net>(), b.parse::<Ipv4Net>()) else {
@@ -159,7 +174,11 @@ pub const AWS_RESERVED_INSIDE: [&str; 7] = [
 /// An inside CIDR is not one AWS reserves.
 pub fn inside_cidr_not_aws_reserved(cidr: &str, path: AttributePath) -> Option<Diagnostic> {
     if AWS_RESERVED_INSIDE.contains(&cidr) {
-        return err(path, "Inside CIDR reserved by AWS", format!("AWS reserves {cidr} for its own use."));
+        return err(
+            path,
+            "Inside CIDR reserved by AWS",
+            format!("AWS reserves {cidr} for its own use."),
+        );
     }
     None
 }
@@ -167,21 +186,46 @@ pub fn inside_cidr_not_aws_reserved(cidr: &str, path: AttributePath) -> Option<D
 /// One inside CIDR per tunnel, all distinct; with 4 tunnels, the canonical mapping: tunnels
 /// 1/3 in 169.254.21.0/24 and 2/4 in 169.254.22.0/24 at the same offset per VPN connection,
 /// so each Azure instance's two APIPA addresses pair with one AWS VPN connection.
-pub fn inside_cidr_layout(cidrs: &[String], tunnels: usize, path: AttributePath) -> Option<Diagnostic> {
+pub fn inside_cidr_layout(
+    cidrs: &[String],
+    tunnels: usize,
+    path: AttributePath,
+) -> Option<Diagnostic> {
     if cidrs.len() != tunnels {
-        return err(path, "Wrong number of inside CIDRs", format!("tunnel_inside_cidrs needs one /30 per tunnel ({tunnels}), got {}.", cidrs.len()));
+        return err(
+            path,
+            "Wrong number of inside CIDRs",
+            format!(
+                "tunnel_inside_cidrs needs one /30 per tunnel ({tunnels}), got {}.",
+                cidrs.len()
+            ),
+        );
     }
     for (i, c) in cidrs.iter().enumerate() {
         if cidrs[..i].contains(c) {
-            return err(path.index(i as i64), "Duplicate inside CIDR", format!("{c} is used by two tunnels; AWS requires unique inside CIDRs per gateway."));
+            return err(
+                path.index(i as i64),
+                "Duplicate inside CIDR",
+                format!(
+                    "{c} is used by two tunnels; AWS requires unique inside CIDRs per gateway."
+                ),
+            );
         }
     }
     if tunnels == 4 {
         let third = |c: &str| c.split('.').nth(2).map(str::to_string);
-        let fourth = |c: &str| c.split('.').nth(3).and_then(|x| x.split('/').next()).map(str::to_string);
+        let fourth = |c: &str| {
+            c.split('.')
+                .nth(3)
+                .and_then(|x| x.split('/').next())
+                .map(str::to_string)
+        };
         for vpn in 0..2 {
             let (a, b) = (&cidrs[2 * vpn], &cidrs[2 * vpn + 1]);
-            if third(a).as_deref() != Some("21") || third(b).as_deref() != Some("22") || fourth(a) != fourth(b) {
+            if third(a).as_deref() != Some("21")
+                || third(b).as_deref() != Some("22")
+                || fourth(a) != fourth(b)
+            {
                 return err(path.index(2 * vpn as i64), "Inside CIDRs break the canonical 4-tunnel mapping", format!("VPN connection {} must use 169.254.21.X/30 for its tunnel 1 and 169.254.22.X/30 (same X) for its tunnel 2 (MS/AWS reference table), got {a} and {b}.", vpn + 1));
             }
         }
@@ -193,13 +237,32 @@ pub fn inside_cidr_layout(cidrs: &[String], tunnels: usize, path: AttributePath)
 /// stricter side). The key itself never appears in the message.
 pub fn psk(k: &str, path: AttributePath) -> Option<Diagnostic> {
     if !(8..=64).contains(&k.len()) {
-        return err(path, "Invalid pre-shared key length", format!("A pre-shared key must have 8 to 64 characters (this one has {}).", k.len()));
+        return err(
+            path,
+            "Invalid pre-shared key length",
+            format!(
+                "A pre-shared key must have 8 to 64 characters (this one has {}).",
+                k.len()
+            ),
+        );
     }
-    if !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
-        return err(path, "Invalid pre-shared key character", "A pre-shared key may contain only letters, digits, underscores and dots (AWS rule).".into());
+    if !k
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    {
+        return err(
+            path,
+            "Invalid pre-shared key character",
+            "A pre-shared key may contain only letters, digits, underscores and dots (AWS rule)."
+                .into(),
+        );
     }
     if k.starts_with('0') {
-        return err(path, "Pre-shared key starts with 0", "AWS rejects pre-shared keys that start with the digit 0.".into());
+        return err(
+            path,
+            "Pre-shared key starts with 0",
+            "AWS rejects pre-shared keys that start with the digit 0.".into(),
+        );
     }
     None
 }
@@ -212,7 +275,13 @@ pub fn psk_list(v: &Value, name: &str, tunnels: Option<i64>) -> Vec<Diagnostic> 
     let mut out = Vec::new();
     if let Some(n) = tunnels {
         if list.len() as i64 != n {
-            out.push(Diagnostic::error("Wrong number of pre-shared keys", format!("{name} needs one key per tunnel ({n}), got {}.", list.len())).with_path(root(name)));
+            out.push(
+                Diagnostic::error(
+                    "Wrong number of pre-shared keys",
+                    format!("{name} needs one key per tunnel ({n}), got {}.", list.len()),
+                )
+                .with_path(root(name)),
+            );
         }
     }
     for (i, k) in list.iter().enumerate() {
@@ -257,14 +326,35 @@ pub fn asns_differ(amazon: i64, azure_asn: i64) -> Option<Diagnostic> {
 
 /// Known gateway SKUs.
 pub const SKUS: [&str; 13] = [
-    "Basic", "VpnGw1", "VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5", "VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ", "Standard", "HighPerformance",
+    "Basic",
+    "VpnGw1",
+    "VpnGw2",
+    "VpnGw3",
+    "VpnGw4",
+    "VpnGw5",
+    "VpnGw1AZ",
+    "VpnGw2AZ",
+    "VpnGw3AZ",
+    "VpnGw4AZ",
+    "VpnGw5AZ",
+    "Standard",
+    "HighPerformance",
 ];
 
 /// The SKU exists and can do what the link needs: Basic has no BGP, no active-active and
 /// no custom IPsec policy (about-gateway-skus.md).
-pub fn sku_capabilities(sku: &str, bgp: bool, tunnels: Option<i64>, policy: bool) -> Option<Diagnostic> {
+pub fn sku_capabilities(
+    sku: &str,
+    bgp: bool,
+    tunnels: Option<i64>,
+    policy: bool,
+) -> Option<Diagnostic> {
     if !SKUS.contains(&sku) {
-        return err(azure("sku"), "Unknown gateway SKU", format!("{sku:?} is not a VPN gateway SKU ({}).", SKUS.join(", ")));
+        return err(
+            azure("sku"),
+            "Unknown gateway SKU",
+            format!("{sku:?} is not a VPN gateway SKU ({}).", SKUS.join(", ")),
+        );
     }
     if sku == "Basic" {
         let why = if bgp {
@@ -277,7 +367,11 @@ pub fn sku_capabilities(sku: &str, bgp: bool, tunnels: Option<i64>, policy: bool
             None
         };
         if let Some(w) = why {
-            return err(azure("sku"), "SKU cannot do this", format!("The Basic SKU does not support {w}; use VpnGw1 or larger."));
+            return err(
+                azure("sku"),
+                "SKU cannot do this",
+                format!("The Basic SKU does not support {w}; use VpnGw1 or larger."),
+            );
         }
     }
     None
@@ -288,18 +382,40 @@ pub fn sku_capabilities(sku: &str, bgp: bool, tunnels: Option<i64>, policy: bool
 pub fn gateway_subnet_size(cidr: &str) -> Option<Diagnostic> {
     match cidr.parse::<Ipv4Net>() {
         Ok(n) if n.trunc() == n && n.prefix_len() <= 29 => None,
-        Ok(n) if n.trunc() == n => err(azure("gateway_subnet_cidr"), "GatewaySubnet too small", format!("{cidr} is a /{}; a GatewaySubnet must be /29 or larger (/27 recommended).", n.prefix_len())),
-        _ => err(azure("gateway_subnet_cidr"), "Invalid GatewaySubnet prefix", format!("{cidr:?} is not an IPv4 network in CIDR form.")),
+        Ok(n) if n.trunc() == n => err(
+            azure("gateway_subnet_cidr"),
+            "GatewaySubnet too small",
+            format!(
+                "{cidr} is a /{}; a GatewaySubnet must be /29 or larger (/27 recommended).",
+                n.prefix_len()
+            ),
+        ),
+        _ => err(
+            azure("gateway_subnet_cidr"),
+            "Invalid GatewaySubnet prefix",
+            format!("{cidr:?} is not an IPv4 network in CIDR form."),
+        ),
     }
 }
 
 /// The GatewaySubnet prefix lies inside one of the VNet's address prefixes.
 pub fn gateway_subnet_inside(cidr: &str, space: &[String]) -> Option<Diagnostic> {
     let n: Ipv4Net = cidr.parse().ok()?;
-    if space.iter().filter_map(|s| s.parse::<Ipv4Net>().ok()).any(|s| s.contains(&n)) {
+    if space
+        .iter()
+        .filter_map(|s| s.parse::<Ipv4Net>().ok())
+        .any(|s| s.contains(&n))
+    {
         return None;
     }
-    err(azure("gateway_subnet_cidr"), "GatewaySubnet outside the virtual network", format!("{cidr} is not inside the virtual network's address space ({}).", space.join(", ")))
+    err(
+        azure("gateway_subnet_cidr"),
+        "GatewaySubnet outside the virtual network",
+        format!(
+            "{cidr} is not inside the virtual network's address space ({}).",
+            space.join(", ")
+        ),
+    )
 }
 
 /// The custom IPsec policy uses values both clouds accept.
@@ -312,24 +428,56 @@ pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
     let one_of = |a: &str, allowed: &[&str], out: &mut Vec<Diagnostic>| {
         if let Some(v) = p.attr(a).as_str() {
             if !allowed.contains(&v) {
-                out.push(Diagnostic::error("Unsupported IPsec policy value", format!("{a} must be one of {}, not {v:?}.", allowed.join(", "))).with_path(at(a)));
+                out.push(
+                    Diagnostic::error(
+                        "Unsupported IPsec policy value",
+                        format!("{a} must be one of {}, not {v:?}.", allowed.join(", ")),
+                    )
+                    .with_path(at(a)),
+                );
             }
         }
     };
-    one_of("ike_encryption", &["AES128", "AES256", "GCMAES128", "GCMAES256"], &mut out);
+    one_of(
+        "ike_encryption",
+        &["AES128", "AES256", "GCMAES128", "GCMAES256"],
+        &mut out,
+    );
     one_of("ike_integrity", &["SHA1", "SHA256", "SHA384"], &mut out);
-    one_of("ipsec_encryption", &["AES128", "AES256", "GCMAES128", "GCMAES256"], &mut out);
-    one_of("ipsec_integrity", &["SHA1", "SHA256", "GCMAES128", "GCMAES256"], &mut out);
+    one_of(
+        "ipsec_encryption",
+        &["AES128", "AES256", "GCMAES128", "GCMAES256"],
+        &mut out,
+    );
+    one_of(
+        "ipsec_integrity",
+        &["SHA1", "SHA256", "GCMAES128", "GCMAES256"],
+        &mut out,
+    );
     for g in ["dh_group", "pfs_group"] {
         if let Some(n) = p.attr(g).as_i64() {
             if ![2, 14, 19, 20, 24].contains(&n) {
-                out.push(Diagnostic::error("Unsupported Diffie-Hellman group", format!("{g} must be 2, 14, 19, 20 or 24 (groups both clouds offer), not {n}.")).with_path(at(g)));
+                out.push(
+                    Diagnostic::error(
+                        "Unsupported Diffie-Hellman group",
+                        format!(
+                            "{g} must be 2, 14, 19, 20 or 24 (groups both clouds offer), not {n}."
+                        ),
+                    )
+                    .with_path(at(g)),
+                );
             }
         }
     }
     if let Some(n) = p.attr("sa_lifetime_seconds").as_i64() {
         if !(900..=3600).contains(&n) {
-            out.push(Diagnostic::error("Unsupported SA lifetime", format!("sa_lifetime_seconds must be 900-3600 (AWS phase 2 range), not {n}.")).with_path(at("sa_lifetime_seconds")));
+            out.push(
+                Diagnostic::error(
+                    "Unsupported SA lifetime",
+                    format!("sa_lifetime_seconds must be 900-3600 (AWS phase 2 range), not {n}."),
+                )
+                .with_path(at("sa_lifetime_seconds")),
+            );
         }
     }
     out
@@ -352,7 +500,10 @@ pub fn validate_config(c: &Value) -> Diagnostics {
     }
     push(cidr_list(c.attr("aws_cidrs"), root("aws_cidrs")));
     push(cidr_list(c.attr("azure_cidrs"), root("azure_cidrs")));
-    if let (Some(a), Some(b)) = (known_list(c.attr("aws_cidrs")), known_list(c.attr("azure_cidrs"))) {
+    if let (Some(a), Some(b)) = (
+        known_list(c.attr("aws_cidrs")),
+        known_list(c.attr("azure_cidrs")),
+    ) {
         push(cidrs_disjoint(&a, &b, root("azure_cidrs")));
     }
     let n = tunnels.as_i64().filter(|n| [1, 2, 4].contains(n));
@@ -362,14 +513,24 @@ pub fn validate_config(c: &Value) -> Diagnostics {
             push(inside_cidr_not_aws_reserved(x, p.clone()).or_else(|| inside_cidr_in_apipa(x, p)));
         }
         if let Some(n) = n {
-            push(inside_cidr_layout(&cidrs, n as usize, root("tunnel_inside_cidrs")));
+            push(inside_cidr_layout(
+                &cidrs,
+                n as usize,
+                root("tunnel_inside_cidrs"),
+            ));
         }
     }
     let mut d2 = Diagnostics::default();
     d2.extend(psk_list(c.attr("tunnel_psks"), "tunnel_psks", n));
     d2.extend(psk_list(c.attr("tunnel_psks_wo"), "tunnel_psks_wo", n));
     if !c.attr("tunnel_psks").is_null() && !c.attr("tunnel_psks_wo").is_null() {
-        d2.push(Diagnostic::error("Conflicting pre-shared keys", "Set tunnel_psks or tunnel_psks_wo, not both.").with_path(root("tunnel_psks_wo")));
+        d2.push(
+            Diagnostic::error(
+                "Conflicting pre-shared keys",
+                "Set tunnel_psks or tunnel_psks_wo, not both.",
+            )
+            .with_path(root("tunnel_psks_wo")),
+        );
     }
     d.extend(d2);
     let bgp = routing.as_str() == Some("bgp");
@@ -383,7 +544,12 @@ pub fn validate_config(c: &Value) -> Diagnostics {
         d.extend(azure_asn(z));
     }
     if let Some(sku) = az.attr("sku").as_str() {
-        d.extend(sku_capabilities(sku, bgp, n, !c.attr("ipsec_policy").is_null()));
+        d.extend(sku_capabilities(
+            sku,
+            bgp,
+            n,
+            !c.attr("ipsec_policy").is_null(),
+        ));
     }
     if let Some(g) = az.attr("gateway_subnet_cidr").as_str() {
         d.extend(gateway_subnet_size(g));
@@ -409,18 +575,36 @@ mod tests {
         assert!(tunnel_count(&Value::int(4)).is_none());
         assert!(four_tunnels_need_bgp(&Value::int(4), &Value::string("static")).is_some());
         assert!(four_tunnels_need_bgp(&Value::int(4), &Value::string("bgp")).is_none());
-        assert!(two_tunnels_bgp_needs_active_active(&Value::int(2), &Value::string("bgp")).is_some());
-        assert!(two_tunnels_bgp_needs_active_active(&Value::int(2), &Value::string("static")).is_none());
+        assert!(
+            two_tunnels_bgp_needs_active_active(&Value::int(2), &Value::string("bgp")).is_some()
+        );
+        assert!(
+            two_tunnels_bgp_needs_active_active(&Value::int(2), &Value::string("static")).is_none()
+        );
     }
 
     #[test]
     fn aws_target_needs_exactly_one() {
-        let b = |vpc: Value, tgw: Value| Value::object([("vpc_id", vpc), ("transit_gateway_id", tgw), ("route_table_ids", Value::Null)]);
+        let b = |vpc: Value, tgw: Value| {
+            Value::object([
+                ("vpc_id", vpc),
+                ("transit_gateway_id", tgw),
+                ("route_table_ids", Value::Null),
+            ])
+        };
         assert!(aws_target(&b(Value::Null, Value::Null), &Value::Null).is_some());
-        assert!(aws_target(&b(Value::string("vpc-1"), Value::string("tgw-1")), &Value::Null).is_some());
+        assert!(aws_target(
+            &b(Value::string("vpc-1"), Value::string("tgw-1")),
+            &Value::Null
+        )
+        .is_some());
         assert!(aws_target(&b(Value::string("vpc-1"), Value::Null), &Value::Null).is_none());
         assert!(aws_target(&b(Value::Null, Value::string("tgw-1")), &Value::Null).is_some());
-        assert!(aws_target(&b(Value::Null, Value::string("tgw-1")), &Value::string_list(["10.0.0.0/16"])).is_none());
+        assert!(aws_target(
+            &b(Value::Null, Value::string("tgw-1")),
+            &Value::string_list(["10.0.0.0/16"])
+        )
+        .is_none());
     }
 
     #[test]
@@ -440,8 +624,28 @@ mod tests {
         assert!(inside_cidr_not_aws_reserved("169.254.169.252/30", p()).is_some());
         assert!(inside_cidr_not_aws_reserved("169.254.21.0/30", p()).is_none());
         let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(inside_cidr_layout(&v(&["169.254.21.0/30", "169.254.22.0/30", "169.254.21.4/30", "169.254.22.4/30"]), 4, p()).is_none());
-        assert!(inside_cidr_layout(&v(&["169.254.21.0/30", "169.254.21.4/30", "169.254.22.0/30", "169.254.22.4/30"]), 4, p()).is_some());
+        assert!(inside_cidr_layout(
+            &v(&[
+                "169.254.21.0/30",
+                "169.254.22.0/30",
+                "169.254.21.4/30",
+                "169.254.22.4/30"
+            ]),
+            4,
+            p()
+        )
+        .is_none());
+        assert!(inside_cidr_layout(
+            &v(&[
+                "169.254.21.0/30",
+                "169.254.21.4/30",
+                "169.254.22.0/30",
+                "169.254.22.4/30"
+            ]),
+            4,
+            p()
+        )
+        .is_some());
         assert!(inside_cidr_layout(&v(&["169.254.21.0/30", "169.254.21.0/30"]), 2, p()).is_some());
         assert!(inside_cidr_layout(&v(&["169.254.21.0/30"]), 2, p()).is_some());
     }
@@ -453,7 +657,10 @@ mod tests {
         let d = psk("0SecretKey1", p()).unwrap();
         assert!(!d.detail.contains("0SecretKey1"));
         assert!(psk("Secret+Key1", p()).is_some());
-        assert_eq!(psk_list(&Value::string_list(["Abcdefgh1"]), "tunnel_psks", Some(2)).len(), 1);
+        assert_eq!(
+            psk_list(&Value::string_list(["Abcdefgh1"]), "tunnel_psks", Some(2)).len(),
+            1
+        );
     }
 
     #[test]
