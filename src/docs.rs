@@ -84,19 +84,19 @@ pub fn schema_markdown(block: &Block) -> String {
     out
 }
 
+/// A reference section and which attributes belong in it.
+type Section = (&'static str, fn(&Attribute) -> bool);
+
 fn write_block<'a>(
     out: &mut String,
     block: &'a Block,
     prefix: &str,
     nested: &mut Vec<(String, &'a NestedBlock)>,
 ) {
-    let groups: [(&str, Box<dyn Fn(&Attribute) -> bool>); 3] = [
-        ("Required", Box::new(|a: &Attribute| a.required)),
-        ("Optional", Box::new(|a: &Attribute| a.optional)),
-        (
-            "Read-Only",
-            Box::new(|a: &Attribute| a.computed && !a.optional && !a.required),
-        ),
+    let groups: [Section; 3] = [
+        ("Required", |a| a.required),
+        ("Optional", |a| a.optional),
+        ("Read-Only", |a| a.computed && !a.optional && !a.required),
     ];
     for (title, pick) in groups.iter() {
         let attrs: Vec<&Attribute> = block.attributes.iter().filter(|a| pick(a)).collect();

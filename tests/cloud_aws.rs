@@ -2,6 +2,8 @@
 //! create / find / wait / delete, several accounts (static keys, assume-role), regions,
 //! not-found as `None`, throttling retried to success and waiter timeouts that say what
 //! they saw.
+// The long async test bodies exceed clippy's default query depth.
+#![recursion_limit = "256"]
 
 use cloudlink_emulator::{profile::Profile, server, Emulator};
 use serde_json::{json, Value};

@@ -38,18 +38,15 @@ fn make_install_then_terraform_init_works_offline() {
         installed.display()
     );
 
+    // Keep the example's layout: module-usage/ calls ../modules/aws-azure-vpn.
     let work = tempfile::tempdir().unwrap();
-    for f in ["main.tf"] {
-        std::fs::copy(
-            repo.join("examples/module-usage").join(f),
-            work.path().join(f),
-        )
-        .unwrap();
-    }
-    // The example calls ../modules/aws-azure-vpn; keep that layout.
     let root = work.path().join("module-usage");
     std::fs::create_dir_all(&root).unwrap();
-    std::fs::rename(work.path().join("main.tf"), root.join("main.tf")).unwrap();
+    std::fs::copy(
+        repo.join("examples/module-usage/main.tf"),
+        root.join("main.tf"),
+    )
+    .unwrap();
     let modules = work.path().join("modules/aws-azure-vpn");
     std::fs::create_dir_all(&modules).unwrap();
     for e in std::fs::read_dir(repo.join("examples/modules/aws-azure-vpn")).unwrap() {
