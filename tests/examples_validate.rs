@@ -6,14 +6,9 @@ mod support;
 use std::path::Path;
 use support::{Workdir, REQUIRED_PROVIDERS};
 
-fn validate(files: &[(&str, String)]) -> support::Run {
+fn validate(main_tf: &str) -> support::Run {
     let wd = Workdir::new();
-    for (name, body) in files {
-        if let Some(parent) = Path::new(name).parent() {
-            std::fs::create_dir_all(wd.path().join(parent)).unwrap();
-        }
-        wd.write(name, body);
-    }
+    wd.write("main.tf", main_tf);
     wd.tf(&["validate", "-no-color"])
 }
 
@@ -35,7 +30,7 @@ fn every_resource_example_validates() {
                 } else {
                     "provider \"cloudlink\" {}\n"
                 };
-                let run = validate(&[("main.tf", format!("{REQUIRED_PROVIDERS}{provider}{body}"))]);
+                let run = validate(&format!("{REQUIRED_PROVIDERS}{provider}{body}"));
                 assert_eq!(
                     run.code,
                     0,
@@ -56,24 +51,22 @@ fn every_resource_example_validates() {
 #[test]
 fn provider_and_demo_examples_validate() {
     for rel in ["examples/provider/provider.tf", "examples/demo/main.tf"] {
-        let run = validate(&[("main.tf", read(rel))]);
+        let run = validate(&read(rel));
         assert_eq!(run.code, 0, "{rel} does not validate:\n{}", run.all());
     }
 }
 
 #[test]
 fn module_and_its_caller_validate() {
-    let mut files = vec![("root/main.tf", read("examples/module-usage/main.tf"))];
-    for f in ["main.tf", "variables.tf", "outputs.tf", "versions.tf"] {
-        files.push((
-            Box::leak(format!("modules/aws-azure-vpn/{f}").into_boxed_str()),
-            read(&format!("examples/modules/aws-azure-vpn/{f}")),
-        ));
-    }
     let wd = Workdir::new();
-    for (name, body) in &files {
-        std::fs::create_dir_all(wd.path().join(Path::new(name).parent().unwrap())).unwrap();
-        wd.write(name, body);
+    std::fs::create_dir_all(wd.path().join("root")).unwrap();
+    std::fs::create_dir_all(wd.path().join("modules/aws-azure-vpn")).unwrap();
+    wd.write("root/main.tf", &read("examples/module-usage/main.tf"));
+    for f in ["main.tf", "variables.tf", "outputs.tf", "versions.tf"] {
+        wd.write(
+            &format!("modules/aws-azure-vpn/{f}"),
+            &read(&format!("examples/modules/aws-azure-vpn/{f}")),
+        );
     }
     // `terraform get` installs the local module without looking up providers (the provider
     // comes from dev_overrides), so this needs no network.
