@@ -148,3 +148,68 @@ fn field(line: &str, key: &str) -> Option<String> {
     let rest = &line[line.find(key)? + key.len()..];
     Some(rest.chars().take_while(|c| c.is_ascii_digit()).collect())
 }
+
+/// Provider secrets (AWS secret key, Azure client secret) are sensitive: terraform never
+/// shows them, and neither our logs nor terraform's trace log contain them.
+#[test]
+fn provider_secrets_never_reach_output_or_logs() {
+    let emu = support::Emulator::start("fast", 1.0);
+    let ids = emu.fixtures(serde_json::json!({"aws": {"vpcs": [
+        {"cidr": "10.1.0.0/16", "route_tables": 1},
+        {"cidr": "10.2.0.0/16", "route_tables": 1}
+    ]}}));
+    let vpc = |i: usize, k: &str| ids["aws"]["vpcs"][i][k].as_str().unwrap().to_string();
+    let (aws_secret, azure_secret) = ("AwsSecretKeyValue9Qx", "AzureClientSecret7Zr");
+    let mut wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+provider "cloudlink" {{
+  poll_interval = "100ms"
+  aws {{
+    region     = "us-east-1"
+    access_key = "AKID123456789012EXAMPLE"
+    secret_key = "{aws_secret}"
+    endpoint   = "{url}"
+  }}
+  azure {{
+    subscription_id = "00000000-0000-0000-0000-000000000000"
+    tenant_id       = "11111111-1111-1111-1111-111111111111"
+    client_id       = "22222222-2222-2222-2222-222222222222"
+    client_secret   = "{azure_secret}"
+    endpoint        = "{url}"
+  }}
+}}
+resource "cloudlink_vpc_peering_pair" "p" {{
+  requester {{
+    vpc_id = "{a}"
+  }}
+  accepter {{
+    vpc_id = "{b}"
+  }}
+}}
+"#,
+            url = emu.url,
+            a = vpc(0, "id"),
+            b = vpc(1, "id"),
+        ),
+    );
+    let log = wd.path().join("trace.log");
+    wd.env("TF_LOG", "trace");
+    wd.env("TF_LOG_PATH", &log.display().to_string());
+    let apply = wd.apply();
+    let destroy = wd.destroy();
+    let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap_or_default();
+    let log = std::fs::read_to_string(&log).unwrap();
+    for secret in [aws_secret, azure_secret] {
+        assert!(!apply.all().contains(secret), "secret in apply output");
+        assert!(!destroy.all().contains(secret), "secret in destroy output");
+        assert!(!log.contains(secret), "secret in terraform's trace log");
+        assert!(!state.contains(secret), "secret in state");
+    }
+    assert!(
+        log.contains("provider.terraform-provider-cloudlink"),
+        "the trace log holds no provider lines"
+    );
+}
