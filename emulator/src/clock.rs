@@ -13,7 +13,9 @@ pub struct Clock {
 impl Clock {
     /// Starts the clock now.
     pub fn new() -> Self {
-        Clock { start: Instant::now() }
+        Clock {
+            start: Instant::now(),
+        }
     }
 
     /// Milliseconds elapsed since start.

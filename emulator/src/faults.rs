@@ -69,7 +69,9 @@ impl FaultRule {
         let kind: FaultKind = serde_json::from_value(serde_json::Value::String(
             parts.next().unwrap_or_default().to_string(),
         ))
-        .map_err(|_| format!("fault {spec:?}: kind must be throttle, server_error, slow, drop or error"))?;
+        .map_err(|_| {
+            format!("fault {spec:?}: kind must be throttle, server_error, slow, drop or error")
+        })?;
         let mut rule = FaultRule {
             cloud: cloud.to_string(),
             action: action.to_string(),
@@ -83,12 +85,17 @@ impl FaultRule {
             message: None,
         };
         for kv in parts {
-            let (k, v) = kv.split_once('=').ok_or_else(|| format!("fault {spec:?}: bad option {kv:?}"))?;
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| format!("fault {spec:?}: bad option {kv:?}"))?;
             let bad = |_: std::num::ParseIntError| format!("fault {spec:?}: bad value for {k}");
             match k {
                 "count" => rule.count = Some(v.parse().map_err(bad)?),
                 "p" | "probability" => {
-                    rule.probability = Some(v.parse().map_err(|_| format!("fault {spec:?}: bad value for {k}"))?)
+                    rule.probability = Some(
+                        v.parse()
+                            .map_err(|_| format!("fault {spec:?}: bad value for {k}"))?,
+                    )
                 }
                 "delay_ms" => rule.delay_ms = Some(v.parse().map_err(bad)?),
                 "retry_after_s" => rule.retry_after_s = Some(v.parse().map_err(bad)?),
@@ -117,7 +124,11 @@ pub enum Injected {
     /// Drop the connection.
     Drop,
     /// A specific API error.
-    Error { status: u16, code: String, message: String },
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
 }
 
 /// The active rules plus the seeded random source.
@@ -130,7 +141,11 @@ pub struct Faults {
 impl Faults {
     /// No rules; randomness seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        Faults { rules: Mutex::new(Vec::new()), rng: Mutex::new(StdRng::seed_from_u64(seed)), seed }
+        Faults {
+            rules: Mutex::new(Vec::new()),
+            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            seed,
+        }
     }
 
     /// Adds a rule (rules are checked in the order added; the first that fires wins).
@@ -170,9 +185,13 @@ impl Faults {
                     *c -= 1;
                 }
                 match rule.kind {
-                    FaultKind::Slow => delay = Some(Duration::from_millis(rule.delay_ms.unwrap_or(1000))),
+                    FaultKind::Slow => {
+                        delay = Some(Duration::from_millis(rule.delay_ms.unwrap_or(1000)))
+                    }
                     FaultKind::Throttle => {
-                        injected = Some(Injected::Throttle { retry_after_s: rule.retry_after_s.unwrap_or(1) })
+                        injected = Some(Injected::Throttle {
+                            retry_after_s: rule.retry_after_s.unwrap_or(1),
+                        })
                     }
                     FaultKind::ServerError => injected = Some(Injected::ServerError),
                     FaultKind::Drop => injected = Some(Injected::Drop),
@@ -180,7 +199,10 @@ impl Faults {
                         injected = Some(Injected::Error {
                             status: rule.status.unwrap_or(400),
                             code: rule.code.clone().unwrap_or_else(|| "InjectedFault".into()),
-                            message: rule.message.clone().unwrap_or_else(|| "fault injected by cloudlink-emulator".into()),
+                            message: rule
+                                .message
+                                .clone()
+                                .unwrap_or_else(|| "fault injected by cloudlink-emulator".into()),
                         })
                     }
                 }
@@ -212,9 +234,15 @@ mod tests {
     async fn count_limits_injections() {
         let f = Faults::new(1);
         f.add(FaultRule::parse("arm:*=server_error,count=2").unwrap());
-        assert_eq!(f.apply("arm", "PUT publicIPAddresses").await, Some(Injected::ServerError));
+        assert_eq!(
+            f.apply("arm", "PUT publicIPAddresses").await,
+            Some(Injected::ServerError)
+        );
         assert_eq!(f.apply("ec2", "CreateVpc").await, None);
-        assert_eq!(f.apply("arm", "GET publicIPAddresses").await, Some(Injected::ServerError));
+        assert_eq!(
+            f.apply("arm", "GET publicIPAddresses").await,
+            Some(Injected::ServerError)
+        );
         assert_eq!(f.apply("arm", "GET publicIPAddresses").await, None);
     }
 

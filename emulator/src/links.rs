@@ -97,7 +97,11 @@ impl Registry {
             .aws
             .get(&(vpn_connection_id.to_string(), tunnel))
             .ok_or_else(|| "tunnel not published".to_string())?;
-        let peers: Vec<_> = self.azure.values().filter(|z| z.local_gateway_ip == t.outside_ip).collect();
+        let peers: Vec<_> = self
+            .azure
+            .values()
+            .filter(|z| z.local_gateway_ip == t.outside_ip)
+            .collect();
         if peers.is_empty() {
             return Err("no IPSEC peer: nothing connects to this outside IP".into());
         }
@@ -113,10 +117,20 @@ impl Registry {
 
     /// Whether the Azure connection is connected, and if not, why.
     pub fn azure_connection_status(&self, connection_id: &str) -> Result<(), String> {
-        let z = self.azure.get(connection_id).ok_or_else(|| "connection not published".to_string())?;
-        let peers: Vec<_> = self.aws.values().filter(|t| t.outside_ip == z.local_gateway_ip).collect();
+        let z = self
+            .azure
+            .get(connection_id)
+            .ok_or_else(|| "connection not published".to_string())?;
+        let peers: Vec<_> = self
+            .aws
+            .values()
+            .filter(|t| t.outside_ip == z.local_gateway_ip)
+            .collect();
         if peers.is_empty() {
-            return Err(format!("no AWS tunnel has outside IP {}", z.local_gateway_ip));
+            return Err(format!(
+                "no AWS tunnel has outside IP {}",
+                z.local_gateway_ip
+            ));
         }
         let mut last = String::new();
         for t in peers {
@@ -167,14 +181,19 @@ fn agree(t: &AwsTunnel, z: &AzureConnection) -> Result<(), String> {
             return Err("routing mismatch: AWS tunnel is static, Azure connection uses BGP".into());
         }
         if z.local_address_prefixes.is_empty() {
-            return Err("no traffic selectors: the local network gateway has no address prefixes".into());
+            return Err(
+                "no traffic selectors: the local network gateway has no address prefixes".into(),
+            );
         }
         return Ok(());
     }
     if !z.enable_bgp {
         return Err("routing mismatch: AWS tunnel uses BGP, Azure connection does not".into());
     }
-    let inside: Ipv4Net = t.inside_cidr.parse().map_err(|_| format!("bad inside CIDR {}", t.inside_cidr))?;
+    let inside: Ipv4Net = t
+        .inside_cidr
+        .parse()
+        .map_err(|_| format!("bad inside CIDR {}", t.inside_cidr))?;
     let hosts: Vec<_> = inside.hosts().collect();
     let (aws_ip, azure_ip) = match hosts.as_slice() {
         [a, b, ..] => (a.to_string(), b.to_string()),
@@ -198,7 +217,9 @@ fn agree(t: &AwsTunnel, z: &AzureConnection) -> Result<(), String> {
     }
     let offered: BTreeSet<&String> = z.gateway_bgp_ips.iter().collect();
     if !offered.contains(&azure_ip) {
-        return Err(format!("BGP session down: Azure does not listen on {azure_ip} for this tunnel"));
+        return Err(format!(
+            "BGP session down: Azure does not listen on {azure_ip} for this tunnel"
+        ));
     }
     Ok(())
 }

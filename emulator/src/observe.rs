@@ -32,7 +32,10 @@ impl Observer {
     /// Counts one call of `action` on `cloud`.
     pub fn count(&self, cloud: &str, action: &str) {
         let mut c = self.counters.lock().unwrap();
-        *c.entry(cloud.to_string()).or_default().entry(action.to_string()).or_default() += 1;
+        *c.entry(cloud.to_string())
+            .or_default()
+            .entry(action.to_string())
+            .or_default() += 1;
     }
 
     /// Records a long operation from `start_ms` to `end_ms`.

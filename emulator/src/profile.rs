@@ -71,13 +71,19 @@ impl Profile {
             other => return Err(format!("unknown profile {other:?}: use fast or realistic")),
         };
         if !(time_scale > 0.0 && time_scale.is_finite()) {
-            return Err(format!("time scale must be a positive number, got {time_scale}"));
+            return Err(format!(
+                "time scale must be a positive number, got {time_scale}"
+            ));
         }
         let durations = base
             .into_iter()
             .map(|(op, ms)| (op, Duration::from_secs_f64(ms as f64 * time_scale / 1000.0)))
             .collect();
-        Ok(Profile { name: name.to_string(), time_scale, durations })
+        Ok(Profile {
+            name: name.to_string(),
+            time_scale,
+            durations,
+        })
     }
 
     /// How long `op` takes under this profile.
@@ -98,11 +104,25 @@ const MIN: u64 = 60 * SEC;
 fn fast() -> Vec<(Op, u64)> {
     use Op::*;
     [
-        CustomerGatewayCreate, VpnGatewayCreate, VpnGatewayAttach, VpnGatewayDetach,
-        VpnConnectionCreate, VpnConnectionDelete, VpnTunnelModify, TransitGatewayCreate,
-        PeeringRequest, PeeringAccept, PublicIpCreate, SubnetWrite,
-        VirtualNetworkGatewayCreate, VirtualNetworkGatewayUpdate, VirtualNetworkGatewayDelete,
-        LocalNetworkGatewayWrite, ConnectionWrite, SharedKeyWrite, ArmOtherWrite,
+        CustomerGatewayCreate,
+        VpnGatewayCreate,
+        VpnGatewayAttach,
+        VpnGatewayDetach,
+        VpnConnectionCreate,
+        VpnConnectionDelete,
+        VpnTunnelModify,
+        TransitGatewayCreate,
+        PeeringRequest,
+        PeeringAccept,
+        PublicIpCreate,
+        SubnetWrite,
+        VirtualNetworkGatewayCreate,
+        VirtualNetworkGatewayUpdate,
+        VirtualNetworkGatewayDelete,
+        LocalNetworkGatewayWrite,
+        ConnectionWrite,
+        SharedKeyWrite,
+        ArmOtherWrite,
     ]
     .into_iter()
     .map(|op| (op, 20))
