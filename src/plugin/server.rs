@@ -44,6 +44,9 @@ pub async fn serve<P: Provider>(
         }
         ServeMode::Debug => handshake::APP_PROTOCOL_VERSION,
     };
+    if mode == ServeMode::Terraform {
+        ignore_interrupts()?;
+    }
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .context("binding 127.0.0.1")?;
@@ -104,6 +107,26 @@ pub async fn serve<P: Provider>(
         .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
         .await
         .context("serving gRPC")?;
+    Ok(())
+}
+
+/// Ctrl-C in a terminal sends SIGINT to terraform's whole process group, providers included.
+/// Dying on it would lose the in-flight apply's partial state and orphan what it created, so,
+/// like go-plugin servers, we ignore it: terraform answers the interrupt with StopProvider,
+/// which cancels the work and still lets the partial state reach terraform.
+fn ignore_interrupts() -> anyhow::Result<()> {
+    let mut interrupts = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .context("installing the SIGINT handler")?;
+    tokio::spawn(async move {
+        let mut count = 0u32;
+        while interrupts.recv().await.is_some() {
+            count += 1;
+            tracing::debug!(
+                count,
+                "ignoring SIGINT: terraform stops providers with StopProvider"
+            );
+        }
+    });
     Ok(())
 }
 

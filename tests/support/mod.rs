@@ -284,3 +284,19 @@ provider "cloudlink" {{
         url = emulator.url
     )
 }
+
+impl Workdir {
+    /// `terraform ARGS` here as an unstarted [`Command`] with the same environment as
+    /// [`Workdir::tf`], for tests that must signal or time the running process.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(terraform_bin());
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("TF_LOG")
+            .env_remove("TF_LOG_PATH");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+}

@@ -3,14 +3,14 @@
 //! in-place SKU/BGP updates, find, wait, delete. Gateways take 30-60+ minutes.
 
 use super::client::Network;
-use super::convert::{id_name, opt_enum_str, str_enum};
+use super::convert::{classify_state, id_name, opt_enum_str, str_enum, StateClass};
 use super::sdk::models;
 use super::tags;
 use super::waiters::{
     delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
 };
 use crate::cloud::error::{CloudError, ErrorKind, Result};
-use crate::cloud::wait::WaitConfig;
+use crate::cloud::wait::{wait_for, Probe, WaitConfig};
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
 use std::time::Duration;
@@ -275,6 +275,36 @@ pub async fn wait_gateway_deleted(
     .await
 }
 
+/// Waits until no create or update runs on the gateway: a terminal provisioning state,
+/// `Deleting`, or gone. ARM refuses a DELETE during a build (`AnotherOperationInProgress`),
+/// and a build is where an apply interrupted by StopProvider leaves the gateway.
+pub async fn wait_gateway_settled(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cfg: &WaitConfig,
+) -> Result<()> {
+    wait_for(
+        &format!("Azure virtual network gateway ({rg}/{name}) to finish its running operation"),
+        cfg,
+        || {
+            let found = find_gateway(net, rg, name, &cfg.cancel);
+            async move {
+                Ok(match found.await? {
+                    Some(g)
+                        if classify_state(&g.provisioning_state) == StateClass::Pending
+                            && !g.provisioning_state.eq_ignore_ascii_case("deleting") =>
+                    {
+                        Probe::Pending(g.provisioning_state)
+                    }
+                    _ => Probe::Done(()),
+                })
+            }
+        },
+    )
+    .await
+}
+
 fn bgp_settings(
     net: &Network,
     rg: &str,
@@ -454,13 +484,17 @@ pub async fn update_gateway(
 }
 
 /// Deletes the gateway and waits until it is gone (allow [`GATEWAY_DELETE_TIMEOUT`]);
-/// already gone counts as success. Connections must be deleted first.
+/// already gone counts as success. Connections must be deleted first. A gateway still
+/// building is waited for first (see [`wait_gateway_settled`]).
 pub async fn delete_gateway(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
     let context = ctx("deleting", rg, name);
     let start = Instant::now();
+    wait_gateway_settled(net, rg, name, cfg)
+        .await
+        .map_err(|e| e.context(context.clone()))?;
     let sub = net.subscription_id();
     let c = net.client().virtual_network_gateways_client();
-    delete_and_poll(net, &context, cfg, || {
+    delete_and_poll(net, &context, &remaining(cfg, start), || {
         let b = c.delete(rg, name, sub);
         async move { b.send().await.map(|r| r.into_raw_response()) }
     })
