@@ -118,6 +118,35 @@ impl super::account::Ec2 {
         .await
         .map(|_| ())
     }
+
+    /// Makes the tags of EC2 object `id` (currently `have`) exactly `want` in place: adds or
+    /// overwrites the keys that differ, removes the ones no longer wanted (AWS-reserved
+    /// `aws:` keys are never touched). No call when they already agree.
+    pub async fn sync_tags(
+        &self,
+        id: &str,
+        have: &Tags,
+        want: &Tags,
+    ) -> crate::cloud::error::Result<()> {
+        let (set, gone) = tag_changes(have, want);
+        self.create_tags(id, &set).await?;
+        self.delete_tags(id, &gone).await
+    }
+}
+
+/// The tags to set and the keys to remove to turn `have` into `want` (`aws:` keys kept).
+pub(crate) fn tag_changes(have: &Tags, want: &Tags) -> (Tags, Vec<String>) {
+    let set = want
+        .iter()
+        .filter(|(k, v)| have.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let gone = have
+        .keys()
+        .filter(|k| !want.contains_key(*k) && !k.starts_with("aws:"))
+        .cloned()
+        .collect();
+    (set, gone)
 }
 
 #[cfg(test)]
@@ -137,5 +166,21 @@ mod tests {
         assert_eq!(f.len(), 2);
         assert_eq!(f[0].name(), Some("tag:cloudlink:resource"));
         assert!(owned_by(&t, &t));
+    }
+
+    #[test]
+    fn tag_changes_set_what_differs_and_remove_what_is_unwanted() {
+        let have: Tags = [("a", "1"), ("b", "2"), ("aws:cloudformation", "x")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let want: Tags = [("a", "1"), ("c", "3")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (set, gone) = tag_changes(&have, &want);
+        assert_eq!(set.keys().collect::<Vec<_>>(), ["c"]);
+        assert_eq!(gone, ["b"]);
+        assert_eq!(tag_changes(&want, &want), (Tags::new(), vec![]));
     }
 }

@@ -5,22 +5,24 @@
 //!
 //! A connection PUT never changes the key of an existing connection (azurerm #11673, fixed
 //! by PR #11742); [`create_or_update_connection`] therefore sets it through `/sharedkey`
-//! when it differs. Shared keys are never logged: [`ConnectionSpec`]'s `Debug` redacts it
-//! and no returned struct carries it.
+//! when it differs. Shared keys are never logged: [`ConnectionSpec`]'s `Debug` redacts it,
+//! no returned struct carries it, and every request or response holding one goes through
+//! [`Network::raw`] rather than the SDK pipeline, whose transport policy logs whole
+//! requests (bodies included) at debug level and whose retry policy logs them at trace.
 
 use super::client::Network;
 use super::convert::str_enum;
-use super::raw::{get_connection, RawConnection};
+use super::lro::{wait_operation, Operation};
+use super::raw::API_VERSION;
+use super::raw::{get_connection, get_json, RawConnection};
 use super::sdk::models;
 use super::tags;
-use super::waiters::{
-    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
-};
-use crate::cloud::error::Result;
+use super::waiters::{delete_and_poll, remaining, wait_absent, wait_succeeded, Provisioned};
+use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::WaitConfig;
+use azure_core::Method;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -137,8 +139,64 @@ pub struct Connection {
     pub custom_bgp_addresses: Vec<CustomBgpAddress>,
     /// DPD timeout.
     pub dpd_timeout_seconds: Option<i32>,
+    /// Custom IPsec/IKE policies (empty = Azure defaults).
+    pub ipsec_policies: Vec<IpsecPolicySpec>,
     /// All tags.
     pub tags: BTreeMap<String, String>,
+}
+
+impl Connection {
+    /// Whether the connection already is `spec` (the shared key aside: it is only readable
+    /// through [`get_shared_key`]) and has provisioned, so a converge can skip the PUT.
+    /// ARM ids compare case-insensitively (ARM may change their casing).
+    pub fn matches(&self, spec: &ConnectionSpec) -> bool {
+        let same_id = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        let same_bgp = self.custom_bgp_addresses.len() == spec.custom_bgp_addresses.len()
+            && self
+                .custom_bgp_addresses
+                .iter()
+                .zip(&spec.custom_bgp_addresses)
+                .all(|(a, b)| {
+                    same_id(&a.ip_configuration_id, &b.ip_configuration_id)
+                        && a.address == b.address
+                });
+        let same_dpd = spec.dpd_timeout_seconds.is_none()
+            || self.dpd_timeout_seconds == spec.dpd_timeout_seconds;
+        self.provisioning_state == "Succeeded"
+            && same_id(
+                &self.virtual_network_gateway_id,
+                &spec.virtual_network_gateway_id,
+            )
+            && same_id(
+                &self.local_network_gateway_id,
+                &spec.local_network_gateway_id,
+            )
+            && self.enable_bgp == spec.enable_bgp
+            && same_bgp
+            && self.ipsec_policies == spec.ipsec_policy.iter().cloned().collect::<Vec<_>>()
+            && same_dpd
+            && self.tags == spec.tags
+    }
+}
+
+/// One ARM `ipsecPolicies` entry read back (missing fields read as empty / 0).
+fn policy_from_json(v: &serde_json::Value) -> IpsecPolicySpec {
+    let s = |k: &str| v[k].as_str().unwrap_or_default().to_string();
+    let n = |k: &str| {
+        v[k].as_i64()
+            .and_then(|x| i32::try_from(x).ok())
+            .unwrap_or_default()
+    };
+    IpsecPolicySpec {
+        sa_life_time_seconds: n("saLifeTimeSeconds"),
+        sa_data_size_kilobytes: n("saDataSizeKilobytes"),
+        ipsec_encryption: s("ipsecEncryption"),
+        ipsec_integrity: s("ipsecIntegrity"),
+        ike_encryption: s("ikeEncryption"),
+        ike_integrity: s("ikeIntegrity"),
+        dh_group: s("dhGroup"),
+        pfs_group: s("pfsGroup"),
+    }
 }
 
 impl Provisioned for Connection {
@@ -174,6 +232,7 @@ fn from_raw(r: RawConnection) -> Connection {
             })
             .collect(),
         dpd_timeout_seconds: p.dpd_timeout_seconds,
+        ipsec_policies: p.ipsec_policies.iter().map(policy_from_json).collect(),
         tags: r.tags.unwrap_or_default(),
     }
 }
@@ -296,12 +355,17 @@ pub async fn create_or_update_connection(
     let start = Instant::now();
     let existed = find_connection(net, rg, name, &cfg.cancel).await?.is_some();
     let body = body(spec).map_err(|e| e.context(context.clone()))?;
-    let sub = net.subscription_id();
-    let c = net.client().virtual_network_gateway_connections_client();
-    send_and_poll(net, &context, cfg, || {
-        let b = c.create_or_update(rg, name, body.clone(), sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
+    let json = serde_json::to_value(&body).map_err(|e| {
+        CloudError::new(ErrorKind::Client, format!("encoding the request: {e}"))
+            .context(context.clone())
+    })?;
+    put_and_poll(
+        net,
+        &net.resource_id(rg, "connections", name),
+        &json,
+        &context,
+        cfg,
+    )
     .await?;
     let conn = wait_connection_succeeded(net, rg, name, &remaining(cfg, start))
         .await
@@ -323,14 +387,12 @@ pub async fn get_shared_key(
     name: &str,
     cancel: &CancellationToken,
 ) -> Result<String> {
-    let sub = net.subscription_id();
-    let c = net.client().virtual_network_gateway_connections_client();
-    let k = net
-        .call(cancel, &ctx("reading the shared key of", rg, name), || {
-            c.get_shared_key(rg, name, sub).into_future()
-        })
-        .await?;
-    Ok(k.value)
+    let context = ctx("reading the shared key of", rg, name);
+    let path = format!("{}/sharedkey", net.resource_id(rg, "connections", name));
+    let k: Option<models::ConnectionSharedKey> = get_json(net, cancel, &context, &path).await?;
+    k.map(|k| k.value).ok_or_else(|| {
+        CloudError::new(ErrorKind::NotFound, "the connection does not exist").context(context)
+    })
 }
 
 /// Sets the connection's shared key (`PUT .../sharedkey`) and waits for the operation.
@@ -342,14 +404,34 @@ pub async fn set_shared_key(
     cfg: &WaitConfig,
 ) -> Result<()> {
     let context = ctx("setting the shared key of", rg, name);
-    let sub = net.subscription_id();
-    let c = net.client().virtual_network_gateway_connections_client();
-    let body = models::ConnectionSharedKey::new(key.to_string());
-    send_and_poll(net, &context, cfg, || {
-        let b = c.set_shared_key(rg, name, body.clone(), sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
+    let path = format!("{}/sharedkey", net.resource_id(rg, "connections", name));
+    put_and_poll(
+        net,
+        &path,
+        &serde_json::json!({ "value": key }),
+        &context,
+        cfg,
+    )
     .await
+}
+
+/// PUTs `body` to `path` through [`Network::raw`] (retried, never logged) and polls the
+/// operation it starts.
+async fn put_and_poll(
+    net: &Network,
+    path: &str,
+    body: &serde_json::Value,
+    context: &str,
+    cfg: &WaitConfig,
+) -> Result<()> {
+    let url = format!("{path}?api-version={API_VERSION}");
+    let rsp = net
+        .raw(&cfg.cancel, context, Method::Put, &url, Some(body))
+        .await?;
+    let op = Operation::from_headers(rsp.status, &rsp.headers);
+    wait_operation(net, "the operation to finish", &op, cfg)
+        .await
+        .map_err(|e| e.context(context))
 }
 
 /// Deletes the connection and waits until it is gone; already gone counts as success.

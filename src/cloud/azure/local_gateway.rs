@@ -71,6 +71,18 @@ pub struct LocalGateway {
     pub tags: BTreeMap<String, String>,
 }
 
+impl LocalGateway {
+    /// Whether the local network gateway already is `spec` and has provisioned, so a
+    /// converge can skip the PUT.
+    pub fn matches(&self, spec: &LocalGatewaySpec) -> bool {
+        self.provisioning_state == "Succeeded"
+            && self.gateway_ip_address.as_deref() == Some(spec.gateway_ip_address.as_str())
+            && self.address_prefixes == spec.address_prefixes
+            && self.bgp == spec.bgp
+            && self.tags == spec.tags
+    }
+}
+
 impl Provisioned for LocalGateway {
     fn provisioning_state(&self) -> &str {
         &self.provisioning_state

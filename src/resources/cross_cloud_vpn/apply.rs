@@ -12,14 +12,15 @@
 //! An update first rotates changed PSKs one tunnel at a time (AWS, then Azure) and removes
 //! routes no longer wanted, then converges.
 
-use super::azure_link::{self, ConnectionSpec, LocalGatewaySpec};
 use super::read;
 use super::state::{Checkpoint, TunnelFacts};
 use super::topology::{generate_psk, Desired, Policy};
 use crate::cloud::aws::{
     ownership_tags, Ec2, RouteTarget, TunnelSpec, VpnConnectionSpec, VpnTarget,
 };
+use crate::cloud::azure::connection::{self, ConnectionSpec, CustomBgpAddress, IpsecPolicySpec};
 use crate::cloud::azure::gateway::{self, GatewayIpConfigSpec, GatewaySpec, GatewayUpdate};
+use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp, LocalGatewaySpec};
 use crate::cloud::azure::{gateway_subnet, public_ip, tags as az_tags, Network};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Graph;
@@ -27,7 +28,6 @@ use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
 use crate::tf::{AttributePath, Diagnostic, Value};
 use anyhow::{anyhow, Context as _};
-use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -35,6 +35,11 @@ use tokio_util::sync::CancellationToken;
 /// How long the end of an apply waits for every tunnel to report up on both clouds before
 /// handing back (the state then shows the status it saw; not an error).
 pub const TUNNEL_UP_WAIT: Duration = Duration::from_secs(10 * 60);
+
+/// Dead peer detection timeout of every Azure connection: 45 s, Azure's default
+/// (`dpdTimeoutSeconds`, Microsoft "About VPN devices"), sent explicitly so the tunnels on
+/// both clouds stay predictable. AWS's default DPD timeout is 30 s.
+pub const AZURE_DPD_TIMEOUT_SECONDS: i32 = 45;
 
 /// Everything the steps share: clients, the desired link, the deadline, the checkpoint and
 /// the PSKs (memory only; never logged, never in state unless the user configured them).
@@ -180,16 +185,25 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
     for i in 0..d.instances() {
         let name = d.public_ip_name(i);
         let cfg = run.wait(&cancel);
+        let tags = run.azure_tags(&format!("public-ip-{}", i + 1));
         let pip =
             match public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cancel).await? {
-                Some(p) if p.ip_address.is_some() && p.provisioning_state == "Succeeded" => p,
-                _ => {
+                Some(p)
+                    if p.ip_address.is_some()
+                        && p.provisioning_state == "Succeeded"
+                        && p.tags == tags =>
+                {
+                    p
+                }
+                found => {
+                    // Absent, not provisioned, or its tags changed: one PUT (the address of
+                    // an existing Static IP is kept).
                     let id = run.arm_id("publicIPAddresses", &name);
                     run.record(|cp| cp.public_ip_ids[i] = id);
                     let spec = public_ip::PublicIpSpec {
                         location: d.location.clone(),
-                        zones: Vec::new(),
-                        tags: run.azure_tags(&format!("public-ip-{}", i + 1)),
+                        zones: found.map(|p| p.zones).unwrap_or_default(),
+                        tags,
                     };
                     public_ip::create_or_update_public_ip(
                         &run.net,
@@ -308,7 +322,10 @@ async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::
         let tags = run.aws_tags(&Desired::customer_gateway_component(i));
         let ip = run.cp.lock().unwrap().public_ips[i].clone();
         let id = match ec2.find_customer_gateway_by_tags(&tags).await? {
-            Some(c) if c.ip_address == ip => c.id,
+            Some(c) if c.ip_address == ip => {
+                ec2.sync_tags(&c.id, &c.tags, &tags).await?;
+                c.id
+            }
             Some(c) => anyhow::bail!(
                 "customer gateway {} points at {}, not the Azure public IP {ip}; replace the resource",
                 c.id,
@@ -336,7 +353,10 @@ async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
     let ec2 = run.ec2(&cancel);
     let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
     let id = match ec2.find_vpn_gateway_by_tags(&tags).await? {
-        Some(g) => g.id,
+        Some(g) => {
+            ec2.sync_tags(&g.id, &g.tags, &tags).await?;
+            g.id
+        }
         None => {
             ec2.create_vpn_gateway(Some(d.amazon_side_asn), &tags)
                 .await?
@@ -383,8 +403,8 @@ fn aws_tunnel_policy(spec: &mut TunnelSpec, p: &Policy) {
     spec.ike_versions = vec!["ikev2".into()];
 }
 
-/// Azure `ipsecPolicies[0]` for our neutral policy values.
-pub fn azure_policy(p: &Policy) -> serde_json::Value {
+/// Azure `ipsecPolicies[0]` for our neutral policy values (ARM enum spellings).
+pub fn azure_policy(p: &Policy) -> IpsecPolicySpec {
     let dh = |g: i64| match g {
         2 => "DHGroup2",
         19 => "ECP256",
@@ -399,17 +419,21 @@ pub fn azure_policy(p: &Policy) -> serde_json::Value {
         24 => "PFS24",
         _ => "PFS14",
     };
-    json!({
-        "saLifeTimeSeconds": p.sa_lifetime_seconds,
-        "saDataSizeKilobytes": 102400000,
-        "ipsecEncryption": p.ipsec_encryption,
-        "ipsecIntegrity": p.ipsec_integrity,
-        "ikeEncryption": p.ike_encryption,
-        "ikeIntegrity": p.ike_integrity,
-        "dhGroup": dh(p.dh_group),
-        "pfsGroup": pfs(p.pfs_group),
-    })
+    IpsecPolicySpec {
+        sa_life_time_seconds: p.sa_lifetime_seconds as i32,
+        sa_data_size_kilobytes: AZURE_SA_DATA_SIZE_KB,
+        ipsec_encryption: p.ipsec_encryption.clone(),
+        ipsec_integrity: p.ipsec_integrity.clone(),
+        ike_encryption: p.ike_encryption.clone(),
+        ike_integrity: p.ike_integrity.clone(),
+        dh_group: dh(p.dh_group).into(),
+        pfs_group: pfs(p.pfs_group).into(),
+    }
 }
+
+/// IPsec SA payload limit sent with a custom policy: 102,400,000 KB, the azurerm
+/// `ipsec_policy.sa_datasize` default (AWS has no such limit, so the largest common value).
+pub const AZURE_SA_DATA_SIZE_KB: i32 = 102_400_000;
 
 /// Step: one VPN connection per customer gateway, both tunnels with inside CIDRs and PSKs;
 /// static routes to the Azure prefixes when routing is static.
@@ -421,7 +445,10 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
         let ours = d.tunnels_of_vpn(i);
         let existing = ec2.find_vpn_connection_by_tags(&tags).await?;
         let id = match existing {
-            Some(v) => v.id,
+            Some(v) => {
+                ec2.sync_tags(&v.id, &v.tags, &tags).await?;
+                v.id
+            }
             None => {
                 let (cgw, vgw) = {
                     let cp = run.cp.lock().unwrap();
@@ -560,7 +587,7 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
         let cancel = cancel.clone();
         async move {
             let d = &run.d;
-            let id = run.arm_id("localNetworkGateways", &d.local_gateway_name(t));
+            let name = d.local_gateway_name(t);
             let (ip, aws_cidrs) = {
                 let cp = run.cp.lock().unwrap();
                 (cp.tunnels[t].outside_ip.clone(), cp.aws_cidrs.clone())
@@ -568,20 +595,31 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
             let (aws_bgp, _) = d.bgp_addresses(t);
             let spec = LocalGatewaySpec {
                 location: d.location.clone(),
-                ip,
-                prefixes: if d.bgp {
+                gateway_ip_address: ip,
+                address_prefixes: if d.bgp {
                     vec![format!("{aws_bgp}/32")]
                 } else {
                     aws_cidrs
                 },
-                bgp: d.bgp.then_some((d.amazon_side_asn, aws_bgp)),
+                bgp: d.bgp.then_some(LocalGatewayBgp {
+                    asn: d.amazon_side_asn as u32,
+                    peering_address: aws_bgp,
+                }),
                 tags: run.azure_tags(&format!("local-network-gateway-{}", t + 1)),
             };
-            let cfg = run.wait(&cancel);
-            let existing = azure_link::find_local_gateway(&run.net, &id, &cfg).await?;
-            if !existing.is_some_and(|l| azure_link::local_gateway_matches(&l, &spec)) {
+            let rg = &d.resource_group;
+            let id = run.arm_id("localNetworkGateways", &name);
+            let existing = local_gateway::find_local_gateway(&run.net, rg, &name, &cancel).await?;
+            if !existing.is_some_and(|l| l.matches(&spec)) {
                 run.record(|cp| cp.local_gateway_ids[t] = id.clone());
-                azure_link::put_local_gateway(&run.net, &id, &spec, &cfg).await?;
+                local_gateway::create_or_update_local_gateway(
+                    &run.net,
+                    rg,
+                    &name,
+                    &spec,
+                    &run.wait(&cancel),
+                )
+                .await?;
             }
             run.record(|cp| cp.local_gateway_ids[t] = id);
             anyhow::Ok(())
@@ -602,7 +640,9 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
         let cancel = cancel.clone();
         async move {
             let d = &run.d;
-            let id = run.arm_id("connections", &d.connection_name(t));
+            let name = d.connection_name(t);
+            let rg = &d.resource_group;
+            let id = run.arm_id("connections", &name);
             let gw = d.gateway_name();
             let names = d.ip_config_names();
             let psk = run.psks.lock().unwrap()[t].clone().ok_or_else(|| {
@@ -610,44 +650,45 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
             })?;
             let spec = ConnectionSpec {
                 location: d.location.clone(),
-                gateway_id: run.arm_id("virtualNetworkGateways", &gw),
-                local_gateway_id: run.arm_id("localNetworkGateways", &d.local_gateway_name(t)),
+                virtual_network_gateway_id: run.arm_id("virtualNetworkGateways", &gw),
+                local_network_gateway_id: run
+                    .arm_id("localNetworkGateways", &d.local_gateway_name(t)),
+                shared_key: psk,
                 enable_bgp: d.bgp,
-                custom_bgp: d
+                custom_bgp_addresses: d
                     .custom_bgp_of_tunnel(t)
                     .into_iter()
-                    .map(|(i, a)| {
-                        (
-                            gateway::ip_configuration_id(
-                                &run.net,
-                                &d.resource_group,
-                                &gw,
-                                names[i],
-                            ),
-                            a,
-                        )
+                    .map(|(i, address)| CustomBgpAddress {
+                        ip_configuration_id: gateway::ip_configuration_id(
+                            &run.net, rg, &gw, names[i],
+                        ),
+                        address,
                     })
                     .collect(),
                 ipsec_policy: d.policy.as_ref().map(azure_policy),
-                shared_key: psk.clone(),
+                dpd_timeout_seconds: Some(AZURE_DPD_TIMEOUT_SECONDS),
+                use_policy_based_traffic_selectors: false,
                 tags: run.azure_tags(&format!("connection-{}", t + 1)),
             };
             let cfg = run.wait(&cancel);
-            let existing = azure_link::find_connection(&run.net, &id, &cfg).await?;
-            let fresh = existing.is_none();
-            if !existing.is_some_and(|c| azure_link::connection_matches(&c, &spec)) {
-                run.record(|cp| cp.connection_ids[t] = id.clone());
-                azure_link::put_connection(&run.net, &id, &spec, &cfg).await?;
+            let existing = connection::find_connection(&run.net, rg, &name, &cancel).await?;
+            match existing {
+                Some(c) if c.matches(&spec) => {
+                    // Nothing else differs; the key alone goes through /sharedkey.
+                    let key = connection::get_shared_key(&run.net, rg, &name, &cancel).await?;
+                    if key != spec.shared_key {
+                        connection::set_shared_key(&run.net, rg, &name, &spec.shared_key, &cfg)
+                            .await?;
+                    }
+                }
+                _ => {
+                    run.record(|cp| cp.connection_ids[t] = id.clone());
+                    // Sets the key through /sharedkey too when an existing one differs.
+                    connection::create_or_update_connection(&run.net, rg, &name, &spec, &cfg)
+                        .await?;
+                }
             }
-            run.record(|cp| cp.connection_ids[t] = id.clone());
-            if !fresh
-                && azure_link::get_shared_key(&run.net, &id, &cfg)
-                    .await?
-                    .as_deref()
-                    != Some(&psk)
-            {
-                azure_link::set_shared_key(&run.net, &id, &psk, &cfg).await?;
-            }
+            run.record(|cp| cp.connection_ids[t] = id);
             anyhow::Ok(())
         }
     });
@@ -865,12 +906,13 @@ async fn before_converge(
                 .await?;
             ec2.wait_vpn_connection_available(&vpn, &run.wait(&cancel))
                 .await?;
-            let conn = run.arm_id("connections", &d.connection_name(t));
-            if azure_link::find_connection(&run.net, &conn, &run.wait(&cancel))
+            let conn = d.connection_name(t);
+            let rg = &d.resource_group;
+            if connection::find_connection(&run.net, rg, &conn, &cancel)
                 .await?
                 .is_some()
             {
-                azure_link::set_shared_key(&run.net, &conn, want, &run.wait(&cancel)).await?;
+                connection::set_shared_key(&run.net, rg, &conn, want, &run.wait(&cancel)).await?;
             }
         }
     }

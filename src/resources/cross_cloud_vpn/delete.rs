@@ -6,10 +6,9 @@
 //! step clears the ids it removed; a failure returns what is left.
 
 use super::apply::Run;
-use super::azure_link;
 use super::state::Checkpoint;
 use super::topology::Desired;
-use crate::cloud::azure::{gateway, gateway_subnet, public_ip};
+use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
 use crate::orchestrate::Graph;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
@@ -23,8 +22,13 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
         let run = run.clone();
         let cancel = cancel.clone();
         async move {
-            let id = run.arm_id("connections", &run.d.connection_name(t));
-            azure_link::delete_connection(&run.net, &id, &run.wait(&cancel)).await?;
+            connection::delete_connection(
+                &run.net,
+                &run.d.resource_group,
+                &run.d.connection_name(t),
+                &run.wait(&cancel),
+            )
+            .await?;
             run.record(|cp| cp.connection_ids[t].clear());
             anyhow::Ok(())
         }
@@ -37,8 +41,13 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
 
 async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     for t in 0..run.d.tunnels {
-        let id = run.arm_id("localNetworkGateways", &run.d.local_gateway_name(t));
-        azure_link::delete_local_gateway(&run.net, &id, &run.wait(&cancel)).await?;
+        local_gateway::delete_local_gateway(
+            &run.net,
+            &run.d.resource_group,
+            &run.d.local_gateway_name(t),
+            &run.wait(&cancel),
+        )
+        .await?;
         run.record(|cp| cp.local_gateway_ids[t].clear());
     }
     Ok(())

@@ -5,12 +5,11 @@
 //! `tunnel_psks`, `ipsec_policy`, `timeouts`.
 
 use super::apply::Run;
-use super::azure_link;
 use super::read;
 use super::schema::schema;
 use super::state::Checkpoint;
 use super::topology::{canonical_inside_cidrs, Desired};
-use crate::cloud::azure::{gateway, tags as az_tags, virtual_network};
+use crate::cloud::azure::{gateway, local_gateway, tags as az_tags, virtual_network};
 use crate::provider::context::ProviderContext;
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
@@ -86,11 +85,9 @@ async fn discover(
     let g = gateway::find_gateway(&run.net, rg, &d.gateway_name(), &cancel)
         .await?
         .ok_or_else(|| anyhow!("no Azure virtual network gateway {rg}/{}", d.gateway_name()))?;
-    let cfg = run.wait(&cancel);
     let mut tunnels = 0;
     for t in 0..4 {
-        let lng = run.arm_id("localNetworkGateways", &d.local_gateway_name(t));
-        if azure_link::find_local_gateway(&run.net, &lng, &cfg)
+        if local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), &cancel)
             .await?
             .is_some()
         {
@@ -173,14 +170,10 @@ async fn discover(
     v.set_attr("azure", az);
     // CIDRs: static links carry them on the local gateways and VPN routes.
     let vnet = virtual_network::find_virtual_network(&run.net, rg, &vnet_name, &cancel).await?;
-    let lng0 = azure_link::find_local_gateway(
-        &run.net,
-        &run.arm_id("localNetworkGateways", &format!("{name}-lng-1")),
-        &cfg,
-    )
-    .await?;
+    let lng0 =
+        local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(0), &cancel).await?;
     let aws_cidrs = match (&lng0, g.enable_bgp, &vpc_id) {
-        (Some(l), false, _) => l.prefixes.clone(),
+        (Some(l), false, _) => l.address_prefixes.clone(),
         (_, _, Some(vpc)) => ec2
             .find_vpc_by_id(vpc)
             .await?

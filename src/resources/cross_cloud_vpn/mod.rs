@@ -2,7 +2,6 @@
 //! resource. This file only wires the [`Resource`] trait to the phase files.
 
 pub mod apply;
-pub mod azure_link;
 pub mod delete;
 pub mod import;
 pub mod plan;

@@ -4,9 +4,10 @@
 //! whether both ends agree on IPs, PSKs, CIDRs and ASNs (PSKs are compared, never stored).
 
 use super::apply::Run;
-use super::azure_link;
 use super::state::{Checkpoint, TunnelFacts};
 use super::topology::Desired;
+use crate::cloud::azure::connection::{self, get_shared_key};
+use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
 use crate::cloud::azure::{gateway, gateway_subnet, public_ip};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
@@ -30,7 +31,7 @@ async fn facts_and_consistency(
     let d = &run.d;
     let cp = run.snapshot();
     let ec2 = run.ec2(cancel);
-    let cfg = run.wait(cancel);
+    let rg = &d.resource_group;
     let mut consistent = true;
     let mut vpns = Vec::new();
     for i in 0..d.instances() {
@@ -66,30 +67,40 @@ async fn facts_and_consistency(
         let (aws_bgp, azure_bgp) = d.bgp_addresses(t);
         let v = vpns[d.vpn_of(t)].as_ref();
         let tunnel = v.and_then(|v| v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned());
-        let conn_id = &cp.connection_ids[t];
-        let conn = if conn_id.is_empty() {
+        let conn_name = d.connection_name(t);
+        let conn = if cp.connection_ids[t].is_empty() {
             None
         } else {
-            azure_link::find_connection(&run.net, conn_id, &cfg).await?
+            connection::find_connection(&run.net, rg, &conn_name, cancel).await?
         };
-        let lng_id = &cp.local_gateway_ids[t];
-        let lng = if lng_id.is_empty() {
+        let lng = if cp.local_gateway_ids[t].is_empty() {
             None
         } else {
-            azure_link::find_local_gateway(&run.net, lng_id, &cfg).await?
+            local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), cancel)
+                .await?
         };
         let key = match &conn {
-            Some(_) => azure_link::get_shared_key(&run.net, conn_id, &cfg).await?,
+            Some(_) => match get_shared_key(&run.net, rg, &conn_name, cancel).await {
+                Ok(k) => Some(k),
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(e.into()),
+            },
             None => None,
         };
         let agree = match (&tunnel, &lng, &key) {
             (Some(tu), Some(l), Some(k)) => {
                 let addr_ok = if d.bgp {
-                    l.bgp == Some((d.amazon_side_asn, aws_bgp.clone()))
+                    l.bgp
+                        == Some(LocalGatewayBgp {
+                            asn: d.amazon_side_asn as u32,
+                            peering_address: aws_bgp.clone(),
+                        })
                 } else {
-                    l.prefixes == cp.aws_cidrs
+                    l.address_prefixes == cp.aws_cidrs
                 };
-                l.ip == tu.outside_ip && tu.psk.as_deref() == Some(k.as_str()) && addr_ok
+                l.gateway_ip_address.as_deref() == Some(tu.outside_ip.as_str())
+                    && tu.psk.as_deref() == Some(k.as_str())
+                    && addr_ok
             }
             _ => false,
         };
@@ -106,9 +117,11 @@ async fn facts_and_consistency(
             aws_status: tunnel
                 .and_then(|x| x.status)
                 .unwrap_or_else(|| "DOWN".into()),
-            azure_status: conn
-                .map(|c| c.status)
-                .unwrap_or_else(|| "NotConnected".into()),
+            azure_status: match conn {
+                Some(c) if !c.connection_status.is_empty() => c.connection_status,
+                Some(_) => "Unknown".into(),
+                None => "NotConnected".into(),
+            },
         });
     }
     Ok((out, consistent))
@@ -129,7 +142,6 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     let d = &run.d;
     let mut cp = run.snapshot();
     let ec2 = run.ec2(cancel);
-    let cfg = run.wait(cancel);
     let rg = &d.resource_group;
     for i in 0..d.instances() {
         match public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(i), cancel).await? {
@@ -170,17 +182,15 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
         cp.gateway_id.clear();
     }
     for t in 0..d.tunnels {
-        let l = &cp.local_gateway_ids[t];
-        if !l.is_empty()
-            && azure_link::find_local_gateway(&run.net, l, &cfg)
+        if !cp.local_gateway_ids[t].is_empty()
+            && local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), cancel)
                 .await?
                 .is_none()
         {
             cp.local_gateway_ids[t].clear();
         }
-        let c = &cp.connection_ids[t];
-        if !c.is_empty()
-            && azure_link::find_connection(&run.net, c, &cfg)
+        if !cp.connection_ids[t].is_empty()
+            && connection::find_connection(&run.net, rg, &d.connection_name(t), cancel)
                 .await?
                 .is_none()
         {
