@@ -16,12 +16,15 @@ use serde_json::{json, Value};
 pub fn router() -> Router<Shared> {
     Router::new()
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
-        .route("/config", get(config))
+        .route("/config", get(config).post(set_config))
         .route("/dump", get(dump))
         .route("/reset", post(reset))
         .route("/counters", get(counters))
         .route("/timeline", get(timeline))
-        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
         .route("/fixtures", post(fixtures))
 }
 
@@ -30,7 +33,41 @@ async fn config(State(emu): State<Shared>) -> Json<Value> {
         "profile": emu.profile.name,
         "time_scale": emu.profile.time_scale,
         "seed": emu.seed,
+        "reference_style_full": emu.arm.lock().unwrap().reference_style_full,
     }))
+}
+
+/// Changes run-time settings; only `reference_style_full` (bool) is settable. Unknown keys
+/// and wrong types are refused with 400, so a typo never passes silently. Answers the new
+/// configuration, as `GET /config` does. Settings survive `reset`.
+async fn set_config(State(emu): State<Shared>, Json(body): Json<Value>) -> Response {
+    let Some(fields) = body.as_object() else {
+        return bad_request("expected a JSON object such as {\"reference_style_full\": true}");
+    };
+    let mut reference_style_full = None;
+    for (k, v) in fields {
+        match (k.as_str(), v) {
+            ("reference_style_full", Value::Bool(b)) => reference_style_full = Some(*b),
+            ("reference_style_full", other) => {
+                return bad_request(&format!(
+                    "reference_style_full must be a boolean, got {other}"
+                ))
+            }
+            (other, _) => {
+                return bad_request(&format!(
+                    "unknown setting {other:?}: the settable key is reference_style_full"
+                ))
+            }
+        }
+    }
+    if let Some(b) = reference_style_full {
+        emu.arm.lock().unwrap().reference_style_full = b;
+    }
+    config(State(emu)).await.into_response()
+}
+
+fn bad_request(msg: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": msg}))).into_response()
 }
 
 /// Every resource in both clouds. Secrets (PSKs, shared keys) are included on purpose, as the

@@ -57,13 +57,17 @@ impl Emulator {
         }
     }
 
-    /// Forgets every resource, fault, counter and timeline entry (admin `reset`).
+    /// Forgets every resource, fault, counter and timeline entry (admin `reset`); keeps the
+    /// settings (Azure client secret, `reference_style_full`).
     pub fn reset(&self) {
         *self.ec2.lock().unwrap() = ec2::State::new(self.seed);
         let mut arm = self.arm.lock().unwrap();
+        // Settings chosen at start-up or through `POST /_emulator/config` survive a reset.
         let secret = std::mem::take(&mut arm.client_secret);
+        let reference_style_full = arm.reference_style_full;
         *arm = arm::State::new(self.seed);
         arm.client_secret = secret;
+        arm.reference_style_full = reference_style_full;
         drop(arm);
         *self.links.lock().unwrap() = links::Registry::default();
         self.faults.clear();

@@ -8,23 +8,42 @@ use std::sync::Arc;
 
 /// A local AWS EC2 + Azure Resource Manager for cloudlink's VPN and peering APIs.
 ///
-/// Everything is served on 127.0.0.1:PORT:
+/// Everything is served on http://127.0.0.1:PORT (--port; 0 picks a free port, and the
+/// chosen one is printed as "listening on http://127.0.0.1:PORT" and written to --port-file):
 ///   POST /                                   EC2 and STS query API (aws endpoint)
 ///   POST /{tenant}/oauth2/v2.0/token         Entra ID client-credentials tokens
 ///   /subscriptions/...                       Azure Resource Manager (azure endpoint)
 ///   /_emulator/...                           admin API
 ///
+/// Profiles (--profile) and time scale (--time-scale):
+///   fast        every pending phase lasts ~20 ms (unit and conformance tests)
+///   realistic   the documented magnitudes: Azure gateway build ~40 min, delete ~15 min,
+///               AWS VPN connection ~6 min, VGW attach ~90 s, ...
+///   --time-scale multiplies every latency: realistic at 0.002 builds a gateway in ~5 s.
+///
+/// Seed (--seed): ids, generated keys, addresses and probabilistic faults derive from it, so
+/// two runs with the same seed and the same calls give the same answers.
+///
 /// Admin API (JSON):
-///   GET  /_emulator/health | /config | /dump | /counters | /timeline | /faults
-///   POST /_emulator/reset             forget everything
+///   GET  /_emulator/health            {"status": "ok"}
+///   GET  /_emulator/config            profile, time scale, seed, reference_style_full
+///   POST /_emulator/config            change settings: {"reference_style_full": true}
+///   GET  /_emulator/dump              every resource in both clouds (secrets included)
+///   GET  /_emulator/counters          calls per cloud and action
+///   GET  /_emulator/timeline          start and end of every long operation
+///   GET  /_emulator/faults            the fault rules
 ///   POST /_emulator/faults            add a rule: {"spec": "ec2:CreateVpc=throttle,count=2"}
 ///   DELETE /_emulator/faults          remove every rule
+///   POST /_emulator/reset             forget resources, faults, counters, timeline
+///                                     (settings such as reference_style_full stay)
 ///   POST /_emulator/fixtures          create existing VPCs / VNets: {"aws": {...}, "azure": {...}}
 ///
 /// AWS accounts come from the access key id: AKID<12 digits>... means that account, any
 /// other key the default account 123456789012; STS AssumeRole hands out keys for the role's
 /// account. Azure accepts any tenant and client id, with client secret "emulator-secret"
 /// unless --azure-client-secret says otherwise.
+///
+/// Stop it with Ctrl-C (SIGINT) or by killing its PID.
 #[derive(Parser, Debug)]
 #[command(name = "cloudlink-emulator", version, verbatim_doc_comment)]
 struct Args {
@@ -52,6 +71,11 @@ struct Args {
     /// Write the chosen port to this file once listening.
     #[arg(long)]
     port_file: Option<std::path::PathBuf>,
+    /// Serve a connection's `virtualNetworkGateway1`/`localNetworkGateway2` as
+    /// {"id":..,"properties":{}}, the shape azure_mgmt_network 0.21 can deserialize, instead
+    /// of the {"id":..} real Azure sends. Also settable at run time via POST /_emulator/config.
+    #[arg(long)]
+    reference_style_full: bool,
 }
 
 #[tokio::main]
@@ -66,9 +90,14 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let profile = Profile::named(&args.profile, args.time_scale).map_err(anyhow::Error::msg)?;
     let emu = Emulator::new(profile, args.seed);
-    emu.arm.lock().unwrap().client_secret = args.azure_client_secret.clone();
+    {
+        let mut arm = emu.arm.lock().unwrap();
+        arm.client_secret = args.azure_client_secret.clone();
+        arm.reference_style_full = args.reference_style_full;
+    }
     for spec in &args.faults {
-        emu.faults.add(FaultRule::parse(spec).map_err(anyhow::Error::msg)?);
+        emu.faults
+            .add(FaultRule::parse(spec).map_err(anyhow::Error::msg)?);
     }
     let emu = Arc::new(emu);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;

@@ -962,3 +962,170 @@ async fn a_dropped_connection_is_an_io_error_the_sdk_retries() {
     assert_eq!(got.resource.name.as_deref(), Some("vnet"));
     assert_eq!(h.counter("GET virtualNetworks"), before + 2);
 }
+
+#[tokio::test]
+async fn patch_tags_replaces_the_tag_set_through_the_sdk_update_tags_calls() {
+    let h = start().await;
+    h.gateway_stack().await;
+    h.lng("lng0", "203.0.113.10").await;
+    h.emu.arm.lock().unwrap().reference_style_full = true;
+    let conns = h.client.virtual_network_gateway_connections_client();
+    conns
+        .create_or_update(RG, "conn0", h.connection_body("lng0", None), SUB)
+        .await
+        .unwrap();
+    let tags = |v: Value| models::TagsObject { tags: Some(v) };
+
+    // Synchronous UpdateTags calls return the resource.
+    let pip = h
+        .client
+        .public_ip_addresses_client()
+        .update_tags(RG, "pip0", tags(json!({"env": "test"})), SUB)
+        .await
+        .unwrap();
+    assert_eq!(pip.resource.tags, Some(json!({"env": "test"})));
+    let lng = h
+        .client
+        .local_network_gateways_client()
+        .update_tags(RG, "lng0", tags(json!({"a": "1", "b": "2"})), SUB)
+        .await
+        .unwrap();
+    assert_eq!(lng.resource.tags, Some(json!({"a": "1", "b": "2"})));
+    let vnet = h
+        .client
+        .virtual_networks_client()
+        .update_tags(RG, "vnet", tags(json!({"owner": "net"})), SUB)
+        .await
+        .unwrap();
+    assert_eq!(vnet.resource.tags, Some(json!({"owner": "net"})));
+
+    // Gateways and connections (long-running in the spec) answer 200 with Succeeded.
+    let before = h
+        .raw(Method::Get, &h.id("virtualNetworkGateways", "vng"), None)
+        .await;
+    let rsp = h
+        .client
+        .virtual_network_gateways_client()
+        .update_tags(RG, "vng", tags(json!({"tier": "gold"})), SUB)
+        .send()
+        .await
+        .unwrap()
+        .into_raw_response();
+    assert_eq!(rsp.status(), StatusCode::Ok);
+    let gw = h
+        .raw(Method::Get, &h.id("virtualNetworkGateways", "vng"), None)
+        .await;
+    assert_eq!(gw.body["tags"], json!({"tier": "gold"}));
+    assert_eq!(gw.body["properties"]["provisioningState"], "Succeeded");
+    assert_ne!(
+        gw.body["etag"], before.body["etag"],
+        "a tag change is a new etag"
+    );
+    let rsp = conns
+        .update_tags(RG, "conn0", tags(json!({"k": "v"})), SUB)
+        .send()
+        .await
+        .unwrap()
+        .into_raw_response();
+    assert_eq!(rsp.status(), StatusCode::Ok);
+    assert_eq!(
+        conns.get(RG, "conn0", SUB).await.unwrap().resource.tags,
+        Some(json!({"k": "v"}))
+    );
+
+    // The next PATCH replaces the set rather than merging.
+    let pip = h
+        .client
+        .public_ip_addresses_client()
+        .update_tags(RG, "pip0", tags(json!({"other": "x"})), SUB)
+        .await
+        .unwrap();
+    assert_eq!(pip.resource.tags, Some(json!({"other": "x"})));
+
+    // Errors: a missing resource, a non-string tag value, a subnet (no UpdateTags).
+    let e = h
+        .client
+        .public_ip_addresses_client()
+        .update_tags(RG, "nope", tags(json!({"a": "b"})), SUB)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), (404, "ResourceNotFound".into()));
+    let r = h
+        .raw(
+            Method::Patch,
+            &h.id("publicIPAddresses", "pip0"),
+            Some(json!({"tags": {"n": 1}})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.header("x-ms-error-code").as_deref()),
+        (StatusCode::BadRequest, Some("InvalidRequestFormat"))
+    );
+    let r = h
+        .raw(
+            Method::Patch,
+            &format!("{}/subnets/GatewaySubnet", h.id("virtualNetworks", "vnet")),
+            Some(json!({"tags": {"a": "b"}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::MethodNotAllowed);
+}
+
+#[tokio::test]
+async fn admin_config_switches_the_connection_reference_shape_and_reset_keeps_it() {
+    let h = start().await;
+    let admin = |path: &str| format!("{}/_emulator/{path}", h.url);
+    let cfg = h.raw(Method::Get, &admin("config"), None).await;
+    assert_eq!(cfg.body["reference_style_full"], false);
+
+    let set = h
+        .raw(
+            Method::Post,
+            &admin("config"),
+            Some(json!({"reference_style_full": true})),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::Ok, "{}", set.body);
+    assert_eq!(set.body["reference_style_full"], true);
+    h.gateway_stack().await;
+    h.lng("lng0", "203.0.113.10").await;
+    let conns = h.client.virtual_network_gateway_connections_client();
+    conns
+        .create_or_update(RG, "conn0", h.connection_body("lng0", None), SUB)
+        .await
+        .unwrap();
+    let got = conns.get(RG, "conn0", SUB).await;
+    assert!(
+        got.is_ok(),
+        "the SDK reads the full reference shape: {got:?}"
+    );
+
+    // Reset forgets resources, not settings.
+    let r = h.raw(Method::Post, &admin("reset"), None).await;
+    assert_eq!(r.status, StatusCode::Ok);
+    assert!(h.emu.arm.lock().unwrap().reference_style_full);
+    let cfg = h.raw(Method::Get, &admin("config"), None).await;
+    assert_eq!(cfg.body["reference_style_full"], true);
+
+    // Typos and wrong types are refused; nothing changes.
+    for bad in [
+        json!({"reference_style": true}),
+        json!({"reference_style_full": "yes"}),
+        json!([true]),
+    ] {
+        let r = h
+            .raw(Method::Post, &admin("config"), Some(bad.clone()))
+            .await;
+        assert_eq!(r.status, StatusCode::BadRequest, "{bad}");
+        assert!(r.body["error"].is_string(), "{}", r.body);
+    }
+    let set = h
+        .raw(
+            Method::Post,
+            &admin("config"),
+            Some(json!({"reference_style_full": false})),
+        )
+        .await;
+    assert_eq!(set.body["reference_style_full"], false);
+    assert!(!h.emu.arm.lock().unwrap().reference_style_full);
+}

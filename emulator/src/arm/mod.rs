@@ -338,6 +338,40 @@ impl State {
         }
     }
 
+    /// `PATCH` with a `TagsObject` (`{"tags": {..}}`, the `*_UpdateTags` operations): replaces
+    /// the tag set and answers 200 with the resource, synchronously even for gateways and
+    /// connections, whose spec marks it long-running (the answer already carries
+    /// `Succeeded`, which the SDK's pollers accept). A body without `tags` changes nothing
+    /// (guess); a busy resource answers `AnotherOperationInProgress` like a PUT.
+    fn update_tags(&mut self, cx: &Ctx, loc: &Loc, body: &[u8]) -> Result<Reply, ArmError> {
+        let k = loc.key();
+        if !self.res.contains_key(&k) {
+            return Err(not_found(loc));
+        }
+        self.not_busy(cx, &k)?;
+        let v = input::body(body)?;
+        let tags = match v.get("tags") {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(m)) => {
+                if let Some((key, _)) = m.iter().find(|(_, x)| !x.is_string()) {
+                    return Err(ArmError::format(
+                        &format!("tags.{key}"),
+                        "Expected a string",
+                    ));
+                }
+                Some(Value::Object(m.clone()))
+            }
+            Some(_) => return Err(ArmError::format("tags", "Expected an object")),
+        };
+        let etag = self.etag();
+        let r = self.res.get_mut(&k).expect("checked above");
+        if let Some(t) = tags {
+            r.tags = Some(t);
+        }
+        r.etag = etag;
+        Ok(Reply::ok(self.render(&self.res[&k], cx.now)))
+    }
+
     /// Stores the result of a validated PUT, starts its operation and answers 201/200 with
     /// `provisioningState: Updating` plus the LRO headers (spec: final-state-via
     /// azure-async-operation).
@@ -581,6 +615,7 @@ impl State {
                             Kind::Connection => connection::delete(self, cx, &loc),
                         }
                     }
+                    Method::PATCH if *kind != Kind::Subnet => self.update_tags(cx, &loc, body),
                     _ => Err(method_not_allowed(method)),
                 }
             }
