@@ -504,3 +504,726 @@ fn realistic_apply_follows_the_critical_path() {
     );
     wd.destroy();
 }
+
+// ---- In-place updates -------------------------------------------------------------------
+
+/// Like [`config`], with the `aws` block's body (`vpc_id` aside) and extra `azure` lines given.
+fn config_with(
+    emu: &Emulator,
+    fx: &Fixture,
+    routing: &str,
+    tunnels: u32,
+    aws: &str,
+    azure: &str,
+    extra: &str,
+) -> String {
+    format!(
+        r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_cross_cloud_vpn" "this" {{
+  name     = "link"
+  routing  = "{routing}"
+  tunnels  = {tunnels}
+  aws {{
+    vpc_id = "{vpc}"
+{aws}
+  }}
+  azure {{
+    resource_group       = "net-rg"
+    location             = "westeurope"
+    virtual_network_name = "hub"
+    gateway_subnet_cidr  = "10.1.255.0/27"
+{azure}
+  }}
+{extra}
+}}
+"#,
+        provider = provider_block(emu),
+        vpc = fx.vpc,
+    )
+}
+
+/// `terraform plan` shows exactly an update in place (nothing replaced); returns its output.
+fn assert_plan_in_place(wd: &Workdir) -> String {
+    let plan = wd.plan_exit_code();
+    let out = plan.all();
+    assert_eq!(plan.code, 2, "a change must show:\n{out}");
+    assert!(
+        out.contains("will be updated in-place"),
+        "expected an in-place update:\n{out}"
+    );
+    assert!(
+        !out.contains("forces replacement") && !out.contains("must be replaced"),
+        "nothing may be replaced:\n{out}"
+    );
+    out
+}
+
+/// The second plan after an apply is empty.
+fn assert_plan_empty(wd: &Workdir) {
+    let plan = wd.plan_exit_code();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.all());
+}
+
+/// The AWS tunnel with inside CIDR `cidr`.
+fn aws_tunnel(dump: &Json, cidr: &str) -> Json {
+    live(&aws_region(dump), "vpn_connections")
+        .iter()
+        .flat_map(|v| v["tunnels"].as_array().unwrap().iter())
+        .find(|t| t["inside_cidr"] == cidr)
+        .unwrap_or_else(|| panic!("no AWS tunnel {cidr}"))
+        .clone()
+}
+
+/// The Azure connection named `name`.
+fn azure_connection<'a>(dump: &'a Json, name: &str) -> &'a Json {
+    arm_of(dump, "connections")
+        .into_iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no Azure connection {name}"))
+}
+
+fn psk_list(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("\"{k}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Both ends of tunnel `t` (0-based, canonical inside CIDRs) hold `key`.
+fn assert_tunnel_key(dump: &Json, t: usize, key: &str) {
+    let cidr = ["169.254.21.0/30", "169.254.22.0/30"][t];
+    assert_eq!(aws_tunnel(dump, cidr)["psk"], key, "AWS tunnel {}", t + 1);
+    assert_eq!(
+        azure_connection(dump, &format!("link-conn-{}", t + 1))["properties"]["sharedKey"],
+        key,
+        "Azure connection {}",
+        t + 1
+    );
+}
+
+#[test]
+fn psk_rotation_on_two_static_tunnels_goes_one_tunnel_at_a_time() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    let old = ["Alpha_key_one1", "Alpha_key_two2"];
+    let new = ["Beta.key_one11", "Beta.key_two22"];
+    let hcl = |keys: &[&str]| {
+        config(
+            &emu,
+            &fx,
+            "static",
+            2,
+            &format!("  tunnel_psks = [{}]", psk_list(keys)),
+        )
+    };
+    wd.write("main.tf", &hcl(&old));
+    wd.apply();
+    let dump = emu.dump();
+    assert_tunnel_key(&dump, 0, old[0]);
+    assert_tunnel_key(&dump, 1, old[1]);
+    wd.write("main.tf", &hcl(&new));
+    let plan = assert_plan_in_place(&wd);
+    assert!(plan.contains("Pre-shared keys rotate"), "{plan}");
+    emu.emu.observe.clear();
+    wd.apply();
+    let dump = emu.dump();
+    assert_link(&dump, 2);
+    assert_tunnel_key(&dump, 0, new[0]);
+    assert_tunnel_key(&dump, 1, new[1]);
+    let tl = emu.emu.observe.timeline();
+    let modify: Vec<_> = tl
+        .iter()
+        .filter(|e| e.action == "ModifyVpnTunnelOptions")
+        .collect();
+    let set_key = |conn: &str| {
+        tl.iter()
+            .filter(|e| e.action == "PUT sharedkey" && e.resource.ends_with(conn))
+            .collect::<Vec<_>>()
+    };
+    let (key1, key2) = (set_key("/link-conn-1"), set_key("/link-conn-2"));
+    assert_eq!(modify.len(), 2, "one AWS modification per tunnel: {tl:?}");
+    assert_eq!(key1.len(), 1, "one Azure key write for tunnel 1: {tl:?}");
+    assert_eq!(key2.len(), 1, "one Azure key write for tunnel 2: {tl:?}");
+    assert!(
+        modify[0].end_ms <= key1[0].start_ms,
+        "tunnel 1: AWS first, then Azure: {tl:?}"
+    );
+    assert!(
+        key1[0].end_ms <= modify[1].start_ms,
+        "tunnel 1 is done on both clouds before tunnel 2 is touched: {tl:?}"
+    );
+    assert!(modify[1].end_ms <= key2[0].start_ms, "{tl:?}");
+    let counters = emu.counters();
+    assert_eq!(counters["ec2"]["ModifyVpnTunnelOptions"], 2, "{counters}");
+    assert_eq!(counters["arm"]["PUT sharedkey"], 2, "{counters}");
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["consistent"], true, "{st}");
+    assert!(st["tunnel_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["aws_status"] == "UP" && t["azure_status"] == "Connected"));
+    assert_plan_empty(&wd);
+    wd.destroy();
+    assert_empty(&emu.dump());
+}
+
+#[test]
+fn write_only_psks_rotate_on_version_bump_and_never_reach_state() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    let old = ["WoAlpha_key_1", "WoAlpha_key_2"];
+    let new = ["WoBeta_key_11", "WoBeta_key_22"];
+    let hcl = |keys: &[&str], version: u32| {
+        config(
+            &emu,
+            &fx,
+            "static",
+            2,
+            &format!(
+                "  tunnel_psks_wo         = [{}]\n  tunnel_psks_wo_version = {version}",
+                psk_list(keys)
+            ),
+        )
+    };
+    wd.write("main.tf", &hcl(&old, 1));
+    wd.apply();
+    let dump = emu.dump();
+    assert_tunnel_key(&dump, 0, old[0]);
+    assert_tunnel_key(&dump, 1, old[1]);
+    wd.write("main.tf", &hcl(&new, 2));
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    assert_link(&dump, 2);
+    assert_tunnel_key(&dump, 0, new[0]);
+    assert_tunnel_key(&dump, 1, new[1]);
+    let show = wd.tf(&["show", "-json"]).success().stdout;
+    let state_file = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap();
+    for k in old.iter().chain(&new) {
+        assert!(!show.contains(k), "a write-only key is in `show -json`");
+        assert!(
+            !state_file.contains(k),
+            "a write-only key is in the state file"
+        );
+    }
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert!(st["tunnel_psks_wo"].is_null(), "{st}");
+    assert_eq!(st["tunnel_psks_wo_version"], 2);
+    assert_plan_empty(&wd);
+    wd.destroy();
+    assert_empty(&emu.dump());
+}
+
+fn sorted(v: &Json) -> Vec<String> {
+    let mut out: Vec<String> = v
+        .as_array()
+        .unwrap_or(&vec![])
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Static routes (not propagated ones) of route table `rtb` pointing at a VPN gateway.
+fn vgw_routes(dump: &Json, rtb: &str) -> Vec<String> {
+    let aws = aws_region(dump);
+    let t = aws["route_tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == rtb)
+        .unwrap()
+        .clone();
+    let mut out: Vec<String> = t["routes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["origin"] == "CreateRoute"
+                && r["gateway_id"]
+                    .as_str()
+                    .is_some_and(|g| g.starts_with("vgw-"))
+        })
+        .map(|r| r["destination_cidr_block"].as_str().unwrap().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+fn propagating(dump: &Json, rtb: &str) -> Vec<String> {
+    let aws = aws_region(dump);
+    sorted(
+        &aws["route_tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == rtb)
+            .unwrap()["propagating_vgws"],
+    )
+}
+
+#[test]
+fn cidr_changes_update_vpn_routes_local_gateways_and_route_tables_in_place() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    let hcl = |aws: &str, azure: &str| {
+        config_with(
+            &emu,
+            &fx,
+            "static",
+            2,
+            &format!(
+                "    route_table_ids   = [\"{}\"]\n    route_propagation = false",
+                fx.rtb
+            ),
+            "",
+            &format!("  aws_cidrs   = [{aws}]\n  azure_cidrs = [{azure}]"),
+        )
+    };
+    wd.write("main.tf", &hcl("\"10.0.0.0/16\"", "\"10.1.0.0/16\""));
+    wd.apply();
+    let dump = emu.dump();
+    assert_eq!(vgw_routes(&dump, &fx.rtb), ["10.1.0.0/16"]);
+    wd.write(
+        "main.tf",
+        &hcl(
+            "\"10.0.0.0/17\", \"10.0.128.0/17\"",
+            "\"10.1.0.0/17\", \"10.2.0.0/16\"",
+        ),
+    );
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    assert_link(&dump, 2);
+    let want_azure = ["10.1.0.0/17", "10.2.0.0/16"];
+    for v in live(&aws_region(&dump), "vpn_connections") {
+        let routes: Vec<String> = {
+            let mut r: Vec<String> = v["routes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["destination_cidr_block"].as_str().unwrap().to_string())
+                .collect();
+            r.sort();
+            r
+        };
+        assert_eq!(routes, want_azure, "VPN static routes follow azure_cidrs");
+    }
+    for l in arm_of(&dump, "localNetworkGateways") {
+        assert_eq!(
+            sorted(&l["properties"]["localNetworkAddressSpace"]["addressPrefixes"]),
+            ["10.0.0.0/17", "10.0.128.0/17"],
+            "LNG prefixes follow aws_cidrs"
+        );
+    }
+    assert_eq!(
+        vgw_routes(&dump, &fx.rtb),
+        want_azure,
+        "route table routes follow azure_cidrs"
+    );
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["consistent"], true, "{st}");
+    assert_plan_empty(&wd);
+    wd.destroy();
+    let dump = emu.dump();
+    assert_empty(&dump);
+    assert!(vgw_routes(&dump, &fx.rtb).is_empty(), "routes left");
+}
+
+#[test]
+fn route_tables_and_propagation_change_in_place() {
+    let emu = Emulator::start("fast", 1.0);
+    let out = emu.fixtures(json!({
+        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 2, "name": "app"}]},
+        "azure": {
+            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
+            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
+                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
+        }
+    }));
+    let rtbs: Vec<String> = out["aws"]["vpcs"][0]["route_table_ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    assert!(rtbs.len() >= 2, "{out}");
+    let fx = Fixture {
+        vpc: out["aws"]["vpcs"][0]["id"].as_str().unwrap().to_string(),
+        rtb: rtbs[0].clone(),
+    };
+    let wd = Workdir::new();
+    let hcl = |tables: &[&String], propagation: bool| {
+        config_with(
+            &emu,
+            &fx,
+            "static",
+            1,
+            &format!(
+                "    route_table_ids   = [{}]\n    route_propagation = {propagation}",
+                tables
+                    .iter()
+                    .map(|t| format!("\"{t}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "",
+            "",
+        )
+    };
+    wd.write("main.tf", &hcl(&[&rtbs[0]], true));
+    wd.apply();
+    let vgw = wd.state_values("cloudlink_cross_cloud_vpn.this")["aws"]["vpn_gateway_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dump = emu.dump();
+    assert_eq!(propagating(&dump, &rtbs[0]), [vgw.as_str()]);
+    assert!(propagating(&dump, &rtbs[1]).is_empty());
+    // Add a table.
+    wd.write("main.tf", &hcl(&[&rtbs[0], &rtbs[1]], true));
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    assert_eq!(propagating(&dump, &rtbs[0]), [vgw.as_str()]);
+    assert_eq!(propagating(&dump, &rtbs[1]), [vgw.as_str()]);
+    assert_plan_empty(&wd);
+    // Remove the first one.
+    wd.write("main.tf", &hcl(&[&rtbs[1]], true));
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    assert!(
+        propagating(&dump, &rtbs[0]).is_empty(),
+        "propagation removed"
+    );
+    assert_eq!(propagating(&dump, &rtbs[1]), [vgw.as_str()]);
+    assert_plan_empty(&wd);
+    // Propagation off: static routes instead.
+    wd.write("main.tf", &hcl(&[&rtbs[1]], false));
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    assert!(propagating(&dump, &rtbs[1]).is_empty(), "propagation off");
+    assert_eq!(vgw_routes(&dump, &rtbs[1]), ["10.1.0.0/16"]);
+    assert!(vgw_routes(&dump, &rtbs[0]).is_empty());
+    assert_plan_empty(&wd);
+    // And on again: the static routes go.
+    wd.write("main.tf", &hcl(&[&rtbs[1]], true));
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    assert_eq!(propagating(&dump, &rtbs[1]), [vgw.as_str()]);
+    assert!(
+        vgw_routes(&dump, &rtbs[1]).is_empty(),
+        "static routes removed"
+    );
+    assert_link(&dump, 1);
+    assert_plan_empty(&wd);
+    wd.destroy();
+    assert_empty(&emu.dump());
+}
+
+#[test]
+fn sku_resize_within_a_generation_is_in_place_and_across_generations_replaces() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    let hcl = |sku: &str| {
+        config_with(
+            &emu,
+            &fx,
+            "static",
+            1,
+            "",
+            &format!("    sku = \"{sku}\""),
+            "",
+        )
+    };
+    wd.write("main.tf", &hcl("VpnGw1"));
+    wd.apply();
+    let gw_id = wd.state_values("cloudlink_cross_cloud_vpn.this")["azure"]["gateway_id"].clone();
+    wd.write("main.tf", &hcl("VpnGw2"));
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    let gws = arm_of(&dump, "virtualNetworkGateways");
+    assert_eq!(gws.len(), 1);
+    assert_eq!(gws[0]["properties"]["sku"]["name"], "VpnGw2", "{}", gws[0]);
+    assert_link(&dump, 1);
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["azure"]["gateway_id"], gw_id, "same gateway");
+    assert_eq!(st["azure"]["sku"], "VpnGw2");
+    assert_plan_empty(&wd);
+    let before = mutating(&emu.counters());
+    for other in ["VpnGw5", "Basic"] {
+        wd.write("main.tf", &hcl(other));
+        let plan = wd.plan_exit_code();
+        let out = plan.all();
+        assert_eq!(plan.code, 2, "{other}:\n{out}");
+        assert!(
+            out.contains("forces replacement") && out.contains("must be replaced"),
+            "VpnGw2 -> {other} must replace:\n{out}"
+        );
+    }
+    assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
+    wd.write("main.tf", &hcl("VpnGw2"));
+    wd.destroy();
+    assert_empty(&emu.dump());
+}
+
+/// Every sub-resource in both clouds carries `want` and none of `gone`.
+fn assert_tags_everywhere(dump: &Json, want: &[(&str, &str)], gone: &[&str]) {
+    let aws = aws_region(dump);
+    let mut objects: Vec<(String, Json)> = Vec::new();
+    for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
+        for o in live(&aws, k) {
+            objects.push((format!("{k} {}", o["id"]), o["tags"].clone()));
+        }
+    }
+    for k in [
+        "publicIPAddresses",
+        "virtualNetworkGateways",
+        "localNetworkGateways",
+        "connections",
+    ] {
+        for o in arm_of(dump, k) {
+            objects.push((format!("{k} {}", o["name"]), o["tags"].clone()));
+        }
+    }
+    assert_eq!(objects.len(), 3 + 4 + 2, "{objects:?}");
+    for (what, tags) in &objects {
+        // EC2 dumps tags as a map or as [{key, value}].
+        let get = |k: &str| -> Option<String> {
+            match tags {
+                Json::Object(m) => m.get(k).and_then(|v| v.as_str()).map(str::to_string),
+                Json::Array(a) => a
+                    .iter()
+                    .find(|t| t["key"] == k || t["Key"] == k)
+                    .and_then(|t| t.get("value").or(t.get("Value")))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                _ => None,
+            }
+        };
+        for (k, v) in want {
+            assert_eq!(get(k).as_deref(), Some(*v), "{what}: tag {k} in {tags}");
+        }
+        for k in gone {
+            assert_eq!(get(k), None, "{what}: tag {k} must be gone from {tags}");
+        }
+    }
+}
+
+#[test]
+fn tags_change_reaches_every_sub_resource_in_both_clouds_in_place() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &config(
+            &emu,
+            &fx,
+            "static",
+            2,
+            "  tags = { env = \"dev\", old = \"x\" }",
+        ),
+    );
+    wd.apply();
+    assert_tags_everywhere(&emu.dump(), &[("env", "dev"), ("old", "x")], &[]);
+    let ids = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    wd.write(
+        "main.tf",
+        &config(
+            &emu,
+            &fx,
+            "static",
+            2,
+            "  tags = { env = \"prod\", team = \"net\" }",
+        ),
+    );
+    assert_plan_in_place(&wd);
+    wd.apply();
+    let dump = emu.dump();
+    assert_tags_everywhere(&dump, &[("env", "prod"), ("team", "net")], &["old"]);
+    assert_link(&dump, 2);
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["aws"], ids["aws"], "no AWS sub-resource replaced");
+    assert_eq!(st["azure"], ids["azure"], "no Azure sub-resource replaced");
+    assert_plan_empty(&wd);
+    wd.destroy();
+    assert_empty(&emu.dump());
+}
+
+// ---- Transit gateway target and IPsec policy --------------------------------------------
+
+#[test]
+fn transit_gateway_bgp_four_tunnels_attach_to_the_tgw_then_destroy_leaves_nothing() {
+    let emu = Emulator::start("fast", 1.0);
+    let out = emu.fixtures(json!({
+        "aws": {"transit_gateways": [{"amazon_side_asn": 64512, "name": "tgw"}]},
+        "azure": {
+            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
+            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
+                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
+        }
+    }));
+    let tgw = out["aws"]["transit_gateways"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_string();
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_cross_cloud_vpn" "this" {{
+  name      = "link"
+  routing   = "bgp"
+  tunnels   = 4
+  aws_cidrs = ["10.0.0.0/16"]
+  aws {{
+    transit_gateway_id = "{tgw}"
+  }}
+  azure {{
+    resource_group       = "net-rg"
+    location             = "westeurope"
+    virtual_network_name = "hub"
+    gateway_subnet_cidr  = "10.1.255.0/27"
+  }}
+}}
+"#,
+            provider = provider_block(&emu),
+        ),
+    );
+    wd.apply();
+    let dump = emu.dump();
+    let aws = aws_region(&dump);
+    assert!(live(&aws, "vpn_gateways").is_empty(), "no VGW with a TGW");
+    let vpns = live(&aws, "vpn_connections");
+    assert_eq!(vpns.len(), 2);
+    let attachments: Vec<&Json> = live(&aws, "transit_gateway_attachments")
+        .into_iter()
+        .filter(|a| a["resource_type"] == "vpn")
+        .collect();
+    for v in &vpns {
+        assert_eq!(v["transit_gateway_id"], tgw.as_str(), "{v}");
+        let a = attachments
+            .iter()
+            .find(|a| a["resource_id"] == v["id"])
+            .unwrap_or_else(|| panic!("no TGW attachment for {}: {attachments:?}", v["id"]));
+        assert_eq!(a["transit_gateway_id"], tgw.as_str());
+        assert_eq!(a["state"], "available", "{a}");
+        for t in v["tunnels"].as_array().unwrap() {
+            assert_eq!(t["status"], "UP", "{t}");
+        }
+    }
+    let conns = arm_of(&dump, "connections");
+    assert_eq!(conns.len(), 4);
+    for c in &conns {
+        assert_eq!(c["properties"]["connectionStatus"], "Connected", "{c}");
+    }
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["consistent"], true, "{st}");
+    assert_eq!(st["aws"]["vpn_gateway_id"], "");
+    assert_plan_empty(&wd);
+    wd.destroy();
+    let dump = emu.dump();
+    assert_empty(&dump);
+    let aws = aws_region(&dump);
+    let left: Vec<&Json> = live(&aws, "transit_gateway_attachments")
+        .into_iter()
+        .filter(|a| a["resource_type"] == "vpn")
+        .collect();
+    assert!(left.is_empty(), "TGW VPN attachments left: {left:?}");
+    let tgws = live(&aws, "transit_gateways");
+    assert_eq!(tgws.len(), 1, "the fixture TGW stays");
+}
+
+#[test]
+fn ipsec_policy_is_the_same_on_every_aws_tunnel_and_azure_connection() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &config(
+            &emu,
+            &fx,
+            "bgp",
+            4,
+            r#"  ipsec_policy {
+    ike_encryption      = "AES128"
+    ike_integrity       = "SHA384"
+    dh_group            = 20
+    ipsec_encryption    = "GCMAES256"
+    ipsec_integrity     = "GCMAES256"
+    pfs_group           = 19
+    sa_lifetime_seconds = 3000
+  }"#,
+        ),
+    );
+    wd.apply();
+    let dump = emu.dump();
+    assert_link(&dump, 4);
+    for c in arm_of(&dump, "connections") {
+        let p = &c["properties"]["ipsecPolicies"];
+        assert_eq!(p.as_array().map(Vec::len), Some(1), "{}: {p}", c["name"]);
+        let p = &p[0];
+        assert_eq!(p["ikeEncryption"], "AES128", "{p}");
+        assert_eq!(p["ikeIntegrity"], "SHA384", "{p}");
+        assert_eq!(p["dhGroup"], "ECP384", "{p}");
+        assert_eq!(p["ipsecEncryption"], "GCMAES256", "{p}");
+        assert_eq!(p["ipsecIntegrity"], "GCMAES256", "{p}");
+        assert_eq!(p["pfsGroup"], "ECP256", "{p}");
+        assert_eq!(p["saLifeTimeSeconds"], 3000, "{p}");
+    }
+    // The dump leaves tunnel options out; read them from the emulator's EC2 state.
+    let ec2 = emu.emu.ec2.lock().unwrap();
+    let region = &ec2.regions[&(ACCOUNT.to_string(), REGION.to_string())];
+    let mut tunnels = 0;
+    for v in region.vpn_connections.values() {
+        for t in &v.tunnels {
+            tunnels += 1;
+            let list = |name: &str| -> Vec<String> {
+                t.lists
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let scalar = |name: &str| -> String {
+                t.scalars
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            let at = &t.outside_ip;
+            assert_eq!(list("phase1EncryptionAlgorithmSet"), ["AES128"], "{at}");
+            assert_eq!(list("phase1IntegrityAlgorithmSet"), ["SHA2-384"], "{at}");
+            assert_eq!(list("phase1DHGroupNumberSet"), ["20"], "{at}");
+            assert_eq!(
+                list("phase2EncryptionAlgorithmSet"),
+                ["AES256-GCM-16"],
+                "{at}"
+            );
+            assert_eq!(list("phase2DHGroupNumberSet"), ["19"], "{at}");
+            assert_eq!(list("ikeVersionSet"), ["ikev2"], "{at}");
+            assert_eq!(scalar("phase2LifetimeSeconds"), "3000", "{at}");
+        }
+    }
+    drop(ec2);
+    assert_eq!(tunnels, 4, "two VPN connections, two tunnels each");
+    assert_plan_empty(&wd);
+    wd.destroy();
+    assert_empty(&emu.dump());
+}

@@ -65,6 +65,8 @@ pub struct TunnelSpec {
     pub phase2_dh_groups: Vec<i32>,
     /// `ikev1`, `ikev2`.
     pub ike_versions: Vec<String>,
+    /// IPsec (phase 2) SA lifetime in seconds (900-3600); `None` = AWS's 3600.
+    pub phase2_lifetime_seconds: Option<i32>,
 }
 
 impl fmt::Debug for TunnelSpec {
@@ -79,6 +81,7 @@ impl fmt::Debug for TunnelSpec {
             .field("phase1_dh_groups", &self.phase1_dh_groups)
             .field("phase2_dh_groups", &self.phase2_dh_groups)
             .field("ike_versions", &self.ike_versions)
+            .field("phase2_lifetime_seconds", &self.phase2_lifetime_seconds)
             .finish()
     }
 }
@@ -378,7 +381,8 @@ impl From<&aws_sdk_ec2::types::VpnConnection> for VpnConnection {
 fn tunnel_options(t: &TunnelSpec) -> VpnTunnelOptionsSpecification {
     let mut b = VpnTunnelOptionsSpecification::builder()
         .set_tunnel_inside_cidr(t.inside_cidr.clone())
-        .set_pre_shared_key(t.psk.clone());
+        .set_pre_shared_key(t.psk.clone())
+        .set_phase2_lifetime_seconds(t.phase2_lifetime_seconds);
     for v in &t.phase1_encryption {
         b = b.phase1_encryption_algorithms(
             Phase1EncryptionAlgorithmsRequestListValue::builder()

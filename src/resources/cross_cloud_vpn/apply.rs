@@ -401,6 +401,7 @@ fn aws_tunnel_policy(spec: &mut TunnelSpec, p: &Policy) {
     .into()];
     spec.phase2_dh_groups = vec![p.pfs_group as i32];
     spec.ike_versions = vec!["ikev2".into()];
+    spec.phase2_lifetime_seconds = Some(p.sa_lifetime_seconds as i32);
 }
 
 /// Azure `ipsecPolicies[0]` for our neutral policy values (ARM enum spellings).

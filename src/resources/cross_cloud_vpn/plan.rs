@@ -6,9 +6,9 @@
 //! unknown with a warning naming the tunnels that go down. No mutating call happens here.
 
 use super::schema::schema;
-use super::topology::{canonical_inside_cidrs, same_generation, Desired};
+use super::topology::{canonical_inside_cidrs, resizable_in_place, sku_generation, Desired};
 use super::validate;
-use crate::cloud::azure::{gateway_subnet, virtual_network};
+use crate::cloud::azure::{gateway, gateway_subnet, virtual_network};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::tf::{mark_computed_unknown, AttributePath, Diagnostic, Value};
@@ -57,7 +57,12 @@ pub async fn modify_plan(
             plan.planned.attr("azure").attr("sku"),
         );
         if let (Some(o), Some(n)) = (old.as_str(), new.as_str()) {
-            if o != n && !same_generation(o, n) {
+            let generation = if o != n {
+                gateway_generation(ctx, &req.prior).await
+            } else {
+                None
+            };
+            if o != n && !resizable_in_place(generation.as_deref(), o, n) {
                 plan.requires_replace.push(azure_path("sku"));
                 plan.planned = mark_computed_unknown(
                     &schema().block,
@@ -86,6 +91,24 @@ pub async fn modify_plan(
         return;
     }
     update_plan(req, plan);
+}
+
+/// The generation of the existing gateway (read-only ARM GET), else the one its SKU implies
+/// (`None` when neither tells).
+async fn gateway_generation(ctx: Option<&ProviderContext>, prior: &Value) -> Option<String> {
+    let d = Desired::from_value(prior, &Value::Null);
+    if let Some(ctx) = ctx {
+        if let Ok(net) = ctx.azure.network().await {
+            if let Ok(Some(g)) =
+                gateway::find_gateway(net, &d.resource_group, &d.gateway_name(), &ctx.stop).await
+            {
+                if !g.generation.is_empty() {
+                    return Some(g.generation);
+                }
+            }
+        }
+    }
+    sku_generation(&d.sku).map(str::to_string)
 }
 
 /// Canonical inside CIDRs when not configured (deterministic, so known at plan).

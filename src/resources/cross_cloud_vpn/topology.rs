@@ -360,6 +360,27 @@ pub fn same_generation(a: &str, b: &str) -> bool {
     (gen1.contains(&a) && gen1.contains(&b)) || (gen2.contains(&a) && gen2.contains(&b))
 }
 
+/// Whether a gateway of `generation` (`Generation1`/`Generation2`, as ARM reports it; `None`
+/// when unknown) can be resized in place from `old` to `new`. ARM keeps the generation on a
+/// resize, so a gateway created as VpnGw1 (Generation1) and resized to VpnGw2 cannot go on to
+/// VpnGw4/5 (Generation2 only) even though VpnGw2 -> VpnGw5 looks like one generation by name.
+/// Legacy SKUs (Basic, Standard, HighPerformance) never resize to or from the VpnGw family.
+pub fn resizable_in_place(generation: Option<&str>, old: &str, new: &str) -> bool {
+    if !same_generation(old, new) {
+        return false;
+    }
+    let level = |s: &str| {
+        s.strip_prefix("VpnGw")
+            .map(|r| r.trim_end_matches("AZ"))
+            .and_then(|n| n.parse::<u8>().ok())
+    };
+    match (generation, level(new)) {
+        (Some("Generation1"), Some(n)) => (1..=3).contains(&n),
+        (Some("Generation2"), Some(n)) => (2..=5).contains(&n),
+        _ => true,
+    }
+}
+
 /// The AWS PSK alphabet (`[0-9A-Za-z_.]`, terraform-provider-aws
 /// `validVPNConnectionTunnelPreSharedKey`).
 pub const PSK_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.";
@@ -450,5 +471,15 @@ mod tests {
         assert!(same_generation("VpnGw4", "VpnGw5"));
         assert!(!same_generation("VpnGw1", "VpnGw5"));
         assert!(!same_generation("Basic", "VpnGw1"));
+    }
+
+    #[test]
+    fn a_resize_keeps_the_gateway_generation() {
+        assert!(resizable_in_place(Some("Generation1"), "VpnGw1", "VpnGw2"));
+        assert!(!resizable_in_place(Some("Generation1"), "VpnGw2", "VpnGw5"));
+        assert!(resizable_in_place(Some("Generation2"), "VpnGw2", "VpnGw5"));
+        assert!(!resizable_in_place(Some("Generation2"), "VpnGw5", "VpnGw1"));
+        assert!(resizable_in_place(None, "VpnGw2", "VpnGw5"));
+        assert!(!resizable_in_place(Some("Generation1"), "VpnGw1", "Basic"));
     }
 }
