@@ -11,10 +11,6 @@ use std::process::Command;
 fn make_install_then_terraform_init_works_offline() {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let home = tempfile::tempdir().unwrap();
-    let real_home = std::env::var("HOME").unwrap();
-    let cargo_home = std::env::var("CARGO_HOME").unwrap_or_else(|_| format!("{real_home}/.cargo"));
-    let rustup_home =
-        std::env::var("RUSTUP_HOME").unwrap_or_else(|_| format!("{real_home}/.rustup"));
     // cargo already built the binary for this test; `CARGO=true` turns the recipe's build
     // step into a no-op (a nested cargo would see another environment and rebuild), so this
     // checks what `make install` puts where.
