@@ -21,6 +21,7 @@ use crate::cloud::aws::{
 use crate::cloud::azure::connection::{self, ConnectionSpec, CustomBgpAddress, IpsecPolicySpec};
 use crate::cloud::azure::gateway::{self, GatewayIpConfigSpec, GatewaySpec, GatewayUpdate};
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp, LocalGatewaySpec};
+use crate::cloud::azure::virtual_network::Subnet;
 use crate::cloud::azure::{gateway_subnet, public_ip, tags as az_tags, Network};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Graph;
@@ -239,7 +240,15 @@ async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow
     )
     .await?
     {
-        Some(s) => s,
+        Some(s) => {
+            if run.cp.lock().unwrap().gateway_subnet_id.is_empty()
+                && created_by_crashed_run(&run, &s, &cancel).await?
+            {
+                tracing::info!(id = %s.id, "adopting the GatewaySubnet an interrupted run created");
+                run.record(|cp| cp.gateway_subnet_created = true);
+            }
+            s
+        }
         None => {
             let prefix = d.gateway_subnet_cidr.as_deref().ok_or_else(|| {
                 anyhow!("virtual network {} has no GatewaySubnet and azure.gateway_subnet_cidr is not set", d.vnet)
@@ -257,6 +266,37 @@ async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow
     };
     run.record(|cp| cp.gateway_subnet_id = subnet.id);
     Ok(())
+}
+
+/// Whether an existing GatewaySubnet that no state records is the one a crashed run of this
+/// resource created, so that it is deleted with the rest. Subnets carry no tags, so the sign
+/// is indirect: it has exactly the configured `gateway_subnet_cidr` and is used only by our
+/// own gateway (deterministic name, ownership tags), which that run went on to build. A
+/// GatewaySubnet the run created but left unused is not claimed, and stays on destroy.
+async fn created_by_crashed_run(
+    run: &Run,
+    subnet: &Subnet,
+    cancel: &CancellationToken,
+) -> anyhow::Result<bool> {
+    let d = &run.d;
+    if d.gateway_subnet_cidr.is_none() || subnet.prefix != d.gateway_subnet_cidr {
+        return Ok(false);
+    }
+    let ours = format!(
+        "{}/ipconfigurations/",
+        run.arm_id("virtualNetworkGateways", &d.gateway_name())
+            .to_lowercase()
+    );
+    if subnet.used_by.is_empty()
+        || !subnet
+            .used_by
+            .iter()
+            .all(|c| c.to_lowercase().starts_with(&ours))
+    {
+        return Ok(false);
+    }
+    let gw = gateway::find_gateway(&run.net, &d.resource_group, &d.gateway_name(), cancel).await?;
+    Ok(gw.is_some_and(|g| az_tags::is_owned_by(&g.tags, &d.owner(), "virtual-network-gateway")))
 }
 
 /// Step: the virtual network gateway (route-based; active-active with 4 tunnels; custom APIPA

@@ -1,0 +1,420 @@
+//! Crash adoption through the real terraform binary: terraform (and with it the provider) is
+//! SIGKILLed in the middle of an apply, so no StopProvider runs and no state is written for
+//! what was created; the next `terraform apply` must find every sub-resource by its
+//! deterministic name (Azure) or ownership tags (AWS) and adopt it, leaving exactly one of
+//! each in the clouds, and `destroy` must then leave nothing.
+
+mod support;
+
+use serde_json::{json, Value as Json};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use support::{provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
+
+/// Realistic latencies at this scale: the 40-minute gateway build takes 24 s, long enough to
+/// kill terraform while it runs.
+const TIME_SCALE: f64 = 0.01;
+const ACCOUNT: &str = "123456789012";
+const REGION: &str = "us-east-1";
+
+/// Starts `terraform apply` in its own process group, output to files in the workdir.
+fn spawn_apply(wd: &Workdir) -> Child {
+    let stdout = std::fs::File::create(wd.path().join("crash.out")).unwrap();
+    let stderr = std::fs::File::create(wd.path().join("crash.err")).unwrap();
+    wd.command(&["apply", "-auto-approve", "-no-color"])
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .process_group(0)
+        .spawn()
+        .expect("starting terraform apply")
+}
+
+/// What the killed apply printed, for failure messages.
+fn crash_output(wd: &Workdir) -> String {
+    format!(
+        "{}\n{}",
+        std::fs::read_to_string(wd.path().join("crash.out")).unwrap_or_default(),
+        std::fs::read_to_string(wd.path().join("crash.err")).unwrap_or_default()
+    )
+}
+
+/// Polls `ready` every 50 ms until it holds, failing if terraform ends first or after `limit`.
+fn wait_for(
+    wd: &Workdir,
+    apply: &mut Child,
+    limit: Duration,
+    what: &str,
+    ready: impl Fn() -> bool,
+) {
+    let t0 = Instant::now();
+    while !ready() {
+        assert!(
+            apply.try_wait().unwrap().is_none(),
+            "terraform apply ended before {what}:\n{}",
+            crash_output(wd)
+        );
+        assert!(t0.elapsed() < limit, "no {what} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Pids of live cloudlink provider processes in process group `pgid`.
+fn providers_in_group(pgid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp ...`: comm may hold spaces, so split after the last ')'.
+        let rest: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r.split_whitespace().collect())
+            .unwrap_or_default();
+        let live = rest.first().is_some_and(|s| *s != "Z");
+        let group = rest.get(2).and_then(|p| p.parse::<u32>().ok());
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if live
+            && group == Some(pgid)
+            && String::from_utf8_lossy(&cmdline).contains("terraform-provider-cloudlink")
+        {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// SIGKILLs terraform's whole process group (a crash: no StopProvider, no state write), reaps
+/// terraform and waits until no provider process of that group is left.
+fn crash(apply: &mut Child) {
+    let pgid = apply.id();
+    assert!(
+        !providers_in_group(pgid).is_empty(),
+        "no provider process in terraform's group {pgid}"
+    );
+    let status = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -KILL failed");
+    let code = apply.wait().unwrap();
+    assert!(
+        code.code().is_none(),
+        "terraform was killed, not ended: {code:?}"
+    );
+    let t0 = Instant::now();
+    loop {
+        let left = providers_in_group(pgid);
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "provider processes survived the kill: {left:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn aws_live<'a>(dump: &'a Json, account: &str, region: &str, key: &str) -> Vec<&'a Json> {
+    dump["ec2"]["accounts"][account][region][key]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["state"] != "deleted").collect())
+        .unwrap_or_default()
+}
+
+fn arm_of<'a>(dump: &'a Json, kind: &str) -> Vec<&'a Json> {
+    dump["arm"]["resources"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|r| {
+                    r["type"]
+                        .as_str()
+                        .is_some_and(|t| t.ends_with(&format!("/{kind}")))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn counter(emu: &Emulator, cloud: &str, action: &str) -> u64 {
+    emu.emu
+        .observe
+        .counters()
+        .get(cloud)
+        .and_then(|a| a.get(action).copied())
+        .unwrap_or(0)
+}
+
+// ---- cloudlink_cross_cloud_vpn -----------------------------------------------------------
+
+/// A VPC with one route table, a resource group and a VNet, and the HCL of a static
+/// one-tunnel link between them.
+fn vpn_config(emu: &Emulator) -> String {
+    let out = emu.fixtures(json!({
+        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
+        "azure": {
+            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
+            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
+                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
+        }
+    }));
+    let vpc = out["aws"]["vpcs"][0]["id"].as_str().unwrap();
+    let rtb = out["aws"]["vpcs"][0]["route_table_ids"][0]
+        .as_str()
+        .unwrap();
+    format!(
+        r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_cross_cloud_vpn" "this" {{
+  name    = "link"
+  routing = "static"
+  tunnels = 1
+  aws {{
+    vpc_id          = "{vpc}"
+    route_table_ids = ["{rtb}"]
+  }}
+  azure {{
+    resource_group       = "net-rg"
+    location             = "westeurope"
+    virtual_network_name = "hub"
+    gateway_subnet_cidr  = "10.1.255.0/27"
+  }}
+}}
+"#,
+        provider = provider_block(emu),
+    )
+}
+
+/// Whether the gateway PUT was accepted and its build is still running.
+fn gateway_building(emu: &Emulator) -> bool {
+    counter(emu, "arm", "PUT virtualNetworkGateways") > 0
+        && arm_of(&emu.dump(), "virtualNetworkGateways")
+            .iter()
+            .any(|g| g["properties"]["provisioningState"] != "Succeeded")
+}
+
+/// Whether AWS holds a VPN connection (any state but deleted).
+fn vpn_connection_created(emu: &Emulator) -> bool {
+    !aws_live(&emu.dump(), ACCOUNT, REGION, "vpn_connections").is_empty()
+}
+
+#[test]
+fn vpn_apply_killed_during_gateway_build_is_adopted_by_the_next_apply_without_duplicates() {
+    let emu = Emulator::start("realistic", TIME_SCALE);
+    let wd = Workdir::new();
+    wd.write("main.tf", &vpn_config(&emu));
+    let mut apply = spawn_apply(&wd);
+    wait_for(
+        &wd,
+        &mut apply,
+        Duration::from_secs(60),
+        "the gateway PUT and the AWS VPN connection",
+        || gateway_building(&emu) && vpn_connection_created(&emu),
+    );
+    assert!(
+        gateway_building(&emu),
+        "the gateway build must still run at the kill"
+    );
+    crash(&mut apply);
+    let before = emu.dump();
+    println!(
+        "at the kill: {} public IP(s), {} gateway(s), {} VPN connection(s)",
+        arm_of(&before, "publicIPAddresses").len(),
+        arm_of(&before, "virtualNetworkGateways").len(),
+        aws_live(&before, ACCOUNT, REGION, "vpn_connections").len()
+    );
+
+    let t0 = Instant::now();
+    wd.apply();
+    println!("re-apply took {:.1} s", t0.elapsed().as_secs_f64());
+    let dump = emu.dump();
+    for (k, n) in [
+        ("customer_gateways", 1),
+        ("vpn_gateways", 1),
+        ("vpn_connections", 1),
+    ] {
+        let live = aws_live(&dump, ACCOUNT, REGION, k);
+        assert_eq!(live.len(), n, "{k}: {live:?}");
+    }
+    for k in [
+        "publicIPAddresses",
+        "virtualNetworkGateways",
+        "localNetworkGateways",
+        "connections",
+    ] {
+        let live = arm_of(&dump, k);
+        assert_eq!(live.len(), 1, "{k}: {live:?}");
+    }
+    // The adopted ones are the ones the killed run created.
+    for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
+        let then: Vec<&Json> = aws_live(&before, ACCOUNT, REGION, k)
+            .iter()
+            .map(|o| &o["id"])
+            .collect();
+        let now = &aws_live(&dump, ACCOUNT, REGION, k)[0]["id"];
+        if !then.is_empty() {
+            assert_eq!(then, vec![now], "{k} was replaced instead of adopted");
+        }
+    }
+    let vpn = aws_live(&dump, ACCOUNT, REGION, "vpn_connections")[0];
+    let up: Vec<&Json> = vpn["tunnels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "UP")
+        .collect();
+    assert_eq!(up.len(), 1, "exactly the wired tunnel is up: {vpn}");
+    let conn = arm_of(&dump, "connections")[0];
+    assert_eq!(
+        conn["properties"]["connectionStatus"], "Connected",
+        "{conn}"
+    );
+    assert_eq!(
+        up[0]["psk"], conn["properties"]["sharedKey"],
+        "PSKs match across clouds"
+    );
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["consistent"], true, "{st}");
+    let plan = wd.plan_exit_code();
+    assert_eq!(
+        plan.code,
+        0,
+        "plan after adoption must be empty:\n{}",
+        plan.all()
+    );
+
+    wd.destroy();
+    let dump = emu.dump();
+    for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
+        let left = aws_live(&dump, ACCOUNT, REGION, k);
+        assert!(left.is_empty(), "{k} left: {left:?}");
+    }
+    for k in [
+        "publicIPAddresses",
+        "virtualNetworkGateways",
+        "localNetworkGateways",
+        "connections",
+    ] {
+        let left = arm_of(&dump, k);
+        assert!(left.is_empty(), "{k} left: {left:?}");
+    }
+    let subnets = arm_of(&dump, "subnets");
+    assert!(
+        subnets.iter().all(|s| s["name"] != "GatewaySubnet"),
+        "GatewaySubnet left"
+    );
+}
+
+// ---- cloudlink_vpc_peering_pair ----------------------------------------------------------
+
+fn live_peerings(dump: &Json) -> Vec<Json> {
+    let mut out = Vec::new();
+    for (_, regions) in dump["ec2"]["accounts"].as_object().unwrap() {
+        for (_, r) in regions.as_object().unwrap() {
+            for p in r["vpc_peering_connections"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                if p["status"] != "deleted" {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn peering_apply_killed_before_acceptance_is_adopted_by_the_next_apply() {
+    let emu = Emulator::start("fast", 1.0);
+    let out = emu.fixtures(json!({"aws": {"vpcs": [
+        {"account": ACCOUNT, "region": REGION, "cidr": "10.10.0.0/16", "name": "requester", "route_tables": 1},
+        {"account": "210987654321", "region": "us-west-2", "cidr": "10.20.0.0/16", "name": "accepter", "route_tables": 1},
+    ]}}));
+    let v = &out["aws"]["vpcs"];
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}{provider}
+resource "cloudlink_vpc_peering_pair" "this" {{
+  requester {{
+    vpc_id          = "{}"
+    route_table_ids = ["{}"]
+  }}
+  accepter {{
+    vpc_id          = "{}"
+    route_table_ids = ["{}"]
+    account         = "peer"
+  }}
+  tags = {{ env = "test" }}
+}}
+"#,
+            v[0]["id"].as_str().unwrap(),
+            v[0]["route_table_ids"][0].as_str().unwrap(),
+            v[1]["id"].as_str().unwrap(),
+            v[1]["route_table_ids"][0].as_str().unwrap(),
+            provider = provider_block(&emu),
+        ),
+    );
+    // A window between the request and the acceptance.
+    emu.inject("ec2:AcceptVpcPeeringConnection=slow,delay_ms=5000,count=1");
+    let mut apply = spawn_apply(&wd);
+    wait_for(
+        &wd,
+        &mut apply,
+        Duration::from_secs(30),
+        "the peering request",
+        || {
+            counter(&emu, "ec2", "CreateVpcPeeringConnection") > 0
+                && !live_peerings(&emu.dump()).is_empty()
+        },
+    );
+    crash(&mut apply);
+    let before = live_peerings(&emu.dump());
+    assert_eq!(before.len(), 1, "{before:?}");
+    let pcx = before[0]["id"].as_str().unwrap().to_string();
+
+    wd.apply();
+    let live = live_peerings(&emu.dump());
+    assert_eq!(
+        live.len(),
+        1,
+        "exactly one peering after the re-run: {live:?}"
+    );
+    assert_eq!(
+        live[0]["id"],
+        pcx.as_str(),
+        "the killed run's peering is adopted"
+    );
+    assert_eq!(live[0]["status"], "active", "{}", live[0]);
+    assert_eq!(
+        counter(&emu, "ec2", "CreateVpcPeeringConnection"),
+        1,
+        "the re-run requested no second peering"
+    );
+    let st = wd.state_values("cloudlink_vpc_peering_pair.this");
+    assert_eq!(st["id"], pcx.as_str(), "{st}");
+    assert_eq!(st["status"], "active", "{st}");
+    let plan = wd.plan_exit_code();
+    assert_eq!(
+        plan.code,
+        0,
+        "plan after adoption must be empty:\n{}",
+        plan.all()
+    );
+
+    wd.destroy();
+    assert!(live_peerings(&emu.dump()).is_empty());
+}
