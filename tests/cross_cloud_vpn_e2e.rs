@@ -1090,6 +1090,7 @@ resource "cloudlink_cross_cloud_vpn" "this" {{
   routing   = "bgp"
   tunnels   = 4
   aws_cidrs = ["10.0.0.0/16"]
+  tags      = {{ env = "tgw" }}
   aws {{
     transit_gateway_id = "{tgw}"
   }}
@@ -1122,6 +1123,19 @@ resource "cloudlink_cross_cloud_vpn" "this" {{
             .unwrap_or_else(|| panic!("no TGW attachment for {}: {attachments:?}", v["id"]));
         assert_eq!(a["transit_gateway_id"], tgw.as_str());
         assert_eq!(a["state"], "available", "{a}");
+        // AWS creates the attachment untagged; it gets the tags of every other sub-resource.
+        let component = v["tags"]["cloudlink:component"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{v}"))
+            .replace("vpn-connection-", "transit-gateway-attachment-");
+        assert_eq!(a["tags"]["cloudlink:resource"], "link", "{a}");
+        assert_eq!(a["tags"]["cloudlink:component"], component.as_str(), "{a}");
+        assert_eq!(
+            a["tags"]["Name"],
+            format!("link-{component}").as_str(),
+            "{a}"
+        );
+        assert_eq!(a["tags"]["env"], "tgw", "user tags too: {a}");
         for t in v["tunnels"].as_array().unwrap() {
             assert_eq!(t["status"], "UP", "{t}");
         }

@@ -31,6 +31,8 @@ pub struct TransitGatewayAttachment {
     pub resource_id: String,
     /// `pending`, `available`, `deleting`, `deleted`...
     pub state: String,
+    /// All its tags (AWS creates it untagged; cloudlink adds the ownership and user tags).
+    pub tags: tags::Tags,
 }
 
 impl Ec2 {
@@ -93,6 +95,7 @@ impl Ec2 {
                         transit_gateway_id: a.transit_gateway_id().unwrap_or_default().to_string(),
                         resource_id: a.resource_id().unwrap_or_default().to_string(),
                         state: a.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        tags: tags::from_sdk(a.tags()),
                     })
                     .collect::<Vec<_>>()
             }),
@@ -106,6 +109,35 @@ impl Ec2 {
             })
             .collect();
         at_most_one("transit gateway VPN attachments", found)
+    }
+
+    /// Waits until AWS has created the TGW attachment of VPN connection `vpn_connection_id`
+    /// (it does so on its own, shortly after the connection). Pending: absent; target: any
+    /// live attachment.
+    pub async fn wait_transit_gateway_vpn_attachment_present(
+        &self,
+        transit_gateway_id: &str,
+        vpn_connection_id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<TransitGatewayAttachment> {
+        wait_for(
+            &format!(
+                "EC2 transit gateway ({transit_gateway_id}) attachment of VPN connection ({vpn_connection_id}) to exist"
+            ),
+            cfg,
+            || async {
+                Ok(
+                    match self
+                        .find_transit_gateway_vpn_attachment(transit_gateway_id, vpn_connection_id)
+                        .await?
+                    {
+                        Some(a) => Probe::Done(a),
+                        None => Probe::Pending("absent".into()),
+                    },
+                )
+            },
+        )
+        .await
     }
 
     /// Waits until the transit gateway `id` is `available`. Pending: `pending`, `modifying`.

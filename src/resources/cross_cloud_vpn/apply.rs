@@ -535,6 +535,14 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
         let mut v = ec2
             .wait_vpn_connection_available(&id, &run.wait(&cancel))
             .await?;
+        // AWS creates the TGW attachment itself, untagged: give it our tags like the rest.
+        if let Some(tgw) = &d.transit_gateway_id {
+            let a = ec2
+                .wait_transit_gateway_vpn_attachment_present(tgw, &id, &run.wait(&cancel))
+                .await?;
+            let want = run.aws_tags(&Desired::transit_gateway_attachment_component(i));
+            ec2.sync_tags(&a.id, &a.tags, &want).await?;
+        }
         // A configured PSK AWS does not have yet (adopted connection): rotate it there.
         for &t in &ours {
             let want = d.psks.as_ref().and_then(|p| p.get(t).cloned());

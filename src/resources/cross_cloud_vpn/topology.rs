@@ -312,6 +312,11 @@ impl Desired {
         format!("vpn-connection-{}", i + 1)
     }
 
+    /// AWS component name of the transit gateway attachment of VPN connection `i`.
+    pub fn transit_gateway_attachment_component(i: usize) -> String {
+        format!("transit-gateway-attachment-{}", i + 1)
+    }
+
     /// The composite id (and import id).
     pub fn id(&self) -> String {
         match &self.aws_account {
