@@ -1953,3 +1953,64 @@ async fn fixtures_are_available_at_once_and_show_in_the_dump() {
         "available"
     );
 }
+
+#[tokio::test]
+async fn create_tags_on_a_missing_resource_fails_with_its_not_found_code_and_tags_nothing() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let tag = || Tag::builder().key("env").value("test").build();
+    let cases = [
+        ("vpc-0123456789abcdef0", "InvalidVpcID.NotFound"),
+        ("subnet-0123456789abcdef0", "InvalidSubnetID.NotFound"),
+        ("rtb-0123456789abcdef0", "InvalidRouteTableID.NotFound"),
+        ("cgw-0123456789abcdef0", "InvalidCustomerGatewayID.NotFound"),
+        ("vgw-0123456789abcdef0", "InvalidVpnGatewayID.NotFound"),
+        ("vpn-0123456789abcdef0", "InvalidVpnConnectionID.NotFound"),
+        (
+            "pcx-0123456789abcdef0",
+            "InvalidVpcPeeringConnectionID.NotFound",
+        ),
+        ("tgw-0123456789abcdef0", "InvalidTransitGatewayID.NotFound"),
+        (
+            "tgw-attach-0123456789abcdef0",
+            "InvalidTransitGatewayAttachmentID.NotFound",
+        ),
+    ];
+    for (id, want) in cases {
+        let got = code(c.create_tags().resources(id).tags(tag()).send().await);
+        assert_eq!(got, want, "CreateTags on {id}");
+    }
+
+    // One unknown id among known ones: the call fails and tags none of them (AWS checks
+    // every id first).
+    let v = vpc(&c, "10.0.0.0/16").await;
+    assert_eq!(
+        code(
+            c.create_tags()
+                .resources(&v)
+                .resources("vpn-0123456789abcdef0")
+                .tags(tag())
+                .send()
+                .await
+        ),
+        "InvalidVpnConnectionID.NotFound"
+    );
+    let t = c
+        .describe_tags()
+        .filters(filter("resource-id", &v))
+        .send()
+        .await
+        .unwrap();
+    assert!(t.tags().is_empty(), "no tag applied: {:?}", t.tags());
+
+    // A VPC of another account, or of another region, is missing for this caller.
+    let other_account = ec2_with(&url, "AKID210987654321EXAMPLE", "secret", None, "us-east-1");
+    let other_region = ec2_with(&url, "AKIAEXAMPLEKEY", "secret", None, "us-west-2");
+    for (who, client) in [("account", &other_account), ("region", &other_region)] {
+        assert_eq!(
+            code(client.create_tags().resources(&v).tags(tag()).send().await),
+            "InvalidVpcID.NotFound",
+            "CreateTags from another {who}"
+        );
+    }
+}
