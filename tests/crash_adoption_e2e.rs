@@ -10,7 +10,9 @@ use serde_json::{json, Value as Json};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
+use support::{
+    arm_of, aws_live, provider_block, static_link_config, Emulator, Workdir, REQUIRED_PROVIDERS,
+};
 
 /// Realistic latencies at this scale: the 40-minute gateway build takes 24 s, long enough to
 /// kill terraform while it runs.
@@ -124,80 +126,11 @@ fn crash(apply: &mut Child) {
     }
 }
 
-fn aws_live<'a>(dump: &'a Json, account: &str, region: &str, key: &str) -> Vec<&'a Json> {
-    dump["ec2"]["accounts"][account][region][key]
-        .as_array()
-        .map(|a| a.iter().filter(|x| x["state"] != "deleted").collect())
-        .unwrap_or_default()
-}
-
-fn arm_of<'a>(dump: &'a Json, kind: &str) -> Vec<&'a Json> {
-    dump["arm"]["resources"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|r| {
-                    r["type"]
-                        .as_str()
-                        .is_some_and(|t| t.ends_with(&format!("/{kind}")))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn counter(emu: &Emulator, cloud: &str, action: &str) -> u64 {
-    emu.emu
-        .observe
-        .counters()
-        .get(cloud)
-        .and_then(|a| a.get(action).copied())
-        .unwrap_or(0)
-}
-
 // ---- cloudlink_cross_cloud_vpn -----------------------------------------------------------
-
-/// A VPC with one route table, a resource group and a VNet, and the HCL of a static
-/// one-tunnel link between them.
-fn vpn_config(emu: &Emulator) -> String {
-    let out = emu.fixtures(json!({
-        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
-        "azure": {
-            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
-            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
-                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
-        }
-    }));
-    let vpc = out["aws"]["vpcs"][0]["id"].as_str().unwrap();
-    let rtb = out["aws"]["vpcs"][0]["route_table_ids"][0]
-        .as_str()
-        .unwrap();
-    format!(
-        r#"{REQUIRED_PROVIDERS}
-{provider}
-resource "cloudlink_cross_cloud_vpn" "this" {{
-  name    = "link"
-  routing = "static"
-  tunnels = 1
-  aws {{
-    vpc_id          = "{vpc}"
-    route_table_ids = ["{rtb}"]
-  }}
-  azure {{
-    resource_group       = "net-rg"
-    location             = "westeurope"
-    virtual_network_name = "hub"
-    gateway_subnet_cidr  = "10.1.255.0/27"
-  }}
-}}
-"#,
-        provider = provider_block(emu),
-    )
-}
 
 /// Whether the gateway PUT was accepted and its build is still running.
 fn gateway_building(emu: &Emulator) -> bool {
-    counter(emu, "arm", "PUT virtualNetworkGateways") > 0
+    emu.counter("arm", "PUT virtualNetworkGateways") > 0
         && arm_of(&emu.dump(), "virtualNetworkGateways")
             .iter()
             .any(|g| g["properties"]["provisioningState"] != "Succeeded")
@@ -212,7 +145,7 @@ fn vpn_connection_created(emu: &Emulator) -> bool {
 fn vpn_apply_killed_during_gateway_build_is_adopted_by_the_next_apply_without_duplicates() {
     let emu = Emulator::start("realistic", TIME_SCALE);
     let wd = Workdir::new();
-    wd.write("main.tf", &vpn_config(&emu));
+    wd.write("main.tf", &static_link_config(&emu));
     let mut apply = spawn_apply(&wd);
     wait_for(
         &wd,
@@ -377,7 +310,7 @@ resource "cloudlink_vpc_peering_pair" "this" {{
         Duration::from_secs(30),
         "the peering request",
         || {
-            counter(&emu, "ec2", "CreateVpcPeeringConnection") > 0
+            emu.counter("ec2", "CreateVpcPeeringConnection") > 0
                 && !live_peerings(&emu.dump()).is_empty()
         },
     );
@@ -400,7 +333,7 @@ resource "cloudlink_vpc_peering_pair" "this" {{
     );
     assert_eq!(live[0]["status"], "active", "{}", live[0]);
     assert_eq!(
-        counter(&emu, "ec2", "CreateVpcPeeringConnection"),
+        emu.counter("ec2", "CreateVpcPeeringConnection"),
         1,
         "the re-run requested no second peering"
     );

@@ -9,7 +9,7 @@ mod support;
 
 use serde_json::{json, Value as Json};
 use std::time::Instant;
-use support::{provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
+use support::{arm_of, provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -73,21 +73,6 @@ fn live<'a>(items: &'a Json, key: &str) -> Vec<&'a Json> {
 
 fn aws_region(dump: &Json) -> Json {
     dump["ec2"]["accounts"][ACCOUNT][REGION].clone()
-}
-
-fn arm_of<'a>(dump: &'a Json, kind: &str) -> Vec<&'a Json> {
-    dump["arm"]["resources"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|r| {
-                    r["type"]
-                        .as_str()
-                        .is_some_and(|t| t.ends_with(&format!("/{kind}")))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The dump shows exactly the expected sub-resources, every wired tunnel up on both ends, and

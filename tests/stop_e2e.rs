@@ -9,63 +9,16 @@
 
 mod support;
 
-use serde_json::{json, Value as Json};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
+use support::{arm_of, aws_live, static_link_config, Emulator, Workdir};
 
 /// Realistic latencies at this scale: the 40-minute gateway build takes 60 s, its 15-minute
 /// delete 22.5 s.
 const TIME_SCALE: f64 = 0.025;
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
-
-/// A VPC with one route table, a resource group and a VNet (pre-existing infrastructure),
-/// and the HCL of a static one-tunnel link between them.
-fn config(emu: &Emulator) -> String {
-    let out = emu.fixtures(json!({
-        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
-        "azure": {
-            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
-            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
-                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
-        }
-    }));
-    let vpc = out["aws"]["vpcs"][0]["id"].as_str().unwrap();
-    let rtb = out["aws"]["vpcs"][0]["route_table_ids"][0]
-        .as_str()
-        .unwrap();
-    format!(
-        r#"{REQUIRED_PROVIDERS}
-{provider}
-resource "cloudlink_cross_cloud_vpn" "this" {{
-  name    = "link"
-  routing = "static"
-  tunnels = 1
-  aws {{
-    vpc_id          = "{vpc}"
-    route_table_ids = ["{rtb}"]
-  }}
-  azure {{
-    resource_group       = "net-rg"
-    location             = "westeurope"
-    virtual_network_name = "hub"
-    gateway_subnet_cidr  = "10.1.255.0/27"
-  }}
-}}
-"#,
-        provider = provider_block(emu),
-    )
-}
-
-/// Whether the emulator has accepted the gateway PUT (the build is now running).
-fn gateway_put_seen(emu: &Emulator) -> bool {
-    emu.emu.observe.counters().get("arm").is_some_and(|a| {
-        a.iter()
-            .any(|(k, n)| k == "PUT virtualNetworkGateways" && *n > 0)
-    })
-}
 
 /// Direct children of `pid` whose command line names the cloudlink provider.
 fn provider_children(pid: u32) -> Vec<u32> {
@@ -104,37 +57,11 @@ fn is_provider(pid: u32) -> bool {
     !zombie && String::from_utf8_lossy(&cmdline).contains("terraform-provider-cloudlink")
 }
 
-fn arm_live(dump: &Json, kind: &str) -> Vec<String> {
-    dump["arm"]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| {
-            r["type"]
-                .as_str()
-                .is_some_and(|t| t.ends_with(&format!("/{kind}")))
-        })
-        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-fn aws_live(dump: &Json, key: &str) -> Vec<String> {
-    dump["ec2"]["accounts"][ACCOUNT][REGION][key]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|x| x["state"] != "deleted")
-                .map(|x| x.to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[test]
 fn interrupt_during_gateway_build_stops_quickly_and_destroy_leaves_nothing() {
     let emu = Emulator::start("realistic", TIME_SCALE);
     let wd = Workdir::new();
-    wd.write("main.tf", &config(&emu));
+    wd.write("main.tf", &static_link_config(&emu));
     let stdout = std::fs::File::create(wd.path().join("apply.out")).unwrap();
     let stderr = std::fs::File::create(wd.path().join("apply.err")).unwrap();
     let mut apply = wd
@@ -150,7 +77,7 @@ fn interrupt_during_gateway_build_stops_quickly_and_destroy_leaves_nothing() {
     let tf_pid = apply.id();
 
     let t0 = Instant::now();
-    while !gateway_put_seen(&emu) {
+    while emu.counter("arm", "PUT virtualNetworkGateways") == 0 {
         assert!(
             apply.try_wait().unwrap().is_none(),
             "terraform apply ended before the gateway PUT: {}",
@@ -274,7 +201,7 @@ fn interrupt_during_gateway_build_stops_quickly_and_destroy_leaves_nothing() {
     println!("destroy took {:.1} s", t1.elapsed().as_secs_f64());
     let dump = emu.dump();
     for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
-        let left = aws_live(&dump, k);
+        let left = aws_live(&dump, ACCOUNT, REGION, k);
         assert!(left.is_empty(), "{k} left: {left:?}");
     }
     for k in [
@@ -283,12 +210,15 @@ fn interrupt_during_gateway_build_stops_quickly_and_destroy_leaves_nothing() {
         "localNetworkGateways",
         "connections",
     ] {
-        let left = arm_live(&dump, k);
+        let left = arm_of(&dump, k);
         assert!(left.is_empty(), "{k} left: {left:?}");
     }
-    let subnets = arm_live(&dump, "subnets");
+    let subnets = arm_of(&dump, "subnets");
     assert!(
-        subnets.iter().all(|s| !s.ends_with("/GatewaySubnet")),
+        subnets.iter().all(|s| !s["id"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/GatewaySubnet")),
         "GatewaySubnet left: {subnets:?}"
     );
 }

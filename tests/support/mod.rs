@@ -108,6 +108,16 @@ impl Emulator {
         serde_json::json!(self.emu.observe.counters())
     }
 
+    /// How many times `action` was called on `cloud` (`ec2` or `arm`).
+    pub fn counter(&self, cloud: &str, action: &str) -> u64 {
+        self.emu
+            .observe
+            .counters()
+            .get(cloud)
+            .and_then(|a| a.get(action).copied())
+            .unwrap_or(0)
+    }
+
     /// Adds a fault rule in the CLI form.
     pub fn inject(&self, spec: &str) {
         self.emu
@@ -299,4 +309,69 @@ impl Workdir {
         }
         cmd
     }
+}
+
+/// ARM resources of one type in a dump (`kind` is the last type segment, e.g.
+/// `virtualNetworkGateways`).
+pub fn arm_of<'a>(dump: &'a Json, kind: &str) -> Vec<&'a Json> {
+    dump["arm"]["resources"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|r| {
+                    r["type"]
+                        .as_str()
+                        .is_some_and(|t| t.ends_with(&format!("/{kind}")))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// EC2 objects of one kind (`vpn_connections`, ...) in a dump, leaving out those in state
+/// `deleted` (AWS keeps them visible for a while).
+pub fn aws_live<'a>(dump: &'a Json, account: &str, region: &str, kind: &str) -> Vec<&'a Json> {
+    dump["ec2"]["accounts"][account][region][kind]
+        .as_array()
+        .map(|a| a.iter().filter(|x| x["state"] != "deleted").collect())
+        .unwrap_or_default()
+}
+
+/// Pre-existing infrastructure (a VPC with one route table; a resource group and a VNet
+/// without GatewaySubnet) and the HCL of a static one-tunnel `cloudlink_cross_cloud_vpn`
+/// `this` between them, named `link`.
+pub fn static_link_config(emu: &Emulator) -> String {
+    let out = emu.fixtures(serde_json::json!({
+        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
+        "azure": {
+            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
+            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
+                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
+        }
+    }));
+    let vpc = out["aws"]["vpcs"][0]["id"].as_str().unwrap();
+    let rtb = out["aws"]["vpcs"][0]["route_table_ids"][0]
+        .as_str()
+        .unwrap();
+    format!(
+        r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_cross_cloud_vpn" "this" {{
+  name    = "link"
+  routing = "static"
+  tunnels = 1
+  aws {{
+    vpc_id          = "{vpc}"
+    route_table_ids = ["{rtb}"]
+  }}
+  azure {{
+    resource_group       = "net-rg"
+    location             = "westeurope"
+    virtual_network_name = "hub"
+    gateway_subnet_cidr  = "10.1.255.0/27"
+  }}
+}}
+"#,
+        provider = provider_block(emu),
+    )
 }
