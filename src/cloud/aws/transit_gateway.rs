@@ -139,27 +139,4 @@ impl Ec2 {
         )
         .await
     }
-
-    /// Waits until the transit gateway `id` is `available`. Pending: `pending`, `modifying`.
-    pub async fn wait_transit_gateway_available(
-        &self,
-        id: &str,
-        cfg: &WaitConfig,
-    ) -> Result<TransitGateway> {
-        wait_for(
-            &format!("EC2 transit gateway ({id}) to become available"),
-            cfg,
-            || async {
-                Ok(match self.find_transit_gateway_by_id(id).await? {
-                    None => Probe::Failed("transit gateway not found".into()),
-                    Some(t) if t.state == "available" => Probe::Done(t),
-                    Some(t) if matches!(t.state.as_str(), "pending" | "modifying") => {
-                        Probe::Pending(t.state)
-                    }
-                    Some(t) => Probe::Failed(t.state),
-                })
-            },
-        )
-        .await
-    }
 }

@@ -252,18 +252,6 @@ pub async fn find_connection(
     Ok(get_connection(net, rg, name, cancel).await?.map(from_raw))
 }
 
-/// The provisioning state, `None` when absent.
-pub async fn status_connection(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<String>> {
-    Ok(find_connection(net, rg, name, cancel)
-        .await?
-        .map(|c| c.provisioning_state))
-}
-
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
 pub async fn wait_connection_succeeded(
     net: &Network,

@@ -233,18 +233,6 @@ pub async fn find_gateway(
     Ok(find_model(net, rg, name, cancel).await?.map(from_model))
 }
 
-/// The provisioning state, `None` when absent.
-pub async fn status_gateway(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<String>> {
-    Ok(find_gateway(net, rg, name, cancel)
-        .await?
-        .map(|g| g.provisioning_state))
-}
-
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
 pub async fn wait_gateway_succeeded(
     net: &Network,

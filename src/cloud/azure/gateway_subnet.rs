@@ -46,18 +46,6 @@ pub async fn find_gateway_subnet(
     }
 }
 
-/// The provisioning state, `None` when absent.
-pub async fn status_gateway_subnet(
-    net: &Network,
-    rg: &str,
-    vnet: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<String>> {
-    Ok(find_gateway_subnet(net, rg, vnet, cancel)
-        .await?
-        .map(|s| s.provisioning_state))
-}
-
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
 pub async fn wait_gateway_subnet_succeeded(
     net: &Network,

@@ -136,18 +136,6 @@ pub async fn find_local_gateway(
     }
 }
 
-/// The provisioning state, `None` when absent.
-pub async fn status_local_gateway(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<String>> {
-    Ok(find_local_gateway(net, rg, name, cancel)
-        .await?
-        .map(|l| l.provisioning_state))
-}
-
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
 pub async fn wait_local_gateway_succeeded(
     net: &Network,

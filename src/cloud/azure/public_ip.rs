@@ -108,18 +108,6 @@ pub async fn find_public_ip(
     }
 }
 
-/// The provisioning state, `None` when absent.
-pub async fn status_public_ip(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<String>> {
-    Ok(find_public_ip(net, rg, name, cancel)
-        .await?
-        .map(|p| p.provisioning_state))
-}
-
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
 pub async fn wait_public_ip_succeeded(
     net: &Network,
