@@ -1,5 +1,5 @@
 //! The admin API under `/_emulator`: state dump, reset, call counters, the timeline of long
-//! operations, fault rules and fixtures (pre-existing VPCs, VNets and friends for tests and
+//! operations, the recorded wire exchanges, fault rules and fixtures (pre-existing VPCs, VNets and friends for tests and
 //! the demo). Everything is JSON.
 
 use crate::{arm, ec2, faults::FaultRule, Shared};
@@ -21,6 +21,7 @@ pub fn router() -> Router<Shared> {
         .route("/reset", post(reset))
         .route("/counters", get(counters))
         .route("/timeline", get(timeline))
+        .route("/requests", get(requests))
         .route(
             "/faults",
             get(list_faults).post(add_fault).delete(clear_faults),
@@ -91,6 +92,16 @@ async fn counters(State(emu): State<Shared>) -> Json<Value> {
 
 async fn timeline(State(emu): State<Shared>) -> Json<Value> {
     Json(json!(emu.observe.timeline()))
+}
+
+/// Every recorded request/response pair (secrets redacted) and how many did not fit, in the
+/// shape `tests/spec/check_wire.py` reads: `{"dropped": n, "exchanges": [...]}`. Lets a
+/// module author check a standalone emulator's traffic against the specs too.
+async fn requests(State(emu): State<Shared>) -> Json<Value> {
+    Json(json!({
+        "dropped": emu.observe.exchanges_dropped(),
+        "exchanges": emu.observe.exchanges(),
+    }))
 }
 
 async fn list_faults(State(emu): State<Shared>) -> Json<Value> {
