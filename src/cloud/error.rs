@@ -24,6 +24,10 @@ pub enum ErrorKind {
     Cancelled,
     /// A waiter ran out of time.
     Timeout,
+    /// ARM `AnotherOperationInProgress`: another write runs on the object or one it depends
+    /// on (a gateway and its connections). Not retried blindly: the caller waits until the
+    /// object is idle (see `cloud::azure::gateway_queue`).
+    Busy,
 }
 
 /// A failed cloud call with its context.
@@ -139,7 +143,7 @@ pub fn classify(status: Option<u16>, code: Option<&str>) -> ErrorKind {
         }
         // ARM: another write on the same gateway is still running; waiting resolves it.
         if code == "AnotherOperationInProgress" {
-            return ErrorKind::Throttling;
+            return ErrorKind::Busy;
         }
     }
     match status {

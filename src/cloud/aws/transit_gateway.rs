@@ -18,6 +18,8 @@ pub struct TransitGateway {
     pub owner_id: String,
     /// Amazon-side BGP ASN.
     pub amazon_side_asn: Option<i64>,
+    /// `enable` / `disable`: equal-cost multipath over its VPN connections.
+    pub vpn_ecmp_support: Option<String>,
 }
 
 /// A TGW attachment (here: the one of a VPN connection).
@@ -59,6 +61,10 @@ impl Ec2 {
                             .unwrap_or_default(),
                         owner_id: t.owner_id().unwrap_or_default().to_string(),
                         amazon_side_asn: t.options().and_then(|o| o.amazon_side_asn()),
+                        vpn_ecmp_support: t
+                            .options()
+                            .and_then(|o| o.vpn_ecmp_support())
+                            .map(|v| v.as_str().to_string()),
                     })
                     .collect::<Vec<_>>()
             }),

@@ -5,6 +5,9 @@
 //! the first time a resource needs Azure, and reports missing credentials then.
 
 use super::errors::{from_azure, from_response};
+use super::gateway_queue::GatewayQueue;
+use super::locations::{self, Region};
+use std::collections::BTreeMap;
 use super::settings::{AzureSettings, DEFAULT_ENDPOINT};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::retry::{with_retry, RetryPolicy};
@@ -30,6 +33,7 @@ pub struct Azure {
     settings: AzureSettings,
     retry: RetryPolicy,
     network: OnceCell<Network>,
+    regions: OnceCell<BTreeMap<String, Region>>,
 }
 
 impl std::fmt::Debug for Azure {
@@ -48,6 +52,7 @@ impl Azure {
             settings,
             retry: RetryPolicy::default(),
             network: OnceCell::new(),
+            regions: OnceCell::new(),
         }
     }
 
@@ -57,6 +62,7 @@ impl Azure {
             settings,
             retry,
             network: OnceCell::new(),
+            regions: OnceCell::new(),
         }
     }
 
@@ -74,6 +80,18 @@ impl Azure {
             .get_or_try_init(|| async { Network::build(&self.settings, self.retry.clone()) })
             .await
     }
+
+    /// The subscription's region `name` with its availability zones, `None` when the
+    /// subscription has no such region. The list is read once per provider process (it
+    /// changes when Microsoft opens a region, not during a plan); a failed read is not cached.
+    pub async fn region(&self, name: &str, cancel: &CancellationToken) -> Result<Option<Region>> {
+        let net = self.network().await?;
+        let all = self
+            .regions
+            .get_or_try_init(|| locations::list_regions(net, cancel))
+            .await?;
+        Ok(all.get(&name.to_lowercase()).cloned())
+    }
 }
 
 /// A ready ARM network client for one subscription.
@@ -87,6 +105,7 @@ pub struct Network {
     scopes: Vec<String>,
     retry: RetryPolicy,
     request_timeout: Duration,
+    queue: GatewayQueue,
 }
 
 impl std::fmt::Debug for Network {
@@ -148,6 +167,7 @@ impl Network {
             scopes,
             retry,
             request_timeout: REQUEST_TIMEOUT,
+            queue: GatewayQueue::default(),
         })
     }
 
@@ -159,6 +179,11 @@ impl Network {
     /// The subscription every call goes to.
     pub fn subscription_id(&self) -> &str {
         &self.subscription_id
+    }
+
+    /// The per-gateway operation queue every clone of this client shares.
+    pub fn gateway_queue(&self) -> &GatewayQueue {
+        &self.queue
     }
 
     /// The retry policy of every call.

@@ -147,6 +147,8 @@ mod tests {
         );
         let e = from_azure(azure_core::Error::message(kind, "conflict"));
         assert_eq!(e.code.as_deref(), Some("AnotherOperationInProgress"));
-        assert!(e.is_retryable());
+        // Waited out per gateway (gateway_queue), never retried as throttling.
+        assert_eq!(e.kind, ErrorKind::Busy);
+        assert!(!e.is_retryable());
     }
 }

@@ -14,6 +14,7 @@
 
 use super::read;
 use super::state::{Checkpoint, TunnelFacts};
+use super::sku;
 use super::topology::{generate_psk, Desired, Policy};
 use crate::cloud::aws::{
     ownership_tags, Ec2, RouteTarget, TunnelSpec, VpnConnectionSpec, VpnTarget,
@@ -22,6 +23,7 @@ use crate::cloud::azure::connection::{self, ConnectionSpec, CustomBgpAddress, Ip
 use crate::cloud::azure::gateway::{self, GatewayIpConfigSpec, GatewaySpec, GatewayUpdate};
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp, LocalGatewaySpec};
 use crate::cloud::azure::virtual_network::Subnet;
+use crate::cloud::azure::gateway_queue::on_gateway;
 use crate::cloud::azure::{gateway_subnet, public_ip, tags as az_tags, Network};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Graph;
@@ -135,8 +137,13 @@ impl Run {
     }
 }
 
-/// Fills `aws_cidrs` / `azure_cidrs` from the VPC and the VNet when not configured.
-pub async fn resolve_cidrs(run: &Run, cancel: &CancellationToken) -> anyhow::Result<()> {
+/// Fills what the plan may not have known: `aws_cidrs` / `azure_cidrs` from the VPC and
+/// the VNet, the public IPs' zones, and the transit gateway's ASN.
+pub async fn resolve_cidrs(
+    run: &Run,
+    ctx: &ProviderContext,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
     let d = &run.d;
     let aws = match &d.aws_cidrs {
         Some(c) => c.clone(),
@@ -172,11 +179,63 @@ pub async fn resolve_cidrs(run: &Run, cancel: &CancellationToken) -> anyhow::Res
             .address_space
         }
     };
+    let zones = resolve_zones(run, ctx, cancel).await?;
+    let amazon_side_asn = match &d.transit_gateway_id {
+        Some(tgw) => transit_gateway_asn(&run.ec2(cancel), tgw).await?,
+        None => d.amazon_side_asn,
+    };
     run.record(|cp| {
         cp.aws_cidrs = aws;
         cp.azure_cidrs = azure;
+        cp.zones = zones;
+        cp.amazon_side_asn = amazon_side_asn;
     });
     Ok(())
+}
+
+/// The ASN the Azure side must peer with on transit gateway `tgw`: its own `AmazonSideAsn`
+/// (rule AWS-TGW-ASN), never the configuration's default.
+pub async fn transit_gateway_asn(ec2: &Ec2, tgw: &str) -> anyhow::Result<i64> {
+    let t = ec2
+        .find_transit_gateway_by_id(tgw)
+        .await?
+        .ok_or_else(|| anyhow!("AWS transit gateway {tgw} does not exist"))?;
+    t.amazon_side_asn
+        .ok_or_else(|| anyhow!("AWS transit gateway {tgw} reports no AmazonSideAsn"))
+}
+
+/// The public IPs' zones: configured or planned, else those of the existing first public IP
+/// (a state written before `zones` existed), else the region's default (rule
+/// AZ-ZONES-OF-REGION: zone-redundant where the region has zones, none where it has not).
+async fn resolve_zones(
+    run: &Run,
+    ctx: &ProviderContext,
+    cancel: &CancellationToken,
+) -> anyhow::Result<Vec<String>> {
+    let d = &run.d;
+    if let Some(z) = &d.zones {
+        return Ok(z.clone());
+    }
+    if let Some(p) =
+        public_ip::find_public_ip(&run.net, &d.resource_group, &d.public_ip_name(0), cancel).await?
+    {
+        return Ok(p.zones);
+    }
+    region_default_zones(&ctx.azure, &d.location, cancel).await
+}
+
+/// Zone-redundant (`["1","2","3"]`, or every zone the region has) where the region has
+/// availability zones, none where it has not. An unknown region is an error.
+pub async fn region_default_zones(
+    azure: &crate::cloud::azure::Azure,
+    location: &str,
+    cancel: &CancellationToken,
+) -> anyhow::Result<Vec<String>> {
+    let region = azure
+        .region(location, cancel)
+        .await?
+        .ok_or_else(|| anyhow!("the subscription has no Azure region {location:?}"))?;
+    Ok(region.zones)
 }
 
 /// Step: one Standard static public IP per gateway instance (its address becomes an AWS
@@ -201,9 +260,15 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
                     // an existing Static IP is kept).
                     let id = run.arm_id("publicIPAddresses", &name);
                     run.record(|cp| cp.public_ip_ids[i] = id);
+                    // Zones are fixed at creation (rule AZ-PIP-ZONES-IMMUTABLE): an existing
+                    // IP keeps its own; a new one gets the resolved zones.
+                    let zones = match found {
+                        Some(p) => p.zones,
+                        None => run.cp.lock().unwrap().zones.clone(),
+                    };
                     let spec = public_ip::PublicIpSpec {
                         location: d.location.clone(),
-                        zones: found.map(|p| p.zones).unwrap_or_default(),
+                        zones,
                         tags,
                     };
                     public_ip::create_or_update_public_ip(
@@ -315,14 +380,18 @@ async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Resu
             gateway::wait_gateway_succeeded(&run.net, &d.resource_group, &name, &cfg).await?
         };
         let mut update = GatewayUpdate::default();
-        if g.sku != d.sku {
+        // The non-AZ twin Azure migrates to the AZ SKU is the same size: leave it alone.
+        if !sku::same_size(&g.sku, &d.sku) {
             update.sku = Some(d.sku.clone());
         }
         if az_tags::user_tags(&g.tags) != d.tags {
             update.tags = Some(tags);
         }
         if update != GatewayUpdate::default() {
-            gateway::update_gateway(&run.net, &d.resource_group, &name, &update, &cfg).await?;
+            on_gateway(&run.net, &d.resource_group, &name, &cfg, || {
+                gateway::update_gateway(&run.net, &d.resource_group, &name, &update, &cfg)
+            })
+            .await?;
         }
         return Ok(());
     }
@@ -651,7 +720,7 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
                     aws_cidrs
                 },
                 bgp: d.bgp.then_some(LocalGatewayBgp {
-                    asn: d.amazon_side_asn as u32,
+                    asn: run.cp.lock().unwrap().amazon_side_asn as u32,
                     peering_address: aws_bgp,
                 }),
                 tags: run.azure_tags(&format!("local-network-gateway-{}", t + 1)),
@@ -726,15 +795,19 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
                     // Nothing else differs; the key alone goes through /sharedkey.
                     let key = connection::get_shared_key(&run.net, rg, &name, &cancel).await?;
                     if key != spec.shared_key {
-                        connection::set_shared_key(&run.net, rg, &name, &spec.shared_key, &cfg)
-                            .await?;
+                        on_gateway(&run.net, rg, &gw, &cfg, || {
+                            connection::set_shared_key(&run.net, rg, &name, &spec.shared_key, &cfg)
+                        })
+                        .await?;
                     }
                 }
                 _ => {
                     run.record(|cp| cp.connection_ids[t] = id.clone());
                     // Sets the key through /sharedkey too when an existing one differs.
-                    connection::create_or_update_connection(&run.net, rg, &name, &spec, &cfg)
-                        .await?;
+                    on_gateway(&run.net, rg, &gw, &cfg, || {
+                        connection::create_or_update_connection(&run.net, rg, &name, &spec, &cfg)
+                    })
+                    .await?;
                 }
             }
             run.record(|cp| cp.connection_ids[t] = id);
@@ -832,7 +905,7 @@ pub async fn converge(
             }
         })
     };
-    let mut result = resolve_cidrs(&run, &cancel).await;
+    let mut result = resolve_cidrs(&run, ctx, &cancel).await;
     if result.is_ok() {
         let outcome = converge_graph().run(run.clone(), &cancel).await;
         for t in &outcome.timings {
@@ -961,7 +1034,11 @@ async fn before_converge(
                 .await?
                 .is_some()
             {
-                connection::set_shared_key(&run.net, rg, &conn, want, &run.wait(&cancel)).await?;
+                let cfg = run.wait(&cancel);
+                on_gateway(&run.net, rg, &d.gateway_name(), &cfg, || {
+                    connection::set_shared_key(&run.net, rg, &conn, want, &cfg)
+                })
+                .await?;
             }
         }
     }

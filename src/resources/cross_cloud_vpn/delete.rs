@@ -8,6 +8,7 @@
 use super::apply::Run;
 use super::state::Checkpoint;
 use super::topology::Desired;
+use crate::cloud::azure::gateway_queue::on_gateway;
 use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
 use crate::orchestrate::Graph;
 use crate::provider::context::ProviderContext;
@@ -22,12 +23,14 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
         let run = run.clone();
         let cancel = cancel.clone();
         async move {
-            connection::delete_connection(
-                &run.net,
+            let (rg, name, cfg) = (
                 &run.d.resource_group,
-                &run.d.connection_name(t),
-                &run.wait(&cancel),
-            )
+                run.d.connection_name(t),
+                run.wait(&cancel),
+            );
+            on_gateway(&run.net, rg, &run.d.gateway_name(), &cfg, || {
+                connection::delete_connection(&run.net, rg, &name, &cfg)
+            })
             .await?;
             run.record(|cp| cp.connection_ids[t].clear());
             anyhow::Ok(())

@@ -7,6 +7,7 @@ pub mod import;
 pub mod plan;
 pub mod read;
 pub mod schema;
+pub mod sku;
 pub mod state;
 pub mod topology;
 pub mod validate;

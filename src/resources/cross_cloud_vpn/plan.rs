@@ -6,7 +6,8 @@
 //! unknown with a warning naming the tunnels that go down. No mutating call happens here.
 
 use super::schema::schema;
-use super::topology::{canonical_inside_cidrs, resizable_in_place, sku_generation, Desired};
+use super::sku;
+use super::topology::{canonical_inside_cidrs, Desired};
 use super::validate;
 use crate::cloud::azure::{gateway, gateway_subnet, virtual_network};
 use crate::provider::context::ProviderContext;
@@ -50,28 +51,8 @@ pub async fn modify_plan(
         return;
     }
     let creating = req.prior.is_null();
-    // A SKU change across generations cannot be done in place.
     if !creating {
-        let (old, new) = (
-            req.prior.attr("azure").attr("sku"),
-            plan.planned.attr("azure").attr("sku"),
-        );
-        if let (Some(o), Some(n)) = (old.as_str(), new.as_str()) {
-            let generation = if o != n {
-                gateway_generation(ctx, &req.prior).await
-            } else {
-                None
-            };
-            if o != n && !resizable_in_place(generation.as_deref(), o, n) {
-                plan.requires_replace.push(azure_path("sku"));
-                plan.planned = mark_computed_unknown(
-                    &schema().block,
-                    &req.config,
-                    &Value::Null,
-                    plan.planned.clone(),
-                );
-            }
-        }
+        plan_sku_change(ctx, req, plan).await;
     }
     let replacing = !plan.requires_replace.is_empty();
     fill_defaults(&mut plan.planned);
@@ -93,22 +74,51 @@ pub async fn modify_plan(
     update_plan(req, plan);
 }
 
-/// The generation of the existing gateway (read-only ARM GET), else the one its SKU implies
-/// (`None` when neither tells).
-async fn gateway_generation(ctx: Option<&ProviderContext>, prior: &Value) -> Option<String> {
-    let d = Desired::from_value(prior, &Value::Null);
-    if let Some(ctx) = ctx {
-        if let Ok(net) = ctx.azure.network().await {
-            if let Ok(Some(g)) =
-                gateway::find_gateway(net, &d.resource_group, &d.gateway_name(), &ctx.stop).await
-            {
-                if !g.generation.is_empty() {
-                    return Some(g.generation);
-                }
-            }
-        }
+/// A SKU change follows Microsoft's resize table (rule AZ-GW-RESIZE): in place where Azure
+/// resizes, a replacement with the reason otherwise; the non-AZ twin Azure migrated to (or
+/// from) is no change at all.
+async fn plan_sku_change(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut PlanResponse) {
+    let (Some(old), Some(new)) = (
+        req.prior.attr("azure").attr("sku").as_str(),
+        plan.planned.attr("azure").attr("sku").as_str(),
+    ) else {
+        return;
+    };
+    let existing = existing_gateway(ctx, &req.prior).await;
+    let running = existing.as_ref().map(|g| g.sku.as_str()).unwrap_or(old);
+    if running != new && sku::same_size(running, new) {
+        plan.diags.push(Diagnostic::warning(
+            "Gateway runs the non-AZ twin of its SKU",
+            format!("Azure runs this gateway as {running} and the configuration says {new}: Azure's SKU consolidation migrates non-AZ gateways to the AZ SKU of the same size, so cloudlink changes nothing. Keep {new} in the configuration."),
+        ).with_path(azure_path("sku")));
     }
-    sku_generation(&d.sku).map(str::to_string)
+    let generation = existing
+        .as_ref()
+        .and_then(|g| sku::Generation::parse(&g.generation));
+    if let sku::SkuChange::Replace(why) = sku::change(generation, running, new) {
+        plan.requires_replace.push(azure_path("sku"));
+        plan.planned = mark_computed_unknown(
+            &schema().block,
+            &req.config,
+            &Value::Null,
+            plan.planned.clone(),
+        );
+        plan.diags.push(
+            Diagnostic::warning("The gateway SKU change replaces the link", why)
+                .with_path(azure_path("sku")),
+        );
+    }
+}
+
+/// The existing gateway (read-only ARM GET), `None` when it cannot be read.
+async fn existing_gateway(ctx: Option<&ProviderContext>, prior: &Value) -> Option<gateway::Gateway> {
+    let d = Desired::from_value(prior, &Value::Null);
+    let ctx = ctx?;
+    let net = ctx.azure.network().await.ok()?;
+    gateway::find_gateway(net, &d.resource_group, &d.gateway_name(), &ctx.stop)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Canonical inside CIDRs when not configured (deterministic, so known at plan).
@@ -170,6 +180,7 @@ async fn cloud_checks(
             }
         }
     }
+    aws_target_checks(ctx, &d, planned, diags).await;
     let Ok(net) = ctx.azure.network().await else {
         return;
     };
@@ -199,6 +210,22 @@ async fn cloud_checks(
                 return;
             }
         };
+    // rule: AZ-SAME-LOCATION (the gateway, its IPs, local gateways and connections live in
+    // the VNet's region).
+    if !vnet.location.is_empty() && !vnet.location.eq_ignore_ascii_case(&d.location) {
+        diags.push(
+            Diagnostic::error(
+                "Location differs from the virtual network's",
+                format!(
+                    "Virtual network {} is in {}, not {}: Azure builds a VPN gateway and its public IPs, local network gateways and connections only in the virtual network's region.",
+                    d.vnet, vnet.location, d.location
+                ),
+            )
+            .with_path(azure_path("location")),
+        );
+        return;
+    }
+    zone_checks(ctx, &d, planned, diags).await;
     let mut azure_cidrs = d.azure_cidrs.clone();
     if azure_cidrs.is_none() {
         azure_cidrs = Some(vnet.address_space.clone());
@@ -233,6 +260,163 @@ async fn cloud_checks(
             AttributePath::root().attr("azure_cidrs"),
         ));
     }
+}
+
+/// The public IPs' zones against the region (rules AZ-ZONES-OF-REGION, AZ-GW-ZONES-REQUIRED,
+/// AZ-PIP-ZONES-UNSUPPORTED): the default is zone-redundant where the region has zones and
+/// none where it has not; a configured value must fit the region.
+async fn zone_checks(
+    ctx: &ProviderContext,
+    d: &Desired,
+    planned: &mut Value,
+    diags: &mut crate::tf::Diagnostics,
+) {
+    let region = match ctx.azure.region(&d.location, &ctx.stop).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            diags.push(
+                Diagnostic::error(
+                    "Unknown Azure region",
+                    format!("The subscription has no Azure region {:?}.", d.location),
+                )
+                .with_path(azure_path("location")),
+            );
+            return;
+        }
+        Err(e) => {
+            diags.push(Diagnostic::warning(
+                "Could not read the Azure regions at plan time",
+                format!("{e}; the public IPs' zones are decided at apply."),
+            ));
+            return;
+        }
+    };
+    match &d.zones {
+        None => {
+            let mut az = planned.attr("azure").clone();
+            az.set_attr("zones", Value::string_list(region.zones.clone()));
+            planned.set_attr("azure", az);
+        }
+        Some(z) if region.zones.is_empty() && !z.is_empty() => diags.push(
+            Diagnostic::error(
+                "Region has no availability zones",
+                format!("{} has no availability zones, and Azure refuses zones on its public IPs (LocationNotSupportAvailabilityZones): omit azure.zones or set it to [].", d.location),
+            )
+            .with_path(azure_path("zones")),
+        ),
+        Some(z) if !region.zones.is_empty() && z.is_empty() => diags.push(
+            Diagnostic::error(
+                "Zones required in this region",
+                format!("{} has availability zones: Azure builds an AZ gateway there only on zonal or zone-redundant public IPs (VmssVpnGatewayPublicIpsMustHaveZonesConfigured). Omit azure.zones for zone-redundant {:?}.", d.location, region.zones),
+            )
+            .with_path(azure_path("zones")),
+        ),
+        Some(z) => {
+            if let Some(bad) = z.iter().find(|x| !region.zones.contains(x)) {
+                diags.push(
+                    Diagnostic::error(
+                        "Zone not in this region",
+                        format!("{} has zones {:?}; zone {bad} does not exist there.", d.location, region.zones),
+                    )
+                    .with_path(azure_path("zones")),
+                );
+            }
+        }
+    }
+}
+
+/// The AWS end as the user named it: route tables of the VPC (rule AWS-RTB-IN-VPC), or the
+/// transit gateway, whose own ASN the Azure side must peer with (rule AWS-TGW-ASN).
+async fn aws_target_checks(
+    ctx: &ProviderContext,
+    d: &Desired,
+    planned: &mut Value,
+    diags: &mut crate::tf::Diagnostics,
+) {
+    let Ok(account) = ctx.aws_account(d.aws_account.as_deref(), aws_path("account")) else {
+        return;
+    };
+    let ec2 = match account.ec2().await {
+        Ok(e) => e.with_cancel(ctx.stop.clone()),
+        Err(e) => {
+            diags.push(Diagnostic::warning("Could not reach AWS at plan time", format!("{e}")));
+            return;
+        }
+    };
+    if let Some(vpc) = &d.vpc_id {
+        for (i, rtb) in d.route_table_ids.iter().enumerate() {
+            let at = aws_path("route_table_ids").index(i as i64);
+            match ec2.find_route_table_by_id(rtb).await {
+                Ok(Some(t)) if &t.vpc_id != vpc => diags.push(
+                    Diagnostic::error(
+                        "Route table of another VPC",
+                        format!("Route table {rtb} belongs to {}, not {vpc}: only the VPC's own route tables can route to its virtual private gateway.", t.vpc_id),
+                    )
+                    .with_path(at),
+                ),
+                Ok(Some(_)) => {}
+                Ok(None) => diags.push(
+                    Diagnostic::error("Route table not found", format!("AWS route table {rtb} does not exist."))
+                        .with_path(at),
+                ),
+                Err(e) => diags.push(Diagnostic::warning("Could not read a route table at plan time", format!("{e}"))),
+            }
+        }
+        if planned.attr("aws").attr("amazon_side_asn").is_unknown() {
+            set_amazon_side_asn(planned, d.amazon_side_asn);
+        }
+        return;
+    }
+    let Some(tgw) = &d.transit_gateway_id else {
+        return;
+    };
+    let t = match ec2.find_transit_gateway_by_id(tgw).await {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            diags.push(
+                Diagnostic::error("Transit gateway not found", format!("AWS transit gateway {tgw} does not exist."))
+                    .with_path(aws_path("transit_gateway_id")),
+            );
+            return;
+        }
+        Err(e) => {
+            diags.push(Diagnostic::warning("Could not read the transit gateway at plan time", format!("{e}")));
+            return;
+        }
+    };
+    let Some(asn) = t.amazon_side_asn else {
+        return;
+    };
+    let configured = planned.attr("aws").attr("amazon_side_asn").as_i64();
+    match configured {
+        Some(c) if c != asn => diags.push(
+            Diagnostic::error(
+                "Amazon-side ASN differs from the transit gateway's",
+                format!("Transit gateway {tgw} has ASN {asn}; its VPN connections peer with that ASN, so amazon_side_asn = {c} would never bring BGP up. Omit amazon_side_asn (cloudlink reads it) or set it to {asn}."),
+            )
+            .with_path(aws_path("amazon_side_asn")),
+        ),
+        _ => set_amazon_side_asn(planned, asn),
+    }
+    if d.bgp && d.tunnels == 4 && t.vpn_ecmp_support.as_deref() == Some("disable") {
+        diags.push(
+            Diagnostic::warning(
+                "Transit gateway without VPN ECMP",
+                format!("Transit gateway {tgw} has VpnEcmpSupport disabled: of the four BGP tunnels only one carries traffic from AWS at a time."),
+            )
+            .with_path(aws_path("transit_gateway_id")),
+        );
+    }
+}
+
+fn aws_path(a: &str) -> AttributePath {
+    AttributePath::root().attr("aws").attr(a)
+}
+
+fn set_amazon_side_asn(planned: &mut Value, asn: i64) {
+    let mut aws = planned.attr("aws").clone();
+    aws.set_attr("amazon_side_asn", Value::int(asn));
+    planned.set_attr("aws", aws);
 }
 
 /// In-place update planning: repairs, status refresh, PSK-rotation warnings.

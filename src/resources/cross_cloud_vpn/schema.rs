@@ -2,6 +2,7 @@
 //! link's shape, CIDRs, PSKs, IPsec policy, tags, timeouts) and what cloudlink reports back
 //! (every sub-resource id, addresses, per-tunnel status from both clouds, `consistent`).
 
+use super::sku;
 use crate::resources::timeouts::{self, Defaults};
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type, Value};
 use std::time::Duration;
@@ -26,6 +27,18 @@ fn strings() -> Type {
     Type::list(Type::String)
 }
 
+/// The `azure.sku` description, from the SKU table.
+fn sku_description() -> String {
+    format!(
+        "Virtual network gateway SKU for a new gateway: one of {} (Azure no longer creates the non-AZ and legacy SKUs; `Basic` is refused by cloudlink: no BGP, no active-active, never resizable). Upgraded in place within the gateway's generation; a downgrade or a change of generation replaces the gateway. An existing gateway Azure runs as the non-AZ twin (`VpnGw2` for `VpnGw2AZ`) is left as it is.",
+        sku::creatable_names()
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 fn aws_block() -> NestedBlock {
     NestedBlock::single(
         "aws",
@@ -34,7 +47,7 @@ fn aws_block() -> NestedBlock {
             .attr(Attribute::optional("transit_gateway_id", Type::String, "Existing transit gateway (`tgw-...`) to terminate the VPN connections on instead of a new virtual private gateway.").requires_replace())
             .attr(Attribute::optional("route_table_ids", strings(), "VPC route tables that must reach the Azure CIDRs (with `vpc_id` only). Changed in place."))
             .attr(Attribute::optional("route_propagation", Type::Bool, "`true`: enable virtual private gateway route propagation into `route_table_ids`; `false`: add one static route per Azure CIDR instead. Changed in place.").default_value(Value::bool(true)))
-            .attr(Attribute::optional("amazon_side_asn", Type::Number, "Amazon-side BGP ASN of the new virtual private gateway (64512-65534, not an Azure-reserved ASN). Immutable on AWS.").default_value(Value::int(64512)).requires_replace())
+            .attr(Attribute::optional_computed("amazon_side_asn", Type::Number, "Amazon-side BGP ASN. With `vpc_id`: the ASN of the new virtual private gateway (64512-65534, not an Azure-reserved ASN; default 64512). With `transit_gateway_id`: read from the transit gateway (its `AmazonSideAsn`), which is what the Azure side must peer with; setting it to anything else is an error. Immutable on AWS.").requires_replace().use_state_for_unknown())
             .attr(Attribute::optional("account", Type::String, "Name of an `aws_account` block of the provider to use instead of the default `aws {}` account.").requires_replace())
             .attr(Attribute::computed("vpn_gateway_id", Type::String, "The virtual private gateway cloudlink created (empty with a transit gateway).").use_state_for_unknown())
             .attr(Attribute::computed("customer_gateway_ids", strings(), "Customer gateways, one per Azure gateway instance (public IP).").use_state_for_unknown())
@@ -52,7 +65,8 @@ fn azure_block() -> NestedBlock {
             .attr(Attribute::required("location", Type::String, "Azure region (that of the virtual network).").requires_replace())
             .attr(Attribute::required("virtual_network_name", Type::String, "The virtual network to connect.").requires_replace())
             .attr(Attribute::optional("gateway_subnet_cidr", Type::String, "Prefix of the `GatewaySubnet` to create when the virtual network has none (/29 or larger, /27 recommended, inside the address space).").requires_replace())
-            .attr(Attribute::optional("sku", Type::String, "Virtual network gateway SKU (`VpnGw1`..`VpnGw5`, `VpnGw1AZ`..`VpnGw5AZ`, `Basic`). Resized in place within a generation; a change of generation replaces the gateway.").default_value(Value::string("VpnGw1")))
+            .attr(Attribute::optional("sku", Type::String, &sku_description()).default_value(Value::string(sku::DEFAULT_SKU)))
+            .attr(Attribute::optional_computed("zones", strings(), "Availability zones of the gateway's Standard public IPs: `[\"1\",\"2\",\"3\"]` (zone-redundant), one zone (zonal), or `[]`. Defaults to zone-redundant where the region has availability zones (Azure requires zones there) and to none where it has not (Azure refuses them there); cloudlink reads the region's zones from ARM. A public IP's zones cannot change, so a change replaces the public IPs, and with them the gateway and the AWS customer gateways (whose IP can never change).").requires_replace().use_state_for_unknown())
             .attr(Attribute::optional("asn", Type::Number, "Azure-side BGP ASN (also the AWS customer gateways' ASN, which is immutable).").default_value(Value::int(65515)).requires_replace())
             .attr(Attribute::computed("gateway_subnet_id", Type::String, "The `GatewaySubnet` used.").use_state_for_unknown())
             .attr(Attribute::computed("gateway_subnet_created", Type::Bool, "Whether cloudlink created the `GatewaySubnet` (and so deletes it).").use_state_for_unknown())

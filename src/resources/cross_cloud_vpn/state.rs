@@ -55,6 +55,12 @@ pub struct Checkpoint {
     pub tunnels: Vec<TunnelFacts>,
     /// Both clouds agree.
     pub consistent: bool,
+    /// Availability zones of the public IPs (resolved).
+    pub zones: Vec<String>,
+    /// The Amazon-side ASN the Azure side peers with (the VGW's, or the transit gateway's).
+    pub amazon_side_asn: i64,
+    /// What the clouds disagree on (empty when `consistent`); not stored in state.
+    pub mismatches: Vec<String>,
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -82,6 +88,8 @@ impl Checkpoint {
     pub fn empty(d: &Desired) -> Checkpoint {
         let i = d.instances();
         Checkpoint {
+            zones: d.zones.clone().unwrap_or_default(),
+            amazon_side_asn: d.amazon_side_asn,
             customer_gateway_ids: sized(vec![], i),
             vpn_connection_ids: sized(vec![], i),
             public_ip_ids: sized(vec![], i),
@@ -113,6 +121,12 @@ impl Checkpoint {
             azure_cidrs: strings(v.attr("azure_cidrs")),
             tunnels: Vec::new(),
             consistent: v.attr("consistent").as_bool().unwrap_or(false),
+            zones: strings(az.attr("zones")),
+            amazon_side_asn: aws
+                .attr("amazon_side_asn")
+                .as_i64()
+                .unwrap_or(d.amazon_side_asn),
+            mismatches: Vec::new(),
         }
     }
 
@@ -134,10 +148,12 @@ impl Checkpoint {
     pub fn to_state(&self, base: &Value, d: &Desired) -> Value {
         let list = |v: &[String]| Value::string_list(v.iter().cloned());
         let mut aws = base.attr("aws").clone();
+        aws.set_attr("amazon_side_asn", Value::int(self.amazon_side_asn));
         aws.set_attr("vpn_gateway_id", Value::string(&self.vpn_gateway_id));
         aws.set_attr("customer_gateway_ids", list(&self.customer_gateway_ids));
         aws.set_attr("vpn_connection_ids", list(&self.vpn_connection_ids));
         let mut az = base.attr("azure").clone();
+        az.set_attr("zones", list(&self.zones));
         az.set_attr("gateway_subnet_id", Value::string(&self.gateway_subnet_id));
         az.set_attr(
             "gateway_subnet_created",

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use super::schema::TIMEOUTS;
+use super::sku;
 
 /// Name of the first gateway ip configuration.
 pub const IP_CONFIG_PRIMARY: &str = "default";
@@ -66,6 +67,8 @@ pub struct Desired {
     pub gateway_subnet_cidr: Option<String>,
     /// Gateway SKU.
     pub sku: String,
+    /// Availability zones of the public IPs (`None` until resolved from the region).
+    pub zones: Option<Vec<String>>,
     /// Azure ASN.
     pub azure_asn: i64,
     /// AWS prefixes (resolved, or `None` when not known yet).
@@ -174,7 +177,8 @@ impl Desired {
             location: s(az.attr("location")).unwrap_or_default(),
             vnet: s(az.attr("virtual_network_name")).unwrap_or_default(),
             gateway_subnet_cidr: s(az.attr("gateway_subnet_cidr")),
-            sku: s(az.attr("sku")).unwrap_or_else(|| "VpnGw1".into()),
+            sku: s(az.attr("sku")).unwrap_or_else(|| sku::DEFAULT_SKU.into()),
+            zones: list(az.attr("zones")),
             azure_asn: az.attr("asn").as_i64().unwrap_or(65515),
             aws_cidrs: list(v.attr("aws_cidrs")),
             azure_cidrs: list(v.attr("azure_cidrs")),
@@ -325,64 +329,9 @@ impl Desired {
         }
     }
 
-    /// The Azure gateway generation of the SKU.
+    /// The generation a new gateway of the desired SKU is built in.
     pub fn generation(&self) -> Option<&'static str> {
-        sku_generation(&self.sku)
-    }
-}
-
-/// `Generation1` / `Generation2` for a SKU that exists in only one, `None` for SKUs in both
-/// (VpnGw2/3 and their AZ forms; azurerm validators) or unknown ones.
-pub fn sku_generation(sku: &str) -> Option<&'static str> {
-    match sku {
-        "Basic" | "Standard" | "HighPerformance" | "VpnGw1" | "VpnGw1AZ" => Some("Generation1"),
-        "VpnGw4" | "VpnGw5" | "VpnGw4AZ" | "VpnGw5AZ" => Some("Generation2"),
-        _ => None,
-    }
-}
-
-/// The generation a SKU change must stay in: Gen1 = Basic, Standard, HighPerformance,
-/// VpnGw1-3(AZ); Gen2 = VpnGw2-5(AZ). Resizing in place is allowed when both SKUs share one.
-pub fn same_generation(a: &str, b: &str) -> bool {
-    let gen1 = [
-        "Basic",
-        "Standard",
-        "HighPerformance",
-        "VpnGw1",
-        "VpnGw2",
-        "VpnGw3",
-        "VpnGw1AZ",
-        "VpnGw2AZ",
-        "VpnGw3AZ",
-    ];
-    let gen2 = [
-        "VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ",
-    ];
-    let legacy = ["Basic", "Standard", "HighPerformance"];
-    if legacy.contains(&a) != legacy.contains(&b) {
-        return false;
-    }
-    (gen1.contains(&a) && gen1.contains(&b)) || (gen2.contains(&a) && gen2.contains(&b))
-}
-
-/// Whether a gateway of `generation` (`Generation1`/`Generation2`, as ARM reports it; `None`
-/// when unknown) can be resized in place from `old` to `new`. ARM keeps the generation on a
-/// resize, so a gateway created as VpnGw1 (Generation1) and resized to VpnGw2 cannot go on to
-/// VpnGw4/5 (Generation2 only) even though VpnGw2 -> VpnGw5 looks like one generation by name.
-/// Legacy SKUs (Basic, Standard, HighPerformance) never resize to or from the VpnGw family.
-pub fn resizable_in_place(generation: Option<&str>, old: &str, new: &str) -> bool {
-    if !same_generation(old, new) {
-        return false;
-    }
-    let level = |s: &str| {
-        s.strip_prefix("VpnGw")
-            .map(|r| r.trim_end_matches("AZ"))
-            .and_then(|n| n.parse::<u8>().ok())
-    };
-    match (generation, level(new)) {
-        (Some("Generation1"), Some(n)) => (1..=3).contains(&n),
-        (Some("Generation2"), Some(n)) => (2..=5).contains(&n),
-        _ => true,
+        sku::generation_for_new(&self.sku).map(sku::Generation::as_str)
     }
 }
 
@@ -468,23 +417,5 @@ mod tests {
             assert!(!k.starts_with('0'));
             assert!(k.bytes().all(|b| PSK_ALPHABET.contains(&b)));
         }
-    }
-
-    #[test]
-    fn sku_generations() {
-        assert!(same_generation("VpnGw1", "VpnGw3"));
-        assert!(same_generation("VpnGw4", "VpnGw5"));
-        assert!(!same_generation("VpnGw1", "VpnGw5"));
-        assert!(!same_generation("Basic", "VpnGw1"));
-    }
-
-    #[test]
-    fn a_resize_keeps_the_gateway_generation() {
-        assert!(resizable_in_place(Some("Generation1"), "VpnGw1", "VpnGw2"));
-        assert!(!resizable_in_place(Some("Generation1"), "VpnGw2", "VpnGw5"));
-        assert!(resizable_in_place(Some("Generation2"), "VpnGw2", "VpnGw5"));
-        assert!(!resizable_in_place(Some("Generation2"), "VpnGw5", "VpnGw1"));
-        assert!(resizable_in_place(None, "VpnGw2", "VpnGw5"));
-        assert!(!resizable_in_place(Some("Generation1"), "VpnGw1", "Basic"));
     }
 }

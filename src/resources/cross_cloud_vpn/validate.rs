@@ -2,6 +2,7 @@
 //! reporting on the offending attribute. Unknown values are skipped (checked again at plan).
 //! Diagnostics never quote a pre-shared key.
 
+use super::sku;
 use crate::resources::timeouts;
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
 use ipnet::Ipv4Net;
@@ -324,57 +325,99 @@ pub fn asns_differ(amazon: i64, azure_asn: i64) -> Option<Diagnostic> {
     None
 }
 
-/// Known gateway SKUs.
-pub const SKUS: [&str; 13] = [
-    "Basic",
-    "VpnGw1",
-    "VpnGw2",
-    "VpnGw3",
-    "VpnGw4",
-    "VpnGw5",
-    "VpnGw1AZ",
-    "VpnGw2AZ",
-    "VpnGw3AZ",
-    "VpnGw4AZ",
-    "VpnGw5AZ",
-    "Standard",
-    "HighPerformance",
-];
+/// A new gateway's SKU is one Azure still creates (rules AZ-GW-SKU-NONAZ-RETIRED,
+/// AZ-GW-SKU-LEGACY-RETIRED, AZ-GW-SKU-BASIC); the message says why and what to use.
+pub fn sku_creatable(sku: &str) -> Option<Diagnostic> {
+    let why = sku::refusal(sku)?;
+    err(azure("sku"), "Gateway SKU not available", why)
+}
 
-/// The SKU exists and can do what the link needs: Basic has no BGP, no active-active and
-/// no custom IPsec policy (about-gateway-skus.md).
-pub fn sku_capabilities(
-    sku: &str,
-    bgp: bool,
-    tunnels: Option<i64>,
-    policy: bool,
-) -> Option<Diagnostic> {
-    if !SKUS.contains(&sku) {
+/// Zones are distinct entries of `1`, `2`, `3` (rule AZ-PIP-ZONES-UNSUPPORTED decides at
+/// plan whether the region has any).
+pub fn zone_list(v: &Value) -> Option<Diagnostic> {
+    let zones = known_list(v)?;
+    let mut seen = Vec::new();
+    for z in &zones {
+        if !["1", "2", "3"].contains(&z.as_str()) || seen.contains(z) {
+            return err(
+                azure("zones"),
+                "Invalid availability zones",
+                format!("zones must be distinct values among \"1\", \"2\" and \"3\"; got {zones:?}."),
+            );
+        }
+        seen.push(z.clone());
+    }
+    None
+}
+
+/// The longest suffix cloudlink appends to `name` for an Azure resource (`-conn-4`).
+const LONGEST_AZURE_SUFFIX: usize = "-conn-4".len();
+/// Azure's limit for the names of public IPs, gateways, local network gateways and
+/// connections (rule AZ-NAME: 1-80 characters).
+const AZURE_NAME_MAX: usize = 80;
+
+/// `name` yields valid Azure names once suffixed (rule AZ-NAME: 1-80 characters of
+/// letters, digits, `_`, `.`, `-`, starting with a letter or digit, ending with a letter,
+/// digit or `_`; cloudlink's suffixes end with a digit or letter).
+pub fn link_name(v: &Value) -> Option<Diagnostic> {
+    let name = v.as_str()?;
+    let max = AZURE_NAME_MAX - LONGEST_AZURE_SUFFIX;
+    let bad = name.is_empty()
+        || name.len() > max
+        || !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if bad {
         return err(
-            azure("sku"),
-            "Unknown gateway SKU",
-            format!("{sku:?} is not a VPN gateway SKU ({}).", SKUS.join(", ")),
+            root("name"),
+            "Invalid link name",
+            format!("name must be 1-{max} characters of letters, digits, '_', '.' and '-', starting with a letter or digit: cloudlink derives Azure names such as \"{name}-conn-4\" from it, and Azure allows 80 characters of that alphabet."),
         );
     }
-    if sku == "Basic" {
-        let why = if bgp {
-            Some("BGP")
-        } else if tunnels == Some(4) {
-            Some("active-active (4 tunnels)")
-        } else if policy {
-            Some("a custom IPsec/IKE policy")
+    None
+}
+
+/// Tags cloudlink adds to every AWS sub-resource (`cloudlink:resource`,
+/// `cloudlink:component`, `Name`); Azure gets two.
+const OWNERSHIP_TAGS: usize = 3;
+/// Tags per resource on both clouds (rules AWS-TAGS, AZ-TAGS: 50).
+const TAGS_MAX: usize = 50;
+
+/// User tags fit both clouds' rules (AWS-TAGS, AZ-TAGS): at most 50 tags with cloudlink's
+/// own, keys 1-128 characters (AWS's limit; Azure allows 512) without Azure's forbidden
+/// `<>%&\?/`, values up to 256 characters, no `aws:` prefix (AWS reserves it) and no
+/// `cloudlink` prefix (ours: the ownership tags).
+pub fn tag_map(v: &Value) -> Vec<Diagnostic> {
+    let Some(m) = v.as_map().filter(|_| v.is_wholly_known()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let at = root("tags");
+    if m.len() + OWNERSHIP_TAGS > TAGS_MAX {
+        out.push(Diagnostic::error("Too many tags", format!("{} tags plus cloudlink's {OWNERSHIP_TAGS} ownership tags exceed the {TAGS_MAX} tags AWS and Azure allow per resource.", m.len())).with_path(at.clone()));
+    }
+    for (k, val) in m {
+        let here = at.clone().key(k);
+        let lower = k.to_ascii_lowercase();
+        let why = if k.is_empty() || k.chars().count() > 128 {
+            Some("tag keys must be 1-128 characters (AWS's limit)".to_string())
+        } else if let Some(c) = k.chars().find(|c| "<>%&\\?/".contains(*c)) {
+            Some(format!("Azure refuses the character {c:?} in tag names"))
+        } else if lower.starts_with("aws:") {
+            Some("AWS reserves the aws: prefix".into())
+        } else if lower.starts_with("cloudlink") {
+            Some("the cloudlink prefix belongs to cloudlink's ownership tags".into())
+        } else if val.as_str().is_some_and(|s| s.chars().count() > 256) {
+            Some("tag values must be at most 256 characters (both clouds)".into())
         } else {
             None
         };
         if let Some(w) = why {
-            return err(
-                azure("sku"),
-                "SKU cannot do this",
-                format!("The Basic SKU does not support {w}; use VpnGw1 or larger."),
-            );
+            out.push(Diagnostic::error("Invalid tag", format!("Tag {k:?}: {w}.")).with_path(here));
         }
     }
-    None
+    out
 }
 
 /// The GatewaySubnet prefix is a network of /29 or larger (MS: "as small as /29", /27
@@ -533,7 +576,6 @@ pub fn validate_config(c: &Value) -> Diagnostics {
         );
     }
     d.extend(d2);
-    let bgp = routing.as_str() == Some("bgp");
     if let Some(a) = aws_block.attr("amazon_side_asn").as_i64() {
         d.extend(amazon_side_asn(a));
         if let Some(z) = az.attr("asn").as_i64() {
@@ -544,13 +586,11 @@ pub fn validate_config(c: &Value) -> Diagnostics {
         d.extend(azure_asn(z));
     }
     if let Some(sku) = az.attr("sku").as_str() {
-        d.extend(sku_capabilities(
-            sku,
-            bgp,
-            n,
-            !c.attr("ipsec_policy").is_null(),
-        ));
+        d.extend(sku_creatable(sku));
     }
+    d.extend(zone_list(az.attr("zones")));
+    d.extend(link_name(c.attr("name")));
+    d.extend(tag_map(c.attr("tags")));
     if let Some(g) = az.attr("gateway_subnet_cidr").as_str() {
         d.extend(gateway_subnet_size(g));
     }
@@ -674,11 +714,30 @@ mod tests {
     }
 
     #[test]
+    fn names_and_tags_fit_both_clouds() {
+        assert!(link_name(&Value::string("hub-to-azure")).is_none());
+        assert!(link_name(&Value::string("-x")).is_some());
+        assert!(link_name(&Value::string("a b")).is_some());
+        assert!(link_name(&Value::string(&"a".repeat(74))).is_some());
+        assert!(link_name(&Value::string(&"a".repeat(73))).is_none());
+        let tags = |k: &str, v: &str| Value::map([(k.to_string(), Value::string(v))]);
+        assert!(tag_map(&tags("team", "net")).is_empty());
+        assert!(!tag_map(&tags("aws:x", "1")).is_empty());
+        assert!(!tag_map(&tags("a/b", "1")).is_empty());
+        assert!(!tag_map(&tags("cloudlink:resource", "1")).is_empty());
+        assert!(!tag_map(&tags("k", &"v".repeat(257))).is_empty());
+    }
+
+    #[test]
     fn sku_and_gateway_subnet_rules() {
-        assert!(sku_capabilities("Basic", true, Some(1), false).is_some());
-        assert!(sku_capabilities("Basic", false, Some(4), false).is_some());
-        assert!(sku_capabilities("VpnGw9", false, Some(1), false).is_some());
-        assert!(sku_capabilities("VpnGw1", true, Some(4), true).is_none());
+        assert!(sku_creatable("Basic").is_some());
+        assert!(sku_creatable("VpnGw1").is_some());
+        assert!(sku_creatable("Standard").is_some());
+        assert!(sku_creatable("VpnGw9").is_some());
+        assert!(sku_creatable("VpnGw1AZ").is_none());
+        assert!(zone_list(&Value::string_list(["1", "2", "3"])).is_none());
+        assert!(zone_list(&Value::string_list(["1", "1"])).is_some());
+        assert!(zone_list(&Value::string_list(["4"])).is_some());
         assert!(gateway_subnet_size("10.1.255.0/27").is_none());
         assert!(gateway_subnet_size("10.1.255.0/30").is_some());
         assert!(gateway_subnet_inside("10.1.255.0/27", &["10.1.0.0/16".into()]).is_none());
