@@ -144,6 +144,7 @@ impl H {
         let body: models::PublicIpAddress = serde_json::from_value(json!({
             "location": "westeurope",
             "sku": {"name": "Standard"},
+            "zones": ["1", "2", "3"],
             "properties": {"publicIPAllocationMethod": "Static"}
         }))
         .unwrap();
@@ -232,7 +233,7 @@ impl H {
         self.resource_group().await;
         self.vnet("vnet", "10.1.255.0/27").await;
         self.pip("pip0").await;
-        let body = self.gateway_body("vnet", &["pip0"], "VpnGw1");
+        let body = self.gateway_body("vnet", &["pip0"], "VpnGw1AZ");
         self.client
             .virtual_network_gateways_client()
             .create_or_update(RG, "vng", body, SUB)
@@ -326,7 +327,7 @@ async fn a_public_ip_gets_its_address_at_once_and_a_gateway_goes_from_updating_t
     let ip = pip.properties.unwrap().ip_address.unwrap();
     assert!(ip.starts_with("198.51.100."), "{ip}");
 
-    let body = h.gateway_body("vnet", &["pip0"], "VpnGw1");
+    let body = h.gateway_body("vnet", &["pip0"], "VpnGw1AZ");
     let client = h.client.clone();
     let task = tokio::spawn(async move {
         client
@@ -366,7 +367,7 @@ async fn a_public_ip_gets_its_address_at_once_and_a_gateway_goes_from_updating_t
         .raw(
             Method::Put,
             &h.id("virtualNetworkGateways", "vng"),
-            Some(serde_json::to_value(h.gateway_body("vnet", &["pip0"], "VpnGw2")).unwrap()),
+            Some(serde_json::to_value(h.gateway_body("vnet", &["pip0"], "VpnGw2AZ")).unwrap()),
         )
         .await;
     assert_eq!(r.status, StatusCode::Ok, "{}", r.body);
@@ -677,13 +678,16 @@ async fn validation_errors_use_the_network_resource_provider_codes() {
     );
 
     let gws = h.client.virtual_network_gateways_client();
-    let mut aa = h.gateway_body("vnet", &["pip0"], "VpnGw1");
+    let mut aa = h.gateway_body("vnet", &["pip0"], "VpnGw1AZ");
     aa.properties.active_active = Some(true);
     assert_eq!(
         code(&gws.create_or_update(RG, "vng", aa, SUB).await.unwrap_err()).1,
         "ActiveActiveGatewayMustHaveExactlyTwoIpConfigurations"
     );
-    let resize = h.gateway_body("vnet", &["pip0"], "VpnGw1AZ");
+    // Generation1 VpnGw1AZ -> Generation2 VpnGw4AZ is "Migrate Only" (Upgrade a VPN Gateway
+    // SKU, 2026-03-03); VpnGw1 -> VpnGw1AZ, which this test used to refuse, is an in-place
+    // upgrade in today's Azure.
+    let resize = h.gateway_body("vnet", &["pip0"], "VpnGw4AZ");
     assert_eq!(
         code(
             &gws.create_or_update(RG, "vng", resize, SUB)
@@ -693,7 +697,7 @@ async fn validation_errors_use_the_network_resource_provider_codes() {
         .1,
         "CrossSeriesOrCrossGatewayGenenrationResizeNotSupported"
     );
-    let mut bad_apipa = h.gateway_body("vnet", &["pip0"], "VpnGw1");
+    let mut bad_apipa = h.gateway_body("vnet", &["pip0"], "VpnGw1AZ");
     bad_apipa
         .properties
         .bgp_settings
@@ -778,13 +782,13 @@ async fn writes_during_a_gateway_operation_get_another_operation_in_progress() {
     h.lng("lng0", "203.0.113.10").await;
     let gws = h.client.virtual_network_gateways_client();
     let first = gws
-        .create_or_update(RG, "vng", h.gateway_body("vnet", &["pip0"], "VpnGw1"), SUB)
+        .create_or_update(RG, "vng", h.gateway_body("vnet", &["pip0"], "VpnGw1AZ"), SUB)
         .send()
         .await
         .unwrap();
     assert_eq!(first.as_raw_response().status(), StatusCode::Created);
     let e = gws
-        .create_or_update(RG, "vng", h.gateway_body("vnet", &["pip0"], "VpnGw1"), SUB)
+        .create_or_update(RG, "vng", h.gateway_body("vnet", &["pip0"], "VpnGw1AZ"), SUB)
         .send()
         .await
         .unwrap_err();

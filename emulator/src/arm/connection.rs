@@ -110,11 +110,12 @@ fn check_key(k: &str, target: &str) -> Result<(), ArmError> {
     Ok(())
 }
 
-/// 409 while the connection or its gateway has an operation running (the Network RP
-/// serializes writes on a gateway and its connections).
+/// 409 while the connection, its gateway or any other connection of that gateway has an
+/// operation running: the Network RP runs one operation at a time per gateway.
+/// rule: AZ-GW-ONE-OPERATION (see [`State::gateway_not_busy`]).
 fn not_busy(st: &State, cx: &Ctx, conn_key: &str, gateway_key: &str) -> Result<(), ArmError> {
     st.not_busy(cx, conn_key)?;
-    st.not_busy(cx, gateway_key)
+    st.gateway_not_busy(cx, gateway_key)
 }
 
 /// PUT: validates and stores an IPsec connection. A PUT on an existing connection keeps its
@@ -319,11 +320,12 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
     ))
 }
 
-/// DELETE, refused (409) while the gateway has an operation running.
+/// DELETE, refused (409) while the gateway or another of its connections has an operation
+/// running.
 pub(crate) fn delete(st: &mut State, cx: &Ctx, loc: &Loc) -> Result<Reply, ArmError> {
     let ck = loc.key();
     if let Some(Props::Connection(c)) = st.get(&ck).map(|r| &r.props) {
-        st.not_busy(cx, &key(&c.gateway))?;
+        not_busy(st, cx, &ck, &key(&c.gateway))?;
     }
     Ok(st.begin_delete(cx, &[ck], Op::ConnectionWrite))
 }

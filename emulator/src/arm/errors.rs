@@ -75,13 +75,16 @@ impl ArmError {
         )
     }
 
-    /// 409 `AnotherOperationInProgress` (wording from the Network RP's message, see
-    /// azure-arm.md §5).
-    pub fn busy(id: &str, op: &str) -> Self {
+    /// 409 `AnotherOperationInProgress`, worded exactly as the Network RP words it (user logs,
+    /// e.g. microsoft/AzureTRE#2222, Azure/bicep#5132: "Another operation on this or dependent
+    /// resource is in progress. To retrieve status of the operation use uri: https://.../
+    /// providers/Microsoft.Network/locations/{loc}/operations/{id}?api-version=..."); no
+    /// `target` and empty `details`, as in those bodies. rule: AZ-GW-ONE-OPERATION
+    pub fn busy(op: &str) -> Self {
         Self::new(
             409,
             "AnotherOperationInProgress",
-            format!("Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: {op}. Resource: {id}"),
+            format!("Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: {op}."),
         )
     }
 

@@ -22,20 +22,45 @@ use std::net::Ipv4Addr;
 /// Default Azure VPN gateway ASN (MS BGP FAQ via anchors.md §6).
 pub(crate) const DEFAULT_ASN: u32 = 65515;
 
+/// VPN gateway SKUs of api-version 2024-03-01 that a PUT may name (`VirtualNetworkGatewaySku`
+/// enum, VPN part). Which of them may be created today is decided by [`check_new_sku`], which
+/// may be resized to which by [`check_resize`].
 const SKUS: &[&str] = &[
-    "Basic", "VpnGw1", "VpnGw2", "VpnGw3", "VpnGw4", "VpnGw5", "VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ",
-    "VpnGw4AZ", "VpnGw5AZ",
+    "Basic",
+    "VpnGw1",
+    "VpnGw2",
+    "VpnGw3",
+    "VpnGw4",
+    "VpnGw5",
+    "VpnGw1AZ",
+    "VpnGw2AZ",
+    "VpnGw3AZ",
+    "VpnGw4AZ",
+    "VpnGw5AZ",
+    "Standard",
+    "HighPerformance",
 ];
 
-/// `Basic`, `VpnGw` or `VpnGwAZ`: resizes stay within a series.
-fn series(sku: &str) -> &'static str {
-    if sku == "Basic" {
-        "Basic"
-    } else if sku.ends_with("AZ") {
-        "VpnGwAZ"
-    } else {
-        "VpnGw"
-    }
+/// The SKUs a new VPN gateway may use today (About gateway SKUs, ms.date 06/11/2026: "The
+/// following SKUs can be used to deploy new VPN gateways": Basic, VpnGw1AZ-3AZ Generation1,
+/// VpnGw2AZ-5AZ Generation2).
+const CREATABLE: &[&str] = &[
+    "Basic", "VpnGw1AZ", "VpnGw2AZ", "VpnGw3AZ", "VpnGw4AZ", "VpnGw5AZ",
+];
+
+/// Whether a SKU is one of the zone-redundant (AZ) VPN SKUs.
+pub(crate) fn is_az(sku: &str) -> bool {
+    sku.starts_with("VpnGw") && sku.ends_with("AZ")
+}
+
+/// Whether a SKU is one of the retired non-AZ VpnGw1-5 SKUs.
+fn is_non_az(sku: &str) -> bool {
+    sku.starts_with("VpnGw") && !sku.ends_with("AZ")
+}
+
+/// Whether a SKU is a legacy (Standard / HighPerformance) one.
+fn is_legacy(sku: &str) -> bool {
+    sku == "Standard" || sku == "HighPerformance"
 }
 
 fn level(sku: &str) -> u32 {
@@ -45,9 +70,11 @@ fn level(sku: &str) -> u32 {
         .unwrap_or(0)
 }
 
+/// rule: AZ-GW-GENERATION. Gen1 = Basic, VpnGw1-3, VpnGw1AZ-3AZ (and the legacy SKUs); Gen2 =
+/// VpnGw2-5, VpnGw2AZ-5AZ (About gateway SKUs table; azurerm validators).
 fn generation_allows(generation: &str, sku: &str) -> bool {
     match generation {
-        "Generation1" => sku == "Basic" || (1..=3).contains(&level(sku)),
+        "Generation1" => is_legacy(sku) || sku == "Basic" || (1..=3).contains(&level(sku)),
         "Generation2" => (2..=5).contains(&level(sku)),
         _ => false,
     }
@@ -59,6 +86,106 @@ fn default_generation(sku: &str) -> &'static str {
     } else {
         "Generation1"
     }
+}
+
+/// The SKU of a new gateway must be creatable today.
+fn check_new_sku(sku: &str) -> Result<(), ArmError> {
+    if is_non_az(sku) {
+        // rule: AZ-GW-SKU-NONAZ-RETIRED. "Effective November 1, 2025: You can no longer create
+        // new VPN gateways (VpnGw1-5 SKUs) that aren't supported by an availability zone"
+        // (Learn "VPN Gateway SKU consolidation and migration", ms.date 02/03/2026; the
+        // 09/26/2024 version said January 1, 2025). Code and message from user logs of
+        // 2025-2026 (read (user report); not on a Microsoft page). Whether real Azure answers
+        // synchronously or as a Failed operation is UNKNOWN; the logs show a 400 on the PUT.
+        return Err(ArmError::bad(
+            "NonAzSkusNotAllowedForVPNGateway",
+            "VpnGw1-5 non-AZ SKUs are no longer supported for VPN gateways. Only VpnGw1-5AZ SKUs can be created going forward.",
+        )
+        .target("properties.sku.name"));
+    }
+    if is_legacy(sku) {
+        // rule: AZ-GW-SKU-LEGACY-RETIRED. "As of December 1, 2023, you can't create gateways
+        // that use Standard or High Performance SKUs" (vpn-gateway-deprecate-sku-faq include;
+        // legacy-SKU page ms.date 2/27/2026). The real error code is UNKNOWN: the emulator
+        // answers with InvalidGatewaySize, the code ARM used for sizes outside its list
+        // (azurerm#8132, 2020) - a best-known code, not a verified one.
+        return Err(invalid_size(sku));
+    }
+    Ok(())
+}
+
+/// `InvalidGatewaySize` listing what may be created (wording of azurerm#8132: "The specified
+/// gateway size is not valid, supported gateway sizes are ...").
+fn invalid_size(sku: &str) -> ArmError {
+    ArmError::bad(
+        "InvalidGatewaySize",
+        format!(
+            "The specified gateway size {sku} is not valid, supported gateway sizes are {}.",
+            CREATABLE.join(",")
+        ),
+    )
+    .target("properties.sku.name")
+}
+
+/// rule: AZ-GW-RESIZE. A SKU change on an existing gateway, per Learn "Upgrade a VPN Gateway
+/// SKU" (ms.date 03/03/2026): Basic -> any other SKU: delete/re-create only; legacy -> AZ:
+/// "Migrate Only" (Basic IP migration tool, not a PUT); Generation1 SKU -> Generation1 AZ SKU:
+/// yes; Generation1 SKU -> Generation2 AZ SKU: "Migrate Only"; Generation2 SKU -> Generation2
+/// AZ SKU: yes; "You can't downgrade a SKU without deleting the gateway and creating a new
+/// one". Hence a PUT may move VpnGw2 -> VpnGw2AZ or VpnGw3AZ (the portal does this in place:
+/// "from VpnGw1 to VpnGw1AZ, there's no downtime"), never to a non-AZ SKU, never down, never
+/// across generations.
+fn check_resize(old: &Gateway, sku: &str, generation: &str) -> Result<(), ArmError> {
+    let cross = || {
+        // azurerm#5535 (real code, misspelled by Azure, and its message).
+        ArmError::bad(
+            "CrossSeriesOrCrossGatewayGenenrationResizeNotSupported",
+            "Resize from ASeries to DSeries or vice versa and Resize across VirtualNetworkVpnGatewayGenerations are not supported.",
+        )
+        .target("properties.sku.name")
+    };
+    if old.generation != generation {
+        return Err(cross());
+    }
+    if old.sku == sku {
+        if is_non_az(sku) {
+            // "Existing VPN gateways not supported by an availability zone will no longer allow
+            // configuration changes. If you attempt any management or configuration operation,
+            // you'll get an error message" (consolidation page, 02/03/2026). That error's code
+            // is UNKNOWN; the emulator reuses the creation code (best-known).
+            return Err(ArmError::bad(
+                "NonAzSkusNotAllowedForVPNGateway",
+                format!("VpnGw1-5 non-AZ SKUs are no longer supported for VPN gateways: gateway SKU {sku} accepts no configuration change until it is upgraded to {sku}AZ (cloudlink-emulator: the real code for this case is unknown)."),
+            )
+            .target("properties.sku.name"));
+        }
+        return Ok(());
+    }
+    // Basic and legacy SKUs change only by delete/re-create or Microsoft's migration (code
+    // UNKNOWN; best-known: the cross-series code, Basic/legacy being the "A series").
+    if old.sku == "Basic" || is_legacy(&old.sku) || sku == "Basic" || is_legacy(sku) {
+        return Err(cross());
+    }
+    if is_non_az(sku) {
+        return Err(ArmError::bad(
+            "NonAzSkusNotAllowedForVPNGateway",
+            "VpnGw1-5 non-AZ SKUs are no longer supported for VPN gateways. Only VpnGw1-5AZ SKUs can be created going forward.",
+        )
+        .target("properties.sku.name"));
+    }
+    if !generation_allows(generation, sku) {
+        return Err(cross());
+    }
+    if level(sku) < level(&old.sku) {
+        // The real error code of a downgrade is UNKNOWN (Learn says only that it is not
+        // possible); this code is the emulator's own.
+        return Err(ArmError::bad(
+            "VirtualNetworkGatewaySkuDowngradeNotSupported",
+            format!("Gateway SKU {} cannot be downgraded to {sku}: delete the gateway and create a new one (cloudlink-emulator: the real Azure error code for a downgrade is unknown).", old.sku),
+        )
+        .target("properties.sku.name"));
+    }
+    Ok(())
 }
 
 /// Per ipConfiguration: (id, default BGP IP, custom BGP IPs, tunnel IP).
@@ -178,7 +305,8 @@ fn enum_of<'a>(
 /// update `VirtualNetworkGatewayUpdate`.
 pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Reply, ArmError> {
     let gk = loc.key();
-    st.not_busy(cx, &gk)?;
+    // rule: AZ-GW-ONE-OPERATION
+    st.gateway_not_busy(cx, &gk)?;
     let existing: Option<Gateway> = st.get(&gk).and_then(|r| match &r.props {
         Props::Gateway(g) => Some(g.clone()),
         _ => None,
@@ -206,27 +334,25 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
     )?;
     let sku_v = input::obj_of(p, "sku", pp)?;
     let sku_name = input::str_of(sku_v, "name", "properties.sku")?.ok_or_else(|| {
-        ArmError::bad("InvalidGatewaySku", "properties.sku.name is required.")
+        ArmError::bad("InvalidGatewaySize", "properties.sku.name is required.")
             .target("properties.sku.name")
     })?;
     let sku = SKUS
         .iter()
         .find(|s| s.eq_ignore_ascii_case(sku_name))
         .copied()
-        .ok_or_else(|| {
-            ArmError::bad(
-                "InvalidGatewaySku",
-                format!(
-                    "Gateway SKU {sku_name} is not valid for a VPN gateway. Valid SKUs: {}.",
-                    SKUS.join(", ")
-                ),
-            )
-            .target("properties.sku.name")
-        })?;
+        .ok_or_else(|| invalid_size(sku_name))?;
+    // Fixtures model gateways created before the retirements, so only real PUTs are held to
+    // today's creation rules.
+    if existing.is_none() && !cx.quiet {
+        check_new_sku(sku)?;
+    }
     if let Some(t) = input::str_of(sku_v, "tier", "properties.sku")? {
         if !t.eq_ignore_ascii_case(sku) {
+            // Code UNKNOWN (the emulator's InvalidGatewaySize); the spec's tier enum mirrors
+            // the name.
             return Err(ArmError::bad(
-                "InvalidGatewaySku",
+                "InvalidGatewaySize",
                 format!("Gateway SKU tier {t} must equal the SKU name {sku}."),
             )
             .target("properties.sku.tier"));
@@ -234,7 +360,10 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
     }
     let active_active = input::bool_of(p, "activeActive", pp)?.unwrap_or(false);
     let enable_bgp = input::bool_of(p, "enableBgp", pp)?.unwrap_or(false);
-    // Codes of the next three checks are guesses; the rules are documented (module docs).
+    // rule: AZ-GW-SKU-BASIC. Codes of the next three checks are the emulator's own (real ones
+    // UNKNOWN); the rules are documented: "Basic ... BGP Not Supported", active-active and
+    // custom IPsec/IKE policy only on "All Generation1 and Generation2 SKUs except Basic",
+    // policy-based = Basic (About gateway SKUs, ms.date 06/11/2026).
     if vpn_type == "PolicyBased" && sku != "Basic" {
         return Err(ArmError::bad(
             "PolicyBasedGatewayRequiresBasicSku",
@@ -269,9 +398,11 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
                 "properties.vpnGatewayGeneration",
             )?;
             if !generation_allows(g, sku) {
+                // rule: AZ-GW-GENERATION (real code and message: Azure/Enterprise-Scale#504,
+                // 2021).
                 return Err(ArmError::bad(
-                    "InvalidVpnGatewayGenerationForSku",
-                    format!("SKU {sku} is not available in {g}."),
+                    "VirtualNetworkGatewaySkuCannotBeCreatedForSpecifiedVmGeneration",
+                    format!("The Virtual Network Gateway Sku {sku} cannot be used when VirtualNetworkVpnGatewayGeneration is set to {g}."),
                 )
                 .target("properties.vpnGatewayGeneration"));
             }
@@ -283,17 +414,12 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
             return Err(ArmError::bad("VpnTypeCannotBeChanged", format!("The VPN type of an existing gateway cannot be changed from {} to {vpn_type}; delete and recreate the gateway.", old.vpn_type))
                 .target("properties.vpnType"));
         }
-        // azurerm#5535: resizing across generation or series is rejected with this
-        // (misspelled) code.
-        if (old.sku != sku && series(&old.sku) != series(sku)) || old.generation != generation {
-            return Err(ArmError::bad(
-                "CrossSeriesOrCrossGatewayGenenrationResizeNotSupported",
-                format!("Resize of gateway from {} ({}) to {sku} ({generation}) is not supported: resizing across series or gateway generations is not allowed.", old.sku, old.generation),
-            ));
-        }
+        check_resize(old, sku, &generation)?;
     }
     let ip_configs = ip_configurations(st, loc, p, active_active)?;
+    check_public_ip_zones(st, &location, sku, &ip_configs, existing.as_ref())?;
     // BGP settings: ASN defaults to 65515 whether or not BGP is enabled.
+    // rule: AZ-BGP-ASN-RESERVED (code InvalidBgpAsn is the emulator's own; real UNKNOWN).
     let bgp = input::obj_of(p, "bgpSettings", pp)?;
     let asn = match input::int_of(bgp, "asn", "properties.bgpSettings")? {
         None => existing.as_ref().map(|g| g.asn).unwrap_or(DEFAULT_ASN),
@@ -321,7 +447,8 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
             })?;
         let ips = input::strings_of(a, "customBgpIpAddresses", &path)?;
         if let Some(bad) = ips.iter().find(|ip| !input::is_azure_apipa(ip)) {
-            // Range: anchors.md §6 (azurerm IPAddressInAzureReservedAPIPARange); code guessed.
+            // rule: AZ-BGP-APIPA. Range: anchors.md §6 (azurerm
+            // IPAddressInAzureReservedAPIPARange); code is the emulator's own (real UNKNOWN).
             return Err(ArmError::bad(
                 "InvalidCustomBgpIpAddress",
                 format!("Custom BGP IP address {bad} is not valid: it must be in the Azure reserved APIPA range 169.254.21.0 - 169.254.22.255."),
@@ -349,6 +476,63 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
     Ok(st.commit(cx, loc, location, tags, Props::Gateway(g), op))
 }
 
+/// The zones of the public IPs a gateway starts using (at create, or when an ipConfiguration
+/// gets a new address), against its SKU and region.
+///
+/// rule: AZ-GW-ZONES-REQUIRED. An AZ SKU in a region with availability zones needs zoned
+/// (zone-redundant or zonal) Standard public IPs: `VmssVpnGatewayPublicIpsMustHaveZonesConfigured`
+/// "Standard Public IPs associated with VPN Gateways with AZ VPN skus must have zones
+/// configured." (user reports: Azure/ResourceModules#2609 2023 as a Failed operation;
+/// microsoft/physical-ai-toolchain#350 2026-03-24 and ansible-collections/azure#2208
+/// 2026-04-01 as a 400 on the PUT, which the emulator follows). In a region without zones an
+/// AZ SKU is created regional with zone-less addresses: "If a region doesn't currently support
+/// availability zones, you can still create VPN Gateway SKUs supported by availability zones,
+/// but the deployment will remain regional" (consolidation page, ms.date 02/03/2026).
+/// Addresses a gateway already uses are not re-checked, because zones cannot be added to an
+/// existing address and Microsoft upgrades VpnGw1 -> VpnGw1AZ in place keeping its IP
+/// (inferred). Basic gateways accept either (UNKNOWN; Learn's Basic example uses zones 1,2,3).
+///
+/// A non-AZ SKU (only fixtures can still have one) refuses zoned addresses:
+/// `RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured` "Standard Public IPs associated
+/// with VPN gateways with non-AZ VPN skus cannot have zones configured." (user report,
+/// Azure/Azure-Landing-Zones#2660, 2024-06-28).
+fn check_public_ip_zones(
+    st: &State,
+    location: &str,
+    sku: &str,
+    ip_configs: &[IpConfig],
+    old: Option<&Gateway>,
+) -> Result<(), ArmError> {
+    let region_zoned = st.region_has_zones(location).unwrap_or(false);
+    for c in ip_configs {
+        let known = old.is_some_and(|o| {
+            o.ip_configs
+                .iter()
+                .any(|oc| key(&oc.public_ip) == key(&c.public_ip))
+        });
+        if known {
+            continue;
+        }
+        let zones = match st.get(&key(&c.public_ip)).map(|r| &r.props) {
+            Some(Props::PublicIp(p)) => p.zones.clone(),
+            _ => Vec::new(),
+        };
+        if is_az(sku) && region_zoned && zones.is_empty() {
+            return Err(ArmError::bad(
+                "VmssVpnGatewayPublicIpsMustHaveZonesConfigured",
+                "Standard Public IPs associated with VPN Gateways with AZ VPN skus must have zones configured.",
+            ));
+        }
+        if is_non_az(sku) && !zones.is_empty() {
+            return Err(ArmError::bad(
+                "RegionalVmssVpnGatewayPublicIpsMustNotHaveZonesConfigured",
+                "Standard Public IPs associated with VPN gateways with non-AZ VPN skus cannot have zones configured.",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Reads and checks `properties.ipConfigurations`.
 fn ip_configurations(
     st: &State,
@@ -359,7 +543,7 @@ fn ip_configurations(
     let me = loc.id();
     let raw = input::arr_of(p, "ipConfigurations", "properties")?;
     if active_active && raw.len() != 2 {
-        // anchors.md §6 (azurerm#10425).
+        // rule: AZ-GW-ACTIVE-ACTIVE. anchors.md §6 (azurerm#10425).
         return Err(ArmError::bad(
             "ActiveActiveGatewayMustHaveExactlyTwoIpConfigurations",
             format!(
@@ -409,6 +593,7 @@ fn ip_configurations(
             .get(&key(&subnet_id))
             .filter(|s| s.kind == Kind::Subnet && !s.deleting())
             .ok_or_else(|| ArmError::bad_reference(&subnet_id, &me))?;
+        // rule: AZ-GW-SUBNET (codes of the name and size checks are the emulator's own).
         if subnet.name != GATEWAY_SUBNET {
             return Err(ArmError::bad(
                 "InvalidGatewaySubnetName",
@@ -435,7 +620,8 @@ fn ip_configurations(
                 ));
             }
         }
-        // One VPN gateway per VNet (MS "About VPN Gateway configuration settings").
+        // One VPN gateway per VNet (MS "About VPN Gateway configuration settings"; code is the
+        // emulator's own).
         let vnet_key = subnet.parent.clone().unwrap_or_default();
         for other in st.of_kind(Kind::Gateway).filter(|g| key(&g.id) != key(&me)) {
             if let Props::Gateway(og) = &other.props {
@@ -488,6 +674,8 @@ fn ip_configurations(
 /// DELETE: refused while connections reference the gateway (error code guessed).
 pub(crate) fn delete(st: &mut State, cx: &Ctx, loc: &Loc) -> Result<Reply, ArmError> {
     let gk = loc.key();
+    // rule: AZ-GW-ONE-OPERATION
+    st.gateway_not_busy(cx, &gk)?;
     if let Some(c) = st
         .of_kind(Kind::Connection)
         .find(|c| matches!(&c.props, Props::Connection(p) if key(&p.gateway) == gk))

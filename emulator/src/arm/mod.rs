@@ -31,6 +31,7 @@ mod local_gateway;
 mod lro;
 mod model;
 mod public_ip;
+mod regions;
 mod resource_group;
 mod routes;
 mod token;
@@ -69,6 +70,9 @@ pub struct State {
     /// Whether each published connection was `Connected` at the last sync.
     connected: BTreeMap<String, bool>,
     published: BTreeSet<String>,
+    /// The regions served by `GET /subscriptions/{s}/locations` and accepted as `location`
+    /// (built-in table of [`regions`], plus fixture regions).
+    regions: BTreeMap<String, regions::Region>,
 }
 
 /// Per-request context: the emulator (profile, observer) and the request's clock reading.
@@ -179,6 +183,7 @@ impl State {
             ops: HashMap::new(),
             connected: BTreeMap::new(),
             published: BTreeSet::new(),
+            regions: regions::builtin(),
         }
     }
 
@@ -235,6 +240,13 @@ impl State {
                 ALNUM[self.rng.gen_range(0..n)] as char
             })
             .collect()
+    }
+
+    /// Marks a fixture resource as already provisioned (no operation pending).
+    fn settle_fixture(&mut self, k: &str) {
+        if let Some(r) = self.res.get_mut(k) {
+            r.busy = None;
+        }
     }
 
     /// Removes resources and groups whose delete has finished.
@@ -323,6 +335,34 @@ impl State {
         v
     }
 
+    /// Whether `location` (normalized) is a region with availability zones; `None` when the
+    /// region is unknown. rule: AZ-ZONES-OF-REGION
+    pub(crate) fn region_has_zones(&self, location: &str) -> Option<bool> {
+        self.regions
+            .get(&input::location(location))
+            .map(|r| r.zones)
+    }
+
+    /// Programmatic names of every known region, sorted.
+    pub(crate) fn region_names(&self) -> Vec<String> {
+        self.regions.keys().cloned().collect()
+    }
+
+    /// 400 `LocationNotAvailableForResourceType` for a region the emulator does not know,
+    /// worded as ARM words it (azure-docs PR #4981: "The provided location 'South Cental US'
+    /// is not available for resource type 'Microsoft.Network/virtualNetworks'. List of
+    /// available regions for the resource type is '...'").
+    pub(crate) fn check_location(&self, type_name: &str, location: &str) -> Result<(), ArmError> {
+        if self.regions.contains_key(&input::location(location)) {
+            return Ok(());
+        }
+        let list = self.region_names();
+        Err(ArmError::bad(
+            "LocationNotAvailableForResourceType",
+            format!("The provided location '{location}' is not available for resource type '{type_name}'. List of available regions for the resource type is '{}'.", list.join(",")),
+        ))
+    }
+
     /// Rejects a write on a resource that has an operation in flight (409).
     pub(crate) fn not_busy(&self, cx: &Ctx, k: &str) -> Result<(), ArmError> {
         match self
@@ -330,12 +370,30 @@ impl State {
             .get(k)
             .and_then(|r| r.busy_at(cx.now).map(|b| (r, b)))
         {
-            Some((r, b)) => Err(ArmError::busy(
-                &r.id,
-                &lro::async_url(cx, &r.sub, &r.location, &b.op),
-            )),
+            Some((r, b)) => Err(ArmError::busy(&lro::async_url(
+                cx,
+                &r.sub,
+                &r.location,
+                &b.op,
+            ))),
             None => Ok(()),
         }
+    }
+
+    /// rule: AZ-GW-ONE-OPERATION. Rejects a write on a gateway while the gateway or any of its
+    /// connections has an operation in flight: its own PUT/DELETE, a connection PUT/DELETE, a
+    /// shared-key set/reset. The Network RP serialises them: four connections created at once
+    /// on one gateway fail with `AnotherOperationInProgress` (hashicorp/terraform-provider-
+    /// azurerm#10582), as does an UpdateTags right after SetSharedKey/ResetSharedKey
+    /// (Azure/azure-rest-api-specs#14473). The 409 names the operation that runs.
+    pub(crate) fn gateway_not_busy(&self, cx: &Ctx, gateway_key: &str) -> Result<(), ArmError> {
+        self.not_busy(cx, gateway_key)?;
+        let conns: Vec<String> = self
+            .of_kind(Kind::Connection)
+            .filter(|c| matches!(&c.props, Props::Connection(p) if key(&p.gateway) == gateway_key))
+            .map(|c| key(&c.id))
+            .collect();
+        conns.iter().try_for_each(|k| self.not_busy(cx, k))
     }
 
     /// `PATCH` with a `TagsObject` (`{"tags": {..}}`, the `*_UpdateTags` operations): replaces
@@ -349,6 +407,16 @@ impl State {
             return Err(not_found(loc));
         }
         self.not_busy(cx, &k)?;
+        // rule: AZ-GW-ONE-OPERATION (a tag update is a write on the gateway too; inferred for
+        // other connections of the same gateway).
+        let gateway = match &self.res[&k].props {
+            Props::Gateway(_) => Some(k.clone()),
+            Props::Connection(c) => Some(key(&c.gateway)),
+            _ => None,
+        };
+        if let Some(g) = gateway {
+            self.gateway_not_busy(cx, &g)?;
+        }
         let v = input::body(body)?;
         let tags = match v.get("tags") {
             None | Some(Value::Null) => None,
@@ -569,6 +637,12 @@ impl State {
         match route {
             Route::Token => Err(ArmError::new(404, "NotFound", "not an ARM path")),
             Route::ResourceGroup { sub, rg } => resource_group::handle(self, cx, method, sub, rg, body),
+            // rule: AZ-ZONES-OF-REGION (Subscriptions - List Locations; not paged: nextLinkName
+            // is null in subscriptions.json).
+            Route::Locations { sub } if *method == Method::GET => Ok(Reply::ok(json!({
+                "value": self.regions.values().map(|r| regions::render(sub, r)).collect::<Vec<_>>()
+            }))),
+            Route::Locations { .. } => Err(method_not_allowed(method)),
             Route::RgOperationResult { id } | Route::Operation { id, location_style: true } => {
                 lro::poll(self, cx, id, true)
             }
@@ -592,6 +666,9 @@ impl State {
                             ));
                         }
                         let v = input::body(body)?;
+                        if let Some(l) = v.get("location").and_then(Value::as_str) {
+                            self.check_location(kind.type_name(), l)?;
+                        }
                         match kind {
                             Kind::PublicIp => public_ip::put(self, cx, &loc, &v),
                             Kind::VirtualNetwork => virtual_network::put(self, cx, &loc, &v),
@@ -709,7 +786,7 @@ fn check_api_version(route: &Route, query: &HashMap<String, String>) -> Result<(
     }
     let network = !matches!(
         route,
-        Route::ResourceGroup { .. } | Route::RgOperationResult { .. }
+        Route::ResourceGroup { .. } | Route::RgOperationResult { .. } | Route::Locations { .. }
     );
     if network && v != NETWORK_API_VERSION {
         let t = match route {
@@ -785,18 +862,60 @@ pub async fn handle(AxState(emu): AxState<Shared>, req: Request) -> Response {
     reply.into_response()
 }
 
-/// Creates fixture infrastructure (resource groups, virtual networks with subnets), already
-/// `Succeeded`. Spec: `{"resource_groups": [{"subscription"?, "name", "location"}],
-/// "virtual_networks": [{"subscription"?, "resource_group", "name", "location",
-/// "address_space": ["10.1.0.0/16"], "subnets": [{"name", "prefix"}]}]}`; the subscription
-/// defaults to `00000000-0000-0000-0000-000000000000`. Returns `{"resource_groups": [{"id"}],
-/// "virtual_networks": [{"id", "subnet_ids": [...]}]}`.
+/// Creates fixture infrastructure, already `Succeeded`, so tests can model what exists before
+/// a run (including what today's Azure would no longer let anyone create). Spec (every key
+/// optional; the subscription defaults to `00000000-0000-0000-0000-000000000000`, locations to
+/// the group's):
+/// ```json
+/// {"regions": [{"name", "zones": bool, "display_name"?, "geography_group"?, "geography"?,
+///               "physical_location"?, "paired_region"?}],
+///  "resource_groups": [{"subscription"?, "name", "location"}],
+///  "virtual_networks": [{"subscription"?, "resource_group", "name", "location"?,
+///                        "address_space": ["10.1.0.0/16"], "subnets": [{"name", "prefix"}]}],
+///  "public_ip_addresses": [{"subscription"?, "resource_group", "name", "location"?,
+///                           "zones"?: ["1","2","3"]}],
+///  "virtual_network_gateways": [{"subscription"?, "resource_group", "name", "location"?,
+///      "virtual_network", "sku": "VpnGw2", "public_ip_addresses": ["pip0"], "generation"?,
+///      "enable_bgp"?, "asn"?, "active_active"?}],
+///  "migrate_gateways": ["<gateway id>"]}
+/// ```
+/// Regions are added to (or override) the built-in table. Gateways may use SKUs that can no
+/// longer be created (a gateway built before 2025, or imported); all other PUT rules apply.
+/// `migrate_gateways` models Microsoft's migration of a non-AZ gateway to its AZ twin
+/// (VpnGw2 -> VpnGw2AZ) in place. Returns the ids created, keyed like the spec, plus
+/// `migrated_gateways: [{"id", "from", "to"}]`.
 pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
     const DEFAULT_SUB: &str = "00000000-0000-0000-0000-000000000000";
     let mut st = emu.arm.lock().unwrap();
     let now = emu.clock.now_ms();
     st.settle(now);
     let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    // rule: AZ-ZONES-OF-REGION: tests may add a region (or override one of the table).
+    let mut regions_out = Vec::new();
+    for r in spec
+        .get("regions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = input::location(&s(r, "name").ok_or("regions[].name is required")?);
+        let zones = r
+            .get("zones")
+            .and_then(Value::as_bool)
+            .ok_or("regions[].zones (bool) is required")?;
+        let display = s(r, "display_name").unwrap_or_else(|| name.clone());
+        let region = regions::Region {
+            name: name.clone(),
+            display,
+            group: s(r, "geography_group").unwrap_or_else(|| "Europe".into()),
+            geography: s(r, "geography").unwrap_or_else(|| "Europe".into()),
+            physical: s(r, "physical_location").unwrap_or_default(),
+            paired: s(r, "paired_region"),
+            zones,
+        };
+        st.regions.insert(name.clone(), region);
+        regions_out.push(json!({"name": name, "zones": zones}));
+    }
     let mut groups_out = Vec::new();
     for g in spec
         .get("resource_groups")
@@ -863,6 +982,140 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
         }
         vnets_out.push(json!({"id": loc.id(), "subnet_ids": subnet_ids}));
     }
+    let cx = Ctx {
+        emu,
+        now,
+        base: String::new(),
+        quiet: true,
+    };
+    let mut pips_out = Vec::new();
+    for p in spec
+        .get("public_ip_addresses")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let sub = s(p, "subscription").unwrap_or_else(|| DEFAULT_SUB.into());
+        let rg =
+            s(p, "resource_group").ok_or("public_ip_addresses[].resource_group is required")?;
+        let name = s(p, "name").ok_or("public_ip_addresses[].name is required")?;
+        let rg = st.group(&sub, &rg).map_err(|e| e.message)?.name.clone();
+        let location = match s(p, "location") {
+            Some(l) => input::location(&l),
+            None => st.group(&sub, &rg).map_err(|e| e.message)?.location.clone(),
+        };
+        let body = json!({
+            "location": location, "sku": {"name": "Standard"},
+            "zones": p.get("zones").cloned().unwrap_or(json!([])),
+            "properties": {"publicIPAllocationMethod": "Static"},
+        });
+        let loc = Loc {
+            sub,
+            rg,
+            kind: Kind::PublicIp,
+            name,
+            vnet: None,
+        };
+        public_ip::put(&mut st, &cx, &loc, &body)
+            .map_err(|e| format!("{}: {}", e.code, e.message))?;
+        st.settle_fixture(&loc.key());
+        pips_out.push(json!({"id": loc.id()}));
+    }
+    let mut gateways_out = Vec::new();
+    for g in spec
+        .get("virtual_network_gateways")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let sub = s(g, "subscription").unwrap_or_else(|| DEFAULT_SUB.into());
+        let rg = s(g, "resource_group")
+            .ok_or("virtual_network_gateways[].resource_group is required")?;
+        let name = s(g, "name").ok_or("virtual_network_gateways[].name is required")?;
+        let vnet = s(g, "virtual_network")
+            .ok_or("virtual_network_gateways[].virtual_network is required")?;
+        let sku = s(g, "sku").ok_or("virtual_network_gateways[].sku is required")?;
+        let rg = st.group(&sub, &rg).map_err(|e| e.message)?.name.clone();
+        let location = match s(g, "location") {
+            Some(l) => input::location(&l),
+            None => st.group(&sub, &rg).map_err(|e| e.message)?.location.clone(),
+        };
+        let pips: Vec<String> = g
+            .get("public_ip_addresses")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let vnet_id = resource_id(&sub, &rg, Kind::VirtualNetwork, &vnet, None);
+        let ipcs: Vec<Value> = pips
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                json!({"name": format!("ipconfig{i}"), "properties": {
+                    "subnet": {"id": format!("{vnet_id}/subnets/GatewaySubnet")},
+                    "publicIPAddress": {"id": resource_id(&sub, &rg, Kind::PublicIp, p, None)},
+                }})
+            })
+            .collect();
+        let mut props = json!({
+            "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": sku, "tier": sku},
+            "activeActive": g.get("active_active").and_then(Value::as_bool).unwrap_or(pips.len() == 2),
+            "enableBgp": g.get("enable_bgp").and_then(Value::as_bool).unwrap_or(false),
+            "ipConfigurations": ipcs,
+        });
+        if let Some(gen) = s(g, "generation") {
+            props["vpnGatewayGeneration"] = json!(gen);
+        }
+        if let Some(asn) = g.get("asn").and_then(Value::as_u64) {
+            props["bgpSettings"] = json!({"asn": asn});
+        }
+        let body = json!({"location": location, "properties": props});
+        let loc = Loc {
+            sub,
+            rg,
+            kind: Kind::Gateway,
+            name,
+            vnet: None,
+        };
+        gateway::put(&mut st, &cx, &loc, &body)
+            .map_err(|e| format!("{}: {}", e.code, e.message))?;
+        st.settle_fixture(&loc.key());
+        gateways_out.push(json!({"id": loc.id()}));
+    }
+    // Microsoft's migration of a pre-2025 non-AZ gateway to its AZ twin (VpnGw2 -> VpnGw2AZ):
+    // "all existing VPN gateways using VpnGw1-5 SKUs (non-AZ SKUs) will be seamlessly migrated
+    // to VpnGw1-5 SKUs (AZ)", "There's no downtime", the IP does not change (consolidation
+    // page). Done at once, without an operation, like a background platform update.
+    let mut migrated = Vec::new();
+    for id in spec
+        .get("migrate_gateways")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let id = id
+            .as_str()
+            .ok_or("migrate_gateways[] must be gateway ids")?;
+        let etag = st.etag();
+        let r = st
+            .res
+            .get_mut(&key(id))
+            .filter(|r| r.kind == Kind::Gateway)
+            .ok_or_else(|| format!("migrate_gateways: no gateway {id}"))?;
+        if let Props::Gateway(g) = &mut r.props {
+            let from = g.sku.clone();
+            if from.starts_with("VpnGw") && !from.ends_with("AZ") {
+                g.sku = format!("{from}AZ");
+                r.etag = etag;
+            }
+            migrated.push(json!({"id": r.id, "from": from, "to": g.sku}));
+        }
+    }
     st.sync_links(emu, now);
-    Ok(json!({"resource_groups": groups_out, "virtual_networks": vnets_out}))
+    Ok(json!({
+        "regions": regions_out, "resource_groups": groups_out, "virtual_networks": vnets_out,
+        "public_ip_addresses": pips_out, "virtual_network_gateways": gateways_out,
+        "migrated_gateways": migrated,
+    }))
 }

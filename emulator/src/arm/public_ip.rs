@@ -5,7 +5,7 @@ use super::{
     errors::ArmError,
     input,
     model::{key, Kind, Props, PublicIp, Res},
-    Ctx, Loc, Reply, State,
+    regions, Ctx, Loc, Reply, State,
 };
 use crate::profile::Op;
 use serde_json::{json, Value};
@@ -63,12 +63,85 @@ fn allocate(st: &State) -> String {
         .unwrap_or_else(|| "198.51.100.254".into())
 }
 
+/// `zones` of a PUT: each one of the region's logical zones, none in a region without zones,
+/// and unchanged on an existing address.
+fn check_zones(
+    st: &State,
+    loc: &Loc,
+    location: &str,
+    zones: Vec<String>,
+    existing: Option<&Res>,
+) -> Result<Vec<String>, ArmError> {
+    let resource = format!("Microsoft.Network/publicIPAddresses/{}", loc.name);
+    let has_zones = st.region_has_zones(location).unwrap_or(false);
+    // rule: AZ-PIP-ZONES-UNSUPPORTED. User logs: "The resource
+    // 'Microsoft.Network/publicIPAddresses/vgw-hub-vpn-ukw-001-PublicIP' does not support
+    // availability zones at location 'ukwest'. (Code:LocationNotSupportAvailabilityZones)"
+    // (Azure/Azure-Landing-Zones#425, 2025-03-18). The 2020-08-01+ zone behaviour: "A
+    // zone-redundant resource can only be created in regions where Availability Zones are
+    // supported" (Azure update "zone-behavior-change").
+    if !zones.is_empty() && !has_zones {
+        return Err(ArmError::bad(
+            "LocationNotSupportAvailabilityZones",
+            format!("The resource '{resource}' does not support availability zones at location '{location}'."),
+        )
+        .target("zones"));
+    }
+    // A zone that is not one of the region's logical zones (azurerm#6296: "The zone(s)
+    // 'Zone-redundant' for resource 'Microsoft.Network/publicIPAddresses/XXXX-pip01' is not
+    // supported. The supported zones for location 'westeurope' are '1,2,3'",
+    // InvalidAvailabilityZone). Duplicates are refused the same way (guess: real behaviour
+    // for duplicates is UNKNOWN).
+    let mut seen: Vec<&str> = Vec::new();
+    for z in &zones {
+        if !regions::ZONES.contains(&z.as_str()) || seen.contains(&z.as_str()) {
+            return Err(ArmError::bad(
+                "InvalidAvailabilityZone",
+                format!("The zone(s) '{z}' for resource '{resource}' is not supported. The supported zones for location '{location}' are '{}'", regions::ZONES.join(",")),
+            )
+            .target("zones"));
+        }
+        seen.push(z);
+    }
+    // rule: AZ-PIP-ZONES-IMMUTABLE. User logs (Azure/AzOps#701, azure-cli#16653,
+    // bicep-registry-modules#2702): "Resource ... has an existing availability zone constraint
+    // 1 and the request has availability zone constraint NoZone, which do not match. Zones
+    // cannot be added/updated/removed once the resource is created. The resource cannot be
+    // updated from regional to zonal or vice-versa." (ResourceAvailabilityZonesCannotBeModified;
+    // HTTP 400 inferred from "BadRequestError"). Compared as sets: ["3","1","2"] equals
+    // ["1","2","3"] (order tolerance is a guess).
+    if let Some(Props::PublicIp(old)) = existing.map(|r| &r.props) {
+        let (mut a, mut b) = (old.zones.clone(), zones.clone());
+        a.sort();
+        b.sort();
+        if a != b {
+            let constraint = |z: &[String]| {
+                if z.is_empty() {
+                    "NoZone".to_string()
+                } else {
+                    z.join(",")
+                }
+            };
+            return Err(ArmError::bad(
+                "ResourceAvailabilityZonesCannotBeModified",
+                format!("Resource {} has an existing availability zone constraint {} and the request has availability zone constraint {}, which do not match. Zones cannot be added/updated/removed once the resource is created. The resource cannot be updated from regional to zonal or vice-versa.", loc.id(), constraint(&old.zones), constraint(&zones)),
+            )
+            .target("zones"));
+        }
+        return Ok(old.zones.clone());
+    }
+    Ok(zones)
+}
+
 /// PUT: validates SKU and allocation, keeps the address on update.
 pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Reply, ArmError> {
     st.not_busy(cx, &loc.key())?;
     let existing = st.get(&loc.key());
     let (location, tags) = input::location_and_tags(v, existing)?;
     let sku = input::obj_of(v, "sku", "")?;
+    // rule: AZ-PIP-STANDARD-STATIC (the emulator serves Standard, Static addresses only, which
+    // is what a new VPN gateway needs: "When you create a new VPN gateway, you must use a
+    // Standard SKU public IP address", About gateway SKUs, ms.date 06/11/2026).
     // api-version 2024-03-01 defaults the SKU to Basic; Basic public IPs cannot be created
     // since 2025-03-31 and were retired on 2025-09-30 (Azure update "Upgrade to Standard SKU
     // public IP addresses in Azure by 30 September 2025"). New subscriptions get
@@ -95,13 +168,17 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
         }
     };
     let props = input::obj_of(v, "properties", "")?;
+    // rule: AZ-PIP-STANDARD-STATIC
     // Standard public IPs must be Static (azurerm public_ip docs: "Public IP Standard SKUs
     // require allocation_method to be set to Static"); absent means Static for Standard.
     if let Some(m) = input::str_of(props, "publicIPAllocationMethod", "properties")? {
         if !m.eq_ignore_ascii_case("Static") {
             return Err(ArmError::bad(
                 "StandardSkuPublicIPAddressesMustBeStatic",
-                "Standard sku publicIp must have AllocationMethod set to Static.",
+                format!(
+                    "Standard sku publicIp {} must have AllocationMethod set to Static.",
+                    loc.id()
+                ),
             )
             .target("properties.publicIPAllocationMethod"));
         }
@@ -124,7 +201,13 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
         ));
     }
     let dns = input::obj_of(props, "dnsSettings", "properties")?;
-    let zones = input::strings_of(v, "zones", "")?;
+    let zones = check_zones(
+        st,
+        loc,
+        &location,
+        input::strings_of(v, "zones", "")?,
+        existing,
+    )?;
     let ip = match existing.map(|r| &r.props) {
         Some(Props::PublicIp(p)) => p.ip.clone(),
         _ => allocate(st),

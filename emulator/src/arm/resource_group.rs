@@ -105,6 +105,15 @@ pub(crate) fn handle(
                         "The location property is required for this definition.",
                     )
                 })?;
+            // A region ARM does not know: 400 with this code and wording (user logs, e.g.
+            // "The provided location 'southasia' is not available for resource group. List of
+            // available regions is 'centralus,eastasia,...'").
+            if st.region_has_zones(&location).is_none() {
+                return Err(ArmError::bad(
+                    "LocationNotAvailableForResourceGroup",
+                    format!("The provided location '{location}' is not available for resource group. List of available regions is '{}'.", st.region_names().join(",")),
+                ));
+            }
             let tags = input::obj_of(&v, "tags", "")?.clone();
             let tags = (!tags.is_null()).then_some(tags);
             let existing = st.groups.get(&k);

@@ -11,6 +11,8 @@ pub(crate) enum Route {
     Token,
     /// `/subscriptions/{s}/resourcegroups/{rg}`.
     ResourceGroup { sub: String, rg: String },
+    /// `/subscriptions/{s}/locations` (Subscriptions - List Locations).
+    Locations { sub: String },
     /// `/subscriptions/{s}/operationresults/{id}` (resource-group delete polling).
     RgOperationResult { id: String },
     /// `.../providers/Microsoft.Network/locations/{loc}/operations/{id}` (`location_style`
@@ -60,6 +62,7 @@ pub(crate) fn parse(path: &str) -> Route {
             sub: s(1),
             rg: s(3),
         },
+        ["subscriptions", _, "locations"] => Route::Locations { sub: s(1) },
         ["subscriptions", _, "operationresults", _] => Route::RgOperationResult { id: s(3) },
         ["subscriptions", _, "providers", "microsoft.network", "locations", _, "operations", _] => {
             Route::Operation {
@@ -147,6 +150,7 @@ impl Route {
         let what = match self {
             Route::Token => "token".to_string(),
             Route::ResourceGroup { .. } => "resourceGroups".into(),
+            Route::Locations { .. } => "locations".into(),
             Route::RgOperationResult { .. } => "operationResults".into(),
             Route::Operation {
                 location_style: false,
