@@ -99,6 +99,7 @@ pub(crate) fn link_of(st: &State, r: &Res, now: u64) -> Option<AzureConnection> 
 
 /// A shared key Azure accepts: 1-128 printable ASCII characters (limit from the
 /// `ConnectionResetSharedKey` doc; the alphabet is a guess, azure-arm.md §5).
+/// rule: AZ-PSK (code InvalidSharedKey is the emulator's own; real UNKNOWN).
 fn check_key(k: &str, target: &str) -> Result<(), ArmError> {
     if k.is_empty() || k.len() > 128 || !k.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
         return Err(ArmError::bad(
@@ -170,6 +171,13 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
         .filter(|r| r.kind == Kind::LocalGateway && !r.deleting())
         .ok_or_else(|| ArmError::bad_reference(&lng_id, &me))?
         .clone();
+    // rule: AZ-SAME-LOCATION (see gateway::ip_configurations).
+    if gw_res.location != location {
+        return Err(ArmError::bad_reference(&gw_id, &me));
+    }
+    if lng_res.location != location {
+        return Err(ArmError::bad_reference(&lng_id, &me));
+    }
     not_busy(st, cx, &ck, &key(&gw_res.id))?;
     let (Props::Gateway(g), Props::LocalGateway(l)) = (&gw_res.props, &lng_res.props) else {
         return Err(ArmError::bad_reference(&gw_id, &me));
@@ -207,6 +215,8 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
     if enable_bgp && l.bgp.is_none() {
         return Err(ArmError::bad("LocalNetworkGatewayBgpSettingsMissing", format!("BGP cannot be enabled on the connection: local network gateway {} has no bgpSettings.", lng_res.id)).target("properties.enableBgp"));
     }
+    // rule: AZ-IPSEC-POLICY (one policy, every field present, not on Basic; codes are the
+    // emulator's own).
     let ipsec_policies = input::arr_of(p, "ipsecPolicies", pp)?.to_vec();
     if ipsec_policies.len() > 1 {
         return Err(ArmError::bad(

@@ -416,7 +416,7 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
         }
         check_resize(old, sku, &generation)?;
     }
-    let ip_configs = ip_configurations(st, loc, p, active_active)?;
+    let ip_configs = ip_configurations(st, loc, &location, p, active_active)?;
     check_public_ip_zones(st, &location, sku, &ip_configs, existing.as_ref())?;
     // BGP settings: ASN defaults to 65515 whether or not BGP is enabled.
     // rule: AZ-BGP-ASN-RESERVED (code InvalidBgpAsn is the emulator's own; real UNKNOWN).
@@ -537,6 +537,7 @@ fn check_public_ip_zones(
 fn ip_configurations(
     st: &State,
     loc: &Loc,
+    location: &str,
     p: &Value,
     active_active: bool,
 ) -> Result<Vec<IpConfig>, ArmError> {
@@ -593,6 +594,13 @@ fn ip_configurations(
             .get(&key(&subnet_id))
             .filter(|s| s.kind == Kind::Subnet && !s.deleting())
             .ok_or_else(|| ArmError::bad_reference(&subnet_id, &me))?;
+        // rule: AZ-SAME-LOCATION. A reference to a resource in another region is answered like
+        // a missing one: "Please make sure that the referenced resource exists, and that both
+        // resources are in the same region" (the Network RP's InvalidResourceReference
+        // wording; that cross-region references get exactly this code is inferred).
+        if subnet.location != location {
+            return Err(ArmError::bad_reference(&subnet_id, &me));
+        }
         // rule: AZ-GW-SUBNET (codes of the name and size checks are the emulator's own).
         if subnet.name != GATEWAY_SUBNET {
             return Err(ArmError::bad(
@@ -648,6 +656,10 @@ fn ip_configurations(
             .get(&key(&pip_id))
             .filter(|r| r.kind == Kind::PublicIp && !r.deleting())
             .ok_or_else(|| ArmError::bad_reference(&pip_id, &me))?;
+        // rule: AZ-SAME-LOCATION
+        if pip.location != location {
+            return Err(ArmError::bad_reference(&pip_id, &me));
+        }
         if out.iter().any(|o| key(&o.public_ip) == key(&pip.id)) {
             return Err(ArmError::bad(
                 "PublicIPAddressInUse",

@@ -420,7 +420,8 @@ impl State {
         let v = input::body(body)?;
         let tags = match v.get("tags") {
             None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => {
+            Some(t @ Value::Object(m)) => {
+                input::check_tags(t)?;
                 if let Some((key, _)) = m.iter().find(|(_, x)| !x.is_string()) {
                     return Err(ArmError::format(
                         &format!("tags.{key}"),
@@ -665,6 +666,7 @@ impl State {
                                 format!("The resource group '{}' is in deprovisioning state and cannot perform this operation.", loc.rg),
                             ));
                         }
+                        input::check_name(*kind, &loc.name)?;
                         let v = input::body(body)?;
                         if let Some(l) = v.get("location").and_then(Value::as_str) {
                             self.check_location(kind.type_name(), l)?;

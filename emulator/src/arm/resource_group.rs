@@ -115,6 +115,7 @@ pub(crate) fn handle(
                 ));
             }
             let tags = input::obj_of(&v, "tags", "")?.clone();
+            input::check_tags(&tags)?;
             let tags = (!tags.is_null()).then_some(tags);
             let existing = st.groups.get(&k);
             if let Some(g) = existing {
