@@ -378,6 +378,125 @@ fn reqwest_delete(emu: &Emulator, url: &str) -> u16 {
     })
 }
 
+/// Sets the BGP ASN of Azure gateway `name` in `net-rg` through ARM with the provider
+/// library's own client (out of band, as another tool would).
+fn set_gateway_asn_out_of_band(emu: &Emulator, name: &str, asn: u32) {
+    use terraform_provider_cloudlink::cloud::azure::{gateway, Azure, AzureSettings};
+    use terraform_provider_cloudlink::cloud::wait::WaitConfig;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let az = Azure::new(AzureSettings {
+            subscription_id: Some("00000000-0000-0000-0000-000000000000".into()),
+            tenant_id: Some("11111111-1111-1111-1111-111111111111".into()),
+            client_id: Some("22222222-2222-2222-2222-222222222222".into()),
+            client_secret: Some("emulator-secret".into()),
+            endpoint: Some(emu.url.clone()),
+            ..Default::default()
+        });
+        let net = az.network().await.unwrap();
+        let update = gateway::GatewayUpdate {
+            asn: Some(asn),
+            ..Default::default()
+        };
+        let cfg = WaitConfig::with_timeout(
+            std::time::Duration::from_secs(60),
+            tokio_util::sync::CancellationToken::new(),
+        );
+        gateway::update_gateway(net, "net-rg", name, &update, &cfg)
+            .await
+            .unwrap();
+    })
+}
+
+#[test]
+fn changing_zones_forces_replacement_of_the_public_ips_and_customer_gateways() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    // westeurope has availability zones: the default is zone-redundant.
+    wd.write("main.tf", &config_with(&emu, &fx, "static", 1, "", "", ""));
+    wd.apply();
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["azure"]["zones"], json!(["1", "2", "3"]), "{st}");
+    assert_eq!(st["azure"]["sku"], "VpnGw1AZ", "{st}");
+    let dump = emu.dump();
+    for p in arm_of(&dump, "publicIPAddresses") {
+        assert_eq!(p["zones"], json!(["1", "2", "3"]), "{p}");
+    }
+    let ip = st["azure"]["public_ips"][0].as_str().unwrap().to_string();
+    assert_plan_empty(&wd);
+    // Zonal instead: the public IP, so the customer gateway's IP, must change.
+    let before = mutating(&emu.counters());
+    wd.write(
+        "main.tf",
+        &config_with(&emu, &fx, "static", 1, "", "    zones = [\"1\"]", ""),
+    );
+    let plan = wd.tf(&["plan", "-no-color", "-out=tfplan"]).success();
+    let text = plan.all();
+    let zones_line = text
+        .lines()
+        .find(|l| l.contains("zones"))
+        .unwrap_or_else(|| panic!("no zones line:\n{text}"));
+    assert!(zones_line.contains("# forces replacement"), "{text}");
+    assert!(text.contains("must be replaced"), "{text}");
+    let show = wd.tf(&["show", "-json", "tfplan"]).success();
+    let plan_json: Json = serde_json::from_str(&show.stdout).unwrap();
+    let change = plan_json["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["address"] == "cloudlink_cross_cloud_vpn.this")
+        .unwrap();
+    assert_eq!(
+        change["change"]["actions"],
+        json!(["delete", "create"]),
+        "{change}"
+    );
+    assert!(
+        change["change"]["replace_paths"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(["azure", 0, "zones"])),
+        "{change}"
+    );
+    assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
+    wd.apply();
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["azure"]["zones"], json!(["1"]));
+    let dump = emu.dump();
+    let aws = aws_region(&dump);
+    let cgws = live(&aws, "customer_gateways");
+    assert_eq!(cgws.len(), 1);
+    assert_eq!(
+        cgws[0]["ip_address"], st["azure"]["public_ips"][0],
+        "{}",
+        cgws[0]
+    );
+    assert_ne!(st["azure"]["public_ips"][0], ip.as_str(), "a new public IP");
+    assert_link(&dump, 1);
+    // Zones where the region has none are refused at plan, on the attribute.
+    wd.write(
+        "main.tf",
+        &config_with(&emu, &fx, "static", 1, "", "    zones = []", ""),
+    );
+    let r = wd.plan_exit_code();
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.all().contains("Zones required in this region"),
+        "{}",
+        r.all()
+    );
+    wd.write(
+        "main.tf",
+        &config_with(&emu, &fx, "static", 1, "", "    zones = [\"1\"]", ""),
+    );
+    wd.destroy();
+    assert_empty(&emu.dump());
+}
+
 #[test]
 fn psks_never_reach_terraform_output_or_logs() {
     let emu = Emulator::start("fast", 1.0);
@@ -471,7 +590,13 @@ fn realistic_apply_follows_the_critical_path() {
         "timeline: {tl:?}"
     );
     let dur = |v: &[(u64, u64)]| v.iter().map(|(s, e)| e - s).max().unwrap_or(0) as f64 / 1000.0;
-    let critical = dur(&gw) + dur(&lng) + dur(&conn);
+    // The gateway's connections run one after another (Azure serialises them).
+    let critical = dur(&gw)
+        + dur(&lng)
+        + conn
+            .iter()
+            .map(|(s, e)| (e - s) as f64 / 1000.0)
+            .sum::<f64>();
     let sum: f64 = tl
         .iter()
         .map(|e| (e.end_ms - e.start_ms) as f64 / 1000.0)
@@ -488,6 +613,39 @@ fn realistic_apply_follows_the_critical_path() {
         "the AWS VPN connection must be created while the gateway builds"
     );
     wd.destroy();
+}
+
+#[test]
+fn four_tunnel_connections_run_one_at_a_time_on_the_gateway() {
+    // Azure serialises the writes on one gateway; the emulator answers a second one with
+    // 409 AnotherOperationInProgress, so this apply only succeeds if cloudlink queues them.
+    let emu = Emulator::start("realistic", 0.01);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    wd.write("main.tf", &config(&emu, &fx, "bgp", 4, ""));
+    wd.apply();
+    let mut conns: Vec<(u64, u64)> = emu
+        .emu
+        .observe
+        .timeline()
+        .iter()
+        .filter(|e| e.action == "PUT connections")
+        .map(|e| (e.start_ms, e.end_ms))
+        .collect();
+    conns.sort();
+    assert_eq!(conns.len(), 4, "{conns:?}");
+    for w in conns.windows(2) {
+        assert!(
+            w[1].0 >= w[0].1,
+            "connection PUTs overlap on one gateway: {conns:?}"
+        );
+    }
+    assert_eq!(
+        wd.state_values("cloudlink_cross_cloud_vpn.this")["consistent"],
+        true
+    );
+    wd.destroy();
+    assert_empty(&emu.dump());
 }
 
 // ---- In-place updates -------------------------------------------------------------------
@@ -916,7 +1074,7 @@ fn route_tables_and_propagation_change_in_place() {
 }
 
 #[test]
-fn sku_resize_within_a_generation_is_in_place_and_across_generations_replaces() {
+fn sku_upgrade_in_place_downgrade_and_generation_change_replace_retired_skus_refused() {
     let emu = Emulator::start("fast", 1.0);
     let fx = fixture(&emu);
     let wd = Workdir::new();
@@ -931,34 +1089,62 @@ fn sku_resize_within_a_generation_is_in_place_and_across_generations_replaces() 
             "",
         )
     };
-    wd.write("main.tf", &hcl("VpnGw1"));
+    // VpnGw1AZ exists only in Generation1, so this gateway is Generation1 for good.
+    wd.write("main.tf", &hcl("VpnGw1AZ"));
     wd.apply();
     let gw_id = wd.state_values("cloudlink_cross_cloud_vpn.this")["azure"]["gateway_id"].clone();
-    wd.write("main.tf", &hcl("VpnGw2"));
+    wd.write("main.tf", &hcl("VpnGw2AZ"));
     assert_plan_in_place(&wd);
     wd.apply();
     let dump = emu.dump();
     let gws = arm_of(&dump, "virtualNetworkGateways");
     assert_eq!(gws.len(), 1);
-    assert_eq!(gws[0]["properties"]["sku"]["name"], "VpnGw2", "{}", gws[0]);
+    assert_eq!(
+        gws[0]["properties"]["sku"]["name"], "VpnGw2AZ",
+        "{}",
+        gws[0]
+    );
     assert_link(&dump, 1);
     let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
     assert_eq!(st["azure"]["gateway_id"], gw_id, "same gateway");
-    assert_eq!(st["azure"]["sku"], "VpnGw2");
+    assert_eq!(st["azure"]["sku"], "VpnGw2AZ");
     assert_plan_empty(&wd);
     let before = mutating(&emu.counters());
-    for other in ["VpnGw5", "Basic"] {
+    // A downgrade, and VpnGw5AZ (Generation2 only) on a Generation1 gateway: new gateway.
+    for (other, why) in [
+        ("VpnGw1AZ", "does not downgrade"),
+        ("VpnGw5AZ", "Generation1"),
+    ] {
         wd.write("main.tf", &hcl(other));
         let plan = wd.plan_exit_code();
         let out = plan.all();
         assert_eq!(plan.code, 2, "{other}:\n{out}");
         assert!(
-            out.contains("forces replacement") && out.contains("must be replaced"),
-            "VpnGw2 -> {other} must replace:\n{out}"
+            out.contains("forces replacement")
+                && out.contains("must be replaced")
+                && out.contains(why),
+            "VpnGw2AZ -> {other} must replace, saying why ({why}):\n{out}"
+        );
+    }
+    // Retired and refused SKUs fail at validate on the attribute, saying what to use.
+    for (other, hint) in [
+        ("VpnGw2", "VpnGw2AZ"),
+        ("Standard", "2023-12-01"),
+        ("Basic", "VpnGw1AZ"),
+    ] {
+        wd.write("main.tf", &hcl(other));
+        let r = wd.tf(&["validate", "-no-color"]);
+        let out = r.all();
+        assert_ne!(r.code, 0, "{other} must be refused:\n{out}");
+        assert!(
+            out.contains("Gateway SKU not available")
+                && out.contains(hint)
+                && out.contains("azure"),
+            "{other}:\n{out}"
         );
     }
     assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
-    wd.write("main.tf", &hcl("VpnGw2"));
+    wd.write("main.tf", &hcl("VpnGw2AZ"));
     wd.destroy();
     assert_empty(&emu.dump());
 }
@@ -1050,10 +1236,11 @@ fn tags_change_reaches_every_sub_resource_in_both_clouds_in_place() {
 // ---- Transit gateway target and IPsec policy --------------------------------------------
 
 #[test]
-fn transit_gateway_bgp_four_tunnels_attach_to_the_tgw_then_destroy_leaves_nothing() {
+fn transit_gateway_bgp_four_tunnels_peer_with_the_tgw_asn_then_destroy_leaves_nothing() {
     let emu = Emulator::start("fast", 1.0);
+    // Not the VGW default 64512: the Azure side must learn this ASN from the TGW itself.
     let out = emu.fixtures(json!({
-        "aws": {"transit_gateways": [{"amazon_side_asn": 64512, "name": "tgw"}]},
+        "aws": {"transit_gateways": [{"amazon_side_asn": 64600, "name": "tgw"}]},
         "azure": {
             "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
             "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
@@ -1130,10 +1317,51 @@ resource "cloudlink_cross_cloud_vpn" "this" {{
     for c in &conns {
         assert_eq!(c["properties"]["connectionStatus"], "Connected", "{c}");
     }
+    for l in arm_of(&dump, "localNetworkGateways") {
+        assert_eq!(l["properties"]["bgpSettings"]["asn"], 64600, "{l}");
+    }
     let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
     assert_eq!(st["consistent"], true, "{st}");
     assert_eq!(st["aws"]["vpn_gateway_id"], "");
+    assert_eq!(st["aws"]["amazon_side_asn"], 64600, "{st}");
     assert_plan_empty(&wd);
+    // An amazon_side_asn that is not the TGW's is refused at plan, on the attribute.
+    let main = std::fs::read_to_string(wd.path().join("main.tf")).unwrap();
+    wd.write(
+        "main.tf",
+        &main.replace(
+            &format!("transit_gateway_id = \"{tgw}\""),
+            &format!("transit_gateway_id = \"{tgw}\"\n    amazon_side_asn = 64512"),
+        ),
+    );
+    let plan = wd.plan_exit_code();
+    assert_eq!(plan.code, 1, "{}", plan.all());
+    assert!(
+        plan.all().contains("differs from the transit gateway") && plan.all().contains("64600"),
+        "{}",
+        plan.all()
+    );
+    wd.write("main.tf", &main);
+    // Break the link out of band where cloudlink does not converge it (the Azure gateway's
+    // ASN): the refresh says consistent = false and an apply stops after a bounded number of
+    // polls with an error naming the mismatch.
+    set_gateway_asn_out_of_band(&emu, "link-vng", 65010);
+    let r = wd
+        .tf(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["consistent"], false, "{}\n{st}", r.all());
+    let polls_before = emu.counter("arm", "GET virtualNetworkGateways");
+    let r = wd.tf(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(
+        r.all().contains("waiting cannot fix it") && r.all().contains("ASN 65010"),
+        "{}",
+        r.all()
+    );
+    let polls = emu.counter("arm", "GET virtualNetworkGateways") - polls_before;
+    assert!(polls < 20, "bounded polling: {polls} gateway reads");
+    set_gateway_asn_out_of_band(&emu, "link-vng", 65515);
     wd.destroy();
     let dump = emu.dump();
     assert_empty(&dump);

@@ -18,7 +18,7 @@ resource "cloudlink_cross_cloud_vpn" "ha" {
     location             = "westeurope"
     virtual_network_name = "hub-vnet"
     gateway_subnet_cidr  = "10.1.255.0/27"
-    sku                  = "VpnGw2"
+    sku                  = "VpnGw2AZ"
     asn                  = 65515
   }
 

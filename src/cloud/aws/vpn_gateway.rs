@@ -151,6 +151,21 @@ impl Ec2 {
             .filter(|g| g.state != "deleted"))
     }
 
+    /// The live VGWs attached (or attaching) to `vpc_id`; a VPC has at most one (rule
+    /// AWS-VGW-ONE-PER-VPC), so a second one is refused by AWS.
+    pub async fn find_vpn_gateways_attached_to(&self, vpc_id: &str) -> Result<Vec<VpnGateway>> {
+        let filters = vec![tags::filter("attachment.vpc-id", &[vpc_id])];
+        Ok(self
+            .find_vpn_gateways(&[], filters)
+            .await?
+            .into_iter()
+            .filter(|g| {
+                g.state != "deleted"
+                    && matches!(g.attachment_state(vpc_id), Some("attached" | "attaching"))
+            })
+            .collect())
+    }
+
     /// The live VGW carrying the ownership tags of `tags` (adoption after a crash).
     pub async fn find_vpn_gateway_by_tags(&self, tags: &Tags) -> Result<Option<VpnGateway>> {
         if !tags::has_ownership(tags) {

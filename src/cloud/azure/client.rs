@@ -7,13 +7,13 @@
 use super::errors::{from_azure, from_response};
 use super::gateway_queue::GatewayQueue;
 use super::locations::{self, Region};
-use std::collections::BTreeMap;
 use super::settings::{AzureSettings, DEFAULT_ENDPOINT};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::retry::{with_retry, RetryPolicy};
 use azure_core::auth::TokenCredential;
 use azure_core::headers::Headers;
 use azure_core::{HttpClient, Method, Request, RetryOptions, TransportOptions, Url};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;

@@ -138,6 +138,8 @@ pub async fn wait_public_ip_deleted(
     .await
 }
 
+/// rules: AZ-PIP-STANDARD-STATIC (Standard SKU, Static), AZ-PIP-ZONES-IMMUTABLE (zones only
+/// at creation; the resource plans a replacement for a zones change).
 /// Creates (or updates tags/zones of) a Standard Static public IP and waits until it has
 /// succeeded; returns it with its address.
 pub async fn create_or_update_public_ip(

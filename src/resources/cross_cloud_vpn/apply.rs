@@ -13,17 +13,17 @@
 //! routes no longer wanted, then converges.
 
 use super::read;
-use super::state::{Checkpoint, TunnelFacts};
 use super::sku;
+use super::state::{Checkpoint, TunnelFacts};
 use super::topology::{generate_psk, Desired, Policy};
 use crate::cloud::aws::{
     ownership_tags, Ec2, RouteTarget, TunnelSpec, VpnConnectionSpec, VpnTarget,
 };
 use crate::cloud::azure::connection::{self, ConnectionSpec, CustomBgpAddress, IpsecPolicySpec};
 use crate::cloud::azure::gateway::{self, GatewayIpConfigSpec, GatewaySpec, GatewayUpdate};
+use crate::cloud::azure::gateway_queue::on_gateway;
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp, LocalGatewaySpec};
 use crate::cloud::azure::virtual_network::Subnet;
-use crate::cloud::azure::gateway_queue::on_gateway;
 use crate::cloud::azure::{gateway_subnet, public_ip, tags as az_tags, Network};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Graph;
@@ -423,6 +423,8 @@ async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Resu
     Ok(())
 }
 
+/// rule: AWS-CGW-IP-IMMUTABLE: a customer gateway whose IP is not the Azure IP is never
+/// modified (AWS cannot); the plan replaces the link whenever the public IPs would change.
 /// Step: one AWS customer gateway per Azure public IP, with the Azure ASN.
 async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
@@ -453,6 +455,8 @@ async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::
     Ok(())
 }
 
+/// rule: AWS-VGW-ONE-PER-VPC: AWS refuses a second attachment (`InvalidVpcState`); the
+/// plan reports a VPC that already has another virtual private gateway attached.
 /// Step: the virtual private gateway, attached to the VPC (nothing with a transit gateway).
 async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
@@ -820,26 +824,51 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
     Ok(())
 }
 
-/// Step: wait (bounded by [`TUNNEL_UP_WAIT`]) until every tunnel is up on both clouds.
+/// Polls in a row that must see the same kind of disagreement before the wait gives up on
+/// it: every sub-resource is converged by then, so a mismatch cannot heal by waiting.
+pub const MISMATCH_POLLS: u32 = 3;
+
+/// Longest sleep between two tunnel polls (the wait backs off from `poll_interval`).
+pub const TUNNEL_POLL_MAX: Duration = Duration::from_secs(10);
+
+/// Step: wait (bounded by [`TUNNEL_UP_WAIT`]) until every tunnel is up on both clouds. The
+/// first sleep is the provider's poll interval and each next one doubles up to
+/// [`TUNNEL_POLL_MAX`]; a disagreement between the clouds seen [`MISMATCH_POLLS`] times in a
+/// row ends the wait with an error naming it.
 async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let until =
         Instant::now() + TUNNEL_UP_WAIT.min(run.deadline.saturating_duration_since(Instant::now()));
+    let mut interval = run.poll;
+    let mut disagreeing = 0;
     loop {
-        let facts = read::tunnel_status(&run, &cancel).await?;
-        if facts
-            .iter()
-            .all(|f| f.aws_status == "UP" && f.azure_status == "Connected")
+        let (facts, mismatches) = read::tunnel_status(&run, &cancel).await?;
+        if mismatches.is_empty()
+            && facts
+                .iter()
+                .all(|f| f.aws_status == "UP" && f.azure_status == "Connected")
         {
             return Ok(());
+        }
+        disagreeing = if mismatches.is_empty() {
+            0
+        } else {
+            disagreeing + 1
+        };
+        if disagreeing >= MISMATCH_POLLS {
+            anyhow::bail!(
+                "the clouds disagree, and waiting cannot fix it: {}",
+                mismatches.join("; ")
+            );
         }
         if Instant::now() >= until {
             tracing::warn!(link = %run.d.name, "tunnels not all up yet; state records what was seen");
             return Ok(());
         }
         tokio::select! {
-            _ = tokio::time::sleep(run.poll) => {}
+            _ = tokio::time::sleep(interval) => {}
             _ = cancel.cancelled() => anyhow::bail!("cancelled"),
         }
+        interval = (interval * 2).min(TUNNEL_POLL_MAX.max(run.poll));
     }
 }
 

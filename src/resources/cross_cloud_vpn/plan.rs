@@ -77,7 +77,11 @@ pub async fn modify_plan(
 /// A SKU change follows Microsoft's resize table (rule AZ-GW-RESIZE): in place where Azure
 /// resizes, a replacement with the reason otherwise; the non-AZ twin Azure migrated to (or
 /// from) is no change at all.
-async fn plan_sku_change(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut PlanResponse) {
+async fn plan_sku_change(
+    ctx: Option<&ProviderContext>,
+    req: &PlanRequest,
+    plan: &mut PlanResponse,
+) {
     let (Some(old), Some(new)) = (
         req.prior.attr("azure").attr("sku").as_str(),
         plan.planned.attr("azure").attr("sku").as_str(),
@@ -111,7 +115,10 @@ async fn plan_sku_change(ctx: Option<&ProviderContext>, req: &PlanRequest, plan:
 }
 
 /// The existing gateway (read-only ARM GET), `None` when it cannot be read.
-async fn existing_gateway(ctx: Option<&ProviderContext>, prior: &Value) -> Option<gateway::Gateway> {
+async fn existing_gateway(
+    ctx: Option<&ProviderContext>,
+    prior: &Value,
+) -> Option<gateway::Gateway> {
     let d = Desired::from_value(prior, &Value::Null);
     let ctx = ctx?;
     let net = ctx.azure.network().await.ok()?;
@@ -339,7 +346,10 @@ async fn aws_target_checks(
     let ec2 = match account.ec2().await {
         Ok(e) => e.with_cancel(ctx.stop.clone()),
         Err(e) => {
-            diags.push(Diagnostic::warning("Could not reach AWS at plan time", format!("{e}")));
+            diags.push(Diagnostic::warning(
+                "Could not reach AWS at plan time",
+                format!("{e}"),
+            ));
             return;
         }
     };
@@ -365,6 +375,28 @@ async fn aws_target_checks(
         if planned.attr("aws").attr("amazon_side_asn").is_unknown() {
             set_amazon_side_asn(planned, d.amazon_side_asn);
         }
+        // rule: AWS-VGW-ONE-PER-VPC (only at create: an existing link's own VGW is there).
+        if planned.attr("id").is_unknown() {
+            let owner = crate::cloud::aws::ownership_tags(
+                &d.owner(),
+                Desired::VPN_GATEWAY_COMPONENT,
+                &d.tags,
+            );
+            if let Ok(found) = ec2.find_vpn_gateways_attached_to(vpc).await {
+                if let Some(other) = found
+                    .iter()
+                    .find(|g| !crate::cloud::aws::tags::owned_by(&g.tags, &owner))
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            "VPC already has a virtual private gateway",
+                            format!("VPC {vpc} already has {} attached, and AWS attaches one virtual private gateway per VPC (InvalidVpcState). Use that VPC's existing gateway through a transit gateway, or detach it first.", other.id),
+                        )
+                        .with_path(aws_path("vpc_id")),
+                    );
+                }
+            }
+        }
         return;
     }
     let Some(tgw) = &d.transit_gateway_id else {
@@ -374,13 +406,19 @@ async fn aws_target_checks(
         Ok(Some(t)) => t,
         Ok(None) => {
             diags.push(
-                Diagnostic::error("Transit gateway not found", format!("AWS transit gateway {tgw} does not exist."))
-                    .with_path(aws_path("transit_gateway_id")),
+                Diagnostic::error(
+                    "Transit gateway not found",
+                    format!("AWS transit gateway {tgw} does not exist."),
+                )
+                .with_path(aws_path("transit_gateway_id")),
             );
             return;
         }
         Err(e) => {
-            diags.push(Diagnostic::warning("Could not read the transit gateway at plan time", format!("{e}")));
+            diags.push(Diagnostic::warning(
+                "Could not read the transit gateway at plan time",
+                format!("{e}"),
+            ));
             return;
         }
     };

@@ -15,24 +15,39 @@ use crate::tf::{Diagnostic, Value};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// The status of every tunnel as both clouds see it now.
+/// The status of every tunnel as both clouds see it now, and what they disagree on.
 pub async fn tunnel_status(
     run: &Run,
     cancel: &CancellationToken,
-) -> anyhow::Result<Vec<TunnelFacts>> {
-    Ok(facts_and_consistency(run, cancel).await?.0)
+) -> anyhow::Result<(Vec<TunnelFacts>, Vec<String>)> {
+    facts_and_mismatches(run, cancel).await
 }
 
-/// Per-tunnel facts and whether both clouds agree.
-async fn facts_and_consistency(
+/// Per-tunnel facts and every disagreement between the clouds (IPs, keys, CIDRs, ASNs, BGP
+/// peers), each in words that name the objects; PSKs are compared, never quoted.
+async fn facts_and_mismatches(
     run: &Run,
     cancel: &CancellationToken,
-) -> anyhow::Result<(Vec<TunnelFacts>, bool)> {
+) -> anyhow::Result<(Vec<TunnelFacts>, Vec<String>)> {
     let d = &run.d;
     let cp = run.snapshot();
     let ec2 = run.ec2(cancel);
     let rg = &d.resource_group;
-    let mut consistent = true;
+    let mut mismatches: Vec<String> = Vec::new();
+    if !cp.gateway_id.is_empty() {
+        match gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await? {
+            Some(g) if g.asn.is_some_and(|a| i64::from(a) != d.azure_asn) => {
+                mismatches.push(format!(
+                "Azure gateway {} has BGP ASN {}, but the AWS customer gateways peer with ASN {}",
+                g.name,
+                g.asn.unwrap_or_default(),
+                d.azure_asn
+            ))
+            }
+            Some(_) => {}
+            None => mismatches.push(format!("Azure gateway {} does not exist", d.gateway_name())),
+        }
+    }
     let mut vpns = Vec::new();
     for i in 0..d.instances() {
         let id = &cp.vpn_connection_ids[i];
@@ -48,17 +63,32 @@ async fn facts_and_consistency(
             ec2.find_customer_gateway_by_id(cgw_id).await?
         };
         match &cgw {
-            Some(c) if c.ip_address == cp.public_ips[i] && c.bgp_asn == d.azure_asn => {}
-            _ => consistent = false,
+            Some(c) if c.ip_address != cp.public_ips[i] => mismatches.push(format!(
+                "AWS customer gateway {} points at {}, but the Azure public IP is {}",
+                c.id, c.ip_address, cp.public_ips[i]
+            )),
+            Some(c) if c.bgp_asn != d.azure_asn => mismatches.push(format!(
+                "AWS customer gateway {} has ASN {}, but the Azure gateway's is {}",
+                c.id, c.bgp_asn, d.azure_asn
+            )),
+            Some(_) => {}
+            None => mismatches.push(format!("AWS customer gateway {} is missing", i + 1)),
         }
-        if let Some(v) = &v {
-            if !d.bgp {
+        match &v {
+            Some(v) if !d.bgp => {
                 let mut have = v.routes.clone();
                 let mut want = cp.azure_cidrs.clone();
                 have.sort();
                 want.sort();
-                consistent &= have == want;
+                if have != want {
+                    mismatches.push(format!(
+                        "AWS VPN connection {} routes {have:?}, but the Azure prefixes are {want:?}",
+                        v.id
+                    ));
+                }
             }
+            Some(_) => {}
+            None => mismatches.push(format!("AWS VPN connection {} is missing", i + 1)),
         }
         vpns.push(v);
     }
@@ -87,24 +117,55 @@ async fn facts_and_consistency(
             },
             None => None,
         };
-        let agree = match (&tunnel, &lng, &key) {
+        let n = t + 1;
+        match (&tunnel, &lng, &key) {
             (Some(tu), Some(l), Some(k)) => {
-                let addr_ok = if d.bgp {
-                    l.bgp
-                        == Some(LocalGatewayBgp {
-                            asn: d.amazon_side_asn as u32,
-                            peering_address: aws_bgp.clone(),
-                        })
-                } else {
-                    l.address_prefixes == cp.aws_cidrs
-                };
-                l.gateway_ip_address.as_deref() == Some(tu.outside_ip.as_str())
-                    && tu.psk.as_deref() == Some(k.as_str())
-                    && addr_ok
+                if l.gateway_ip_address.as_deref() != Some(tu.outside_ip.as_str()) {
+                    mismatches.push(format!(
+                        "tunnel {n}: Azure local network gateway {} points at {}, but the AWS tunnel endpoint is {}",
+                        l.name,
+                        l.gateway_ip_address.as_deref().unwrap_or("nothing"),
+                        tu.outside_ip
+                    ));
+                }
+                if tu.psk.as_deref() != Some(k.as_str()) {
+                    mismatches.push(format!(
+                        "tunnel {n}: the pre-shared keys of AWS and Azure differ"
+                    ));
+                }
+                if d.bgp {
+                    let want = LocalGatewayBgp {
+                        asn: cp.amazon_side_asn as u32,
+                        peering_address: aws_bgp.clone(),
+                    };
+                    match &l.bgp {
+                        Some(b) if b.asn != want.asn => mismatches.push(format!(
+                            "tunnel {n}: Azure local network gateway {} peers with ASN {}, but the AWS side's ASN is {}",
+                            l.name, b.asn, want.asn
+                        )),
+                        Some(b) if b.peering_address != want.peering_address => mismatches.push(format!(
+                            "tunnel {n}: Azure local network gateway {} peers with {}, but the AWS BGP address is {}",
+                            l.name, b.peering_address, want.peering_address
+                        )),
+                        Some(_) => {}
+                        None => mismatches.push(format!(
+                            "tunnel {n}: Azure local network gateway {} has no BGP peer",
+                            l.name
+                        )),
+                    }
+                } else if l.address_prefixes != cp.aws_cidrs {
+                    mismatches.push(format!(
+                        "tunnel {n}: Azure local network gateway {} has prefixes {:?}, but the AWS prefixes are {:?}",
+                        l.name, l.address_prefixes, cp.aws_cidrs
+                    ));
+                }
             }
-            _ => false,
-        };
-        consistent &= agree;
+            (None, _, _) => mismatches.push(format!("tunnel {n}: the AWS tunnel is missing")),
+            (_, None, _) => mismatches.push(format!(
+                "tunnel {n}: the Azure local network gateway is missing"
+            )),
+            (_, _, None) => mismatches.push(format!("tunnel {n}: the Azure connection is missing")),
+        }
         out.push(TunnelFacts {
             vpn_connection_id: v.map(|v| v.id.clone()).unwrap_or_default(),
             outside_ip: tunnel
@@ -124,15 +185,16 @@ async fn facts_and_consistency(
             },
         });
     }
-    Ok((out, consistent))
+    Ok((out, mismatches))
 }
 
 /// Recomputes the checkpoint's tunnel facts and `consistent`.
 pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Result<()> {
-    let (facts, consistent) = facts_and_consistency(run, cancel).await?;
+    let (facts, mismatches) = facts_and_mismatches(run, cancel).await?;
     run.record(|cp| {
         cp.tunnels = facts;
-        cp.consistent = consistent;
+        cp.consistent = mismatches.is_empty();
+        cp.mismatches = mismatches;
     });
     Ok(())
 }

@@ -234,7 +234,10 @@ mod tests {
         assert_eq!(refusal("VpnGw1AZ"), None);
         assert_eq!(refusal("VpnGw5AZ"), None);
         let r = refusal("VpnGw2").unwrap();
-        assert!(r.contains("NonAzSkusNotAllowedForVPNGateway") && r.contains("VpnGw2AZ"), "{r}");
+        assert!(
+            r.contains("NonAzSkusNotAllowedForVPNGateway") && r.contains("VpnGw2AZ"),
+            "{r}"
+        );
         assert!(refusal("Standard").unwrap().contains("2023-12-01"));
         assert!(refusal("HighPerformance").is_some());
         assert!(refusal("Basic").unwrap().contains("VpnGw1AZ"));

@@ -199,6 +199,7 @@ impl Desired {
         }
     }
 
+    /// rule: AZ-GW-ACTIVE-ACTIVE (two ip configurations, two public IPs).
     /// Active-active gateway.
     pub fn active_active(&self) -> bool {
         self.instances() == 2

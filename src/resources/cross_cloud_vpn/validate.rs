@@ -145,6 +145,7 @@ pub fn cidrs_disjoint(
 /// An inside CIDR is a /30 in Azure's custom APIPA range 169.254.21.0-169.254.22.255 (the
 /// only range both clouds accept: AWS requires 169.254.0.0/16, Azure custom BGP addresses
 /// must be in 169.254.21.0/24-169.254.22.0/24).
+/// rule: AZ-BGP-APIPA
 pub fn inside_cidr_in_apipa(cidr: &str, path: AttributePath) -> Option<Diagnostic> {
     let ok = cidr
         .parse::<Ipv4Net>()
@@ -173,6 +174,7 @@ pub const AWS_RESERVED_INSIDE: [&str; 7] = [
 ];
 
 /// An inside CIDR is not one AWS reserves.
+/// rule: AWS-INSIDE-CIDR
 pub fn inside_cidr_not_aws_reserved(cidr: &str, path: AttributePath) -> Option<Diagnostic> {
     if AWS_RESERVED_INSIDE.contains(&cidr) {
         return err(
@@ -236,6 +238,7 @@ pub fn inside_cidr_layout(
 
 /// A pre-shared key: 8-64 characters of `[A-Za-z0-9_.]`, not starting with `0` (AWS, the
 /// stricter side). The key itself never appears in the message.
+/// rules: AWS-PSK, AZ-PSK (the AWS alphabet is a subset of what Azure accepts).
 pub fn psk(k: &str, path: AttributePath) -> Option<Diagnostic> {
     if !(8..=64).contains(&k.len()) {
         return err(
@@ -293,12 +296,14 @@ pub fn psk_list(v: &Value, name: &str, tunnels: Option<i64>) -> Vec<Diagnostic> 
 
 /// Azure-reserved ASNs (MS BGP FAQ): public 8074, 8075, 12076; private 65515, 65517-65520;
 /// IANA 23456, 64496-64511, 65535-65551.
+/// rule: AZ-BGP-ASN-RESERVED
 pub fn azure_reserved_asn(asn: i64) -> bool {
     matches!(asn, 8074 | 8075 | 12076 | 65515 | 65517..=65520 | 23456 | 64496..=64511 | 65535..=65551)
 }
 
 /// The AWS Amazon-side ASN: a 16-bit private ASN (Azure gateways take 16-bit peers only)
 /// and not one Azure reserves, since Azure's local network gateways peer with it.
+/// rule: AWS-AMAZON-ASN
 pub fn amazon_side_asn(asn: i64) -> Option<Diagnostic> {
     if !(64512..=65534).contains(&asn) {
         return err(aws("amazon_side_asn"), "Invalid Amazon-side ASN", format!("{asn} must be a 16-bit private ASN (64512-65534): Azure VPN gateways peer with 16-bit ASNs only."));
@@ -310,6 +315,7 @@ pub fn amazon_side_asn(asn: i64) -> Option<Diagnostic> {
 }
 
 /// The Azure gateway ASN: 1-65534 and not reserved (65515, Azure's default, is allowed).
+/// rule: AWS-CGW-ASN (the Azure ASN is the customer gateways' ASN), AZ-BGP-ASN-RESERVED
 pub fn azure_asn(asn: i64) -> Option<Diagnostic> {
     if !(1..=65534).contains(&asn) || (asn != 65515 && azure_reserved_asn(asn)) {
         return err(azure("asn"), "Invalid Azure ASN", format!("{asn} is out of range or reserved by Azure (8074, 8075, 12076, 23456, 64496-64511, 65517-65520, 65535+)."));
@@ -327,6 +333,7 @@ pub fn asns_differ(amazon: i64, azure_asn: i64) -> Option<Diagnostic> {
 
 /// A new gateway's SKU is one Azure still creates (rules AZ-GW-SKU-NONAZ-RETIRED,
 /// AZ-GW-SKU-LEGACY-RETIRED, AZ-GW-SKU-BASIC); the message says why and what to use.
+/// rules: AZ-GW-SKU-NONAZ-RETIRED, AZ-GW-SKU-LEGACY-RETIRED, AZ-GW-SKU-BASIC
 pub fn sku_creatable(sku: &str) -> Option<Diagnostic> {
     let why = sku::refusal(sku)?;
     err(azure("sku"), "Gateway SKU not available", why)
@@ -334,6 +341,7 @@ pub fn sku_creatable(sku: &str) -> Option<Diagnostic> {
 
 /// Zones are distinct entries of `1`, `2`, `3` (rule AZ-PIP-ZONES-UNSUPPORTED decides at
 /// plan whether the region has any).
+/// rule: AZ-ZONES-OF-REGION (values)
 pub fn zone_list(v: &Value) -> Option<Diagnostic> {
     let zones = known_list(v)?;
     let mut seen = Vec::new();
@@ -342,7 +350,9 @@ pub fn zone_list(v: &Value) -> Option<Diagnostic> {
             return err(
                 azure("zones"),
                 "Invalid availability zones",
-                format!("zones must be distinct values among \"1\", \"2\" and \"3\"; got {zones:?}."),
+                format!(
+                    "zones must be distinct values among \"1\", \"2\" and \"3\"; got {zones:?}."
+                ),
             );
         }
         seen.push(z.clone());
@@ -359,6 +369,7 @@ const AZURE_NAME_MAX: usize = 80;
 /// `name` yields valid Azure names once suffixed (rule AZ-NAME: 1-80 characters of
 /// letters, digits, `_`, `.`, `-`, starting with a letter or digit, ending with a letter,
 /// digit or `_`; cloudlink's suffixes end with a digit or letter).
+/// rule: AZ-NAME
 pub fn link_name(v: &Value) -> Option<Diagnostic> {
     let name = v.as_str()?;
     let max = AZURE_NAME_MAX - LONGEST_AZURE_SUFFIX;
@@ -388,6 +399,7 @@ const TAGS_MAX: usize = 50;
 /// own, keys 1-128 characters (AWS's limit; Azure allows 512) without Azure's forbidden
 /// `<>%&\?/`, values up to 256 characters, no `aws:` prefix (AWS reserves it) and no
 /// `cloudlink` prefix (ours: the ownership tags).
+/// rules: AWS-TAGS, AZ-TAGS
 pub fn tag_map(v: &Value) -> Vec<Diagnostic> {
     let Some(m) = v.as_map().filter(|_| v.is_wholly_known()) else {
         return Vec::new();
@@ -422,6 +434,7 @@ pub fn tag_map(v: &Value) -> Vec<Diagnostic> {
 
 /// The GatewaySubnet prefix is a network of /29 or larger (MS: "as small as /29", /27
 /// recommended).
+/// rule: AZ-GW-SUBNET
 pub fn gateway_subnet_size(cidr: &str) -> Option<Diagnostic> {
     match cidr.parse::<Ipv4Net>() {
         Ok(n) if n.trunc() == n && n.prefix_len() <= 29 => None,
@@ -462,6 +475,7 @@ pub fn gateway_subnet_inside(cidr: &str, space: &[String]) -> Option<Diagnostic>
 }
 
 /// The custom IPsec policy uses values both clouds accept.
+/// rules: AZ-IPSEC-POLICY, AWS-TUNNEL-OPTIONS (only values both clouds accept).
 pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     if p.is_null() || !p.is_wholly_known() {

@@ -57,6 +57,7 @@ fn self_peering(vpc: &str) -> Diagnostic {
 }
 
 /// The first pair of overlapping blocks, one from each list.
+/// rule: AWS-PEERING-CIDR-OVERLAP
 pub fn overlapping(a: &[String], b: &[String]) -> Option<(String, String)> {
     for x in a {
         for y in b {
