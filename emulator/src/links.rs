@@ -199,6 +199,9 @@ fn agree(t: &AwsTunnel, z: &AzureConnection) -> Result<(), String> {
         [a, b, ..] => (a.to_string(), b.to_string()),
         _ => return Err(format!("inside CIDR {} has no two hosts", t.inside_cidr)),
     };
+    // rule: AWS-TGW-ASN. The LNG must name the AWS side's real ASN: the TGW's AmazonSideAsn for
+    // a VPN on a transit gateway, the VGW's for a VGW VPN (both copied into the tunnel at
+    // CreateVpnConnection). A mismatch leaves BGP down, visible in telemetry and the dump.
     match &z.local_bgp_peer {
         Some((asn, ip)) if *asn == t.amazon_side_asn && *ip == aws_ip => {}
         Some((asn, ip)) => {

@@ -179,7 +179,8 @@ pub(crate) fn check_name(kind: super::model::Kind, name: &str) -> Result<(), Arm
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || b"_.-".contains(c))
         && b.first().is_some_and(u8::is_ascii_alphanumeric)
-        && b.last().is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        && b.last()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
     if ok {
         return Ok(());
     }
@@ -208,9 +209,7 @@ pub(crate) fn check_tags(tags: &Value) -> Result<(), ArmError> {
         ));
     }
     for (k, v) in m {
-        if k.chars()
-            .any(|c| "<>%&\\?/".contains(c) || c.is_control())
-        {
+        if k.chars().any(|c| "<>%&\\?/".contains(c) || c.is_control()) {
             return Err(ArmError::bad(
                 "InvalidTagNameCharacters",
                 format!("The tag names '{k}' have reserved characters '<,>,%,&,\\,?,/' or control characters."),

@@ -98,7 +98,7 @@ pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
     check_public_ipv4(&ip)?;
     let asn: Option<u64> = cx.q.num("BgpAsn")?;
     let ext: Option<u64> = cx.q.num("BgpAsnExtended")?;
-    // EC2 API reference, CreateCustomerGateway: BgpAsn 1..2,147,483,647 (default 65000);
+    // rule: AWS-CGW-ASN. EC2 API reference, CreateCustomerGateway: BgpAsn 1..2,147,483,647 (default 65000);
     // BgpAsnExtended 2,147,483,648..4,294,967,295; not both.
     let asn = match (asn, ext) {
         (Some(_), Some(_)) => {

@@ -162,6 +162,7 @@ fn write_one(st: &State, p: &Peering, now: u64) -> Xml {
 }
 
 /// `CreateVpcPeeringConnection`. The request starts in `initiating-request`; then
+/// rule: AWS-PEERING-CIDR-OVERLAP.
 /// `pending-acceptance`, or `failed` when the CIDR blocks overlap: "If the VPCs have
 /// overlapping CIDR blocks ... the VPC peering connection status goes to failed" (VPC
 /// Peering guide, "VPC peering connection lifecycle").

@@ -299,6 +299,8 @@ impl VpnConnection {
 }
 
 /// A tunnel inside CIDR must be a /30 in 169.254.0.0/16 outside the reserved blocks.
+/// rule: AWS-INSIDE-CIDR (code `InvalidParameterValue` inferred; uniqueness per VGW is checked
+/// by the callers).
 pub fn check_inside_cidr(s: &str) -> R<Ipv4Net> {
     let bad =
         |why: &str| Ec2Error::invalid(format!("The tunnel inside CIDR '{s}' is invalid: {why}."));
@@ -320,7 +322,7 @@ pub fn check_inside_cidr(s: &str) -> R<Ipv4Net> {
 
 /// "Allowed characters are alphanumeric characters, periods (.), and underscores (_). Must be
 /// between 8 and 64 characters in length and cannot start with zero (0)" (EC2 API
-/// reference, VpnTunnelOptionsSpecification `PreSharedKey`).
+/// reference, VpnTunnelOptionsSpecification `PreSharedKey`). rule: AWS-PSK
 pub fn check_psk(psk: &str) -> R<()> {
     let ok = (8..=64).contains(&psk.len())
         && !psk.starts_with('0')
@@ -408,8 +410,17 @@ fn random_inside(st: &mut State, used: &[Ipv4Net]) -> Ipv4Net {
     }
 }
 
-/// Applies scalar and list options from a tunnel specification.
-fn apply_options(t: &mut Tunnel, q: &Query) {
+/// Applies scalar and list options from a tunnel specification, after checking each value.
+///
+/// rule: AWS-TUNNEL-OPTIONS. Ranges and values from the EC2 API reference
+/// (VpnTunnelOptionsSpecification, botocore 1.43.11 model text): Phase1LifetimeSeconds
+/// 900-28,800; Phase2LifetimeSeconds 900-3,600 and less than phase 1; RekeyMarginTimeSeconds
+/// 60 to half of phase 2; RekeyFuzzPercentage 0-100; ReplayWindowSize 64-2,048;
+/// DPDTimeoutSeconds 30 or higher; DPDTimeoutAction clear|none|restart; StartupAction
+/// add|start; the algorithm, DH group and IKE version lists as in `LISTS`. The code is the
+/// generic `InvalidParameterValue` (inferred: EC2's code for a bad parameter value; the exact
+/// messages are UNKNOWN).
+fn apply_options(t: &mut Tunnel, q: &Query) -> R<()> {
     for (param, loc, _) in SCALARS {
         if let Some(v) = q.get(param) {
             if let Some(slot) = t.scalars.iter_mut().find(|(n, _)| n == loc) {
@@ -417,18 +428,92 @@ fn apply_options(t: &mut Tunnel, q: &Query) {
             }
         }
     }
-    for (param, loc, _) in LISTS {
+    for (param, loc, allowed) in LISTS {
         let vals: Vec<String> = q
             .structs(param)
             .iter()
             .filter_map(|s| s.get("Value").map(String::from))
             .collect();
+        if let Some(bad) = vals.iter().find(|v| !allowed.contains(&v.as_str())) {
+            return Err(Ec2Error::invalid(format!(
+                "Value ({bad}) for parameter {param} is invalid. Valid values are {}.",
+                allowed.join(", ")
+            )));
+        }
         if !vals.is_empty() {
             if let Some(slot) = t.lists.iter_mut().find(|(n, _)| n == loc) {
                 slot.1 = vals;
             }
         }
     }
+    let get = |name: &str| {
+        t.scalars
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let num = |name: &str, param: &str| -> R<i64> {
+        get(name).parse::<i64>().map_err(|_| {
+            Ec2Error::invalid(format!(
+                "Value ({}) for parameter {param} is invalid.",
+                get(name)
+            ))
+        })
+    };
+    let range = |name: &str, param: &str, lo: i64, hi: i64| -> R<i64> {
+        let v = num(name, param)?;
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(Ec2Error::invalid(format!(
+                "Value ({v}) for parameter {param} is invalid. Valid range is {lo}-{hi}."
+            )))
+        }
+    };
+    let p1 = range(
+        "phase1LifetimeSeconds",
+        "Phase1LifetimeSeconds",
+        900,
+        28_800,
+    )?;
+    let p2 = range("phase2LifetimeSeconds", "Phase2LifetimeSeconds", 900, 3_600)?;
+    if p2 >= p1 {
+        return Err(Ec2Error::invalid(format!(
+            "Phase2LifetimeSeconds ({p2}) must be less than Phase1LifetimeSeconds ({p1})."
+        )));
+    }
+    range(
+        "rekeyMarginTimeSeconds",
+        "RekeyMarginTimeSeconds",
+        60,
+        p2 / 2,
+    )?;
+    range("rekeyFuzzPercentage", "RekeyFuzzPercentage", 0, 100)?;
+    range("replayWindowSize", "ReplayWindowSize", 64, 2_048)?;
+    range("dpdTimeoutSeconds", "DPDTimeoutSeconds", 30, i64::MAX)?;
+    for (name, param, allowed) in [
+        (
+            "dpdTimeoutAction",
+            "DPDTimeoutAction",
+            &["clear", "none", "restart"][..],
+        ),
+        ("startupAction", "StartupAction", &["add", "start"][..]),
+        (
+            "enableTunnelLifecycleControl",
+            "EnableTunnelLifecycleControl",
+            &["true", "false"][..],
+        ),
+    ] {
+        let v = get(name);
+        if !allowed.contains(&v.as_str()) {
+            return Err(Ec2Error::invalid(format!(
+                "Value ({v}) for parameter {param} is invalid. Valid values are {}.",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn new_tunnel(outside_ip: Ipv4Addr, inside_cidr: Ipv4Net, psk: String, now: u64) -> Tunnel {
@@ -577,6 +662,9 @@ pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
             }
             g.asn
         }
+        // rule: AWS-TGW-ASN. A VPN on a transit gateway peers (BGP) with the TGW's own
+        // AmazonSideAsn, on a VGW with the VGW's; the tunnels publish it to the link registry,
+        // which compares it with the Azure local network gateway's BGP ASN.
         (None, Some(t)) => transit_gateway::require_available(st, cx, t)?.asn,
     };
     let static_routes_only = opts.bool("StaticRoutesOnly")?.unwrap_or(false);
@@ -626,7 +714,7 @@ pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
     for (inside, psk, spec) in tunnels {
         let ip = allocate_outside_ip(st)?;
         let mut t = new_tunnel(ip, inside, psk, now);
-        apply_options(&mut t, &spec);
+        apply_options(&mut t, &spec)?;
         built.push(t);
     }
     let ready = cx.done_at(Op::VpnConnectionCreate);
@@ -858,7 +946,7 @@ pub fn modify_tunnel(st: &mut State, cx: &Ctx) -> R<Xml> {
         check_psk(psk)?;
         t.psk = psk.to_string();
     }
-    apply_options(&mut t, &spec);
+    apply_options(&mut t, &spec)?;
     let done = cx.done_at(Op::VpnTunnelModify);
     t.modifying_until = done;
     let c = find(st, cx, &id)?;

@@ -72,7 +72,7 @@ impl VpnGateway {
     }
 }
 
-/// Amazon-side ASNs: "a private ASN in the 64512 to 65534 range or 4200000000 to 4294967294"
+/// rule: AWS-AMAZON-ASN. Amazon-side ASNs: "a private ASN in the 64512 to 65534 range or 4200000000 to 4294967294"
 /// (EC2 API reference, CreateVpnGateway `AmazonSideAsn`; same range for transit gateways).
 pub fn check_amazon_asn(asn: u64) -> R<()> {
     if (64512..=65534).contains(&asn) || (4_200_000_000..=4_294_967_294).contains(&asn) {
@@ -160,8 +160,11 @@ pub fn describe(st: &mut State, cx: &Ctx) -> R<Xml> {
     Ok(x)
 }
 
-/// `AttachVpnGateway`: one VPC per VGW and one VGW per VPC
-/// (`VpnGatewayAttachmentLimitExceeded`, EC2 error codes).
+/// `AttachVpnGateway`: one VPC per VGW (`VpnGatewayAttachmentLimitExceeded`, EC2 error codes)
+/// and one VGW per VPC (`InvalidVpcState` "VPC vpc-*** is currently attached to the Virtual
+/// Private Gateway.", user report cloudposse/terraform-aws-vpn-connection#22, 2022; "You can
+/// attach one virtual private gateway to one VPC at a time", AttachVpnGateway reference).
+/// rule: AWS-VGW-ONE-PER-VPC
 pub fn attach(st: &mut State, cx: &Ctx) -> R<Xml> {
     let id = cx.q.req("VpnGatewayId")?.to_string();
     let vpc_id = cx.q.req("VpcId")?.to_string();
@@ -192,17 +195,13 @@ pub fn attach(st: &mut State, cx: &Ctx) -> R<Xml> {
         None => {}
     }
     let r = st.region(cx.account(), cx.region_name());
-    if let Some(other) = r
-        .vpn_gateways
+    if r.vpn_gateways
         .values()
-        .find(|o| o.id != id && o.attached_vpc(now).as_deref() == Some(vpc_id.as_str()))
+        .any(|o| o.id != id && o.attached_vpc(now).as_deref() == Some(vpc_id.as_str()))
     {
         return Err(Ec2Error::new(
-            "VpnGatewayAttachmentLimitExceeded",
-            format!(
-                "The VPC '{vpc_id}' already has the vpn gateway '{}' attached.",
-                other.id
-            ),
+            "InvalidVpcState",
+            format!("VPC {vpc_id} is currently attached to the Virtual Private Gateway."),
         ));
     }
     let ready = cx.done_at(Op::VpnGatewayAttach);
