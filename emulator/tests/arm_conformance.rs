@@ -782,13 +782,23 @@ async fn writes_during_a_gateway_operation_get_another_operation_in_progress() {
     h.lng("lng0", "203.0.113.10").await;
     let gws = h.client.virtual_network_gateways_client();
     let first = gws
-        .create_or_update(RG, "vng", h.gateway_body("vnet", &["pip0"], "VpnGw1AZ"), SUB)
+        .create_or_update(
+            RG,
+            "vng",
+            h.gateway_body("vnet", &["pip0"], "VpnGw1AZ"),
+            SUB,
+        )
         .send()
         .await
         .unwrap();
     assert_eq!(first.as_raw_response().status(), StatusCode::Created);
     let e = gws
-        .create_or_update(RG, "vng", h.gateway_body("vnet", &["pip0"], "VpnGw1AZ"), SUB)
+        .create_or_update(
+            RG,
+            "vng",
+            h.gateway_body("vnet", &["pip0"], "VpnGw1AZ"),
+            SUB,
+        )
         .send()
         .await
         .unwrap_err();
@@ -1132,4 +1142,504 @@ async fn admin_config_switches_the_connection_reference_shape_and_reset_keeps_it
         .await;
     assert_eq!(set.body["reference_style_full"], false);
     assert!(!h.emu.arm.lock().unwrap().reference_style_full);
+}
+
+// ---- regions, zones, SKUs and one operation per gateway (cloud rules of 2026) ----
+
+impl H {
+    async fn put(&self, kind: &str, name: &str, body: Value) -> Raw {
+        self.raw(Method::Put, &self.id(kind, name), Some(body))
+            .await
+    }
+
+    /// Waits until the resource's provisioningState is Succeeded.
+    async fn wait_succeeded(&self, kind: &str, name: &str) {
+        for _ in 0..400 {
+            let r = self.raw(Method::Get, &self.id(kind, name), None).await;
+            if r.body["properties"]["provisioningState"] == "Succeeded" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("{kind}/{name} never reached Succeeded");
+    }
+
+    fn pip_body(location: &str, zones: &[&str]) -> Value {
+        json!({"location": location, "sku": {"name": "Standard"}, "zones": zones,
+               "properties": {"publicIPAllocationMethod": "Static"}})
+    }
+
+    fn vnet_body(location: &str) -> Value {
+        json!({"location": location, "properties": {
+            "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]},
+            "subnets": [{"name": "GatewaySubnet", "properties": {"addressPrefix": "10.1.255.0/27"}}]}})
+    }
+
+    fn raw_gateway_body(&self, location: &str, vnet: &str, pip: &str, sku: &str) -> Value {
+        json!({"location": location, "properties": {
+            "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": sku, "tier": sku},
+            "activeActive": false, "enableBgp": false,
+            "ipConfigurations": [{"name": "ipconfig0", "properties": {
+                "subnet": {"id": format!("{}/subnets/GatewaySubnet", self.id("virtualNetworks", vnet))},
+                "publicIPAddress": {"id": self.id("publicIPAddresses", pip)}}}]}})
+    }
+}
+
+fn err(r: &Raw) -> (u16, String) {
+    (
+        u16::from(r.status),
+        r.body["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+#[tokio::test]
+async fn the_locations_endpoint_lists_regions_with_zone_mappings_only_where_zones_exist() {
+    let h = start().await;
+    let r = h
+        .raw(
+            Method::Get,
+            &format!("/subscriptions/{SUB}/locations?api-version=2022-12-01"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Ok, "{}", r.body);
+    let value = r.body["value"].as_array().unwrap();
+    let find = |n: &str| value.iter().find(|l| l["name"] == n).unwrap().clone();
+    let we = find("westeurope");
+    assert_eq!(
+        we["id"],
+        format!("/subscriptions/{SUB}/locations/westeurope")
+    );
+    assert_eq!(we["type"], "Region");
+    assert_eq!(we["displayName"], "West Europe");
+    assert_eq!(we["regionalDisplayName"], "(Europe) West Europe");
+    assert_eq!(we["metadata"]["regionType"], "Physical");
+    assert_eq!(we["metadata"]["regionCategory"], "Recommended");
+    assert_eq!(we["metadata"]["pairedRegion"][0]["name"], "northeurope");
+    let zones = we["availabilityZoneMappings"].as_array().unwrap();
+    let logical: Vec<&str> = zones
+        .iter()
+        .map(|z| z["logicalZone"].as_str().unwrap())
+        .collect();
+    assert_eq!(logical, ["1", "2", "3"]);
+    assert!(zones.iter().all(|z| z["physicalZone"]
+        .as_str()
+        .unwrap()
+        .starts_with("westeurope-az")));
+    for zoned in ["northeurope", "eastus", "eastus2", "westus2", "uksouth"] {
+        assert!(
+            find(zoned).get("availabilityZoneMappings").is_some(),
+            "{zoned}"
+        );
+    }
+    for flat in ["westcentralus", "northcentralus", "ukwest", "francesouth"] {
+        assert!(
+            find(flat).get("availabilityZoneMappings").is_none(),
+            "{flat}"
+        );
+    }
+    // Only GET; the api-version must be well formed.
+    let r = h
+        .raw(
+            Method::Get,
+            &format!("/subscriptions/{SUB}/locations?api-version=latest"),
+            None,
+        )
+        .await;
+    assert_eq!(err(&r).1, "InvalidApiVersionParameter");
+}
+
+#[tokio::test]
+async fn public_ip_zones_follow_the_region_and_never_change() {
+    let h = start().await;
+    h.resource_group().await;
+    // Zones where the region has none.
+    let r = h
+        .put(
+            "publicIPAddresses",
+            "flat",
+            H::pip_body("westcentralus", &["1", "2", "3"]),
+        )
+        .await;
+    assert_eq!(err(&r), (400, "LocationNotSupportAvailabilityZones".into()));
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("does not support availability zones at location 'westcentralus'"));
+    // A zone that does not exist.
+    let r = h
+        .put("publicIPAddresses", "z4", H::pip_body("westeurope", &["4"]))
+        .await;
+    assert_eq!(err(&r), (400, "InvalidAvailabilityZone".into()));
+    // An unknown region.
+    let r = h
+        .put("publicIPAddresses", "mars", H::pip_body("marsnorth", &[]))
+        .await;
+    assert_eq!(err(&r), (400, "LocationNotAvailableForResourceType".into()));
+    // Zone-redundant, rendered as Azure does, then immutable.
+    let r = h
+        .put(
+            "publicIPAddresses",
+            "zr",
+            H::pip_body("westeurope", &["1", "2", "3"]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Created, "{}", r.body);
+    assert_eq!(r.body["zones"], json!(["1", "2", "3"]));
+    h.wait_succeeded("publicIPAddresses", "zr").await;
+    let r = h
+        .put("publicIPAddresses", "zr", H::pip_body("westeurope", &[]))
+        .await;
+    assert_eq!(
+        err(&r),
+        (400, "ResourceAvailabilityZonesCannotBeModified".into())
+    );
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("constraint 1,2,3 and the request has availability zone constraint NoZone"));
+    // Same set, other order: accepted.
+    let r = h
+        .put(
+            "publicIPAddresses",
+            "zr",
+            H::pip_body("westeurope", &["3", "1", "2"]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Ok, "{}", r.body);
+    // A zone-less address in a zone-less region is fine.
+    let r = h
+        .put(
+            "publicIPAddresses",
+            "flat",
+            H::pip_body("westcentralus", &[]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Created, "{}", r.body);
+    assert!(r.body.get("zones").is_none());
+}
+
+#[tokio::test]
+async fn new_gateways_need_az_skus_and_in_zoned_regions_zoned_public_ips() {
+    let h = start().await;
+    h.resource_group().await;
+    h.put("virtualNetworks", "vnet", H::vnet_body("westeurope"))
+        .await;
+    h.put("publicIPAddresses", "flat", H::pip_body("westeurope", &[]))
+        .await;
+    h.put(
+        "publicIPAddresses",
+        "zr",
+        H::pip_body("westeurope", &["1", "2", "3"]),
+    )
+    .await;
+    h.wait_succeeded("virtualNetworks", "vnet").await;
+    // Non-AZ SKUs cannot be created any more.
+    for sku in ["VpnGw1", "VpnGw2", "VpnGw5"] {
+        let r = h
+            .put(
+                "virtualNetworkGateways",
+                "vng",
+                h.raw_gateway_body("westeurope", "vnet", "zr", sku),
+            )
+            .await;
+        assert_eq!(
+            err(&r),
+            (400, "NonAzSkusNotAllowedForVPNGateway".into()),
+            "{sku}"
+        );
+    }
+    // Legacy SKUs neither (best-known code).
+    for sku in ["Standard", "HighPerformance"] {
+        let r = h
+            .put(
+                "virtualNetworkGateways",
+                "vng",
+                h.raw_gateway_body("westeurope", "vnet", "zr", sku),
+            )
+            .await;
+        assert_eq!(err(&r), (400, "InvalidGatewaySize".into()), "{sku}");
+    }
+    // An AZ SKU on a zone-less address in a zoned region.
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "vng",
+            h.raw_gateway_body("westeurope", "vnet", "flat", "VpnGw1AZ"),
+        )
+        .await;
+    assert_eq!(
+        err(&r),
+        (400, "VmssVpnGatewayPublicIpsMustHaveZonesConfigured".into())
+    );
+    assert_eq!(
+        r.body["error"]["message"],
+        "Standard Public IPs associated with VPN Gateways with AZ VPN skus must have zones configured."
+    );
+    // Generation mismatch uses Azure's code.
+    let mut gen2 = h.raw_gateway_body("westeurope", "vnet", "zr", "VpnGw1AZ");
+    gen2["properties"]["vpnGatewayGeneration"] = json!("Generation2");
+    let r = h.put("virtualNetworkGateways", "vng", gen2).await;
+    assert_eq!(
+        err(&r).1,
+        "VirtualNetworkGatewaySkuCannotBeCreatedForSpecifiedVmGeneration"
+    );
+    // A public IP in another region is not a valid reference.
+    h.put(
+        "publicIPAddresses",
+        "ne",
+        H::pip_body("northeurope", &["1", "2", "3"]),
+    )
+    .await;
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "vng",
+            h.raw_gateway_body("westeurope", "vnet", "ne", "VpnGw1AZ"),
+        )
+        .await;
+    assert_eq!(err(&r), (400, "InvalidResourceReference".into()));
+    // The right combination works.
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "vng",
+            h.raw_gateway_body("westeurope", "vnet", "zr", "VpnGw1AZ"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Created, "{}", r.body);
+
+    // In a region without zones an AZ SKU on a zone-less address is created (regional).
+    h.put(
+        "virtualNetworks",
+        "vnet-wcus",
+        H::vnet_body("westcentralus"),
+    )
+    .await;
+    h.put(
+        "publicIPAddresses",
+        "wcus",
+        H::pip_body("westcentralus", &[]),
+    )
+    .await;
+    h.wait_succeeded("virtualNetworks", "vnet-wcus").await;
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "vng-wcus",
+            h.raw_gateway_body("westcentralus", "vnet-wcus", "wcus", "VpnGw2AZ"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Created, "{}", r.body);
+    // Names follow the Microsoft.Network rules.
+    let r = h
+        .put("publicIPAddresses", "-bad", H::pip_body("westeurope", &[]))
+        .await;
+    assert_eq!(err(&r), (400, "InvalidResourceName".into()));
+    // Tag names with reserved characters.
+    let mut tagged = H::pip_body("westeurope", &[]);
+    tagged["tags"] = json!({"a/b": "x"});
+    let r = h.put("publicIPAddresses", "tagged", tagged).await;
+    assert_eq!(err(&r), (400, "InvalidTagNameCharacters".into()));
+}
+
+#[tokio::test]
+async fn gateway_skus_change_only_upward_within_a_generation_and_old_non_az_gateways_migrate() {
+    let h = start().await;
+    h.resource_group().await;
+    h.put("virtualNetworks", "vnet", H::vnet_body("westeurope"))
+        .await;
+    h.wait_succeeded("virtualNetworks", "vnet").await;
+    // A gateway built before 2025 (VpnGw2, zone-less address), as a fixture.
+    let fx = cloudlink_emulator::arm::fixtures(
+        &h.emu,
+        &json!({
+            "public_ip_addresses": [{"subscription": SUB, "resource_group": RG, "name": "old-pip"}],
+            "virtual_network_gateways": [{"subscription": SUB, "resource_group": RG, "name": "old",
+                "virtual_network": "vnet", "sku": "VpnGw2", "public_ip_addresses": ["old-pip"]}],
+        }),
+    )
+    .unwrap();
+    let old_id = fx["virtual_network_gateways"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = h.raw(Method::Get, &old_id, None).await;
+    assert_eq!(r.body["properties"]["sku"]["name"], "VpnGw2");
+    assert_eq!(r.body["properties"]["provisioningState"], "Succeeded");
+    // Today it refuses configuration changes while it keeps its non-AZ SKU...
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "VpnGw2"),
+        )
+        .await;
+    assert_eq!(err(&r), (400, "NonAzSkusNotAllowedForVPNGateway".into()));
+    // ...and cannot go down or to another non-AZ SKU.
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "VpnGw1AZ"),
+        )
+        .await;
+    assert_eq!(
+        err(&r),
+        (400, "VirtualNetworkGatewaySkuDowngradeNotSupported".into())
+    );
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "VpnGw3"),
+        )
+        .await;
+    assert_eq!(err(&r), (400, "NonAzSkusNotAllowedForVPNGateway".into()));
+    // Its AZ twin is the in-place upgrade path (the address keeps no zones).
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "VpnGw2AZ"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Ok, "{}", r.body);
+    h.wait_succeeded("virtualNetworkGateways", "old").await;
+    // Up within Generation1 works, down does not, and Generation2 SKUs are migrate-only.
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "VpnGw3AZ"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::Ok, "{}", r.body);
+    h.wait_succeeded("virtualNetworkGateways", "old").await;
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "VpnGw2AZ"),
+        )
+        .await;
+    assert_eq!(
+        err(&r),
+        (400, "VirtualNetworkGatewaySkuDowngradeNotSupported".into())
+    );
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "VpnGw4AZ"),
+        )
+        .await;
+    assert_eq!(
+        err(&r),
+        (
+            400,
+            "CrossSeriesOrCrossGatewayGenenrationResizeNotSupported".into()
+        )
+    );
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "old",
+            h.raw_gateway_body("westeurope", "vnet", "old-pip", "Basic"),
+        )
+        .await;
+    assert_eq!(
+        err(&r),
+        (
+            400,
+            "CrossSeriesOrCrossGatewayGenenrationResizeNotSupported".into()
+        )
+    );
+
+    // Microsoft's own migration, modelled by the fixture action.
+    h.put("virtualNetworks", "vnet2", {
+        let mut b = H::vnet_body("westeurope");
+        b["properties"]["addressSpace"]["addressPrefixes"] = json!(["10.2.0.0/16"]);
+        b["properties"]["subnets"][0]["properties"]["addressPrefix"] = json!("10.2.255.0/27");
+        b
+    })
+    .await;
+    h.wait_succeeded("virtualNetworks", "vnet2").await;
+    let fx = cloudlink_emulator::arm::fixtures(
+        &h.emu,
+        &json!({
+            "public_ip_addresses": [{"subscription": SUB, "resource_group": RG, "name": "pip1"}],
+            "virtual_network_gateways": [{"subscription": SUB, "resource_group": RG, "name": "gw1",
+                "virtual_network": "vnet2", "sku": "VpnGw1", "public_ip_addresses": ["pip1"]}],
+        }),
+    )
+    .unwrap();
+    let gw1 = fx["virtual_network_gateways"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out =
+        cloudlink_emulator::arm::fixtures(&h.emu, &json!({"migrate_gateways": [gw1]})).unwrap();
+    assert_eq!(out["migrated_gateways"][0]["from"], "VpnGw1");
+    assert_eq!(out["migrated_gateways"][0]["to"], "VpnGw1AZ");
+    let r = h.raw(Method::Get, &gw1, None).await;
+    assert_eq!(r.body["properties"]["sku"]["name"], "VpnGw1AZ");
+}
+
+#[tokio::test]
+async fn a_second_connection_put_on_a_gateway_waits_for_the_first() {
+    let h = start_scaled(25.0).await; // every operation lasts 500 ms
+    h.gateway_stack().await;
+    for i in 0..2 {
+        h.lng(&format!("lng{i}"), &format!("203.0.113.{}", 10 + i))
+            .await;
+    }
+    let body = |lng: &str| serde_json::to_value(h.connection_body(lng, None)).unwrap();
+    let r = h.put("connections", "conn0", body("lng0")).await;
+    assert_eq!(r.status, StatusCode::Created, "{}", r.body);
+    // Another connection on the same gateway while the first one is being created.
+    let r = h.put("connections", "conn1", body("lng1")).await;
+    assert_eq!(err(&r), (409, "AnotherOperationInProgress".into()));
+    let msg = r.body["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: ")
+            && msg.contains("/providers/Microsoft.Network/locations/westeurope/operations/"),
+        "{msg}"
+    );
+    assert_eq!(r.body["error"]["details"], json!([]));
+    // The gateway itself is busy too.
+    let r = h
+        .put(
+            "virtualNetworkGateways",
+            "vng",
+            serde_json::to_value(h.gateway_body("vnet", &["pip0"], "VpnGw2AZ")).unwrap(),
+        )
+        .await;
+    assert_eq!(err(&r).1, "AnotherOperationInProgress");
+    h.wait_succeeded("connections", "conn0").await;
+    let r = h.put("connections", "conn1", body("lng1")).await;
+    assert_eq!(r.status, StatusCode::Created, "{}", r.body);
+    // A shared-key set on conn0 while conn1 is being created waits as well.
+    let r = h
+        .raw(
+            Method::Put,
+            &format!("{}/sharedkey", h.id("connections", "conn0")),
+            Some(json!({"value": "Abcdefgh1234"})),
+        )
+        .await;
+    assert_eq!(err(&r).1, "AnotherOperationInProgress");
+    h.wait_succeeded("connections", "conn1").await;
+    // The timeline shows the two connection PUTs one after the other.
+    let puts: Vec<_> = h
+        .emu
+        .observe
+        .timeline()
+        .into_iter()
+        .filter(|e| e.action == "PUT connections")
+        .collect();
+    assert_eq!(puts.len(), 2);
+    assert!(puts[1].start_ms >= puts[0].end_ms, "{puts:?}");
 }
