@@ -1,7 +1,13 @@
 //! End-to-end test harness: runs the real `terraform` binary against the provider built by
 //! cargo (through `dev_overrides` in a CLI config written to a temp dir, so no `init` and no
 //! network), with cloudlink-emulator serving both clouds in-process on 127.0.0.1.
+//!
+//! Every [`Emulator`] checks its recorded wire traffic against the official specs when it is
+//! dropped (see `tests/spec/wire.rs`), so each e2e scenario is also a conformance test.
 #![allow(dead_code)]
+
+#[path = "../spec/wire.rs"]
+pub mod wire;
 
 use cloudlink_emulator::{profile::Profile, server, Emulator as Emu};
 use serde_json::Value as Json;
@@ -54,6 +60,24 @@ pub struct Emulator {
     pub url: String,
     /// Direct access to the emulator's state.
     pub emu: Arc<Emu>,
+    /// Why this test's traffic is exempt from the spec check (`None`: it is checked).
+    spec_exempt: Option<&'static str>,
+}
+
+impl Drop for Emulator {
+    /// Checks every request the emulator served and every answer it gave against the
+    /// official specs; a violation fails the test with the request and the rule. Not while
+    /// the test is already panicking (its own failure is the news).
+    fn drop(&mut self) {
+        if std::thread::panicking() || self.spec_exempt.is_some() {
+            return;
+        }
+        let label = std::thread::current()
+            .name()
+            .unwrap_or("unnamed test")
+            .to_string();
+        wire::assert_conforms(&self.emu, &label);
+    }
 }
 
 impl Emulator {
@@ -78,7 +102,22 @@ impl Emulator {
         Emulator {
             url: format!("http://{addr}"),
             emu,
+            spec_exempt: None,
         }
+    }
+
+    /// Exempts this emulator's traffic from the spec check, for a test that deliberately
+    /// sends the emulator input the specs forbid from outside the provider. `reason` says why;
+    /// faults injected by the emulator itself still have to match the specs, so they need
+    /// no exemption.
+    pub fn exempt_from_spec_check(&mut self, reason: &'static str) {
+        self.spec_exempt = Some(reason);
+    }
+
+    /// Runs the spec check now on what was recorded so far (the drop runs it again on
+    /// everything), for a test that wants the failure at a precise step.
+    pub fn assert_wire_conforms(&self) {
+        wire::assert_conforms(&self.emu, "explicit check");
     }
 
     /// Everything in both clouds, as `GET /_emulator/dump` returns it.
