@@ -2014,3 +2014,190 @@ async fn create_tags_on_a_missing_resource_fails_with_its_not_found_code_and_tag
         );
     }
 }
+
+/// rule: AWS-TGW-ASN. A VPN on a transit gateway peers with the TGW's own AmazonSideAsn: the
+/// Azure local network gateway must name that ASN, or BGP stays down (telemetry says why).
+#[tokio::test]
+async fn a_tgw_vpn_peers_with_the_tgw_asn_and_a_wrong_lng_asn_keeps_bgp_down() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    // A fixture TGW keeps its 32-bit ASN; a created one its Options.AmazonSideAsn.
+    let fx = cloudlink_emulator::ec2::fixtures(
+        &emu,
+        &serde_json::json!({"transit_gateways": [{"amazon_side_asn": 4200000001u64, "name": "fx"}]}),
+    )
+    .unwrap();
+    let fx_id = fx["transit_gateways"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let t = c
+        .create_transit_gateway()
+        .options(
+            TransitGatewayRequestOptions::builder()
+                .amazon_side_asn(64700)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let tgw = t
+        .transit_gateway()
+        .unwrap()
+        .transit_gateway_id()
+        .unwrap()
+        .to_string();
+    tokio::time::sleep(SETTLE).await;
+    let d = c.describe_transit_gateways().send().await.unwrap();
+    let asn_of = |id: &str| {
+        d.transit_gateways()
+            .iter()
+            .find(|t| t.transit_gateway_id() == Some(id))
+            .and_then(|t| t.options())
+            .and_then(|o| o.amazon_side_asn())
+    };
+    assert_eq!(asn_of(&tgw), Some(64700));
+    assert_eq!(asn_of(&fx_id), Some(4200000001));
+
+    let cg = cgw(&c, "198.51.100.20", 65515).await;
+    let opts = VpnConnectionOptionsSpecification::builder()
+        .static_routes_only(false)
+        .tunnel_options(tunnel("169.254.21.0/30", "shared_key_1"))
+        .tunnel_options(tunnel("169.254.22.0/30", "shared_key_2"))
+        .build();
+    let out = c
+        .create_vpn_connection()
+        .customer_gateway_id(&cg)
+        .transit_gateway_id(&tgw)
+        .r#type("ipsec.1")
+        .options(opts)
+        .send()
+        .await
+        .unwrap();
+    let vpn = out.vpn_connection().unwrap();
+    let id = vpn.vpn_connection_id().unwrap().to_string();
+    tokio::time::sleep(SETTLE).await;
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(&id)
+        .send()
+        .await
+        .unwrap();
+    let ip1 = d.vpn_connections()[0].options().unwrap().tunnel_options()[0]
+        .outside_ip_address()
+        .unwrap()
+        .to_string();
+    let azure = |lng_asn: u32| AzureConnection {
+        connection_id:
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/connections/c1".into(),
+        gateway_public_ips: vec!["198.51.100.20".into()],
+        gateway_asn: 65515,
+        gateway_bgp_ips: vec!["169.254.21.2".into()],
+        local_gateway_ip: ip1.clone(),
+        local_address_prefixes: vec![],
+        local_bgp_peer: Some((lng_asn, "169.254.21.1".into())),
+        enable_bgp: true,
+        shared_key: "shared_key_1".into(),
+        ready: true,
+    };
+    let tunnel1 = |c: &aws_sdk_ec2::Client| {
+        let c = c.clone();
+        let id = id.clone();
+        async move {
+            let d = c
+                .describe_vpn_connections()
+                .vpn_connection_ids(&id)
+                .send()
+                .await
+                .unwrap();
+            let t = d.vpn_connections()[0].vgw_telemetry()[0].clone();
+            (
+                t.status().map(|s| s.as_str().to_string()),
+                t.status_message().unwrap_or_default().to_string(),
+            )
+        }
+    };
+    // The Azure side assumes the default 64512, but the TGW is AS64700.
+    emu.links.lock().unwrap().publish_azure(azure(64512));
+    let (status, msg) = tunnel1(&c).await;
+    assert_eq!(status.as_deref(), Some("DOWN"));
+    assert!(
+        msg.contains("BGP peer mismatch") && msg.contains("AS64512") && msg.contains("AS64700"),
+        "{msg}"
+    );
+    let dump: serde_json::Value = reqwest_free_dump(&emu);
+    assert!(dump.to_string().contains("AS64700"), "{dump}");
+    // With the TGW's real ASN the tunnel comes up.
+    emu.links.lock().unwrap().publish_azure(azure(64700));
+    let (status, _) = tunnel1(&c).await;
+    assert_eq!(status.as_deref(), Some("UP"));
+}
+
+/// The EC2 part of the admin dump (tunnel status messages included), read in-process.
+fn reqwest_free_dump(emu: &Emulator) -> serde_json::Value {
+    emu.ec2.lock().unwrap().dump(emu.clock.now_ms())
+}
+
+/// rule: AWS-TUNNEL-OPTIONS. Values outside the EC2 API ranges are InvalidParameterValue.
+#[tokio::test]
+async fn tunnel_options_outside_the_documented_ranges_are_refused() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (_v, g, cg) = vpn_setup(&c).await;
+    let bad = [
+        VpnTunnelOptionsSpecification::builder()
+            .phase1_lifetime_seconds(100)
+            .build(),
+        VpnTunnelOptionsSpecification::builder()
+            .phase2_lifetime_seconds(3601)
+            .build(),
+        VpnTunnelOptionsSpecification::builder()
+            .dpd_timeout_seconds(10)
+            .build(),
+        VpnTunnelOptionsSpecification::builder()
+            .phase1_encryption_algorithms(
+                Phase1EncryptionAlgorithmsRequestListValue::builder()
+                    .value("DES")
+                    .build(),
+            )
+            .build(),
+    ];
+    for t in bad {
+        let opts = VpnConnectionOptionsSpecification::builder()
+            .tunnel_options(t.clone())
+            .build();
+        assert_eq!(
+            code(
+                c.create_vpn_connection()
+                    .customer_gateway_id(&cg)
+                    .vpn_gateway_id(&g)
+                    .r#type("ipsec.1")
+                    .options(opts)
+                    .send()
+                    .await
+            ),
+            "InvalidParameterValue",
+            "{t:?}"
+        );
+    }
+}
+
+/// rule: AWS-VGW-ONE-PER-VPC. A VPC with a VGW attached refuses a second one.
+#[tokio::test]
+async fn a_vpc_takes_one_virtual_private_gateway() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (v, _g, _cg) = vpn_setup(&c).await;
+    let g2 = vgw(&c).await;
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(
+        code(
+            c.attach_vpn_gateway()
+                .vpn_gateway_id(&g2)
+                .vpc_id(&v)
+                .send()
+                .await
+        ),
+        "InvalidVpcState"
+    );
+}
