@@ -177,6 +177,18 @@ class ArmResponses(unittest.TestCase):
         bad["properties"]["connectionStatus"] = 1
         self.assertEqual(rules(arm("GET", CONN, status=200, response=bad)), ["response-type"])
 
+    def test_gateway_references_by_id_are_an_accepted_erratum(self):
+        ex = example("VirtualNetworkGatewayConnectionGet.json")
+        body = copy.deepcopy(ex["responses"]["200"]["body"])
+        body["properties"]["virtualNetworkGateway1"] = {"id": NET + "/virtualNetworkGateways/g"}
+        rep = cw.check([arm("GET", CONN, status=200, response=body)], SW, AWS)
+        self.assertEqual((rep.violations, sum(rep.accepted.values())), ([], 1))
+        # only there: a local network gateway GET without properties still fails
+        lgw = example("LocalNetworkGatewayGet.json")["responses"]["200"]["body"]
+        del lgw["properties"]
+        self.assertEqual(rules(arm("GET", NET + "/localNetworkGateways/l", status=200,
+                                   response=lgw)), ["response-required"])
+
     def test_shared_key_examples(self):
         get = example("VirtualNetworkGatewayConnectionGetSharedKey.json")
         self.assertEqual(rules(arm("GET", CONN + "/sharedkey", status=200,
