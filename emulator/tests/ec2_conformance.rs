@@ -2201,3 +2201,44 @@ async fn a_vpc_takes_one_virtual_private_gateway() {
         "InvalidVpcState"
     );
 }
+
+/// rule: AWS-TAGS and AWS-RTB-IN-VPC.
+#[tokio::test]
+async fn reserved_tag_keys_tag_limits_and_propagation_into_another_vpc_are_refused() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (_v, g, _cg) = vpn_setup(&c).await;
+    let other = vpc(&c, "10.9.0.0/16").await;
+    let aws_key = c
+        .create_tags()
+        .resources(&other)
+        .tags(Tag::builder().key("aws:owner").value("x").build())
+        .send()
+        .await;
+    assert_eq!(code(aws_key), "InvalidParameterValue");
+    let mut many = c.create_tags().resources(&other);
+    for i in 0..51 {
+        many = many.tags(Tag::builder().key(format!("k{i}")).value("v").build());
+    }
+    assert_eq!(code(many.send().await), "TagLimitExceeded");
+    let rt = c
+        .describe_route_tables()
+        .filters(filter("vpc-id", &other))
+        .send()
+        .await
+        .unwrap()
+        .route_tables()[0]
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        code(
+            c.enable_vgw_route_propagation()
+                .route_table_id(&rt)
+                .gateway_id(&g)
+                .send()
+                .await
+        ),
+        "Gateway.NotAttached"
+    );
+}

@@ -140,6 +140,7 @@ impl Query {
                 }
             }
         }
+        super::tags::check(&tags)?;
         Ok(tags)
     }
 }

@@ -500,9 +500,22 @@ pub fn create_route(st: &mut State, cx: &Ctx) -> R<Xml> {
             format!("The route identified by {dest} already exists."),
         ));
     }
+    // rule: AWS-ROUTES-PER-TABLE. 50 non-propagated routes per route table by default
+    // (Amazon VPC quotas, "Routes per route table", adjustable to 1,000; not re-read in this
+    // session); `RouteLimitExceeded` is an EC2 error code (SDK error lists), its use here and
+    // the message are inferred. The emulator applies the default quota.
+    if t.routes.len() >= ROUTES_PER_TABLE {
+        return Err(Ec2Error::new(
+            "RouteLimitExceeded",
+            format!("The maximum number of routes ({ROUTES_PER_TABLE}) has been reached for route table {id}."),
+        ));
+    }
     find(st, cx, &id)?.routes.push(route);
     ok()
 }
+
+/// Default quota of non-propagated routes per route table.
+const ROUTES_PER_TABLE: usize = 50;
 
 /// `ReplaceRoute`: the route must exist and must not be a local route.
 pub fn replace_route(st: &mut State, cx: &Ctx) -> R<Xml> {
@@ -562,8 +575,23 @@ fn propagation_args(st: &mut State, cx: &Ctx) -> R<(String, String)> {
 }
 
 /// `EnableVgwRoutePropagation`.
+///
+/// rule: AWS-RTB-IN-VPC. The route table must belong to the VPC the VGW is attached (or
+/// attaching) to: a VGW propagates only into its own VPC's tables. The code
+/// `Gateway.NotAttached` is an EC2 error code (SDK error lists); its use for this case and the
+/// message are inferred (UNKNOWN).
 pub fn enable_propagation(st: &mut State, cx: &Ctx) -> R<Xml> {
     let (id, gw) = propagation_args(st, cx)?;
+    let now = cx.now;
+    let r = st.region(cx.account(), cx.region_name());
+    let attached = r.vpn_gateways.get(&gw).and_then(|g| g.attached_vpc(now));
+    let vpc = r.route_tables.get(&id).map(|t| t.vpc_id.clone());
+    if attached.is_none() || attached != vpc {
+        return Err(Ec2Error::new(
+            "Gateway.NotAttached",
+            format!("resource {gw} is not attached to the VPC of route table {id}."),
+        ));
+    }
     let t = find(st, cx, &id)?;
     if !t.propagating.contains(&gw) {
         t.propagating.push(gw);

@@ -22,6 +22,42 @@ pub fn json(tags: &Tags) -> serde_json::Value {
     serde_json::to_value(tags).unwrap_or_default()
 }
 
+/// rule: AWS-TAGS. Checks one resource's resulting tag set: at most 50 user tags, keys 1-128
+/// and values up to 256 characters, the `aws:` key prefix reserved (Tagging your Amazon EC2
+/// resources, "Tag restrictions"; long-standing published limits, not re-read in this session).
+/// Codes: `TagLimitExceeded` for the count (an EC2 error code in the SDK error lists; that
+/// it is used for this limit is inferred), `InvalidParameterValue` for the rest (inferred;
+/// exact messages UNKNOWN).
+pub fn check(tags: &Tags) -> R<()> {
+    if tags.len() > 50 {
+        return Err(Ec2Error::new(
+            "TagLimitExceeded",
+            format!(
+                "The maximum number of tags (50) for a resource has been exceeded: {} tags.",
+                tags.len()
+            ),
+        ));
+    }
+    for (k, v) in tags {
+        if k.is_empty() || k.chars().count() > 128 {
+            return Err(Ec2Error::invalid(format!(
+                "Tag key '{k}' is invalid: a key has 1 to 128 characters."
+            )));
+        }
+        if k.to_ascii_lowercase().starts_with("aws:") {
+            return Err(Ec2Error::invalid(format!(
+                "Tag key '{k}' is invalid: tag keys starting with 'aws:' are reserved for internal use."
+            )));
+        }
+        if v.chars().count() > 256 {
+            return Err(Ec2Error::invalid(format!(
+                "Tag value of '{k}' is invalid: a value has at most 256 characters."
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `Tag.N.Key` / `Tag.N.Value` pairs (value absent = any value, for DeleteTags).
 fn tag_params(q: &Query) -> Vec<(String, Option<String>)> {
     q.structs("Tag")
@@ -124,7 +160,11 @@ pub fn create_tags(st: &mut State, cx: &Ctx) -> R<Xml> {
     let tags = tag_params(&cx.q);
     // Check every id first: AWS applies none of the tags when one id is unknown.
     for id in &ids {
-        tags_mut(st, cx.account(), cx.region_name(), id)?;
+        let mut after = tags_mut(st, cx.account(), cx.region_name(), id)?.clone();
+        for (k, v) in &tags {
+            after.insert(k.clone(), v.clone().unwrap_or_default());
+        }
+        check(&after)?;
     }
     for id in &ids {
         let t = tags_mut(st, cx.account(), cx.region_name(), id)?;
