@@ -37,6 +37,13 @@ use std::sync::Arc;
 ///   POST /_emulator/reset             forget resources, faults, counters, timeline
 ///                                     (settings such as reference_style_full stay)
 ///   POST /_emulator/fixtures          create existing VPCs / VNets: {"aws": {...}, "azure": {...}}
+///                                     azure also takes "regions" (add a region, with or
+///                                     without zones), "public_ip_addresses",
+///                                     "virtual_network_gateways" (e.g. a pre-2025 VpnGw2)
+///                                     and "migrate_gateways" (VpnGw2 -> VpnGw2AZ in place)
+///
+/// Azure regions: GET /subscriptions/{s}/locations lists the built-in table (Microsoft Learn
+/// regions list) with availabilityZoneMappings for the regions that have zones.
 ///
 /// AWS accounts come from the access key id: AKID<12 digits>... means that account, any
 /// other key the default account 123456789012; STS AssumeRole hands out keys for the role's

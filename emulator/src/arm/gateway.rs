@@ -1,12 +1,15 @@
-//! Virtual network gateways (VPN): SKU/generation/type rules, active-active, GatewaySubnet
-//! and public-IP references, BGP settings with default and custom (APIPA) peering addresses.
+//! Virtual network gateways (VPN): SKU/generation/type rules as Azure applies them today
+//! (2026-12), active-active, GatewaySubnet and public-IP references (same region, zones per
+//! SKU and region), BGP settings with default and custom (APIPA) peering addresses.
 //!
-//! Rule sources (azure-arm.md §5, anchors.md §6): Basic has no BGP and no active-active and
-//! PolicyBased needs Basic (vpn-gateway-gwsku-include.md, table-requirements include);
-//! generations per azurerm's validators (Gen1 = Basic, VpnGw1-3, VpnGw1AZ-3AZ; Gen2 =
-//! VpnGw2-5, VpnGw2AZ-5AZ); vpnType is immutable ("Once a virtual network gateway has been
-//! created, you can't change the VPN type"); one VPN gateway per VNet; default ASN 65515
-//! "whether BGP is enabled or not".
+//! Rule sources, each next to its check with its `rule:` id: Microsoft Learn "VPN Gateway SKU
+//! consolidation and migration" (ms.date 02/03/2026), "About gateway SKUs" (06/11/2026),
+//! "Upgrade a VPN Gateway SKU" (03/03/2026), the legacy-SKU page (2/27/2026); user-reported
+//! error codes from public issues (named at each check). Older rules kept: Basic has no BGP
+//! and no active-active and PolicyBased needs Basic; vpnType is immutable ("Once a virtual
+//! network gateway has been created, you can't change the VPN type"); one VPN gateway per
+//! VNet; default ASN 65515 "whether BGP is enabled or not". Codes that no source shows are
+//! marked as the emulator's own in their messages or comments.
 
 use super::{
     errors::ArmError,

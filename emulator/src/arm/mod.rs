@@ -9,6 +9,9 @@
 //! `Deleting`, operation status, removal after delete) is computed lazily from the emulator
 //! clock on each request, so no background task runs.
 //!
+//! `GET /subscriptions/{s}/locations` serves the region table of [`regions`] (which regions
+//! have availability zones); unknown regions are refused on every PUT.
+//!
 //! Every connection is published to [`crate::links`] after each ARM write and before each
 //! read; `connectionStatus` is `Connected` when the AWS side agrees.
 //!
