@@ -111,7 +111,7 @@ pub(crate) fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
     a.contains(b) || b.contains(a)
 }
 
-/// The Azure-reserved APIPA range for custom BGP addresses: 169.254.21.0-169.254.22.255
+/// rule: AZ-BGP-APIPA. The Azure-reserved APIPA range for custom BGP addresses: 169.254.21.0-169.254.22.255
 /// (azurerm validator `IPAddressInAzureReservedAPIPARange`; anchors.md §6).
 pub(crate) fn is_azure_apipa(ip: &str) -> bool {
     ip.parse::<Ipv4Addr>().is_ok_and(|a| {
@@ -120,7 +120,7 @@ pub(crate) fn is_azure_apipa(ip: &str) -> bool {
     })
 }
 
-/// ASNs Azure reserves and refuses for BGP peers (MS BGP FAQ via anchors.md §6): public 8074,
+/// rule: AZ-BGP-ASN-RESERVED. ASNs Azure reserves and refuses for BGP peers (MS BGP FAQ via anchors.md §6): public 8074,
 /// 8075, 12076; private 65515, 65517-65520; IANA 23456, 64496-64511, 65535-65551.
 pub(crate) fn is_reserved_asn(asn: i64) -> bool {
     matches!(asn, 8074 | 8075 | 12076 | 65515 | 65517..=65520 | 23456 | 64496..=64511 | 65535..=65551)

@@ -72,7 +72,10 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
         None
     } else {
         let asn = input::int_of(bgp_v, "asn", "properties.bgpSettings")?.unwrap_or(0);
-        // Azure-reserved ASNs cannot be a BGP peer's (MS BGP FAQ, anchors.md §6).
+        // rule: AZ-BGP-ASN-RESERVED. Azure-reserved ASNs cannot be a BGP peer's (VPN Gateway
+        // FAQ, ms.date 06/04/2026: 8074, 8075, 12076, 65515, 65517-65520, 23456, 64496-64511,
+        // 65535-65551; 32-bit ASNs are supported). Code InvalidBgpAsn is the emulator's own
+        // (real UNKNOWN).
         if !(1..=u32::MAX as i64).contains(&asn) || input::is_reserved_asn(asn) {
             return Err(ArmError::bad("InvalidBgpAsn", format!("ASN {asn} is reserved by Azure or out of range and cannot be used for a local network gateway."))
                 .target("properties.bgpSettings.asn"));

@@ -96,6 +96,7 @@ fn check_subnet(
     };
     let net = input::cidr(prefix).ok_or_else(invalid)?;
     if net.prefix_len() > 29 {
+        // rule: AZ-GW-SUBNET.
         // "While you can create a gateway subnet as small as /29, we recommend ... /27 or
         // larger" (azure-docs vpn-gateway-about-vpn-gateway-settings.md); the VNet FAQ also
         // makes /29 the smallest IPv4 subnet. The code for GatewaySubnet is a guess.

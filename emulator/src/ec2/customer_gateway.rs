@@ -82,6 +82,10 @@ pub fn check_public_ipv4(s: &str) -> R<Ipv4Addr> {
 }
 
 /// `CreateCustomerGateway`.
+///
+/// rule: AWS-CGW-IP-IMMUTABLE. EC2 has no action that modifies a customer gateway (the
+/// emulator, like the EC2 API, serves Create/Delete/Describe only; an unknown action is
+/// `InvalidAction`), so a new IP means a new customer gateway and `ModifyVpnConnection`.
 pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
     let typ = cx.q.req("Type")?.to_string();
     if typ != "ipsec.1" {
