@@ -301,12 +301,13 @@ pub fn azure_reserved_asn(asn: i64) -> bool {
     matches!(asn, 8074 | 8075 | 12076 | 65515 | 65517..=65520 | 23456 | 64496..=64511 | 65535..=65551)
 }
 
-/// The AWS Amazon-side ASN: a 16-bit private ASN (Azure gateways take 16-bit peers only)
-/// and not one Azure reserves, since Azure's local network gateways peer with it.
+/// The AWS Amazon-side ASN: a private ASN AWS accepts for a virtual private gateway
+/// (64512-65534 or 4200000000-4294967294) and not one Azure reserves, since Azure's local
+/// network gateways peer with it (Azure takes 32-bit peer ASNs: VPN Gateway FAQ, 2026-06-04).
 /// rule: AWS-AMAZON-ASN
 pub fn amazon_side_asn(asn: i64) -> Option<Diagnostic> {
-    if !(64512..=65534).contains(&asn) {
-        return err(aws("amazon_side_asn"), "Invalid Amazon-side ASN", format!("{asn} must be a 16-bit private ASN (64512-65534): Azure VPN gateways peer with 16-bit ASNs only."));
+    if !(64512..=65534).contains(&asn) && !(4_200_000_000..=4_294_967_294).contains(&asn) {
+        return err(aws("amazon_side_asn"), "Invalid Amazon-side ASN", format!("{asn} is not a private ASN AWS accepts for a virtual private gateway (64512-65534 or 4200000000-4294967294)."));
     }
     if azure_reserved_asn(asn) {
         return err(aws("amazon_side_asn"), "ASN reserved by Azure", format!("Azure reserves ASN {asn} and refuses it for a BGP peer (65515, 65517-65520 are used by Azure gateways)."));
@@ -721,7 +722,8 @@ mod tests {
     fn asn_rules() {
         assert!(amazon_side_asn(64512).is_none());
         assert!(amazon_side_asn(65515).is_some());
-        assert!(amazon_side_asn(4_200_000_000).is_some());
+        assert!(amazon_side_asn(4_200_000_000).is_none());
+        assert!(amazon_side_asn(70_000).is_some());
         assert!(azure_asn(65515).is_none());
         assert!(azure_asn(65518).is_some());
         assert!(asns_differ(65000, 65000).is_some());
