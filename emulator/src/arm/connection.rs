@@ -97,14 +97,19 @@ pub(crate) fn link_of(st: &State, r: &Res, now: u64) -> Option<AzureConnection> 
     })
 }
 
-/// A shared key Azure accepts: 1-128 printable ASCII characters (limit from the
-/// `ConnectionResetSharedKey` doc; the alphabet is a guess, azure-arm.md §5).
-/// rule: AZ-PSK (code InvalidSharedKey is the emulator's own; real UNKNOWN).
+/// A shared key Azure accepts: "The key must contain only printable ASCII characters, except
+/// space, hyphen (-), or tilde (~)" (VPN Gateway FAQ, ms.date 06/04/2026); at most 128
+/// characters (the `ConnectionResetSharedKey` keyLength limit; the maximum for a user-set key
+/// is UNKNOWN). rule: AZ-PSK (code InvalidSharedKey is the emulator's own; real UNKNOWN).
 fn check_key(k: &str, target: &str) -> Result<(), ArmError> {
-    if k.is_empty() || k.len() > 128 || !k.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+    let ok = !k.is_empty()
+        && k.len() <= 128
+        && k.chars()
+            .all(|c| c.is_ascii_graphic() && c != '-' && c != '~');
+    if !ok {
         return Err(ArmError::bad(
             "InvalidSharedKey",
-            "The shared key must be 1 to 128 printable ASCII characters.",
+            "The shared key must be 1 to 128 printable ASCII characters other than space, hyphen (-) and tilde (~).",
         )
         .target(target));
     }
