@@ -66,6 +66,17 @@ RESPONSE_ERRATA = [
      "{id} only, though the swagger marks their `properties` required (also #850)"),
 ]
 
+# The same for botocore's EC2 model: (action, rule, detail, citation).
+EC2_RESPONSE_ERRATA = [
+    (re.compile(r"^(DescribeVpnConnections|ModifyVpnTunnelOptions|ModifyVpnConnection"
+                r"|ModifyVpnConnectionOptions)$"),
+     "enum",
+     re.compile(r"/(vpnConnection|vpnConnectionSet/item\[\d+\])/state='modifying': "),
+     "EC2 answers VpnConnection state `modifying` while tunnel options change, outside the "
+     "model's VpnState enum (hashicorp/terraform-provider-aws internal/service/ec2/consts.go "
+     "`vpnStateModifying`, waited on by waitVPNConnectionUpdated after ModifyVpnTunnelOptions)"),
+]
+
 # Paths the copied swagger does not describe, skipped with the reason (not violations).
 SKIPPED_ARM = [
     (re.compile(r"^/[^/]+/oauth2(/v2\.0)?/token$", re.I),
@@ -761,7 +772,12 @@ def check_aws_response(aws: Aws, svc: str, op, rec: Rec, report: Report) -> None
     else:
         out.append(("status", f"{svc} answers 200 or an error status, got {status}"))
     for rule, detail in out:
-        report.add(f"response-{rule}", rec, detail)
+        erratum = next((why for ops, r, where, why in EC2_RESPONSE_ERRATA
+                        if r == rule and ops.match(op.name) and where.search(detail)), None)
+        if erratum:
+            report.accepted[erratum] += 1
+        else:
+            report.add(f"response-{rule}", rec, detail)
 
 
 def expect_children(el, allowed: dict, where: str, out: list) -> dict:

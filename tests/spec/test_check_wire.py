@@ -329,6 +329,16 @@ class Ec2Responses(unittest.TestCase):
                                                          ">none</acceptedRouteCount>"))),
                          ["response-botocore-parse", "response-type"])
 
+    def test_vpn_state_modifying_is_an_accepted_erratum(self):
+        form = "Action=DescribeVpnConnections&Version=2016-11-15"
+        xml = aws_xml("DescribeVpnConnections-apiref-vgwTelemetry.xml")
+        rep = cw.check([ec2(form, xml=xml.replace("<state>available</state>",
+                                                  "<state>modifying</state>"))], SW, AWS)
+        self.assertEqual((rep.violations, sum(rep.accepted.values())), ([], 1))
+        self.assertEqual(rules(ec2(form, xml=xml.replace("<state>available</state>",
+                                                         "<state>rebooting</state>"))),
+                         ["response-enum"])
+
     def test_root_and_botocore_parse(self):
         xml = aws_xml("CreateCustomerGateway-apiref.xml")
         self.assertEqual(rules(ec2(CGW_FORM, xml=xml.replace("CreateCustomerGatewayResponse",
