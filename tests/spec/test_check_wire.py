@@ -396,6 +396,14 @@ class Recording(unittest.TestCase):
             self.assertEqual(cw.main([str(arr)]), 1)
             arr.write_text(json.dumps({"dropped": 3, "exchanges": [good]}))
             self.assertEqual(cw.main([str(arr)]), 1)
+            # --responses-only: a bad request with a good answer passes, a bad answer fails
+            bad_req = ec2(CGW_FORM + "&Colour=blue", xml=aws_xml("CreateCustomerGateway-apiref.xml"))
+            jl.write_text(json.dumps(bad_req) + "\n")
+            self.assertEqual(cw.main([str(jl)]), 1)
+            self.assertEqual(cw.main(["--responses-only", str(jl)]), 0)
+            bad_resp = ec2(CGW_FORM, 400, "<Oops/>")
+            jl.write_text(json.dumps(bad_resp) + "\n")
+            self.assertEqual(cw.main(["--responses-only", str(jl)]), 1)
 
 
 if __name__ == "__main__":
