@@ -430,10 +430,23 @@ pub async fn update_gateway(
             CloudError::new(ErrorKind::NotFound, "the gateway does not exist")
                 .context(context.clone())
         })?;
-    // Read-only fields the service recomputes.
+    // Read-only fields (swagger 2024-03-01) the GET returned: ARM ignores them on input, but
+    // a well-formed request does not send them back.
     m.properties.provisioning_state = None;
     m.properties.resource_guid = None;
     m.etag = None;
+    m.resource.name = None;
+    m.resource.type_ = None;
+    if let Some(s) = &mut m.properties.sku {
+        s.capacity = None;
+    }
+    for c in &mut m.properties.ip_configurations {
+        c.etag = None;
+        if let Some(p) = &mut c.properties {
+            p.provisioning_state = None;
+            p.private_ip_address = None;
+        }
+    }
     if let Some(s) = &update.sku {
         m.properties.sku = Some(sku(s)?);
     }
@@ -457,13 +470,14 @@ pub async fn update_gateway(
                     ..Default::default()
                 })
                 .collect();
-        } else {
-            for b in &mut bgp.bgp_peering_addresses {
-                b.default_bgp_ip_addresses.clear();
-                b.tunnel_ip_addresses.clear();
-            }
         }
         m.properties.bgp_settings = Some(bgp);
+    }
+    if let Some(bgp) = &mut m.properties.bgp_settings {
+        for b in &mut bgp.bgp_peering_addresses {
+            b.default_bgp_ip_addresses.clear();
+            b.tunnel_ip_addresses.clear();
+        }
     }
     if let Some(t) = &update.tags {
         m.resource.tags = tags::to_sdk(t);

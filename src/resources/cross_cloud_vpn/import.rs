@@ -9,7 +9,7 @@ use super::read;
 use super::schema::schema;
 use super::state::Checkpoint;
 use super::topology::{canonical_inside_cidrs, Desired};
-use crate::cloud::azure::{gateway, local_gateway, tags as az_tags, virtual_network};
+use crate::cloud::azure::{gateway, local_gateway, public_ip, tags as az_tags, virtual_network};
 use crate::provider::context::ProviderContext;
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
@@ -154,13 +154,16 @@ async fn discover(
             .unwrap_or(Value::Null),
     );
     aws.set_attr("route_propagation", Value::bool(true));
-    aws.set_attr(
-        "amazon_side_asn",
-        Value::int(
-            vgw.as_ref()
-                .and_then(|g| g.amazon_side_asn)
-                .unwrap_or(64512),
-        ),
+    let amazon_side_asn = match &vpn0.transit_gateway_id {
+        Some(tgw) => super::apply::transit_gateway_asn(&ec2, tgw).await?,
+        None => vgw.as_ref().and_then(|g| g.amazon_side_asn).unwrap_or(64512),
+    };
+    aws.set_attr("amazon_side_asn", Value::int(amazon_side_asn));
+    // The public IPs' zones (they never change after creation).
+    let pip0 = public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(0), &cancel).await?;
+    az.set_attr(
+        "zones",
+        Value::string_list(pip0.map(|p| p.zones).unwrap_or_default()),
     );
     az.set_attr("location", Value::string(&g.location));
     az.set_attr("virtual_network_name", Value::string(&vnet_name));

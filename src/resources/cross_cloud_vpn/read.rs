@@ -208,6 +208,9 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     for i in 0..d.instances() {
         match public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(i), cancel).await? {
             Some(p) => {
+                if i == 0 {
+                    cp.zones = p.zones.clone();
+                }
                 cp.public_ip_ids[i] = p.id;
                 cp.public_ips[i] = p.ip_address.unwrap_or_default();
             }
