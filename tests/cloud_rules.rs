@@ -150,6 +150,9 @@ fn both_sides_name_every_rule_they_claim() {
                 missing.push(format!("{side} does not name {}", r.id));
             }
         }
+        if r.emulator.starts_with('—') {
+            continue;
+        }
         for c in error_codes(&r.emulator) {
             if !emulator.contains(&format!("\"{c}\"")) {
                 missing.push(format!(
