@@ -426,7 +426,10 @@ fn changing_zones_forces_replacement_of_the_public_ips_and_customer_gateways() {
     for p in arm_of(&dump, "publicIPAddresses") {
         assert_eq!(p["zones"], json!(["1", "2", "3"]), "{p}");
     }
-    let cgw = st["aws"]["customer_gateway_ids"][0].as_str().unwrap().to_string();
+    let cgw = st["aws"]["customer_gateway_ids"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_plan_empty(&wd);
     // Zonal instead: the public IP, so the customer gateway's IP, must change.
     let before = mutating(&emu.counters());
@@ -1149,7 +1152,10 @@ fn sku_upgrade_in_place_downgrade_and_generation_change_replace_retired_skus_ref
         assert!(diag["detail"].as_str().unwrap().contains(hint), "{diag}");
         // On the attribute: the snippet is the `sku = ...` line.
         assert!(
-            diag["snippet"]["code"].as_str().unwrap_or_default().contains("sku"),
+            diag["snippet"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("sku"),
             "{diag}"
         );
     }

@@ -156,7 +156,10 @@ async fn discover(
     aws.set_attr("route_propagation", Value::bool(true));
     let amazon_side_asn = match &vpn0.transit_gateway_id {
         Some(tgw) => super::apply::transit_gateway_asn(&ec2, tgw).await?,
-        None => vgw.as_ref().and_then(|g| g.amazon_side_asn).unwrap_or(64512),
+        None => vgw
+            .as_ref()
+            .and_then(|g| g.amazon_side_asn)
+            .unwrap_or(64512),
     };
     aws.set_attr("amazon_side_asn", Value::int(amazon_side_asn));
     // The public IPs' zones (they never change after creation).

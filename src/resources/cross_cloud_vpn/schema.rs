@@ -65,7 +65,7 @@ fn azure_block() -> NestedBlock {
             .attr(Attribute::required("location", Type::String, "Azure region (that of the virtual network).").requires_replace())
             .attr(Attribute::required("virtual_network_name", Type::String, "The virtual network to connect.").requires_replace())
             .attr(Attribute::optional("gateway_subnet_cidr", Type::String, "Prefix of the `GatewaySubnet` to create when the virtual network has none (/29 or larger, /27 recommended, inside the address space).").requires_replace())
-            .attr(Attribute::optional("sku", Type::String, &sku_description()).default_value(Value::string(sku::DEFAULT_SKU)))
+            .attr(Attribute::optional("sku", Type::String, sku_description()).default_value(Value::string(sku::DEFAULT_SKU)))
             .attr(Attribute::optional_computed("zones", strings(), "Availability zones of the gateway's Standard public IPs: `[\"1\",\"2\",\"3\"]` (zone-redundant), one zone (zonal), or `[]`. Defaults to zone-redundant where the region has availability zones (Azure requires zones there) and to none where it has not (Azure refuses them there); cloudlink reads the region's zones from ARM. A public IP's zones cannot change, so a change replaces the public IPs, and with them the gateway and the AWS customer gateways (whose IP can never change).").requires_replace().use_state_for_unknown())
             .attr(Attribute::optional("asn", Type::Number, "Azure-side BGP ASN (also the AWS customer gateways' ASN, which is immutable).").default_value(Value::int(65515)).requires_replace())
             .attr(Attribute::computed("gateway_subnet_id", Type::String, "The `GatewaySubnet` used.").use_state_for_unknown())

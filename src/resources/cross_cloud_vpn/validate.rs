@@ -734,8 +734,8 @@ mod tests {
         assert!(link_name(&Value::string("hub-to-azure")).is_none());
         assert!(link_name(&Value::string("-x")).is_some());
         assert!(link_name(&Value::string("a b")).is_some());
-        assert!(link_name(&Value::string(&"a".repeat(74))).is_some());
-        assert!(link_name(&Value::string(&"a".repeat(73))).is_none());
+        assert!(link_name(&Value::string("a".repeat(74))).is_some());
+        assert!(link_name(&Value::string("a".repeat(73))).is_none());
         let tags = |k: &str, v: &str| Value::map([(k.to_string(), Value::string(v))]);
         assert!(tag_map(&tags("team", "net")).is_empty());
         assert!(!tag_map(&tags("aws:x", "1")).is_empty());
