@@ -34,7 +34,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "==> building the provider and cloudlink-emulator"
-(cd "$root" && cargo build --quiet --bins)
+(cd "$root" && cargo build --quiet --workspace --bins)
 
 echo "==> starting cloudlink-emulator (realistic profile, time scale $scale)"
 "$root/target/debug/cloudlink-emulator" --port 0 --port-file "$work/port" \
@@ -107,6 +107,8 @@ for t in tunnels:
     print(f"{t['number']:<7}{t['outside_ip']:<17}{t['inside_cidr']:<18}{t['aws_status']:<12}{t['azure_status']:<14}")
 print()
 print("Azure public IP (= AWS customer gateway):", ", ".join(out["azure_public_ips"]["value"]))
+gw = out["azure_gateway"]["value"]
+print("Azure gateway SKU:", gw["sku"], "  public IP zones:", ",".join(gw["zones"]) or "none")
 print("consistent =", str(out["consistent"]["value"]).lower())
 print("peering    =", out["peering"]["value"]["id"], out["peering"]["value"]["status"])
 print(f"apply took {float(sys.argv[3]) - float(sys.argv[2]):.1f} s")

@@ -98,6 +98,14 @@ output "azure_public_ips" {
   value = cloudlink_cross_cloud_vpn.demo.azure.public_ips
 }
 
+output "azure_gateway" {
+  description = "The gateway's SKU and its public IPs' zones (zone-redundant where the region has zones)."
+  value = {
+    sku   = cloudlink_cross_cloud_vpn.demo.azure.sku
+    zones = cloudlink_cross_cloud_vpn.demo.azure.zones
+  }
+}
+
 output "consistent" {
   description = "Both clouds agree on IPs, pre-shared keys, CIDRs and ASNs."
   value       = cloudlink_cross_cloud_vpn.demo.consistent
