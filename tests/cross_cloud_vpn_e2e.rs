@@ -1165,6 +1165,37 @@ fn sku_upgrade_in_place_downgrade_and_generation_change_replace_retired_skus_ref
     assert_empty(&emu.dump());
 }
 
+#[test]
+fn a_state_from_before_the_sku_consolidation_plans_no_change_once_azure_migrated_the_gateway() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &config_with(&emu, &fx, "static", 1, "", "    sku = \"VpnGw2AZ\"", ""),
+    );
+    wd.apply();
+    // The state an earlier cloudlink wrote for a VpnGw2 gateway, which Azure has since
+    // migrated to VpnGw2AZ in place (the gateway in the emulator is VpnGw2AZ).
+    let pulled = wd.tf(&["state", "pull"]).success();
+    let mut st: Json = serde_json::from_str(&pulled.stdout).unwrap();
+    st["serial"] = json!(st["serial"].as_i64().unwrap() + 1);
+    st["resources"][0]["instances"][0]["attributes"]["azure"]["sku"] = json!("VpnGw2");
+    wd.write("old.tfstate", &st.to_string());
+    wd.tf(&["state", "push", "old.tfstate"]).success();
+    let before = mutating(&emu.counters());
+    let plan = wd.plan_exit_code();
+    assert_eq!(plan.code, 0, "no change, no replacement:\n{}", plan.all());
+    assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
+    wd.apply();
+    assert_eq!(
+        wd.state_values("cloudlink_cross_cloud_vpn.this")["azure"]["sku"],
+        "VpnGw2AZ"
+    );
+    wd.destroy();
+    assert_empty(&emu.dump());
+}
+
 /// Every sub-resource in both clouds carries `want` and none of `gone`.
 fn assert_tags_everywhere(dump: &Json, want: &[(&str, &str)], gone: &[&str]) {
     let aws = aws_region(dump);

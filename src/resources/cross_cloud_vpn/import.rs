@@ -170,7 +170,12 @@ async fn discover(
     );
     az.set_attr("location", Value::string(&g.location));
     az.set_attr("virtual_network_name", Value::string(&vnet_name));
-    az.set_attr("sku", Value::string(&g.sku));
+    // A gateway Azure still runs as non-AZ is recorded as its AZ twin, the SKU a
+    // configuration may name (rule AZ-GW-SKU-NONAZ-RETIRED); the plan then changes nothing.
+    az.set_attr(
+        "sku",
+        Value::string(super::sku::az_twin(&g.sku).unwrap_or(&g.sku)),
+    );
     az.set_attr("asn", Value::int(g.asn.unwrap_or(65515) as i64));
     v.set_attr("aws", aws);
     v.set_attr("azure", az);

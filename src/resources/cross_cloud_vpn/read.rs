@@ -5,6 +5,7 @@
 
 use super::apply::Run;
 use super::state::{Checkpoint, TunnelFacts};
+use super::sku;
 use super::topology::Desired;
 use crate::cloud::azure::connection::{self, get_shared_key};
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
@@ -240,11 +241,9 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
         Some(s) => cp.gateway_subnet_id = s.id,
         None => cp.gateway_subnet_id.clear(),
     }
-    if gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel)
-        .await?
-        .is_none()
-    {
-        cp.gateway_id.clear();
+    match gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await? {
+        Some(g) => cp.gateway_sku = g.sku,
+        None => cp.gateway_id.clear(),
     }
     for t in 0..d.tunnels {
         if !cp.local_gateway_ids[t].is_empty()
@@ -308,9 +307,26 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     snap.aws_cidrs = Checkpoint::from_state(state, &d).aws_cidrs;
     snap.azure_cidrs = Checkpoint::from_state(state, &d).azure_cidrs;
     ReadResult {
-        state: Some(snap.to_state(state, &d)),
+        state: Some(with_migrated_sku(snap.to_state(state, &d), &snap.gateway_sku)),
         diags: Default::default(),
     }
+}
+
+/// Azure's SKU consolidation migrates a non-AZ gateway to its AZ twin in place (rule
+/// AZ-GW-SKU-NONAZ-RETIRED): when the state still says `VpnGw2` and Azure now runs
+/// `VpnGw2AZ`, the state follows Azure, so a configuration that says `VpnGw2AZ` plans no
+/// change. A gateway Azure still runs as non-AZ keeps the state's (AZ) SKU: same size.
+fn with_migrated_sku(mut state: Value, running: &str) -> Value {
+    let recorded = state.attr("azure").attr("sku").as_str().unwrap_or_default().to_string();
+    if running != recorded
+        && sku::find(running).is_some_and(|s| s.az)
+        && sku::same_size(&recorded, running)
+    {
+        let mut az = state.attr("azure").clone();
+        az.set_attr("sku", Value::string(running));
+        state.set_attr("azure", az);
+    }
+    state
 }
 
 fn error(state: &Value, summary: &str, e: anyhow::Error) -> ReadResult {

@@ -61,6 +61,8 @@ pub struct Checkpoint {
     pub amazon_side_asn: i64,
     /// What the clouds disagree on (empty when `consistent`); not stored in state.
     pub mismatches: Vec<String>,
+    /// The SKU Azure runs the gateway with (read at refresh); not stored in state.
+    pub gateway_sku: String,
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -127,6 +129,7 @@ impl Checkpoint {
                 .as_i64()
                 .unwrap_or(d.amazon_side_asn),
             mismatches: Vec::new(),
+            gateway_sku: String::new(),
         }
     }
 
