@@ -12,6 +12,7 @@ use axum::{
     routing::post,
     Router,
 };
+use futures::StreamExt;
 use std::collections::BTreeMap;
 
 /// Builds the whole HTTP surface of the emulator.
@@ -40,7 +41,8 @@ async fn base_latency(State(emu): State<Shared>, req: Request, next: Next) -> Re
 const KEPT_RESPONSE_HEADERS: [&str; 2] = ["azure-asyncoperation", "location"];
 
 /// Buffers the request and response bodies of every non-admin call and records the pair.
-/// Both bodies are handed on unchanged; the Authorization header is never recorded.
+/// Both bodies are handed on unchanged, and an aborted response stays aborted on the wire;
+/// the Authorization header is never recorded.
 async fn record(State(emu): State<Shared>, req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/_emulator") {
         return next.run(req).await;
@@ -60,17 +62,17 @@ async fn record(State(emu): State<Shared>, req: Request, next: Next) -> Response
         .run(Request::from_parts(parts, Body::from(req_bytes.clone())))
         .await;
     let (rparts, rbody) = resp.into_parts();
-    let resp_bytes = axum::body::to_bytes(rbody, usize::MAX)
-        .await
-        .unwrap_or_default();
-    // A declared length the body does not deliver means hyper aborts the connection (the
-    // "drop" fault): the client received no response at all.
-    let aborted = rparts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n != resp_bytes.len());
+    let (resp_bytes, failed) = collect_body(rbody).await;
+    // The "drop" fault: a body stream that fails (ARM), or a declared length the body does
+    // not deliver (EC2). Either way hyper aborts the connection and the client receives no
+    // response at all.
+    let aborted = failed
+        || rparts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .is_some_and(|n| n != resp_bytes.len());
     let response_headers: BTreeMap<String, String> = KEPT_RESPONSE_HEADERS
         .iter()
         .filter_map(|h| {
@@ -98,7 +100,38 @@ async fn record(State(emu): State<Shared>, req: Request, next: Next) -> Response
         truncated: cut_req || cut_resp,
         aborted,
     });
+    if aborted {
+        // Hand on the abort, not a complete (and so well-formed) short body.
+        return Response::from_parts(rparts, aborting_body(resp_bytes));
+    }
     Response::from_parts(rparts, Body::from(resp_bytes))
+}
+
+/// Reads a response body to the end. Returns what arrived and whether the stream failed
+/// before its end (the bytes are then those delivered up to the failure).
+async fn collect_body(body: Body) -> (Bytes, bool) {
+    let mut stream = body.into_data_stream();
+    let mut buf = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        match chunk {
+            Ok(b) => buf.extend_from_slice(&b),
+            Err(_) => return (Bytes::from(buf), true),
+        }
+    }
+    (Bytes::from(buf), false)
+}
+
+/// A body that delivers `sent` and then fails, so hyper aborts the connection after the
+/// bytes the handler had produced, as it would have without the recording in between.
+fn aborting_body(sent: Bytes) -> Body {
+    let chunks = [
+        Ok(sent),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection dropped",
+        )),
+    ];
+    Body::from_stream(futures::stream::iter(chunks))
 }
 
 fn content_type(h: &HeaderMap) -> Option<String> {

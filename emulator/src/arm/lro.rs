@@ -3,8 +3,9 @@
 //!
 //! Status is computed from the clock on each poll: `InProgress` until `done_at`, then
 //! `Succeeded` or `Failed` with `error {code, message}` (network.json
-//! `AzureAsyncOperationResult`). A `Location` poll answers 202 while running and 200 (204
-//! after a delete) when done (ARM async-operations doc).
+//! `AzureAsyncOperationResult`). A `Location` poll answers 202 with no body while running
+//! and, when done, the operation's final response: 200 with its result (204 after a delete)
+//! or its error (ARM async-operations doc).
 
 use super::{errors::ArmError, model::Operation, Ctx, Reply, State, NETWORK_API_VERSION};
 use serde_json::json;
@@ -48,7 +49,8 @@ impl State {
         }
     }
 
-    /// Extra fields for the final `Location` poll body.
+    /// The body of the final `Location` poll: what the operation would have answered
+    /// synchronously (a reset's `ConnectionResetSharedKey`).
     pub(crate) fn set_op_result(&mut self, op: &str, result: serde_json::Value) {
         if let Some(o) = self.ops.get_mut(op) {
             o.result = Some(result);
@@ -107,8 +109,12 @@ pub(crate) fn retry_headers(reply: &mut Reply, remaining_ms: u64) {
 }
 
 /// Serves a poll of operation `id`, either as `Azure-AsyncOperation` (status body) or as
-/// `Location` (status code). The `Location` body also carries `status`, because
-/// azure_mgmt_network's Location-based pollers (e.g. `reset_shared_key`) read it.
+/// `Location` (status code). A running `Location` poll answers 202 with no body, its own URL
+/// as `Location` and the retry headers; a finished one answers what the operation would have
+/// answered synchronously: its error, 204 after a delete, else 200 with the operation's
+/// result (ARM RPC async-api-reference.md). azure_mgmt_network 0.21's generated Location
+/// pollers (`reset_shared_key(..).await`) look for a `status` field in those bodies, which
+/// real ARM does not send either; callers use `.send()` and poll themselves.
 pub(crate) fn poll(
     st: &State,
     cx: &Ctx,
@@ -130,22 +136,17 @@ pub(crate) fn poll(
     };
     let mut reply = if location_style {
         match (status, &op.error) {
-            ("InProgress", _) => Reply {
-                status: 202,
-                headers: Vec::new(),
-                body: Some(json!({"status": "InProgress"})),
-            },
+            ("InProgress", _) => {
+                let mut r = Reply::empty(202);
+                r.headers.push(("Location", cx.url.clone()));
+                r
+            }
             (_, Some(e)) => e.reply(),
             _ if op.delete => Reply::empty(204),
-            _ => {
-                let mut body = json!({"status": "Succeeded"});
-                if let Some(serde_json::Value::Object(m)) = &op.result {
-                    for (k, v) in m {
-                        body[k] = v.clone();
-                    }
-                }
-                Reply::ok(body)
-            }
+            _ => match &op.result {
+                Some(body) => Reply::ok(body.clone()),
+                None => Reply::empty(200),
+            },
         }
     } else {
         let mut body = json!({"name": op.id, "status": status});

@@ -84,6 +84,9 @@ pub(crate) struct Ctx<'a> {
     pub now: u64,
     /// `http://host:port` as the client addressed us, for operation URLs.
     pub base: String,
+    /// The whole request URL as addressed (`base`, path and query), which a running
+    /// `Location` poll hands back as its own `Location`.
+    pub url: String,
     /// Fixtures: do not record operations in the timeline.
     pub quiet: bool,
 }
@@ -850,6 +853,7 @@ pub async fn handle(AxState(emu): AxState<Shared>, req: Request) -> Response {
         emu: &emu,
         now: emu.clock.now_ms(),
         base: base_url(&parts.headers),
+        url: format!("{}{}", base_url(&parts.headers), parts.uri),
         quiet: false,
     };
     let reply = {
@@ -970,6 +974,7 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
             emu,
             now,
             base: String::new(),
+            url: String::new(),
             quiet: true,
         };
         virtual_network::put(&mut st, &cx, &loc, &body)
@@ -991,6 +996,7 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
         emu,
         now,
         base: String::new(),
+        url: String::new(),
         quiet: true,
     };
     let mut pips_out = Vec::new();

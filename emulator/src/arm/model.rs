@@ -218,7 +218,8 @@ pub(crate) struct Operation {
     pub error: Option<super::errors::ArmError>,
     /// Deletes answer the final Location poll with 204; other operations with 200.
     pub delete: bool,
-    /// Extra fields of the final Location poll body (e.g. `keyLength` of a reset).
+    /// The body of the final Location poll, the operation's own response (e.g. a reset's
+    /// `{"keyLength": n}`); `None` answers 200 without a body.
     pub result: Option<Value>,
 }
 
