@@ -126,7 +126,7 @@ fn apply_wall_time_against_critical_path() {
          Produced by `make bench` (tests/bench_apply.rs); numbers from one run on the machine that ran it.\n\n\
          ## cloudlink_cross_cloud_vpn apply, BGP, 4 tunnels\n\n\
          cloudlink-emulator, realistic profile at time scale {TIME_SCALE} (a 40-minute Azure gateway build takes \
-         {:.0} s). Critical path = Azure gateway build + slowest local network gateway + slowest connection, from \
+         {:.0} s). Critical path = Azure gateway build + slowest local network gateway + the connections one after another (Azure runs one operation at a time per gateway), from \
          the emulator's timeline. Sum = every long cloud operation back to back (a sequential tool). Wall = \
          `terraform apply` including terraform's own start-up, plan and refresh.\n\n\
          | run | wall (s) | critical path (s) | sum of operations (s) | wall / critical |\n|---|---|---|---|---|\n{}\n\n\

@@ -353,8 +353,12 @@ fn azure_connection_deleted_out_of_band_is_repaired_by_the_next_apply() {
     assert_empty(&emu.dump());
 }
 
-/// DELETE through ARM with the provider library's own Azure client (out of band).
-fn reqwest_delete(emu: &Emulator, url: &str) -> u16 {
+/// Runs `f` with the provider library's own Azure client pointed at `emu` (out-of-band
+/// changes, as another tool would make them).
+fn with_library_azure<T>(
+    emu: &Emulator,
+    f: impl AsyncFnOnce(&terraform_provider_cloudlink::cloud::azure::Network) -> T,
+) -> T {
     use terraform_provider_cloudlink::cloud::azure::{Azure, AzureSettings};
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -369,9 +373,15 @@ fn reqwest_delete(emu: &Emulator, url: &str) -> u16 {
             endpoint: Some(emu.url.clone()),
             ..Default::default()
         });
-        let net = az.network().await.unwrap();
-        let path = url.trim_start_matches(&emu.url);
-        net.send_raw(azure_core::Method::Delete, path, None)
+        f(az.network().await.unwrap()).await
+    })
+}
+
+/// DELETE through ARM with the provider library's own Azure client (out of band).
+fn reqwest_delete(emu: &Emulator, url: &str) -> u16 {
+    let path = url.trim_start_matches(&emu.url).to_string();
+    with_library_azure(emu, async |net| {
+        net.send_raw(azure_core::Method::Delete, &path, None)
             .await
             .map(|r| r.status)
             .unwrap_or(599)
@@ -381,22 +391,9 @@ fn reqwest_delete(emu: &Emulator, url: &str) -> u16 {
 /// Sets the BGP ASN of Azure gateway `name` in `net-rg` through ARM with the provider
 /// library's own client (out of band, as another tool would).
 fn set_gateway_asn_out_of_band(emu: &Emulator, name: &str, asn: u32) {
-    use terraform_provider_cloudlink::cloud::azure::{gateway, Azure, AzureSettings};
+    use terraform_provider_cloudlink::cloud::azure::gateway;
     use terraform_provider_cloudlink::cloud::wait::WaitConfig;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let az = Azure::new(AzureSettings {
-            subscription_id: Some("00000000-0000-0000-0000-000000000000".into()),
-            tenant_id: Some("11111111-1111-1111-1111-111111111111".into()),
-            client_id: Some("22222222-2222-2222-2222-222222222222".into()),
-            client_secret: Some("emulator-secret".into()),
-            endpoint: Some(emu.url.clone()),
-            ..Default::default()
-        });
-        let net = az.network().await.unwrap();
+    with_library_azure(emu, async |net| {
         let update = gateway::GatewayUpdate {
             asn: Some(asn),
             ..Default::default()

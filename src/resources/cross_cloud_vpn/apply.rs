@@ -7,7 +7,9 @@
 //! 2. the Azure gateway build (30-60 min) *while* the AWS side runs: customer gateway(s) with
 //!    the Azure IPs, VPN gateway + attachment, VPN connection(s) with inside CIDRs and PSKs,
 //!    static routes and route tables;
-//! 3. local network gateways (one per AWS tunnel), then connections with the tunnel's PSK.
+//! 3. local network gateways (one per AWS tunnel), then connections with the tunnel's PSK,
+//!    one at a time per gateway (Azure serialises them; see `cloud::azure::gateway_queue`);
+//! 4. a bounded wait for the tunnels, which stops early on a disagreement between the clouds.
 //!
 //! An update first rotates changed PSKs one tunnel at a time (AWS, then Azure) and removes
 //! routes no longer wanted, then converges.

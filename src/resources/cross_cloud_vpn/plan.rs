@@ -1,9 +1,12 @@
 //! Plan: the generic plan plus what needs the link's knowledge. Known defaults are filled
-//! (canonical inside CIDRs; the VPC's and VNet's address spaces), the rules that need the
-//! clouds run read-only (VPC and VNet exist, GatewaySubnet present or its prefix inside the
-//! VNet, no overlap between the two sides), a SKU change across generations forces
-//! replacement, and an update that rebuilds sub-resources (drift repair) shows their ids
-//! unknown with a warning naming the tunnels that go down. No mutating call happens here.
+//! (canonical inside CIDRs; the VPC's and VNet's address spaces; the public IPs' zones from
+//! the region; the Amazon-side ASN, the transit gateway's own when there is one), the rules
+//! that need the clouds run read-only (VPC, route tables, transit gateway and VNet exist and
+//! belong together, one VGW per VPC, the VNet's region, zones the region allows,
+//! GatewaySubnet present or its prefix inside the VNet, no overlap between the two sides), a
+//! SKU change follows Microsoft's resize table, and an update that rebuilds sub-resources
+//! (drift repair) shows their ids unknown with a warning naming the tunnels that go down. No
+//! mutating call happens here. Rule ids refer to `docs/cloud-rules.md`.
 
 use super::schema::schema;
 use super::sku;

@@ -1,7 +1,8 @@
 //! Read: refresh every sub-resource from both clouds. A sub-resource deleted out of band
 //! loses its id (the plan then repairs it); when nothing is left the resource is gone.
-//! Tunnel status comes from AWS telemetry and Azure `connectionStatus`; `consistent` says
-//! whether both ends agree on IPs, PSKs, CIDRs and ASNs (PSKs are compared, never stored).
+//! Tunnel status comes from AWS telemetry and Azure `connectionStatus`; `consistent` is true
+//! only when both ends agree on everything: IPs, PSKs (compared, never stored), CIDRs, ASNs
+//! and BGP peers. Each disagreement is named, so the tunnel wait can report it.
 
 use super::apply::Run;
 use super::state::{Checkpoint, TunnelFacts};
