@@ -156,12 +156,10 @@ async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
 
 async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
-    gateway::delete_gateway(
-        &run.net,
-        &d.resource_group,
-        &d.gateway_name(),
-        &run.wait(&cancel),
-    )
+    let (rg, name, cfg) = (&d.resource_group, d.gateway_name(), run.wait(&cancel));
+    on_gateway(&run.net, rg, &name, &cfg, || {
+        gateway::delete_gateway(&run.net, rg, &name, &cfg)
+    })
     .await?;
     run.record(|cp| cp.gateway_id.clear());
     Ok(())
