@@ -19,8 +19,13 @@ const RG: &str = "rg-link";
 const SCOPE: &str = "https://management.azure.com/.default";
 const SECRET: &str = "emulator-secret";
 
+#[path = "../../tests/spec/wire.rs"]
+mod wire;
+
+/// The harness: an emulator whose answers are checked against the swagger when the test
+/// ends (the requests break the specs on purpose in places), and clients for it.
 struct H {
-    emu: Arc<Emulator>,
+    emu: wire::Checked,
     url: String,
     cred: Arc<ClientSecretCredential>,
     client: Client,
@@ -45,7 +50,7 @@ async fn start_scaled(scale: f64) -> H {
         .build()
         .unwrap();
     H {
-        emu,
+        emu: wire::Checked::responses(emu),
         url,
         cred,
         client,

@@ -18,15 +18,20 @@ use cloudlink_emulator::{profile::Profile, server, Emulator};
 use std::sync::Arc;
 use std::time::Duration;
 
+#[path = "../../tests/spec/wire.rs"]
+mod wire;
+
 const SETTLE: Duration = Duration::from_millis(80);
 
-async fn start() -> (Arc<Emulator>, String) {
+/// An emulator on a loopback port; its answers are checked against botocore's models when
+/// the test ends (the requests break the specs on purpose in places).
+async fn start() -> (wire::Checked, String) {
     let emu = Arc::new(Emulator::new(Profile::named("fast", 1.0).unwrap(), 7));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let app = server::router(emu.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (emu, url)
+    (wire::Checked::responses(emu), url)
 }
 
 fn ec2_with(

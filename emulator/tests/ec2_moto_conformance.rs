@@ -26,6 +26,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "../../tests/spec/wire.rs"]
+mod wire;
+
 const REGION: &str = "us-east-1";
 /// Not issued by either server, so both map it to their default account.
 const KEY: &str = "AKIAEXAMPLEKEY";
@@ -118,7 +121,8 @@ struct Target {
     url: String,
 }
 
-async fn start_emulator() -> (Arc<Emulator>, Target) {
+/// The emulator under test; its answers are checked against botocore's models at the end.
+async fn start_emulator() -> (wire::Checked, Target) {
     // Pending phases of 1 ms: short, but still there to be waited for.
     let emu = Arc::new(Emulator::new(Profile::named("fast", 0.05).unwrap(), 11));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -126,7 +130,7 @@ async fn start_emulator() -> (Arc<Emulator>, Target) {
     let app = server::router(emu.clone());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     (
-        emu,
+        wire::Checked::responses(emu),
         Target {
             name: "cloudlink-emulator",
             url,

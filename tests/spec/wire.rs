@@ -6,7 +6,8 @@
 //! its own in-process emulator: `#[path = "spec/wire.rs"] mod wire;` then
 //! `wire::assert_conforms(&emu, "label")`. Tests that send bad input on purpose (the emulator
 //! crate's conformance tests: `#[path = "../../tests/spec/wire.rs"]`) use
-//! [`assert_responses_conform`], which judges only the emulator's answers.
+//! [`assert_responses_conform`], which judges only the emulator's answers. [`Checked`] runs
+//! either check when a test's emulator is dropped.
 #![allow(dead_code)]
 
 use cloudlink_emulator::Emulator;
@@ -14,6 +15,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// The checker script, found from the crate root (the provider's, or the emulator's one
 /// level below it) so it works from any test binary of the workspace.
@@ -61,6 +63,53 @@ pub fn assert_conforms(emu: &Emulator, label: &str) {
 /// error envelopes), for tests whose requests break the specs on purpose.
 pub fn assert_responses_conform(emu: &Emulator, label: &str) {
     check(emu, label, true)
+}
+
+/// An in-process emulator whose recording is checked when it is dropped (not while the
+/// test is already panicking: its own failure is the news), labelled with the test's name.
+/// Derefs to the `Arc<Emulator>`, so a test's harness can hand it out in place of the Arc.
+pub struct Checked {
+    emu: Arc<Emulator>,
+    responses_only: bool,
+}
+
+impl Checked {
+    /// Checks requests and responses ([`assert_conforms`]).
+    pub fn all(emu: Arc<Emulator>) -> Self {
+        Checked {
+            emu,
+            responses_only: false,
+        }
+    }
+
+    /// Checks only the emulator's answers ([`assert_responses_conform`]).
+    pub fn responses(emu: Arc<Emulator>) -> Self {
+        Checked {
+            emu,
+            responses_only: true,
+        }
+    }
+}
+
+impl std::ops::Deref for Checked {
+    type Target = Arc<Emulator>;
+
+    fn deref(&self) -> &Arc<Emulator> {
+        &self.emu
+    }
+}
+
+impl Drop for Checked {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let label = std::thread::current()
+            .name()
+            .unwrap_or("unnamed test")
+            .to_string();
+        check(&self.emu, &label, self.responses_only);
+    }
 }
 
 fn check(emu: &Emulator, label: &str, responses_only: bool) {
