@@ -19,12 +19,17 @@ use terraform_provider_cloudlink::cloud::ErrorKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
+#[path = "spec/wire.rs"]
+mod wire;
+
 const REGION: &str = "us-east-1";
 const DEFAULT_ACCOUNT_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECOND_ACCOUNT_KEY: &str = "AKID111111111111EXAMPLE";
 
+/// The emulator under test; every request our clients sent and every answer are checked
+/// against botocore's EC2/STS models when the test ends.
 struct Emu {
-    emu: Arc<Emulator>,
+    emu: wire::Checked,
     url: String,
 }
 
@@ -37,7 +42,7 @@ async fn start() -> Emu {
         axum::serve(listener, app).await.unwrap();
     });
     Emu {
-        emu,
+        emu: wire::Checked::all(emu),
         url: format!("http://{addr}"),
     }
 }

@@ -37,14 +37,19 @@ use terraform_provider_cloudlink::cloud::ErrorKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_util::sync::CancellationToken;
 
+#[path = "spec/wire.rs"]
+mod wire;
+
 const SUB: &str = "00000000-0000-0000-0000-000000000000";
 const RG: &str = "rg-link";
 const VNET: &str = "vnet-hub";
 const LOCATION: &str = "westeurope";
 const COMPOSITE: &str = "vpn-main";
 
+/// The emulator under test; every request our clients sent and every answer are checked
+/// against the swagger when the test ends.
 struct Emu {
-    emu: Arc<Emulator>,
+    emu: wire::Checked,
     url: String,
 }
 
@@ -60,7 +65,7 @@ async fn start(time_scale: f64) -> Emu {
         axum::serve(listener, app).await.unwrap();
     });
     Emu {
-        emu,
+        emu: wire::Checked::all(emu),
         url: format!("http://{addr}"),
     }
 }
@@ -207,12 +212,13 @@ async fn active_active_bgp_link_builds_reads_rotates_keys_and_tears_down_in_reve
         .unwrap();
     assert_eq!(again.prefix.as_deref(), Some("10.1.255.0/27"));
 
-    // Two Standard static public IPs, addresses known at once.
+    // Two zone-redundant Standard static public IPs (an AZ gateway refuses any other),
+    // addresses known at once.
     let mut pips = Vec::new();
     for n in ["pip-0", "pip-1"] {
         let spec = PublicIpSpec {
             location: LOCATION.into(),
-            zones: vec![],
+            zones: vec!["1".into(), "2".into(), "3".into()],
             tags: tags(n),
         };
         let pip = create_or_update_public_ip(net, RG, n, &spec, &cfg)
@@ -231,10 +237,11 @@ async fn active_active_bgp_link_builds_reads_rotates_keys_and_tears_down_in_reve
         .unwrap();
     assert_eq!(found.ip_address, pips[0].ip_address);
 
-    // Active-active BGP gateway with custom APIPA addresses per instance.
+    // Active-active BGP gateway with custom APIPA addresses per instance, on an AZ SKU (Azure
+    // no longer creates the non-AZ ones).
     let gw_spec = GatewaySpec {
         location: LOCATION.into(),
-        sku: "VpnGw1".into(),
+        sku: "VpnGw1AZ".into(),
         generation: Some("Generation1".into()),
         active_active: true,
         enable_bgp: true,
@@ -259,7 +266,7 @@ async fn active_active_bgp_link_builds_reads_rotates_keys_and_tears_down_in_reve
         .await
         .unwrap();
     assert_eq!(gw.provisioning_state, "Succeeded");
-    assert_eq!(gw.sku, "VpnGw1");
+    assert_eq!(gw.sku, "VpnGw1AZ");
     assert!(gw.active_active && gw.enable_bgp);
     assert_eq!(gw.asn, Some(65515));
     assert_eq!(gw.public_ip_ids.len(), 2);
@@ -277,21 +284,21 @@ async fn active_active_bgp_link_builds_reads_rotates_keys_and_tears_down_in_reve
         RG,
         "vgw",
         &GatewayUpdate {
-            sku: Some("VpnGw2".into()),
+            sku: Some("VpnGw2AZ".into()),
             ..Default::default()
         },
         &cfg,
     )
     .await
     .unwrap();
-    assert_eq!(gw.sku, "VpnGw2");
+    assert_eq!(gw.sku, "VpnGw2AZ");
     assert_eq!(
         find_gateway(net, RG, "vgw", &cancel)
             .await
             .unwrap()
             .unwrap()
             .sku,
-        "VpnGw2"
+        "VpnGw2AZ"
     );
 
     // Local network gateway: create, then change the prefixes in one PUT.
@@ -541,7 +548,7 @@ async fn waits_time_out_saying_what_they_saw_and_failed_operations_keep_their_co
         &CancellationToken::new(),
         "deleting the resource group",
         azure_core::Method::Delete,
-        &format!("/subscriptions/{SUB}/resourcegroups/{RG}?api-version=2021-04-01"),
+        &format!("/subscriptions/{SUB}/resourcegroups/{RG}?api-version=2024-03-01"),
         None,
     )
     .await
