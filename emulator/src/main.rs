@@ -31,10 +31,14 @@ use std::sync::Arc;
 ///   GET  /_emulator/dump              every resource in both clouds (secrets included)
 ///   GET  /_emulator/counters          calls per cloud and action
 ///   GET  /_emulator/timeline          start and end of every long operation
+///   GET  /_emulator/requests          every request/response pair served (secrets redacted,
+///                                     dropped connections marked "aborted"), as
+///                                     {"dropped": n, "exchanges": [...]}: check it against
+///                                     the specs with tests/spec/check_wire.py
 ///   GET  /_emulator/faults            the fault rules
 ///   POST /_emulator/faults            add a rule: {"spec": "ec2:CreateVpc=throttle,count=2"}
 ///   DELETE /_emulator/faults          remove every rule
-///   POST /_emulator/reset             forget resources, faults, counters, timeline
+///   POST /_emulator/reset             forget resources, faults, counters, timeline, requests
 ///                                     (settings such as reference_style_full stay)
 ///   POST /_emulator/fixtures          create existing VPCs / VNets: {"aws": {...}, "azure": {...}}
 ///                                     azure also takes "regions" (add a region, with or

@@ -461,7 +461,11 @@ async fn a_connection_gets_a_generated_key_that_only_the_sharedkey_endpoints_cha
         .unwrap();
     let first = h.raw(Method::Get, &location, None).await;
     if first.status == StatusCode::Accepted {
-        assert_eq!(first.body, Value::Null, "a running Location poll has no body");
+        assert_eq!(
+            first.body,
+            Value::Null,
+            "a running Location poll has no body"
+        );
         assert_eq!(first.header("location").as_deref(), Some(location.as_str()));
     }
     let done = h.wait_location_result(&location).await;
@@ -1010,7 +1014,10 @@ async fn a_dropped_connection_is_an_io_error_the_sdk_retries() {
         .filter(|e| e.method == "GET" && e.path.ends_with("/virtualNetworks/vnet"))
         .map(|e| e.aborted)
         .collect();
-    assert_eq!(gets.iter().rev().take(2).collect::<Vec<_>>(), [&false, &true]);
+    assert_eq!(
+        gets.iter().rev().take(2).collect::<Vec<_>>(),
+        [&false, &true]
+    );
 }
 
 #[tokio::test]

@@ -44,6 +44,11 @@ fn help_documents_ports_profiles_time_scale_seed_and_the_admin_api() {
         "/_emulator/timeline",
         "/_emulator/faults",
         "/_emulator/fixtures",
+        "/_emulator/requests",
+        "\"regions\"",
+        "\"public_ip_addresses\"",
+        "\"virtual_network_gateways\"",
+        "\"migrate_gateways\"",
     ] {
         assert!(
             help.contains(needle),
