@@ -5,8 +5,8 @@
 //! and BGP peers. Each disagreement is named, so the tunnel wait can report it.
 
 use super::apply::Run;
-use super::state::{Checkpoint, TunnelFacts};
 use super::sku;
+use super::state::{Checkpoint, TunnelFacts};
 use super::topology::Desired;
 use crate::cloud::azure::connection::{self, get_shared_key};
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
@@ -308,7 +308,10 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     snap.aws_cidrs = Checkpoint::from_state(state, &d).aws_cidrs;
     snap.azure_cidrs = Checkpoint::from_state(state, &d).azure_cidrs;
     ReadResult {
-        state: Some(with_migrated_sku(snap.to_state(state, &d), &snap.gateway_sku)),
+        state: Some(with_migrated_sku(
+            snap.to_state(state, &d),
+            &snap.gateway_sku,
+        )),
         diags: Default::default(),
     }
 }
@@ -318,7 +321,12 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
 /// `VpnGw2AZ`, the state follows Azure, so a configuration that says `VpnGw2AZ` plans no
 /// change. A gateway Azure still runs as non-AZ keeps the state's (AZ) SKU: same size.
 fn with_migrated_sku(mut state: Value, running: &str) -> Value {
-    let recorded = state.attr("azure").attr("sku").as_str().unwrap_or_default().to_string();
+    let recorded = state
+        .attr("azure")
+        .attr("sku")
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     if running != recorded
         && sku::find(running).is_some_and(|s| s.az)
         && sku::same_size(&recorded, running)
