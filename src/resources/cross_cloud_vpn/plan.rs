@@ -376,7 +376,7 @@ async fn aws_target_checks(
             }
         }
         if planned.attr("aws").attr("amazon_side_asn").is_unknown() {
-            set_amazon_side_asn(planned, d.amazon_side_asn);
+            set_amazon_side_asn(planned, d.amazon_side_asn, diags);
         }
         // rule: AWS-VGW-ONE-PER-VPC (only at create: an existing link's own VGW is there).
         if planned.attr("id").is_unknown() {
@@ -437,7 +437,8 @@ async fn aws_target_checks(
             )
             .with_path(aws_path("amazon_side_asn")),
         ),
-        _ => set_amazon_side_asn(planned, asn),
+        Some(_) => {}
+        None => set_amazon_side_asn(planned, asn, diags),
     }
     if d.bgp && d.tunnels == 4 && t.vpn_ecmp_support.as_deref() == Some("disable") {
         diags.push(
@@ -454,7 +455,12 @@ fn aws_path(a: &str) -> AttributePath {
     AttributePath::root().attr("aws").attr(a)
 }
 
-fn set_amazon_side_asn(planned: &mut Value, asn: i64) {
+/// Records the resolved Amazon-side ASN in the plan; it must differ from the Azure side's
+/// (eBGP between two ASNs).
+fn set_amazon_side_asn(planned: &mut Value, asn: i64, diags: &mut crate::tf::Diagnostics) {
+    if let Some(azure) = planned.attr("azure").attr("asn").as_i64() {
+        diags.extend(validate::asns_differ(asn, azure));
+    }
     let mut aws = planned.attr("aws").clone();
     aws.set_attr("amazon_side_asn", Value::int(asn));
     planned.set_attr("aws", aws);
