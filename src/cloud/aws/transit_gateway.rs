@@ -20,6 +20,10 @@ pub struct TransitGateway {
     pub amazon_side_asn: Option<i64>,
     /// `enable` / `disable`: equal-cost multipath over its VPN connections.
     pub vpn_ecmp_support: Option<String>,
+    /// `enable` / `disable`: new attachments join the default route table.
+    pub default_route_table_association: Option<String>,
+    /// `enable` / `disable`: new attachments propagate into the default route table.
+    pub default_route_table_propagation: Option<String>,
 }
 
 /// A TGW attachment (here: the one of a VPN connection).
@@ -64,6 +68,14 @@ impl Ec2 {
                         vpn_ecmp_support: t
                             .options()
                             .and_then(|o| o.vpn_ecmp_support())
+                            .map(|v| v.as_str().to_string()),
+                        default_route_table_association: t
+                            .options()
+                            .and_then(|o| o.default_route_table_association())
+                            .map(|v| v.as_str().to_string()),
+                        default_route_table_propagation: t
+                            .options()
+                            .and_then(|o| o.default_route_table_propagation())
                             .map(|v| v.as_str().to_string()),
                     })
                     .collect::<Vec<_>>()

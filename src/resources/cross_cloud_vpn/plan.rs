@@ -440,7 +440,17 @@ async fn aws_target_checks(
         Some(_) => {}
         None => set_amazon_side_asn(planned, asn, diags),
     }
-    if d.bgp && d.tunnels == 4 && t.vpn_ecmp_support.as_deref() == Some("disable") {
+    let off = |o: &Option<String>| o.as_deref() == Some("disable");
+    if off(&t.default_route_table_association) || off(&t.default_route_table_propagation) {
+        diags.push(
+            Diagnostic::warning(
+                "Transit gateway routes are yours to manage",
+                format!("Transit gateway {tgw} does not associate new attachments with, or propagate them into, its default route table: the VPN attachments cloudlink creates reach no VPC until you associate them and add routes in the transit gateway route tables."),
+            )
+            .with_path(aws_path("transit_gateway_id")),
+        );
+    }
+    if d.bgp && d.tunnels == 4 && off(&t.vpn_ecmp_support) {
         diags.push(
             Diagnostic::warning(
                 "Transit gateway without VPN ECMP",
