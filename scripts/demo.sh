@@ -34,6 +34,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "==> building the provider and cloudlink-emulator"
+if [ ! -x "$root/target/debug/cloudlink-emulator" ] || [ ! -x "$root/target/debug/terraform-provider-cloudlink" ]; then
+  echo "    first build takes about 6 minutes on a 2-core machine (the AWS and Azure SDKs); later runs take seconds"
+fi
 (cd "$root" && cargo build --quiet --workspace --bins)
 
 echo "==> starting cloudlink-emulator (realistic profile, time scale $scale)"

@@ -1,12 +1,17 @@
 //! The one polling loop every waiter uses: probe, sleep with growing intervals, stop at the
 //! target, a failure state, the deadline or cancellation. A timeout says what it saw last,
-//! how long it waited and how many probes it made.
+//! how long it waited and how many probes it made. A long wait (a gateway build takes 30-60
+//! minutes) logs its progress at INFO every [`PROGRESS_EVERY`], so `TF_LOG=info` shows it.
 
 use super::error::{CloudError, ErrorKind, Result};
 use std::future::Future;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+/// How often a wait that is still pending logs what it waits for, how long it has waited
+/// and the last state the cloud reported.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(60);
 
 /// What one probe saw.
 #[derive(Debug)]
@@ -55,6 +60,7 @@ where
     let mut interval = cfg.initial_interval;
     let mut attempts = 0u32;
     let mut last: String;
+    let mut next_progress = start + PROGRESS_EVERY;
     loop {
         attempts += 1;
         match probe()
@@ -72,6 +78,19 @@ where
             Probe::Pending(state) => last = state,
         }
         let elapsed = start.elapsed();
+        if Instant::now() >= next_progress {
+            tracing::info!(
+                wait = what,
+                elapsed_s = elapsed.as_secs(),
+                last_state = %last,
+                "still waiting for {what}: {} min {} s so far, last state {last}",
+                elapsed.as_secs() / 60,
+                elapsed.as_secs() % 60,
+            );
+            while next_progress <= Instant::now() {
+                next_progress += PROGRESS_EVERY;
+            }
+        }
         if elapsed >= cfg.timeout {
             return Err(CloudError::new(
                 ErrorKind::Timeout,
@@ -132,6 +151,64 @@ mod tests {
             s.contains("vpn-1") && s.contains("last state: pending") && s.contains("probes"),
             "{s}"
         );
+    }
+
+    /// Collects formatted log lines so a test can read what `TF_LOG=info` would show.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_wait_logs_progress_at_info_about_once_a_minute() {
+        let out = Captured::default();
+        let writer = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let mut n = 0;
+        let r = wait_for(
+            "Azure virtual network gateway (rg/gw) to succeed",
+            &cfg(3600),
+            || {
+                n += 1;
+                let n = n;
+                async move {
+                    // A build that takes about ten minutes.
+                    Ok(if n < 45 {
+                        Probe::Pending("Updating".into())
+                    } else {
+                        Probe::Done(())
+                    })
+                }
+            },
+        )
+        .await;
+        r.unwrap();
+        let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("still waiting"))
+            .collect();
+        assert!((8..=12).contains(&lines.len()), "{log}");
+        assert!(
+            lines.iter().all(|l| l.contains("INFO")
+                && l.contains("Azure virtual network gateway (rg/gw)")
+                && l.contains("last state Updating")),
+            "{log}"
+        );
+        assert!(lines[0].contains("1 min"), "{}", lines[0]);
     }
 
     #[tokio::test(start_paused = true)]

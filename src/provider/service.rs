@@ -102,6 +102,34 @@ fn ty_of(schema: &Schema) -> Type {
     schema.block.implied_type()
 }
 
+/// Terraform and OpenTofu releases that announce `write_only_attributes_allowed`. Sources:
+/// developer.hashicorp.com "Use write-only arguments" (Terraform 1.11), opentofu.org blog
+/// "OpenTofu 1.11.0" (December 2025); both read 2026-12-02.
+pub const WRITE_ONLY_CLIENTS: &str = "Terraform 1.11 or later, or OpenTofu 1.11 or later";
+
+/// Errors for every write-only attribute `config` sets when the client did not announce the
+/// write-only capability: such a client would keep the value in its plan and state file.
+fn refuse_write_only(schema: &Schema, config: &Value, client_allows: bool) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    if client_allows {
+        return d;
+    }
+    for path in tf::write_only_paths_set(&schema.block, config) {
+        d.push(
+            Diagnostic::error(
+                "Write-only attribute needs a newer Terraform or OpenTofu",
+                format!(
+                    "`{path}` is write-only, and this client does not support write-only \
+                     attributes: it would store the value in its plan and state. Use \
+                     {WRITE_ONLY_CLIENTS}, or set the non-write-only alternative instead."
+                ),
+            )
+            .with_path(path),
+        );
+    }
+    d
+}
+
 #[tonic::async_trait]
 impl pb::provider_server::Provider for CloudlinkProvider {
     async fn get_metadata(
@@ -192,7 +220,14 @@ impl pb::provider_server::Provider for CloudlinkProvider {
         let r = r.into_inner();
         let diags = match self.resource(&r.type_name) {
             Ok(res) => match decode(&r.config, &ty_of(&res.schema())) {
-                Ok(cfg) => res.validate(&cfg),
+                Ok(cfg) => {
+                    let write_only_ok = r
+                        .client_capabilities
+                        .is_some_and(|c| c.write_only_attributes_allowed);
+                    let mut d = refuse_write_only(&res.schema(), &cfg, write_only_ok);
+                    d.extend(res.validate(&cfg).iter().cloned());
+                    d
+                }
                 Err(d) => d,
             },
             Err(d) => d,

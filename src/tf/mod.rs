@@ -16,8 +16,8 @@ pub mod value;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::{AttributePath, PathStep};
 pub use schema::{
-    apply_defaults, mark_computed_unknown, null_write_only, requires_replace_paths, Attribute,
-    Block, NestedBlock, NestingMode, Schema,
+    apply_defaults, mark_computed_unknown, null_write_only, requires_replace_paths,
+    write_only_paths_set, Attribute, Block, NestedBlock, NestingMode, Schema,
 };
 pub use types::Type;
 pub use value::{Number, Refinements, Value};

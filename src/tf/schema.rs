@@ -643,6 +643,53 @@ pub fn null_write_only(block: &Block, v: Value) -> Value {
     v
 }
 
+/// The path of every write-only attribute that `config` sets (known or not), in nested
+/// blocks too. A client without the write-only capability would keep such a value in its
+/// plan and state, so the provider refuses them (see `ValidateResourceConfig`).
+pub fn write_only_paths_set(block: &Block, config: &Value) -> Vec<AttributePath> {
+    let mut out = Vec::new();
+    collect_write_only(block, config, AttributePath::root(), &mut out);
+    out
+}
+
+fn collect_write_only(block: &Block, v: &Value, at: AttributePath, out: &mut Vec<AttributePath>) {
+    let v = unwrap_dynamic(v);
+    for a in &block.attributes {
+        let cur = v.attr(&a.name);
+        if a.write_only && !cur.is_null() {
+            out.push(at.clone().attr(&a.name));
+        } else if let Some((_, nb)) = &a.nested {
+            each_nested(cur, at.clone().attr(&a.name), &mut |x, p| {
+                collect_write_only(nb, x, p, out)
+            });
+        }
+    }
+    for b in &block.blocks {
+        each_nested(v.attr(&b.name), at.clone().attr(&b.name), &mut |x, p| {
+            collect_write_only(&b.block, x, p, out)
+        });
+    }
+}
+
+/// Calls `f` on each element of a nested block or attribute value with its path: the object
+/// itself, each list element by index, each map element by key.
+fn each_nested(v: &Value, at: AttributePath, f: &mut dyn FnMut(&Value, AttributePath)) {
+    match unwrap_dynamic(v) {
+        o @ Value::Object(_) => f(o, at),
+        Value::List(items) | Value::Tuple(items) | Value::Set(items) => {
+            for (i, x) in items.iter().enumerate() {
+                f(x, at.clone().index(i as i64));
+            }
+        }
+        Value::Map(m) => {
+            for (k, x) in m {
+                f(x, at.clone().key(k));
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Finish a planned value: write-only attributes become null; then, unless nothing changed
 /// against a non-null `prior` (a no-op plan stays a no-op), every computed attribute left
 /// null by `config` becomes its `default` if it has one, else the prior value when
