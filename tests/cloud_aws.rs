@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use terraform_provider_cloudlink::cloud::aws::{
-    ownership_tags, AwsAccount, AwsSettings, Ec2, RouteTarget, Tags, TunnelSpec, VpnConnectionSpec,
-    VpnTarget,
+    ownership_tags, AssumeRole, AwsAccount, AwsSettings, Ec2, RouteTarget, Tags, TunnelSpec,
+    VpnConnectionSpec, VpnTarget,
 };
 use terraform_provider_cloudlink::cloud::retry::RetryPolicy;
 use terraform_provider_cloudlink::cloud::wait::WaitConfig;
@@ -767,7 +767,9 @@ async fn assume_role_acts_in_the_role_account() {
         .vpcs(json!([{"cidr": "10.9.0.0/16", "account": "222222222222"}]))
         .await;
     let mut s = e.settings(DEFAULT_ACCOUNT_KEY, REGION);
-    s.assume_role_arn = Some("arn:aws:iam::222222222222:role/peering".into());
+    s.assume_role = Some(AssumeRole::arn_only(
+        "arn:aws:iam::222222222222:role/peering",
+    ));
     let account = AwsAccount::new("network", s).with_retry_policy(fast_retry());
     assert_eq!(account.account_id().await.unwrap(), "222222222222");
     let ec2 = account.ec2().await.unwrap();

@@ -223,6 +223,96 @@ fn cross_region_apply_plan_empty_destroy_leaves_nothing() {
     });
 }
 
+/// The accepter account reached through an `assume_role {}` block: every argument of the
+/// block reaches STS (the emulator records the session), and the peering is accepted in the
+/// role's account.
+#[test]
+fn assume_role_block_reaches_sts_with_every_argument() {
+    let emu = Emulator::start("fast", 1.0);
+    let acc = SideSpec {
+        account: PEER_ACCOUNT,
+        region: "us-west-2",
+        hcl_extra: "account = \"peer\"",
+    };
+    let f = emulator_fixture(&emu, &acc, ACC_CIDRS);
+    let provider = |duration: &str| {
+        format!(
+            r#"
+provider "cloudlink" {{
+  poll_interval = "100ms"
+  aws {{
+    region     = "us-east-1"
+    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+  }}
+  aws_account "peer" {{
+    region     = "us-west-2"
+    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+    assume_role {{
+      role_arn     = "arn:aws:iam::{PEER_ACCOUNT}:role/network-peering"
+      external_id  = "cloudlink-ext-42"
+      session_name = "ci-run-42"
+      duration     = "{duration}"
+      tags         = {{ team = "net", pipeline = "peering" }}
+    }}
+  }}
+}}
+"#,
+            url = emu.url
+        )
+    };
+    let wd = Workdir::new();
+    // A duration STS would refuse is an error on the attribute at validate, before any call.
+    wd.write(
+        "main.tf",
+        &format!(
+            "{REQUIRED_PROVIDERS}{}{}",
+            provider("13h"),
+            pair_hcl(&f, &acc, "")
+        ),
+    );
+    let run = wd.tf(&["validate", "-no-color"]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(
+        run.all().contains("Invalid session duration") && run.all().contains("15m to 12h"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(emu.counter("ec2", "AssumeRole"), 0);
+
+    wd.write(
+        "main.tf",
+        &format!(
+            "{REQUIRED_PROVIDERS}{}{}",
+            provider("30m"),
+            pair_hcl(&f, &acc, "")
+        ),
+    );
+    wd.apply();
+    let st = wd.state_values("cloudlink_vpc_peering_pair.this");
+    assert_eq!(st["status"], "active");
+    assert_eq!(st["accepter"]["owner_id"], PEER_ACCOUNT);
+    let dump = emu.dump();
+    let sessions = dump["ec2"]["role_sessions"].as_array().unwrap();
+    assert!(!sessions.is_empty(), "{dump}");
+    for s in sessions {
+        assert_eq!(s["account"], PEER_ACCOUNT, "{s}");
+        assert_eq!(s["role"], "network-peering", "{s}");
+        assert_eq!(s["session"], "ci-run-42", "{s}");
+        assert_eq!(s["external_id"], "cloudlink-ext-42", "{s}");
+        assert_eq!(
+            s["tags"],
+            json!({"team": "net", "pipeline": "peering"}),
+            "{s}"
+        );
+    }
+    wd.destroy();
+    assert!(live_peerings(&emu.dump()).is_empty());
+}
+
 fn only_reads(emu: &Emulator) {
     let counters = emu.counters();
     for (_, actions) in counters.as_object().unwrap() {

@@ -1141,6 +1141,55 @@ async fn sts_identifies_callers_and_assume_role_issues_keys_for_the_role_account
     );
 }
 
+/// STS's input constraints (botocore's STS model): what the real service refuses with
+/// `ValidationError`, the emulator refuses too; what it accepts, it records on the session.
+#[tokio::test]
+async fn assume_role_enforces_the_sts_input_constraints() {
+    let (emu, url) = start().await;
+    let s = sts(&url, "AKID111111111111EXAMPLE");
+    let arn = "arn:aws:iam::222222222222:role/peer";
+    let refused = [
+        s.assume_role().role_arn(arn).role_session_name("x"),
+        s.assume_role().role_arn(arn).role_session_name("has space"),
+        s.assume_role()
+            .role_arn(arn)
+            .role_session_name("tf")
+            .duration_seconds(899),
+        s.assume_role()
+            .role_arn(arn)
+            .role_session_name("tf")
+            .duration_seconds(43_201),
+        s.assume_role()
+            .role_arn(arn)
+            .role_session_name("tf")
+            .external_id("e"),
+    ];
+    for call in refused {
+        assert_eq!(code(call.send().await), "ValidationError");
+    }
+    s.assume_role()
+        .role_arn(arn)
+        .role_session_name("ci@run-1")
+        .duration_seconds(43_200)
+        .external_id("ext:42/a")
+        .tags(
+            aws_sdk_sts::types::Tag::builder()
+                .key("team")
+                .value("net")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dump = emu.ec2.lock().unwrap().dump(emu.clock.now_ms());
+    let sessions = dump["role_sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0]["session"], "ci@run-1");
+    assert_eq!(sessions[0]["external_id"], "ext:42/a");
+    assert_eq!(sessions[0]["tags"]["team"], "net");
+}
+
 #[tokio::test]
 async fn cross_account_cross_region_peering_follows_the_accept_rules() {
     let (emu, url) = start().await;

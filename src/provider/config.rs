@@ -3,7 +3,7 @@
 //! resource first needs them, so a missing Azure credential never breaks a plan that only
 //! touches AWS.
 
-use super::validate;
+use super::{assume_role, validate};
 use crate::cloud::aws::AwsSettings;
 use crate::cloud::azure::AzureSettings;
 use crate::tf::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Schema, Type, Value};
@@ -21,8 +21,9 @@ fn aws_block(description: &str) -> Block {
         .attr(Attribute::optional("access_key", Type::String, "Access key id. Prefer the standard chain (`AWS_ACCESS_KEY_ID`, profiles, SSO, instance roles).").sensitive())
         .attr(Attribute::optional("secret_key", Type::String, "Secret access key; required with `access_key`.").sensitive())
         .attr(Attribute::optional("token", Type::String, "Session token for temporary credentials.").sensitive())
-        .attr(Attribute::optional("assume_role_arn", Type::String, "IAM role to assume (STS AssumeRole, session name `cloudlink`) with the credentials above, e.g. for a cross-account peering accepter."))
+        .attr(Attribute::optional("assume_role_arn", Type::String, "IAM role to assume (STS AssumeRole, session name `cloudlink`) with the credentials above, e.g. for a cross-account peering accepter. Shorthand for an `assume_role` block with only `role_arn`."))
         .attr(Attribute::optional("endpoint", Type::String, "EC2 and STS endpoint URL, e.g. `http://127.0.0.1:4566` for cloudlink-emulator or a VPC endpoint."))
+        .block(assume_role::block())
 }
 
 /// The provider's configuration schema.
@@ -140,6 +141,7 @@ fn validate_aws(block: &Value, p: &AttributePath, diags: &mut Diagnostics) {
         block.attr("assume_role_arn"),
         &p.clone().attr("assume_role_arn"),
     ));
+    diags.extend(assume_role::validate(block, p));
     let (ak, sk) = (block.attr("access_key"), block.attr("secret_key"));
     if ak.is_null() != sk.is_null() && !ak.is_unknown() && !sk.is_unknown() {
         let (missing, given) = if ak.is_null() {
@@ -168,7 +170,7 @@ fn aws_settings(block: &Value) -> AwsSettings {
         access_key: opt_string(block.attr("access_key")),
         secret_key: opt_string(block.attr("secret_key")),
         session_token: opt_string(block.attr("token")),
-        assume_role_arn: opt_string(block.attr("assume_role_arn")),
+        assume_role: assume_role::parse(block),
         endpoint: opt_string(block.attr("endpoint")),
     }
 }

@@ -1,6 +1,7 @@
 //! The tfplugin6 `Provider` service: decodes requests, dispatches to the registered
 //! resources, encodes responses. Resources never see protobuf.
 
+pub mod assume_role;
 pub mod config;
 pub mod context;
 pub mod plan;

@@ -196,7 +196,17 @@ impl State {
             });
             accounts.entry(account.clone()).or_insert_with(|| json!({}))[region] = v;
         }
-        json!({ "accounts": accounts })
+        // Role sessions without their keys: which role, session name, external id and
+        // session tags each AssumeRole asked for.
+        let role_sessions: Vec<Value> = self
+            .sessions
+            .values()
+            .map(|s| {
+                json!({"account": s.account, "role": s.role, "session": s.session,
+                            "external_id": s.external_id, "tags": s.tags})
+            })
+            .collect();
+        json!({ "accounts": accounts, "role_sessions": role_sessions })
     }
 }
 

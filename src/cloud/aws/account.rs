@@ -19,9 +19,6 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
-/// STS session name of every role we assume (visible in CloudTrail).
-pub const SESSION_NAME: &str = "cloudlink";
-
 /// Per-attempt HTTP limits. A hung connection becomes a `Transient` error that our retry
 /// layer retries; 60 s is far above any EC2 call we make (smithy-rs has no default).
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -227,12 +224,20 @@ impl AwsAccount {
         if config.credentials_provider().is_none() {
             return Err(no_credentials("no credentials provider"));
         }
-        if let Some(arn) = &s.assume_role_arn {
-            let provider = aws_config::sts::AssumeRoleProvider::builder(arn)
-                .session_name(SESSION_NAME)
-                .configure(&config)
-                .build()
-                .await;
+        if let Some(role) = &s.assume_role {
+            let mut builder = aws_config::sts::AssumeRoleProvider::builder(&role.role_arn)
+                .session_name(role.effective_session_name())
+                .configure(&config);
+            if let Some(id) = &role.external_id {
+                builder = builder.external_id(id);
+            }
+            if let Some(d) = role.duration {
+                builder = builder.session_length(d);
+            }
+            if !role.tags.is_empty() {
+                builder = builder.tags(role.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            }
+            let provider = builder.build().await;
             config = config
                 .into_builder()
                 .credentials_provider(SharedCredentialsProvider::new(provider))
@@ -244,10 +249,14 @@ impl AwsAccount {
             .ok_or_else(|| no_credentials("no credentials provider"))?;
         if let Err(e) = provider.provide_credentials().await {
             let cause = aws_sdk_ec2::error::DisplayErrorContext(&e).to_string();
-            return Err(match &s.assume_role_arn {
-                Some(arn) => CloudError::new(
+            return Err(match &s.assume_role {
+                Some(role) => CloudError::new(
                     ErrorKind::Auth,
-                    format!("assuming role {arn} (session {SESSION_NAME}) failed: {cause}"),
+                    format!(
+                        "assuming role {} (session {}) failed: {cause}",
+                        role.role_arn,
+                        role.effective_session_name()
+                    ),
                 ),
                 None => no_credentials(&cause),
             });

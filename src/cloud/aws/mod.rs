@@ -21,7 +21,7 @@ pub use account::{AwsAccount, Ec2};
 pub use customer_gateway::CustomerGateway;
 pub use peering::{Peering, PeeringSide};
 pub use route_table::{Route, RouteTable, RouteTarget};
-pub use settings::AwsSettings;
+pub use settings::{AssumeRole, AwsSettings};
 pub use tags::{ownership_tags, Tags, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 pub use transit_gateway::{TransitGateway, TransitGatewayAttachment};
 pub use vpc::Vpc;

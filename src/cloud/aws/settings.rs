@@ -1,7 +1,44 @@
 //! What the provider block says about one AWS account: region, profile, static keys,
 //! role to assume and endpoint. Plain data; nothing here touches the network.
 
+use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Duration;
+
+/// Session name of an assumed role when the configuration names none.
+pub const DEFAULT_SESSION_NAME: &str = "cloudlink";
+
+/// A role to assume with STS `AssumeRole` on top of the base credentials, as the aws
+/// provider's `assume_role {}` block describes it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The role (`arn:aws:iam::123456789012:role/name`).
+    pub role_arn: String,
+    /// The external id the role's trust policy requires, if any.
+    pub external_id: Option<String>,
+    /// The session name (shows in CloudTrail and in the assumed-role ARN); default
+    /// [`DEFAULT_SESSION_NAME`].
+    pub session_name: Option<String>,
+    /// How long the credentials last; STS's default (1 hour) when unset.
+    pub duration: Option<Duration>,
+    /// Session tags passed to `AssumeRole`.
+    pub tags: BTreeMap<String, String>,
+}
+
+impl AssumeRole {
+    /// A role with STS's defaults for everything but its ARN (what `assume_role_arn` means).
+    pub fn arn_only(role_arn: impl Into<String>) -> Self {
+        AssumeRole {
+            role_arn: role_arn.into(),
+            ..Default::default()
+        }
+    }
+
+    /// The session name to send.
+    pub fn effective_session_name(&self) -> &str {
+        self.session_name.as_deref().unwrap_or(DEFAULT_SESSION_NAME)
+    }
+}
 
 /// Settings of one AWS account (the `aws` block or one `aws_account "name"` block).
 ///
@@ -19,8 +56,9 @@ pub struct AwsSettings {
     pub secret_key: Option<String>,
     /// Session token for temporary static keys.
     pub session_token: Option<String>,
-    /// Role to assume (STS AssumeRole, session name `cloudlink`) on top of the base credentials.
-    pub assume_role_arn: Option<String>,
+    /// Role to assume (STS AssumeRole) on top of the base credentials: the `assume_role {}`
+    /// block, or `assume_role_arn` with the defaults.
+    pub assume_role: Option<AssumeRole>,
     /// Endpoint URL for EC2 and STS (emulator, VPC endpoint, sovereign partition).
     pub endpoint: Option<String>,
 }
@@ -37,7 +75,7 @@ impl fmt::Debug for AwsSettings {
             .field("access_key", &self.access_key)
             .field("secret_key", &redact(&self.secret_key))
             .field("session_token", &redact(&self.session_token))
-            .field("assume_role_arn", &self.assume_role_arn)
+            .field("assume_role", &self.assume_role)
             .field("endpoint", &self.endpoint)
             .finish()
     }
