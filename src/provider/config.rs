@@ -5,7 +5,9 @@
 
 use super::validate;
 use crate::cloud::aws::AwsSettings;
+use crate::cloud::aws::Tags;
 use crate::cloud::azure::AzureSettings;
+use crate::resources::default_tags;
 use crate::tf::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -54,6 +56,14 @@ pub fn schema() -> Schema {
                 .attr(Attribute::optional("authority_host", Type::String, "Entra ID authority host. Defaults to `https://login.microsoftonline.com`, or to `endpoint` when only that is set (the emulator serves both).")),
         )
         .max(1),
+    )
+    .block(
+        NestedBlock::single(
+            "default_tags",
+            Block::new("Tags merged into the tags of every sub-resource of every cloudlink resource, in both clouds, like the aws provider's `default_tags`. A resource's own `tags` win on the same key; cloudlink's ownership tags can never be overridden. Each resource shows the merged set in its computed `tags_all`.")
+                .attr(Attribute::optional("tags", Type::map(Type::String), "The default tags (same rules as a resource's `tags`). Changing them updates every sub-resource in place.")),
+        )
+        .max(1),
     );
     Schema::new(0, block)
 }
@@ -69,6 +79,8 @@ pub struct ProviderConfig {
     pub azure: AzureSettings,
     /// Longest pause between polls.
     pub poll_interval: Duration,
+    /// The `default_tags { tags = ... }` block (empty when absent).
+    pub default_tags: Tags,
 }
 
 /// Offline checks: formats of regions, URLs, ARNs, ids, and argument pairs.
@@ -92,6 +104,10 @@ pub fn validate(config: &Value) -> Diagnostics {
             );
         }
     }
+    diags.extend(default_tags::validate_defaults(
+        config.attr("default_tags").attr("tags"),
+        &root.clone().attr("default_tags").attr("tags"),
+    ));
     let az = config.attr("azure");
     if !az.is_null() {
         let p = root.attr("azure");
@@ -205,6 +221,8 @@ pub fn parse(config: &Value) -> ProviderConfig {
         aws_accounts,
         azure,
         poll_interval,
+        default_tags: default_tags::tags_of(config.attr("default_tags").attr("tags"))
+            .unwrap_or_default(),
     }
 }
 
@@ -218,6 +236,7 @@ mod tests {
             ("aws", aws),
             ("aws_account", Value::Null),
             ("azure", Value::Null),
+            ("default_tags", Value::Null),
         ])
     }
 
