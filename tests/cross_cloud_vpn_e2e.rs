@@ -1338,6 +1338,29 @@ fn default_tags_merge_under_resource_tags_everywhere_and_change_in_place() {
         json!({"env": "prod", "team": "platform"})
     );
     assert_plan_empty(&wd);
+
+    // An import splits the cloud tags back into the written `tags` and the defaults.
+    wd.tf(&["state", "rm", "cloudlink_cross_cloud_vpn.this"])
+        .success();
+    wd.tf(&[
+        "import",
+        "-no-color",
+        "cloudlink_cross_cloud_vpn.this",
+        "net-rg/link",
+    ])
+    .success();
+    let imported = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(imported["tags"], json!({"env": "prod"}), "{imported}");
+    assert_eq!(imported["tags_all"], after["tags_all"]);
+    // (Import cannot know `route_table_ids`, so the plan after it is not empty here; see
+    // import_yields_the_created_state. It must not touch the tags.)
+    let plan = wd.plan_exit_code().all();
+    assert!(
+        !plan.contains("~ tags") && !plan.contains("tags_all"),
+        "import left a tag diff:\n{plan}"
+    );
+    // Record the route tables again, so destroy removes their propagation.
+    wd.apply();
     wd.destroy();
     assert_empty(&emu.dump());
 }

@@ -260,6 +260,44 @@ mod tests {
     }
 
     #[test]
+    fn a_reserved_default_tag_is_rejected_on_its_path() {
+        let mut c = cfg(Value::Null);
+        c.set_attr(
+            "default_tags",
+            Value::object([(
+                "tags",
+                Value::map([("cloudlink:component".to_string(), Value::string("x"))]),
+            )]),
+        );
+        let d = validate(&c);
+        assert!(d.has_errors());
+        assert!(d
+            .iter()
+            .next()
+            .unwrap()
+            .path
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .starts_with("default_tags.tags"));
+    }
+
+    #[test]
+    fn default_tags_parse() {
+        let mut c = cfg(Value::Null);
+        c.set_attr(
+            "default_tags",
+            Value::object([(
+                "tags",
+                Value::map([("team".to_string(), Value::string("net"))]),
+            )]),
+        );
+        assert!(!validate(&c).has_errors());
+        assert_eq!(parse(&c).default_tags["team"], "net");
+        assert!(parse(&cfg(Value::Null)).default_tags.is_empty());
+    }
+
+    #[test]
     fn valid_config_parses() {
         let c = cfg(Value::object([
             ("region", Value::string("eu-west-1")),
