@@ -50,8 +50,6 @@ pub fn validate_defaults(v: &Value, path: &AttributePath) -> Diagnostics {
 /// Plans `tags_all` as `default_tags` ∪ `tags`, and checks the merged set against the
 /// clouds' per-resource tag limit (the defaults alone were checked at validate). Unknown
 /// while the provider is not configured or `tags` is not known yet.
-// rule: AWS-TAGS: AWS "Tag restrictions" (docs.amazonaws.cn/en_us/batch/latest/userguide/tag-restrictions.html, the shared AWS tag text: "Maximum number of tags per resource – 50", keys 128 / values 256, `aws:` reserved; the EC2 page itself was not reachable), read 2026-12-02.
-// rule: AZ-TAGS: Azure SDK `tags` docs (learn.microsoft.com/javascript/api/@azure/arm-billing/proxyresourcewithtags: keys "cannot contain <>%&\?/", pointing at learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations for the 50-tag limit, not reachable here), read 2026-12-02.
 pub fn plan_tags_all(ctx: Option<&ProviderContext>, planned: &mut Value, diags: &mut Diagnostics) {
     let tags = planned.attr("tags");
     let resource = if tags.is_null() {
@@ -64,19 +62,27 @@ pub fn plan_tags_all(ctx: Option<&ProviderContext>, planned: &mut Value, diags: 
         return;
     };
     let all = merged(&ctx.default_tags, &resource);
-    if all.len() + OWNERSHIP_TAGS > TAGS_MAX {
-        diags.push(
-            Diagnostic::error(
-                "Too many tags",
-                format!(
-                    "tags and the provider's default_tags merge into {} tags; with cloudlink's {OWNERSHIP_TAGS} ownership tags that exceeds the {TAGS_MAX} tags AWS and Azure allow per resource.",
-                    all.len()
-                ),
-            )
-            .with_path(AttributePath::root().attr("tags")),
-        );
+    if let Some(d) = too_many(&all) {
+        diags.push(d);
     }
     planned.set_attr("tags_all", tags_value(&all));
+}
+
+/// An error on `tags` when the merged tags `all` and cloudlink's ownership tags exceed the
+/// clouds' per-resource limit (rules AWS-TAGS, AZ-TAGS).
+// rule: AWS-TAGS: AWS "Tag restrictions" (docs.amazonaws.cn/en_us/batch/latest/userguide/tag-restrictions.html, the shared AWS tag text: "Maximum number of tags per resource – 50", keys 128 / values 256, `aws:` reserved; the EC2 page itself was not reachable), read 2026-12-02.
+// rule: AZ-TAGS: Azure SDK `tags` docs (learn.microsoft.com/javascript/api/@azure/arm-billing/proxyresourcewithtags: keys "cannot contain <>%&\?/", pointing at learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations for the 50-tag limit, not reachable here), read 2026-12-02.
+fn too_many(all: &Tags) -> Option<Diagnostic> {
+    (all.len() + OWNERSHIP_TAGS > TAGS_MAX).then(|| {
+        Diagnostic::error(
+            "Too many tags",
+            format!(
+                "tags and the provider's default_tags merge into {} tags; with cloudlink's {OWNERSHIP_TAGS} ownership tags that exceeds the {TAGS_MAX} tags AWS and Azure allow per resource.",
+                all.len()
+            ),
+        )
+        .with_path(AttributePath::root().attr("tags"))
+    })
 }
 
 /// `v` (a planned value) with `tags_all` resolved when the plan could not know it (the
@@ -122,6 +128,29 @@ mod tests {
             &tags(&[("env", "prod")]),
         );
         assert_eq!(all, tags(&[("env", "prod"), ("team", "net")]));
+    }
+
+    #[test]
+    fn the_merged_set_counts_against_the_limit_with_ownership_tags() {
+        let n = |count: usize| -> Tags {
+            (0..count)
+                .map(|i| (format!("k{i}"), "v".to_string()))
+                .collect()
+        };
+        let defaults = n(30);
+        let mut resource = Tags::new();
+        for i in 30..47 {
+            resource.insert(format!("k{i}"), "v".into());
+        }
+        assert!(
+            too_many(&merged(&defaults, &resource)).is_none(),
+            "47 + 3 fit"
+        );
+        resource.insert("k47".into(), "v".into());
+        let d = too_many(&merged(&defaults, &resource)).expect("48 + 3 exceed 50");
+        assert_eq!(d.path.as_ref().unwrap().to_string(), "tags");
+        // A shared key counts once.
+        assert!(too_many(&merged(&n(47), &n(47))).is_none());
     }
 
     #[test]
