@@ -7,7 +7,7 @@ mod support;
 
 use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
 use serde_json::{json, Value as Json};
-use support::{provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
+use support::{provider_block, with_default_tags, Emulator, Workdir, REQUIRED_PROVIDERS};
 
 const DEFAULT_ACCOUNT: &str = "123456789012";
 const PEER_ACCOUNT: &str = "210987654321";
@@ -893,6 +893,68 @@ fn in_place_updates_and_a_cidr_block_associated_later_add_routes_without_replace
         vec!["10.20.0.0/16", "10.21.0.0/16", "10.22.0.0/16"]
     );
     assert_eq!(wd.plan_exit_code().code, 0);
+    wd.destroy();
+    assert!(live_peerings(&emu.dump()).is_empty());
+}
+
+/// Every account's copy of the live peering carries `want` and cloudlink's ownership tags.
+fn assert_peering_tags(dump: &Json, want: &[(&str, &str)]) {
+    let live = live_peerings(dump);
+    assert!(!live.is_empty(), "no live peering in {dump}");
+    for p in &live {
+        for (k, v) in want {
+            assert_eq!(p["tags"][*k], *v, "tag {k} in {p}");
+        }
+        assert!(p["tags"]["cloudlink:resource"].is_string(), "{p}");
+        assert_eq!(p["tags"]["cloudlink:component"], "peering", "{p}");
+    }
+}
+
+#[test]
+fn default_tags_merge_under_resource_tags_on_both_sides_and_change_in_place() {
+    let emu = Emulator::start("fast", 1.0);
+    let acc = SideSpec {
+        account: PEER_ACCOUNT,
+        region: "us-west-2",
+        hcl_extra: "account = \"peer\"",
+    };
+    let f = emulator_fixture(&emu, &acc, ACC_CIDRS);
+    let wd = Workdir::new();
+    let base = format!(
+        "{REQUIRED_PROVIDERS}{}{}",
+        provider_block(&emu),
+        pair_hcl(&f, &acc, "env = \"prod\"")
+    );
+    wd.write(
+        "main.tf",
+        &with_default_tags(&base, "{ team = \"net\", env = \"dev\" }"),
+    );
+    wd.apply();
+    assert_peering_tags(&emu.dump(), &[("team", "net"), ("env", "prod")]);
+    let st = wd.state_values("cloudlink_vpc_peering_pair.this");
+    assert_eq!(st["tags"], json!({"env": "prod"}), "tags stay as written");
+    assert_eq!(st["tags_all"], json!({"env": "prod", "team": "net"}));
+    assert_eq!(wd.plan_exit_code().code, 0, "second plan must be empty");
+
+    wd.write(
+        "main.tf",
+        &with_default_tags(&base, "{ team = \"platform\", env = \"dev\" }"),
+    );
+    assert_eq!(
+        wd.planned_actions("cloudlink_vpc_peering_pair.this"),
+        ["update"],
+        "a default_tags change is an in-place update"
+    );
+    wd.apply();
+    assert_peering_tags(&emu.dump(), &[("team", "platform"), ("env", "prod")]);
+    let after = wd.state_values("cloudlink_vpc_peering_pair.this");
+    assert_eq!(after["id"], st["id"], "the peering is not replaced");
+    assert_eq!(
+        after["tags_all"],
+        json!({"env": "prod", "team": "platform"})
+    );
+    let plan = wd.plan_exit_code();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.all());
     wd.destroy();
     assert!(live_peerings(&emu.dump()).is_empty());
 }

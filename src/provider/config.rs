@@ -5,7 +5,9 @@
 
 use super::{assume_role, validate};
 use crate::cloud::aws::AwsSettings;
+use crate::cloud::aws::Tags;
 use crate::cloud::azure::AzureSettings;
+use crate::resources::default_tags;
 use crate::tf::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Schema, Type, Value};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -55,6 +57,14 @@ pub fn schema() -> Schema {
                 .attr(Attribute::optional("authority_host", Type::String, "Entra ID authority host. Defaults to `https://login.microsoftonline.com`, or to `endpoint` when only that is set (the emulator serves both).")),
         )
         .max(1),
+    )
+    .block(
+        NestedBlock::single(
+            "default_tags",
+            Block::new("Tags merged into the tags of every sub-resource of every cloudlink resource, in both clouds, like the aws provider's `default_tags`. A resource's own `tags` win on the same key; cloudlink's ownership tags can never be overridden. Each resource shows the merged set in its computed `tags_all`.")
+                .attr(Attribute::optional("tags", Type::map(Type::String), "The default tags (same rules as a resource's `tags`). Changing them updates every sub-resource in place.")),
+        )
+        .max(1),
     );
     Schema::new(0, block)
 }
@@ -70,6 +80,8 @@ pub struct ProviderConfig {
     pub azure: AzureSettings,
     /// Longest pause between polls.
     pub poll_interval: Duration,
+    /// The `default_tags { tags = ... }` block (empty when absent).
+    pub default_tags: Tags,
 }
 
 /// Offline checks: formats of regions, URLs, ARNs, ids, and argument pairs.
@@ -93,6 +105,10 @@ pub fn validate(config: &Value) -> Diagnostics {
             );
         }
     }
+    diags.extend(default_tags::validate_defaults(
+        config.attr("default_tags").attr("tags"),
+        &root.clone().attr("default_tags").attr("tags"),
+    ));
     let az = config.attr("azure");
     if !az.is_null() {
         let p = root.attr("azure");
@@ -207,6 +223,8 @@ pub fn parse(config: &Value) -> ProviderConfig {
         aws_accounts,
         azure,
         poll_interval,
+        default_tags: default_tags::tags_of(config.attr("default_tags").attr("tags"))
+            .unwrap_or_default(),
     }
 }
 
@@ -220,6 +238,7 @@ mod tests {
             ("aws", aws),
             ("aws_account", Value::Null),
             ("azure", Value::Null),
+            ("default_tags", Value::Null),
         ])
     }
 
@@ -240,6 +259,44 @@ mod tests {
             ("secret_key", Value::Null),
         ])));
         assert!(d.has_errors());
+    }
+
+    #[test]
+    fn a_reserved_default_tag_is_rejected_on_its_path() {
+        let mut c = cfg(Value::Null);
+        c.set_attr(
+            "default_tags",
+            Value::object([(
+                "tags",
+                Value::map([("cloudlink:component".to_string(), Value::string("x"))]),
+            )]),
+        );
+        let d = validate(&c);
+        assert!(d.has_errors());
+        assert!(d
+            .iter()
+            .next()
+            .unwrap()
+            .path
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .starts_with("default_tags.tags"));
+    }
+
+    #[test]
+    fn default_tags_parse() {
+        let mut c = cfg(Value::Null);
+        c.set_attr(
+            "default_tags",
+            Value::object([(
+                "tags",
+                Value::map([("team".to_string(), Value::string("net"))]),
+            )]),
+        );
+        assert!(!validate(&c).has_errors());
+        assert_eq!(parse(&c).default_tags["team"], "net");
+        assert!(parse(&cfg(Value::Null)).default_tags.is_empty());
     }
 
     #[test]

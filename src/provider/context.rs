@@ -1,5 +1,5 @@
 //! What a configured provider hands to resources: lazily built cloud clients for the default
-//! AWS account, the named AWS accounts and Azure, the poll cadence, and the stop signal.
+//! AWS account, the named AWS accounts and Azure, the poll cadence, the default tags, and the stop signal.
 
 use crate::cloud::aws::AwsAccount;
 use crate::cloud::azure::Azure;
@@ -19,6 +19,8 @@ pub struct ProviderContext {
     pub azure: Azure,
     /// Longest sleep between two status polls (`poll_interval`).
     pub poll_interval: Duration,
+    /// The provider's `default_tags` (empty when absent), merged under every resource's tags.
+    pub default_tags: crate::cloud::aws::Tags,
     /// Cancelled by StopProvider / Shutdown: every wait and retry ends promptly.
     pub stop: CancellationToken,
 }

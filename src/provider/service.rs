@@ -204,6 +204,7 @@ impl pb::provider_server::Provider for CloudlinkProvider {
                     .collect(),
                 azure: Azure::new(parsed.azure),
                 poll_interval: parsed.poll_interval,
+                default_tags: parsed.default_tags,
                 stop: self.stop.clone(),
             };
             *self.configured.write().await = Some(Arc::new(ctx));

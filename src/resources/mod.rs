@@ -2,6 +2,7 @@
 //! dispatch code never changes.
 
 pub mod cross_cloud_vpn;
+pub mod default_tags;
 pub mod timeouts;
 pub mod vpc_peering_pair;
 

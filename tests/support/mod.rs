@@ -283,6 +283,24 @@ impl Workdir {
         serde_json::from_str(&r.stdout).expect("show -json output")
     }
 
+    /// The actions (`["update"]`, `["delete", "create"]`, ...) a saved plan holds for
+    /// resource `address`: `terraform plan -out`, then `terraform show -json` of that plan.
+    pub fn planned_actions(&self, address: &str) -> Vec<String> {
+        self.tf(&["plan", "-out=tfplan", "-no-color"]).success();
+        let r = self.tf(&["show", "-json", "tfplan"]).success();
+        let plan: Json = serde_json::from_str(&r.stdout).expect("show -json plan output");
+        plan["resource_changes"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+            .and_then(|r| r["change"]["actions"].as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| panic!("{address} not in the plan: {plan}"))
+    }
+
     /// The state's values of resource `address` (e.g. `cloudlink_cross_cloud_vpn.this`).
     pub fn state_values(&self, address: &str) -> Json {
         let show = self.show_json();
@@ -331,6 +349,18 @@ provider "cloudlink" {{
 }}
 "#,
         url = emulator.url
+    )
+}
+
+/// `config` (built on [`provider_block`]) with a `default_tags { tags = TAGS }` block in the
+/// provider block; `tags_hcl` is an HCL map such as `{ team = "net" }`.
+pub fn with_default_tags(config: &str, tags_hcl: &str) -> String {
+    let anchor = "  poll_interval = \"100ms\"\n";
+    assert!(config.contains(anchor), "not a provider_block config");
+    config.replacen(
+        anchor,
+        &format!("{anchor}  default_tags {{\n    tags = {tags_hcl}\n  }}\n"),
+        1,
     )
 }
 

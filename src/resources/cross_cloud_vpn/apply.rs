@@ -31,6 +31,7 @@ use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Graph;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
+use crate::resources::default_tags;
 use crate::tf::{AttributePath, Diagnostic, Value};
 use anyhow::{anyhow, Context as _};
 use std::sync::{Arc, Mutex};
@@ -967,6 +968,7 @@ pub async fn converge(
 
 /// Create: converge from nothing.
 pub async fn create(ctx: &ProviderContext, planned: &Value, config: &Value) -> ApplyResult {
+    let planned = &default_tags::with_tags_all(ctx, planned);
     let d = Desired::from_value(planned, config.attr("tunnel_psks_wo"));
     let cp = Checkpoint::empty(&d);
     let run = match Run::new(ctx, d.clone(), cp.clone(), d.timeouts.create).await {
@@ -988,6 +990,7 @@ pub async fn update(
     planned: &Value,
     config: &Value,
 ) -> ApplyResult {
+    let planned = &default_tags::with_tags_all(ctx, planned);
     let wo_changed = !prior
         .attr("tunnel_psks_wo_version")
         .equals(planned.attr("tunnel_psks_wo_version"));

@@ -9,8 +9,10 @@ use super::read;
 use super::schema::schema;
 use super::state::Checkpoint;
 use super::topology::{canonical_inside_cidrs, Desired};
+use crate::cloud::aws::Tags;
 use crate::cloud::azure::{gateway, local_gateway, public_ip, tags as az_tags, virtual_network};
 use crate::provider::context::ProviderContext;
+use crate::resources::default_tags;
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
 use std::sync::Arc;
@@ -133,15 +135,17 @@ async fn discover(
         "tunnel_inside_cidrs",
         Value::string_list(canonical_inside_cidrs(tunnels)),
     );
-    let user_tags = az_tags::user_tags(&g.tags);
+    let tags_all = az_tags::user_tags(&g.tags);
+    let user_tags = default_tags::refreshed_tags(&Tags::new(), &tags_all, &ctx.default_tags);
     v.set_attr(
         "tags",
         if user_tags.is_empty() {
             Value::Null
         } else {
-            Value::map(user_tags.into_iter().map(|(k, x)| (k, Value::string(x))))
+            default_tags::tags_value(&user_tags)
         },
     );
+    v.set_attr("tags_all", default_tags::tags_value(&tags_all));
     aws.set_attr(
         "vpc_id",
         vpc_id.clone().map(Value::string).unwrap_or(Value::Null),

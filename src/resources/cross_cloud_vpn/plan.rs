@@ -15,6 +15,7 @@ use super::validate;
 use crate::cloud::azure::{gateway, gateway_subnet, virtual_network};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{PlanRequest, PlanResponse};
+use crate::resources::default_tags;
 use crate::tf::{mark_computed_unknown, AttributePath, Diagnostic, Value};
 
 fn azure_path(a: &str) -> AttributePath {
@@ -59,6 +60,7 @@ pub async fn modify_plan(
     }
     let replacing = !plan.requires_replace.is_empty();
     fill_defaults(&mut plan.planned);
+    default_tags::plan_tags_all(ctx, &mut plan.planned, &mut plan.diags);
     if let Some(ctx) = ctx {
         if creating || replacing {
             cloud_checks(ctx, &mut plan.planned, &mut plan.diags).await;

@@ -10,7 +10,7 @@ use super::state::{Checkpoint, TunnelFacts};
 use super::topology::Desired;
 use crate::cloud::azure::connection::{self, get_shared_key};
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
-use crate::cloud::azure::{gateway, gateway_subnet, public_ip};
+use crate::cloud::azure::{gateway, gateway_subnet, public_ip, tags as az_tags};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
 use crate::tf::{Diagnostic, Value};
@@ -307,9 +307,23 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     // Keep the recorded CIDR lists (configuration or resolved at create).
     snap.aws_cidrs = Checkpoint::from_state(state, &d).aws_cidrs;
     snap.azure_cidrs = Checkpoint::from_state(state, &d).azure_cidrs;
+    // `tags_all` follows the gateway's tags (a change there plans an in-place sync); `tags`
+    // stays as the user wrote it.
+    let mut observed = d.clone();
+    match gateway::find_gateway(&run.net, &d.resource_group, &d.gateway_name(), &cancel).await {
+        Ok(Some(g)) => observed.tags = az_tags::user_tags(&g.tags),
+        Ok(None) => {}
+        Err(e) => {
+            return error(
+                state,
+                &format!("Reading the tags of cross-cloud VPN {:?} failed", d.name),
+                e.into(),
+            )
+        }
+    }
     ReadResult {
         state: Some(with_migrated_sku(
-            snap.to_state(state, &d),
+            snap.to_state(state, &observed),
             &snap.gateway_sku,
         )),
         diags: Default::default(),

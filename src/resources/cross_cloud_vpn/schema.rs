@@ -125,6 +125,7 @@ pub fn schema() -> Schema {
     .attr(Attribute::optional("tunnel_psks_wo", strings(), "Write-only alternative to `tunnel_psks`: never stored in plan or state. Bump `tunnel_psks_wo_version` to rotate.").sensitive().write_only())
     .attr(Attribute::optional("tunnel_psks_wo_version", Type::Number, "Version of `tunnel_psks_wo`; a change rotates the keys in place."))
     .attr(Attribute::optional("tags", Type::map(Type::String), "Tags added to every sub-resource in both clouds (with cloudlink's ownership tags). Changed in place."))
+    .attr(Attribute::computed("tags_all", Type::map(Type::String), "The tags on every sub-resource apart from cloudlink's ownership tags: the provider's `default_tags` merged with `tags` (which win on a shared key). A change of `default_tags` updates it in place."))
     .attr(Attribute::computed("tunnel_details", Type::list(tunnel_detail_type()), "Per tunnel: AWS VPN connection, AWS outside IP, inside CIDR, BGP addresses, and status from both clouds (AWS telemetry `UP`/`DOWN`, Azure `Connected`/...)."))
     .attr(Attribute::computed("consistent", Type::Bool, "Whether both clouds agree on every tunnel: IPs, pre-shared keys, CIDRs and ASNs."))
     .block(aws_block())

@@ -3,6 +3,7 @@
 //! An empty string means "not created (yet)" or "gone".
 
 use super::topology::Desired;
+use crate::resources::default_tags;
 use crate::tf::Value;
 
 /// What one tunnel looks like from both clouds.
@@ -205,6 +206,7 @@ impl Checkpoint {
             "tunnel_inside_cidrs",
             keep_or("tunnel_inside_cidrs", list(&d.inside_cidrs)),
         );
+        out.set_attr("tags_all", default_tags::tags_value(&d.tags));
         out.set_attr("tunnel_details", Value::list(tunnels));
         out.set_attr("consistent", Value::bool(self.consistent));
         out

@@ -3,6 +3,7 @@
 //! mapping (MS "Create a VPN connection between Azure and AWS" with BGP); deterministic names
 //! and ownership tags; PSK generation in the AWS alphabet.
 
+use crate::resources::default_tags;
 use crate::resources::timeouts::{self, Timeouts};
 use crate::tf::Value;
 use rand::Rng;
@@ -81,7 +82,8 @@ pub struct Desired {
     pub psks: Option<Vec<String>>,
     /// Custom IKE/IPsec policy.
     pub policy: Option<Policy>,
-    /// User tags.
+    /// The tags of every sub-resource besides the ownership tags: `tags_all` (the provider's
+    /// `default_tags` merged with `tags`) when known, else `tags`.
     pub tags: BTreeMap<String, String>,
     /// Operation limits.
     pub timeouts: Timeouts,
@@ -154,14 +156,8 @@ impl Desired {
             pfs_group: pol.attr("pfs_group").as_i64().unwrap_or(14),
             sa_lifetime_seconds: pol.attr("sa_lifetime_seconds").as_i64().unwrap_or(3600),
         });
-        let tags = v
-            .attr("tags")
-            .as_map()
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_string())))
-                    .collect()
-            })
+        let tags = default_tags::tags_of(v.attr("tags_all"))
+            .or_else(|| default_tags::tags_of(v.attr("tags")))
             .unwrap_or_default();
         Desired {
             name: s(v.attr("name")).unwrap_or_default(),

@@ -3,6 +3,7 @@
 //! Diagnostics never quote a pre-shared key.
 
 use super::sku;
+use crate::resources::default_tags::{OWNERSHIP_TAGS, TAGS_MAX};
 use crate::resources::timeouts;
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
 use ipnet::Ipv4Net;
@@ -390,23 +391,23 @@ pub fn link_name(v: &Value) -> Option<Diagnostic> {
     None
 }
 
-/// Tags cloudlink adds to every AWS sub-resource (`cloudlink:resource`,
-/// `cloudlink:component`, `Name`); Azure gets two.
-const OWNERSHIP_TAGS: usize = 3;
-/// Tags per resource on both clouds (rules AWS-TAGS, AZ-TAGS: 50).
-const TAGS_MAX: usize = 50;
-
 /// User tags fit both clouds' rules (AWS-TAGS, AZ-TAGS): at most 50 tags with cloudlink's
 /// own, keys 1-128 characters (AWS's limit; Azure allows 512) without Azure's forbidden
 /// `<>%&\?/`, values up to 256 characters, no `aws:` prefix (AWS reserves it) and no
 /// `cloudlink` prefix (ours: the ownership tags).
 /// rules: AWS-TAGS, AZ-TAGS
 pub fn tag_map(v: &Value) -> Vec<Diagnostic> {
+    tag_map_at(v, &root("tags"))
+}
+
+/// [`tag_map`] for a tag map at `at` (a resource's `tags`, the provider's
+/// `default_tags.tags`).
+/// rules: AWS-TAGS, AZ-TAGS
+pub fn tag_map_at(v: &Value, at: &AttributePath) -> Vec<Diagnostic> {
     let Some(m) = v.as_map().filter(|_| v.is_wholly_known()) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    let at = root("tags");
     if m.len() + OWNERSHIP_TAGS > TAGS_MAX {
         out.push(Diagnostic::error("Too many tags", format!("{} tags plus cloudlink's {OWNERSHIP_TAGS} ownership tags exceed the {TAGS_MAX} tags AWS and Azure allow per resource.", m.len())).with_path(at.clone()));
     }

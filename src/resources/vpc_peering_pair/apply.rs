@@ -11,7 +11,7 @@ use super::state::{PairState, RouteState, Side};
 use crate::cloud::aws::{ownership_tags, RouteTarget, Tags, TAG_NAME};
 use crate::cloud::wait::WaitConfig;
 use crate::provider::{ApplyResult, ProviderContext};
-use crate::resources::timeouts;
+use crate::resources::{default_tags, timeouts};
 use crate::tf::{Diagnostic, Value};
 
 /// `cloudlink:component` of the peering connection.
@@ -26,10 +26,10 @@ pub fn identity(st: &PairState) -> String {
     )
 }
 
-/// The tags the peering carries: the user's tags plus the ownership tags (a user `Name` wins
-/// over the derived one).
+/// The tags the peering carries: the user's tags merged with the provider's default tags,
+/// plus the ownership tags (a user `Name` wins over the derived one).
 pub fn peering_tags(st: &PairState) -> Tags {
-    let user = st.tags.clone().unwrap_or_default();
+    let user = st.merged_tags();
     let mut tags = ownership_tags(&identity(st), COMPONENT, &user);
     if let Some(name) = user.get(TAG_NAME) {
         tags.insert(TAG_NAME.to_string(), name.clone());
@@ -39,6 +39,7 @@ pub fn peering_tags(st: &PairState) -> Tags {
 
 /// Creates the pair described by `planned`.
 pub async fn create(ctx: &ProviderContext, planned: &Value) -> ApplyResult {
+    let planned = &default_tags::with_tags_all(ctx, planned);
     let mut st = PairState::from_value(planned);
     let wait = ctx.wait(timeouts::resolve(planned, DEFAULTS).create);
     let want_dns = (
@@ -297,6 +298,7 @@ async fn remove_routes(
 
 /// Applies in-place changes: tags, DNS options, then routes (removed first, then added).
 pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> ApplyResult {
+    let planned = &default_tags::with_tags_all(ctx, planned);
     let old = PairState::from_value(prior);
     let new = PairState::from_value(planned);
     // The state as it is now; each step below moves one part of it to `new`.
@@ -322,10 +324,11 @@ async fn update_steps(
     let id = st.id.clone().unwrap_or_default();
 
     // 1. Tags, on each account that holds the peering.
-    if st.tags != new.tags {
+    if st.tags != new.tags || st.merged_tags() != new.merged_tags() {
         let before = peering_tags(st);
         let mut target = st.clone();
         target.tags = new.tags.clone();
+        target.tags_all = new.tags_all.clone();
         let after = peering_tags(&target);
         let removed: Vec<String> = before
             .keys()
@@ -341,6 +344,7 @@ async fn update_steps(
             ec2.create_tags(&id, &after).await.map_err(cloud_diag)?;
         }
         st.tags = new.tags.clone();
+        st.tags_all = new.tags_all.clone();
     }
 
     // 2. DNS options, each side with its own credentials.

@@ -89,7 +89,10 @@ pub async fn import(ctx: &ProviderContext, id: &str) -> Result<Value, Diagnostic
     st.accepter.account = account.map(str::to_string);
     st.requester.allow_dns = Some(p.requester.allow_dns);
     st.accepter.allow_dns = Some(p.accepter.allow_dns);
-    match refresh(&sides, st, pcx).await.map_err(Diagnostics::from)? {
+    match refresh(&sides, st, pcx, &ctx.default_tags)
+        .await
+        .map_err(Diagnostics::from)?
+    {
         Some(v) => Ok(v),
         None => Err(fail(
             "Cannot import a VPC peering connection that is gone",

@@ -6,10 +6,14 @@
 use super::state::{routes_value, PairState, Side};
 use super::validate;
 use crate::provider::{PlanRequest, PlanResponse, ProviderContext};
+use crate::resources::default_tags;
 use crate::tf::Value;
 
 /// Refines `plan` for `req`.
 pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut PlanResponse) {
+    if !plan.planned.is_null() {
+        default_tags::plan_tags_all(ctx, &mut plan.planned, &mut plan.diags);
+    }
     let planned = PairState::from_value(&plan.planned);
     let prior = PairState::from_value(&req.prior);
     let creating = req.prior.is_null() || !plan.requires_replace.is_empty();

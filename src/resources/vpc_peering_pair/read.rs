@@ -7,6 +7,7 @@ use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, RouteState, Side};
 use crate::cloud::aws::{Peering, Tags, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 use crate::provider::{ProviderContext, ReadResult};
+use crate::resources::default_tags;
 use crate::tf::{Diagnostics, Value};
 
 /// Statuses in which the peering no longer carries traffic and cannot come back.
@@ -22,7 +23,7 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
         Ok(s) => s,
         Err(d) => return unchanged(state, d),
     };
-    match refresh(&sides, st, &id).await {
+    match refresh(&sides, st, &id, &ctx.default_tags).await {
         Ok(state) => ReadResult {
             state,
             diags: Diagnostics::default(),
@@ -40,11 +41,13 @@ fn unchanged(state: &Value, d: crate::tf::Diagnostic) -> ReadResult {
     }
 }
 
-/// The refreshed state of peering `id`, or `None` when it is gone.
+/// The refreshed state of peering `id`, or `None` when it is gone (`defaults`: the
+/// provider's `default_tags`).
 pub async fn refresh(
     sides: &Sides,
     mut st: PairState,
     id: &str,
+    defaults: &Tags,
 ) -> Result<Option<Value>, crate::tf::Diagnostic> {
     // 1. The peering itself.
     let Some(p) = sides
@@ -61,7 +64,7 @@ pub async fn refresh(
         return Ok(None);
     }
     st.status = Some(p.status.clone());
-    apply_peering(&mut st, &p);
+    apply_peering(&mut st, &p, defaults);
 
     // 2. Both VPCs' CIDR blocks as they are now (blocks associated later appear here).
     for side in [Side::Requester, Side::Accepter] {
@@ -82,8 +85,9 @@ pub async fn refresh(
 }
 
 /// Copies what the peering reports into `st`: owners, regions, DNS options (only reported
-/// once active) and the user's tags.
-pub fn apply_peering(st: &mut PairState, p: &Peering) {
+/// once active), `tags_all` (the tags besides the ownership tags) and the user's `tags`
+/// (without the tags that only come from `defaults`, the provider's `default_tags`).
+pub fn apply_peering(st: &mut PairState, p: &Peering, defaults: &Tags) {
     for (side, info) in [
         (Side::Requester, &p.requester),
         (Side::Accepter, &p.accepter),
@@ -99,27 +103,28 @@ pub fn apply_peering(st: &mut PairState, p: &Peering) {
             s.cidr_blocks = Some(info.cidr_blocks.clone());
         }
     }
-    st.tags = user_tags(st, &p.tags);
+    let all = cloud_user_tags(st, &p.tags);
+    let written = st.tags.clone().unwrap_or_default();
+    let user = default_tags::refreshed_tags(&written, &all, defaults);
+    // An empty result keeps the distinction between no `tags` and `tags = {}`.
+    if !(user.is_empty() && st.tags.is_none()) {
+        st.tags = Some(user);
+    }
+    st.tags_all = Some(all);
 }
 
-/// The tags a user set: everything but the ownership tags (and the derived `Name`). An
-/// empty result keeps the distinction between no `tags` and `tags = {}`.
-fn user_tags(st: &PairState, have: &Tags) -> Option<Tags> {
+/// The tags on the peering that are not cloudlink's: everything but the ownership tags (and
+/// the derived `Name`).
+fn cloud_user_tags(st: &PairState, have: &Tags) -> Tags {
     let derived_name = format!("{}-{COMPONENT}", identity(st));
-    let user: Tags = have
-        .iter()
+    have.iter()
         .filter(|(k, v)| {
             k.as_str() != TAG_RESOURCE
                 && k.as_str() != TAG_COMPONENT
                 && !(k.as_str() == TAG_NAME && **v == derived_name)
         })
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if user.is_empty() && st.tags.is_none() {
-        None
-    } else {
-        Some(user)
-    }
+        .collect()
 }
 
 /// Every route in the listed route tables of both sides that points at peering `id`.

@@ -120,6 +120,11 @@ pub fn schema() -> Schema {
             "Tags applied to the peering connection on both sides (each account keeps its own tags). cloudlink adds `cloudlink:resource` and `cloudlink:component` so a re-run adopts the peering instead of requesting another.",
         ))
         .attr(Attribute::computed(
+            "tags_all",
+            Type::map(Type::String),
+            "The tags on the peering connection apart from cloudlink's ownership tags: the provider's `default_tags` merged with `tags` (which win on a shared key). A change of `default_tags` updates it in place.",
+        ))
+        .attr(Attribute::computed(
             "routes",
             Type::list(route_type()),
             "The routes through the peering that exist: `side` (`requester` or `accepter`, the owner of the route table), `route_table_id` and `destination_cidr_block`. A route deleted out of band shows as drift and the next apply re-adds it.",

@@ -3,6 +3,7 @@
 //! unknowns (an unknown becomes `None`, written back as null).
 
 use crate::cloud::aws::Tags;
+use crate::resources::default_tags;
 use crate::tf::Value;
 
 /// Which end of the peering something belongs to.
@@ -83,6 +84,9 @@ pub struct PairState {
     pub accepter: SideState,
     /// User tags (applied on both sides).
     pub tags: Option<Tags>,
+    /// The provider's `default_tags` merged with `tags`: what the peering carries besides
+    /// the ownership tags (`None` = not known yet, or a state written before `tags_all`).
+    pub tags_all: Option<Tags>,
     /// The routes that exist (`None` = not known yet).
     pub routes: Option<Vec<RouteState>>,
     /// The `timeouts` block, kept as given.
@@ -164,6 +168,7 @@ impl Default for PairState {
             requester: SideState::default(),
             accepter: SideState::default(),
             tags: None,
+            tags_all: None,
             routes: None,
             timeouts: Value::Null,
         }
@@ -195,6 +200,7 @@ impl PairState {
             requester: SideState::from_value(v.attr("requester")),
             accepter: SideState::from_value(v.attr("accepter")),
             tags,
+            tags_all: default_tags::tags_of(v.attr("tags_all")),
             routes,
             timeouts: v.attr("timeouts").clone(),
         }
@@ -219,6 +225,12 @@ impl PairState {
                 }),
             ),
             (
+                "tags_all",
+                self.tags_all
+                    .as_ref()
+                    .map_or(Value::Null, default_tags::tags_value),
+            ),
+            (
                 "routes",
                 self.routes
                     .as_ref()
@@ -226,6 +238,15 @@ impl PairState {
             ),
             ("timeouts", timeouts),
         ])
+    }
+
+    /// The tags the peering carries besides the ownership tags: `tags_all`, or `tags` when
+    /// that is not known.
+    pub fn merged_tags(&self) -> Tags {
+        self.tags_all
+            .clone()
+            .or_else(|| self.tags.clone())
+            .unwrap_or_default()
     }
 
     /// One side's block.

@@ -1,0 +1,188 @@
+//! The provider's `default_tags`, shared by every resource: validating them, merging them
+//! under a resource's own `tags` (the resource wins on a key), planning the computed
+//! `tags_all`, checking the merged set against the clouds' tag limits, and telling on a
+//! refresh which cloud tags belong to the user's `tags` and which only came from the
+//! defaults (so a default tag on the cloud objects is never drift).
+
+use crate::cloud::aws::Tags;
+use crate::provider::ProviderContext;
+use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+
+/// Tags cloudlink adds to every AWS sub-resource (`cloudlink:resource`,
+/// `cloudlink:component`, `Name`); Azure gets two, so AWS sets the limit.
+pub const OWNERSHIP_TAGS: usize = 3;
+/// Tags per resource on both clouds (rules AWS-TAGS, AZ-TAGS: 50).
+pub const TAGS_MAX: usize = 50;
+
+/// A wholly known map of strings as [`Tags`]; `None` when null or not yet known.
+pub fn tags_of(v: &Value) -> Option<Tags> {
+    let m = v.as_map().filter(|_| v.is_wholly_known())?;
+    Some(
+        m.iter()
+            .filter_map(|(k, x)| x.as_str().map(|x| (k.clone(), x.to_string())))
+            .collect(),
+    )
+}
+
+/// Tags as a terraform map value.
+pub fn tags_value(tags: &Tags) -> Value {
+    Value::map(tags.iter().map(|(k, v)| (k.clone(), Value::string(v))))
+}
+
+/// The default tags under the resource's own: `resource` wins on a shared key.
+pub fn merged(defaults: &Tags, resource: &Tags) -> Tags {
+    let mut out = defaults.clone();
+    out.extend(resource.iter().map(|(k, v)| (k.clone(), v.clone())));
+    out
+}
+
+/// `default_tags.tags` at validate: each tag follows the same rules as a resource's `tags`
+/// (so a reserved `cloudlink`/`aws:` key is an error on its path).
+/// rules: AWS-TAGS, AZ-TAGS
+pub fn validate_defaults(v: &Value, path: &AttributePath) -> Diagnostics {
+    let mut d = Diagnostics::default();
+    for diag in crate::resources::cross_cloud_vpn::validate::tag_map_at(v, path) {
+        d.push(diag);
+    }
+    d
+}
+
+/// Plans `tags_all` as `default_tags` ∪ `tags`, and checks the merged set against the
+/// clouds' per-resource tag limit (the defaults alone were checked at validate). Unknown
+/// while the provider is not configured or `tags` is not known yet.
+pub fn plan_tags_all(ctx: Option<&ProviderContext>, planned: &mut Value, diags: &mut Diagnostics) {
+    let tags = planned.attr("tags");
+    let resource = if tags.is_null() {
+        Some(Tags::new())
+    } else {
+        tags_of(tags)
+    };
+    let (Some(ctx), Some(resource)) = (ctx, resource) else {
+        planned.set_attr("tags_all", Value::unknown());
+        return;
+    };
+    let all = merged(&ctx.default_tags, &resource);
+    if let Some(d) = too_many(&all) {
+        diags.push(d);
+    }
+    planned.set_attr("tags_all", tags_value(&all));
+}
+
+/// An error on `tags` when the merged tags `all` and cloudlink's ownership tags exceed the
+/// clouds' per-resource limit (rules AWS-TAGS, AZ-TAGS).
+// rule: AWS-TAGS: AWS "Tag restrictions" (docs.amazonaws.cn/en_us/batch/latest/userguide/tag-restrictions.html, the shared AWS tag text: "Maximum number of tags per resource – 50", keys 128 / values 256, `aws:` reserved; the EC2 page itself was not reachable), read 2026-12-02.
+// rule: AZ-TAGS: Azure SDK `tags` docs (learn.microsoft.com/javascript/api/@azure/arm-billing/proxyresourcewithtags: keys "cannot contain <>%&\?/", pointing at learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations for the 50-tag limit, not reachable here), read 2026-12-02.
+fn too_many(all: &Tags) -> Option<Diagnostic> {
+    (all.len() + OWNERSHIP_TAGS > TAGS_MAX).then(|| {
+        Diagnostic::error(
+            "Too many tags",
+            format!(
+                "tags and the provider's default_tags merge into {} tags; with cloudlink's {OWNERSHIP_TAGS} ownership tags that exceeds the {TAGS_MAX} tags AWS and Azure allow per resource.",
+                all.len()
+            ),
+        )
+        .with_path(AttributePath::root().attr("tags"))
+    })
+}
+
+/// `v` (a planned value) with `tags_all` resolved when the plan could not know it (the
+/// provider was not configured yet): `default_tags` ∪ `tags`. A known `tags_all` is kept.
+pub fn with_tags_all(ctx: &ProviderContext, v: &Value) -> Value {
+    let mut out = v.clone();
+    if !v.attr("tags_all").is_wholly_known() || v.attr("tags_all").is_null() {
+        let resource = tags_of(v.attr("tags")).unwrap_or_default();
+        out.set_attr(
+            "tags_all",
+            tags_value(&merged(&ctx.default_tags, &resource)),
+        );
+    }
+    out
+}
+
+/// The user's `tags` after a refresh, from `cloud` (the objects' tags without the ownership
+/// tags): a key the user wrote keeps the cloud's value (or disappears if it is gone); any
+/// other key is the user's drift unless it equals a default tag, which is `tags_all`'s part.
+pub fn refreshed_tags(written: &Tags, cloud: &Tags, defaults: &Tags) -> Tags {
+    cloud
+        .iter()
+        .filter(|(k, v)| written.contains_key(*k) || defaults.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(pairs: &[(&str, &str)]) -> Tags {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn resource_tags_win_over_defaults() {
+        let all = merged(
+            &tags(&[("team", "net"), ("env", "dev")]),
+            &tags(&[("env", "prod")]),
+        );
+        assert_eq!(all, tags(&[("env", "prod"), ("team", "net")]));
+    }
+
+    #[test]
+    fn the_merged_set_counts_against_the_limit_with_ownership_tags() {
+        let n = |count: usize| -> Tags {
+            (0..count)
+                .map(|i| (format!("k{i}"), "v".to_string()))
+                .collect()
+        };
+        let defaults = n(30);
+        let mut resource = Tags::new();
+        for i in 30..47 {
+            resource.insert(format!("k{i}"), "v".into());
+        }
+        assert!(
+            too_many(&merged(&defaults, &resource)).is_none(),
+            "47 + 3 fit"
+        );
+        resource.insert("k47".into(), "v".into());
+        let d = too_many(&merged(&defaults, &resource)).expect("48 + 3 exceed 50");
+        assert_eq!(d.path.as_ref().unwrap().to_string(), "tags");
+        // A shared key counts once.
+        assert!(too_many(&merged(&n(47), &n(47))).is_none());
+    }
+
+    #[test]
+    fn a_default_tag_on_the_cloud_is_not_drift() {
+        let defaults = tags(&[("team", "net"), ("env", "dev")]);
+        let written = tags(&[("env", "prod")]);
+        let cloud = tags(&[("team", "net"), ("env", "prod"), ("extra", "1")]);
+        assert_eq!(
+            refreshed_tags(&written, &cloud, &defaults),
+            tags(&[("env", "prod"), ("extra", "1")])
+        );
+        let same_as_default = tags(&[("env", "dev")]);
+        assert_eq!(
+            refreshed_tags(&same_as_default, &tags(&[("env", "dev")]), &defaults),
+            same_as_default
+        );
+    }
+
+    #[test]
+    fn reserved_default_keys_are_errors_on_their_path() {
+        let v = Value::map([("cloudlink:resource".to_string(), Value::string("x"))]);
+        let p = AttributePath::root().attr("default_tags").attr("tags");
+        let d = validate_defaults(&v, &p);
+        assert!(d.has_errors());
+        assert!(d
+            .iter()
+            .next()
+            .unwrap()
+            .path
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .starts_with("default_tags.tags"));
+    }
+}
