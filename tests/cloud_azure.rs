@@ -110,6 +110,7 @@ impl Emu {
             use_cli: false,
             endpoint: Some(self.url.clone()),
             authority_host: None,
+            ..Default::default()
         }
     }
 
