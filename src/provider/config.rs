@@ -303,4 +303,28 @@ mod tests {
         assert_eq!(p.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(p.poll_interval, DEFAULT_POLL_INTERVAL);
     }
+
+    #[test]
+    fn two_azure_methods_in_the_block_are_an_error_on_the_later_argument() {
+        let c = Value::object([
+            ("poll_interval", Value::Null),
+            ("aws", Value::Null),
+            ("aws_account", Value::Null),
+            (
+                "azure",
+                Value::object([
+                    ("client_certificate_path", Value::string("/sp.pem")),
+                    ("use_oidc", Value::bool(true)),
+                    ("use_cli", Value::bool(false)),
+                ]),
+            ),
+        ]);
+        let d = validate(&c);
+        assert!(d.has_errors());
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|x| x.path.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert_eq!(paths, ["azure.use_oidc"]);
+    }
 }
