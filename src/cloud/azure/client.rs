@@ -483,6 +483,15 @@ mod tests {
             "{e}"
         );
         assert!(!e.message.contains("client_id (ARM_CLIENT_ID)"), "{e}");
+        for needs in [
+            "ARM_CLIENT_CERTIFICATE_PATH",
+            "ARM_USE_OIDC",
+            "ARM_OIDC_REQUEST_URL",
+            "ARM_USE_MSI",
+            "ARM_USE_CLI",
+        ] {
+            assert!(e.message.contains(needs), "{needs} missing from {e}");
+        }
     }
 
     #[test]
