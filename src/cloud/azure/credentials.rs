@@ -425,3 +425,79 @@ pub fn decode_certificate(b64: &str) -> Result<Vec<u8>, String> {
     B64.decode(b64.trim())
         .map_err(|e| format!("client_certificate is not base64: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// Hands out numbered tokens living `lifetime`; a negative lifetime fails instead.
+    #[derive(Debug)]
+    struct Counting {
+        calls: AtomicU32,
+        lifetime: time::Duration,
+    }
+
+    #[async_trait::async_trait]
+    impl TokenCredential for Counting {
+        async fn get_token(&self, _scopes: &[&str]) -> azure_core::Result<AccessToken> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            if self.lifetime.is_negative() {
+                return Err(credential_error("HTTP 401: AADSTS700027: bad".into()));
+            }
+            Ok(AccessToken::new(
+                format!("t{n}"),
+                OffsetDateTime::now_utc() + self.lifetime,
+            ))
+        }
+
+        async fn clear_cache(&self) -> azure_core::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn counting(lifetime: time::Duration) -> Counting {
+        Counting {
+            calls: AtomicU32::new(0),
+            lifetime,
+        }
+    }
+
+    #[tokio::test]
+    async fn tokens_are_reused_until_shortly_before_expiry() {
+        let long = Cached::new(counting(time::Duration::hours(1)));
+        let a = long.get_token(&["s"]).await.unwrap();
+        let b = long.get_token(&["s"]).await.unwrap();
+        assert_eq!(a.token.secret(), b.token.secret());
+        long.get_token(&["other"]).await.unwrap();
+        assert_eq!(long.inner.calls.load(Ordering::SeqCst), 2);
+
+        let short = Cached::new(counting(time::Duration::minutes(2)));
+        short.get_token(&["s"]).await.unwrap();
+        short.get_token(&["s"]).await.unwrap();
+        assert_eq!(short.inner.calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn failures_name_the_method_and_its_variable() {
+        let cred = Labelled::new(
+            counting(time::Duration::minutes(-1)),
+            "a client certificate (ARM_CLIENT_CERTIFICATE_PATH)",
+        );
+        let e = cred.get_token(&["s"]).await.unwrap_err().to_string();
+        assert!(
+            e.starts_with(
+                "azure: authenticating with a client certificate (ARM_CLIENT_CERTIFICATE_PATH): "
+            ) && e.contains("AADSTS700027"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn pfx_is_refused_with_how_to_convert() {
+        let http = azure_core::new_http_client();
+        let ep = TokenEndpoint::new(http, "http://127.0.0.1:1", "t", "c").unwrap();
+        let e = CertificateCredential::from_pem(ep, &[0x30, 0x82, 0x01]).unwrap_err();
+        assert!(e.contains("openssl pkcs12"), "{e}");
+    }
+}
