@@ -4,11 +4,13 @@
 //! emulator's GitHub Actions ID-token endpoint, matched against federated-credential
 //! fixtures). Also mints those ID tokens.
 //!
-//! Error codes are Entra ID's, from Microsoft's "Microsoft Entra authentication and
-//! authorization error codes" page
-//! (https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes,
-//! read 2026-12-02). Codes marked "unconfirmed" were not found on that page and are our
-//! best match.
+//! Error codes are Entra ID's. Confirmed (searched 2026-12-02) from real responses quoted in
+//! GitHub issues: AADSTS700211 (issuer, Azure/azure-workload-identity#1200), AADSTS700213
+//! (subject, Azure/login#482), AADSTS70021 (the older generic "no matching federated identity
+//! record", Azure/azure-workload-identity#340). From memory of Microsoft's "Microsoft Entra
+//! authentication and authorization error codes" page, unconfirmed here: AADSTS700027
+//! (invalid signature), AADSTS700024 (time range), AADSTS50027 (malformed JWT), AADSTS700212
+//! (audience); AADSTS700023 for an iss/sub mismatch is our best guess.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;

@@ -135,8 +135,9 @@ pub(crate) fn managed_identity(
         body: Some(json!({"error": error, "error_description": description})),
     };
     if headers.get("metadata").and_then(|h| h.to_str().ok()) != Some("true") {
-        // IMDS's answer without the header (Azure docs "How to use managed identities for
-        // Azure resources on an Azure VM to acquire an access token", error handling table).
+        // IMDS answers 400 without the header. The body text is from memory of Microsoft's
+        // "use managed identities on a VM to acquire an access token" error table; not
+        // confirmed by the 2026-12-02 search.
         return bad("invalid_request", "Required metadata header not specified");
     }
     let Some(resource) = query.get("resource").filter(|r| !r.is_empty()) else {
