@@ -110,6 +110,7 @@ impl Emu {
             use_cli: false,
             endpoint: Some(self.url.clone()),
             authority_host: None,
+            ..Default::default()
         }
     }
 
@@ -165,6 +166,11 @@ async fn wrong_secret_is_an_auth_error_and_missing_credentials_say_what_is_missi
         .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Auth, "{err}");
     assert!(err.to_string().contains("pip"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("authenticating with a client secret (ARM_CLIENT_SECRET)"),
+        "{err}"
+    );
 
     let az = Azure::new(AzureSettings {
         subscription_id: Some(SUB.into()),
@@ -175,7 +181,7 @@ async fn wrong_secret_is_an_auth_error_and_missing_credentials_say_what_is_missi
     assert_eq!(err.kind, ErrorKind::Auth);
     assert!(
         err.to_string()
-            .contains("azure: no credentials: set client_id/client_secret/tenant_id"),
+            .contains("azure: no credentials; configure one of: a client certificate"),
         "{err}"
     );
 }

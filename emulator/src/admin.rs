@@ -27,6 +27,35 @@ pub fn router() -> Router<Shared> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/fixtures", post(fixtures))
+        .route("/github/id-token", get(github_id_token))
+}
+
+/// GitHub Actions' ID-token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`):
+/// `GET /_emulator/github/id-token?audience=..[&subject=..]` with
+/// `Authorization: Bearer` [`arm::assertion::GITHUB_REQUEST_TOKEN`] answers `{"value": jwt}`,
+/// an ID token of the GitHub issuer for `subject` (default
+/// `repo:cloudlink/cloudlink:ref:refs/heads/main`) that the token endpoint accepts as a
+/// federated client assertion.
+async fn github_id_token(
+    State(emu): State<Shared>,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let expected = format!("Bearer {}", arm::assertion::GITHUB_REQUEST_TOKEN);
+    if headers.get("authorization").and_then(|h| h.to_str().ok()) != Some(expected.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"message": "Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable or the bearer token is wrong"})),
+        )
+            .into_response();
+    }
+    let audience = q.get("audience").map(String::as_str).unwrap_or("");
+    let subject = q
+        .get("subject")
+        .map(String::as_str)
+        .unwrap_or("repo:cloudlink/cloudlink:ref:refs/heads/main");
+    let token = arm::assertion::mint_id_token(emu.seed, subject, audience);
+    Json(json!({"count": 1, "value": token})).into_response()
 }
 
 async fn config(State(emu): State<Shared>) -> Json<Value> {

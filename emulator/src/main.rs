@@ -11,7 +11,9 @@ use std::sync::Arc;
 /// Everything is served on http://127.0.0.1:PORT (--port; 0 picks a free port, and the
 /// chosen one is printed as "listening on http://127.0.0.1:PORT" and written to --port-file):
 ///   POST /                                   EC2 and STS query API (aws endpoint)
-///   POST /{tenant}/oauth2/v2.0/token         Entra ID client-credentials tokens
+///   POST /{tenant}/oauth2/v2.0/token         Entra ID client-credentials tokens (client
+///                                            secret, certificate or federated assertion)
+///   GET  /metadata/identity/oauth2/token     IMDS managed-identity tokens (Metadata: true)
 ///   /subscriptions/...                       Azure Resource Manager (azure endpoint)
 ///   /_emulator/...                           admin API
 ///
@@ -41,6 +43,10 @@ use std::sync::Arc;
 ///   POST /_emulator/reset             forget resources, faults, counters, timeline, requests
 ///                                     (settings such as reference_style_full stay)
 ///   POST /_emulator/fixtures          create existing VPCs / VNets: {"aws": {...}, "azure": {...}}
+///                                     azure also takes "client_certificates" and
+///                                     "federated_credentials" (client assertions)
+///   GET  /_emulator/github/id-token   GitHub Actions ID tokens (bearer
+///                                     emulator-github-request-token)
 ///                                     azure also takes "regions" (add a region, with or
 ///                                     without zones), "public_ip_addresses",
 ///                                     "virtual_network_gateways" (e.g. a pre-2025 VpnGw2)

@@ -52,6 +52,16 @@ pub fn schema() -> Schema {
                 .attr(Attribute::optional("tenant_id", Type::String, "Entra ID tenant id (`ARM_TENANT_ID`)."))
                 .attr(Attribute::optional("client_id", Type::String, "Service principal application id (`ARM_CLIENT_ID`)."))
                 .attr(Attribute::optional("client_secret", Type::String, "Service principal secret (`ARM_CLIENT_SECRET`).").sensitive())
+                .attr(Attribute::optional("client_certificate_path", Type::String, "PEM file with the service principal's certificate and its unencrypted private key (`ARM_CLIENT_CERTIFICATE_PATH`). PKCS#12/PFX is not supported yet: convert with `openssl pkcs12 -nodes`."))
+                .attr(Attribute::optional("client_certificate", Type::String, "Base64 of that PEM file's contents, instead of a path (`ARM_CLIENT_CERTIFICATE`).").sensitive())
+                .attr(Attribute::optional("client_certificate_password", Type::String, "Password of a PKCS#12 certificate (`ARM_CLIENT_CERTIFICATE_PASSWORD`); accepted for azurerm compatibility, unused for PEM.").sensitive())
+                .attr(Attribute::optional("use_oidc", Type::Bool, "Authenticate with an OIDC token through workload identity federation (`ARM_USE_OIDC`)."))
+                .attr(Attribute::optional("oidc_token", Type::String, "The OIDC token (`ARM_OIDC_TOKEN`).").sensitive())
+                .attr(Attribute::optional("oidc_token_file_path", Type::String, "File holding the OIDC token, re-read for every token request (`ARM_OIDC_TOKEN_FILE_PATH`)."))
+                .attr(Attribute::optional("oidc_request_url", Type::String, "GitHub Actions ID-token URL (`ARM_OIDC_REQUEST_URL`, else `ACTIONS_ID_TOKEN_REQUEST_URL`)."))
+                .attr(Attribute::optional("oidc_request_token", Type::String, "Bearer token for `oidc_request_url` (`ARM_OIDC_REQUEST_TOKEN`, else `ACTIONS_ID_TOKEN_REQUEST_TOKEN`).").sensitive())
+                .attr(Attribute::optional("use_msi", Type::Bool, "Authenticate with the machine's managed identity (`ARM_USE_MSI`); `client_id` picks a user-assigned identity."))
+                .attr(Attribute::optional("msi_endpoint", Type::String, "Managed-identity token endpoint (`ARM_MSI_ENDPOINT`). Defaults to the Instance Metadata Service, `http://169.254.169.254/metadata/identity/oauth2/token`."))
                 .attr(Attribute::optional("use_cli", Type::Bool, "Authenticate with the Azure CLI's login (`az login`) instead of a service principal (`ARM_USE_CLI`)."))
                 .attr(Attribute::optional("endpoint", Type::String, "Resource Manager endpoint, e.g. `http://127.0.0.1:4566` for cloudlink-emulator or a sovereign cloud's URL."))
                 .attr(Attribute::optional("authority_host", Type::String, "Entra ID authority host. Defaults to `https://login.microsoftonline.com`, or to `endpoint` when only that is set (the emulator serves both).")),
@@ -128,17 +138,49 @@ pub fn validate(config: &Value) -> Diagnostics {
             az.attr("authority_host"),
             &p.clone().attr("authority_host"),
         ));
-        if az.attr("use_cli").as_bool() == Some(true) && !az.attr("client_secret").is_null() {
+        diags.extend(validate::http_url(
+            az.attr("msi_endpoint"),
+            &p.clone().attr("msi_endpoint"),
+        ));
+        validate_azure_methods(az, &p, &mut diags);
+    }
+    diags
+}
+
+/// Each Azure authentication method and the arguments that select it, in azurerm's order.
+const AZURE_METHODS: &[(&str, &[&str])] = &[
+    (
+        "a client certificate",
+        &["client_certificate_path", "client_certificate"],
+    ),
+    ("a client secret", &["client_secret"]),
+    ("OIDC", &["use_oidc"]),
+    ("a managed identity", &["use_msi"]),
+    ("the Azure CLI", &["use_cli"]),
+];
+
+/// Two methods' arguments set explicitly in the `azure` block conflict: one diagnostic on
+/// the later method's argument.
+fn validate_azure_methods(az: &Value, p: &AttributePath, diags: &mut Diagnostics) {
+    let set = |name: &str| match az.attr(name) {
+        v if v.is_null() => false,
+        v => v.as_bool() != Some(false),
+    };
+    let chosen: Vec<(&str, &str)> = AZURE_METHODS
+        .iter()
+        .filter_map(|(method, args)| args.iter().find(|a| set(a)).map(|a| (*method, *a)))
+        .collect();
+    if let [(first, first_arg), rest @ ..] = chosen.as_slice() {
+        for (method, arg) in rest {
             diags.push(
                 crate::tf::Diagnostic::error(
                     "Conflicting Azure authentication",
-                    "use_cli = true and client_secret are both set; choose one way to authenticate.",
+                    format!("{first_arg} ({first}) and {arg} ({method}) are both set; choose one way to authenticate."),
                 )
-                .with_path(p.attr("use_cli")),
+                .with_path(p.clone().attr(arg)),
             );
         }
     }
-    diags
 }
 
 fn validate_aws(block: &Value, p: &AttributePath, diags: &mut Diagnostics) {
@@ -199,6 +241,16 @@ pub fn parse(config: &Value) -> ProviderConfig {
         tenant_id: opt_string(az.attr("tenant_id")),
         client_id: opt_string(az.attr("client_id")),
         client_secret: opt_string(az.attr("client_secret")),
+        client_certificate_path: opt_string(az.attr("client_certificate_path")),
+        client_certificate: opt_string(az.attr("client_certificate")),
+        client_certificate_password: opt_string(az.attr("client_certificate_password")),
+        use_oidc: az.attr("use_oidc").as_bool().unwrap_or(false),
+        oidc_token: opt_string(az.attr("oidc_token")),
+        oidc_token_file_path: opt_string(az.attr("oidc_token_file_path")),
+        oidc_request_url: opt_string(az.attr("oidc_request_url")),
+        oidc_request_token: opt_string(az.attr("oidc_request_token")),
+        use_msi: az.attr("use_msi").as_bool().unwrap_or(false),
+        msi_endpoint: opt_string(az.attr("msi_endpoint")),
         use_cli: az.attr("use_cli").as_bool().unwrap_or(false),
         endpoint: opt_string(az.attr("endpoint")),
         authority_host: opt_string(az.attr("authority_host")),
@@ -309,5 +361,29 @@ mod tests {
         let p = parse(&c);
         assert_eq!(p.aws.region.as_deref(), Some("eu-west-1"));
         assert_eq!(p.poll_interval, DEFAULT_POLL_INTERVAL);
+    }
+
+    #[test]
+    fn two_azure_methods_in_the_block_are_an_error_on_the_later_argument() {
+        let c = Value::object([
+            ("poll_interval", Value::Null),
+            ("aws", Value::Null),
+            ("aws_account", Value::Null),
+            (
+                "azure",
+                Value::object([
+                    ("client_certificate_path", Value::string("/sp.pem")),
+                    ("use_oidc", Value::bool(true)),
+                    ("use_cli", Value::bool(false)),
+                ]),
+            ),
+        ]);
+        let d = validate(&c);
+        assert!(d.has_errors());
+        let paths: Vec<String> = d
+            .iter()
+            .filter_map(|x| x.path.as_ref().map(|p| p.to_string()))
+            .collect();
+        assert_eq!(paths, ["azure.use_oidc"]);
     }
 }

@@ -26,6 +26,7 @@
 //! ```
 //! `connectionStatus` in the dump is the value computed at the last ARM request.
 
+pub mod assertion;
 mod connection;
 mod errors;
 mod gateway;
@@ -61,6 +62,10 @@ pub(crate) const NETWORK_API_VERSION: &str = "2024-03-01";
 pub struct State {
     /// The client secret the token endpoint accepts.
     pub client_secret: String,
+    /// DER certificates registered per app (client) id (fixture `client_certificates`).
+    pub client_certificates: HashMap<String, Vec<u8>>,
+    /// Federated identity credentials (fixture `federated_credentials`).
+    pub federated_credentials: Vec<assertion::FederatedCredential>,
     /// Render `virtualNetworkGateway1`/`localNetworkGateway2` of a connection as
     /// `{"id":..,"properties":{}}` (what `azure_mgmt_network` needs to deserialize) instead of
     /// the `{"id":..}` real Azure sends (azure-rest-api-specs#755). Default false.
@@ -181,6 +186,8 @@ impl State {
     pub fn new(seed: u64) -> Self {
         State {
             client_secret: "emulator-secret".into(),
+            client_certificates: HashMap::new(),
+            federated_credentials: Vec::new(),
             reference_style_full: false,
             seed,
             rng: StdRng::seed_from_u64(seed ^ 0x00a2_u64.rotate_left(40)),
@@ -642,7 +649,7 @@ impl State {
         query: &HashMap<String, String>,
     ) -> Result<Reply, ArmError> {
         match route {
-            Route::Token => Err(ArmError::new(404, "NotFound", "not an ARM path")),
+            Route::Token | Route::ManagedIdentityToken => Err(ArmError::new(404, "NotFound", "not an ARM path")),
             Route::ResourceGroup { sub, rg } => resource_group::handle(self, cx, method, sub, rg, body),
             // rule: AZ-ZONES-OF-REGION (Subscriptions - List Locations; not paged: nextLinkName
             // is null in subscriptions.json).
@@ -769,7 +776,10 @@ fn method_not_allowed(method: &Method) -> ArmError {
 /// 2024-03-01 (ARM answers other dates with `NoRegisteredProviderFound` listing the
 /// supported versions, and malformed ones with `InvalidApiVersionParameter`).
 fn check_api_version(route: &Route, query: &HashMap<String, String>) -> Result<(), ArmError> {
-    if matches!(route, Route::Token | Route::Unknown) {
+    if matches!(
+        route,
+        Route::Token | Route::ManagedIdentityToken | Route::Unknown
+    ) {
         return Ok(());
     }
     let Some(v) = query.get("api-version") else {
@@ -836,7 +846,16 @@ pub async fn handle(AxState(emu): AxState<Shared>, req: Request) -> Response {
             .into_response();
     };
     if route == Route::Token {
-        return token::handle(&emu, &parts.method, &bytes).into_response();
+        let token_url = format!("{}{path}", base_url(&parts.headers));
+        return token::handle(&emu, &parts.method, &token_url, &bytes).into_response();
+    }
+    if route == Route::ManagedIdentityToken {
+        let query: HashMap<String, String> = parts
+            .uri
+            .query()
+            .and_then(|q| serde_urlencoded::from_str(q).ok())
+            .unwrap_or_default();
+        return token::managed_identity(&emu, &parts.headers, &query).into_response();
     }
     if let Err(e) = token::authorize(&emu, &parts.headers) {
         return e.into_response();
@@ -886,7 +905,13 @@ pub async fn handle(AxState(emu): AxState<Shared>, req: Request) -> Response {
 ///  "virtual_network_gateways": [{"subscription"?, "resource_group", "name", "location"?,
 ///      "virtual_network", "sku": "VpnGw2", "public_ip_addresses": ["pip0"], "generation"?,
 ///      "enable_bgp"?, "asn"?, "active_active"?}],
-///  "migrate_gateways": ["<gateway id>"]}
+///  "migrate_gateways": ["<gateway id>"],
+///  "client_certificates": [{"client_id", "certificate_pem"}],
+///  "federated_credentials": [{"client_id", "issuer"?, "subject"}]}
+///
+/// `client_certificates` registers a certificate whose key may sign client assertions of
+/// the app; `federated_credentials` trusts ID tokens of `issuer` (default the GitHub
+/// Actions issuer the emulator plays) with that `sub` (Entra ID federated credentials).
 /// ```
 /// Regions are added to (or override) the built-in table. Gateways may use SKUs that can no
 /// longer be created (a gateway built before 2025, or imported); all other PUT rules apply.
@@ -1123,8 +1148,42 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
             migrated.push(json!({"id": r.id, "from": from, "to": g.sku}));
         }
     }
+    let mut certificates_out = Vec::new();
+    for c in spec
+        .get("client_certificates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let client_id = s(c, "client_id").ok_or("client_certificates[].client_id is required")?;
+        let pem =
+            s(c, "certificate_pem").ok_or("client_certificates[].certificate_pem is required")?;
+        let der = rustls_pemfile::certs(&mut pem.as_bytes())
+            .next()
+            .and_then(Result::ok)
+            .ok_or("client_certificates[].certificate_pem holds no PEM CERTIFICATE")?;
+        st.client_certificates
+            .insert(client_id.clone(), der.to_vec());
+        certificates_out.push(json!({"client_id": client_id}));
+    }
+    let mut federated_out = Vec::new();
+    for c in spec
+        .get("federated_credentials")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let credential = assertion::FederatedCredential {
+            client_id: s(c, "client_id").ok_or("federated_credentials[].client_id is required")?,
+            issuer: s(c, "issuer").unwrap_or_else(|| assertion::GITHUB_ISSUER.into()),
+            subject: s(c, "subject").ok_or("federated_credentials[].subject is required")?,
+        };
+        federated_out.push(json!({"client_id": credential.client_id, "issuer": credential.issuer, "subject": credential.subject}));
+        st.federated_credentials.push(credential);
+    }
     st.sync_links(emu, now);
     Ok(json!({
+        "client_certificates": certificates_out, "federated_credentials": federated_out,
         "regions": regions_out, "resource_groups": groups_out, "virtual_networks": vnets_out,
         "public_ip_addresses": pips_out, "virtual_network_gateways": gateways_out,
         "migrated_gateways": migrated,

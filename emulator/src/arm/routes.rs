@@ -9,6 +9,8 @@ use axum::http::Method;
 pub(crate) enum Route {
     /// `POST /{tenant}/oauth2/v2.0/token`.
     Token,
+    /// `GET /metadata/identity/oauth2/token` (IMDS managed identity).
+    ManagedIdentityToken,
     /// `/subscriptions/{s}/resourcegroups/{rg}`.
     ResourceGroup { sub: String, rg: String },
     /// `/subscriptions/{s}/locations` (Subscriptions - List Locations).
@@ -58,6 +60,7 @@ pub(crate) fn parse(path: &str) -> Route {
     let s = |i: usize| segs[i].clone();
     match l.as_slice() {
         [_, "oauth2", "v2.0", "token"] => Route::Token,
+        ["metadata", "identity", "oauth2", "token"] => Route::ManagedIdentityToken,
         ["subscriptions", _, "resourcegroups", _] => Route::ResourceGroup {
             sub: s(1),
             rg: s(3),
@@ -149,6 +152,7 @@ impl Route {
     pub fn action(&self, method: &Method, path: &str) -> String {
         let what = match self {
             Route::Token => "token".to_string(),
+            Route::ManagedIdentityToken => "imds token".to_string(),
             Route::ResourceGroup { .. } => "resourceGroups".into(),
             Route::Locations { .. } => "locations".into(),
             Route::RgOperationResult { .. } => "operationResults".into(),

@@ -1,10 +1,11 @@
-//! Entra ID's client-credentials token endpoint and the bearer check on ARM calls.
+//! Entra ID's client-credentials token endpoint, the IMDS managed-identity endpoint and
+//! the bearer check on ARM calls.
 //!
 //! Tokens are `clemu.<nonce>.<mac>`: the mac binds the nonce to the emulator seed, so a token
 //! stays valid across an admin `reset` (clients cache tokens for their lifetime) while
 //! anything we did not issue is refused.
 
-use super::{errors::ArmError, Reply};
+use super::{assertion, errors::ArmError, Reply};
 use crate::Emulator;
 use axum::http::{HeaderMap, Method};
 use rand::Rng;
@@ -33,9 +34,15 @@ fn aad_error(status: u16, error: &str, code: u32, description: String) -> Reply 
     }
 }
 
+/// `client_assertion_type` of a JWT client assertion (RFC 7523).
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// `POST /{tenant}/oauth2/v2.0/token` with `grant_type=client_credentials`, `client_id`,
-/// `client_secret`, `scope`. Any tenant and client id; the secret must match.
-pub(crate) fn handle(emu: &Emulator, method: &Method, body: &[u8]) -> Reply {
+/// `scope` and either `client_secret` (must match) or `client_assertion_type` +
+/// `client_assertion` (a certificate-signed JWT or a federated ID token, see
+/// [`super::assertion`]). `token_url` is the URL the client addressed (the `aud` a
+/// certificate assertion must carry).
+pub(crate) fn handle(emu: &Emulator, method: &Method, token_url: &str, body: &[u8]) -> Reply {
     if *method != Method::POST {
         return aad_error(
             405,
@@ -63,7 +70,34 @@ pub(crate) fn handle(emu: &Emulator, method: &Method, body: &[u8]) -> Reply {
         );
     };
     let mut st = emu.arm.lock().unwrap();
-    if form.get("client_secret") != Some(&st.client_secret) {
+    if let Some(assertion) = form.get("client_assertion") {
+        if form.get("client_assertion_type").map(String::as_str) != Some(JWT_BEARER) {
+            return aad_error(
+                400,
+                "invalid_request",
+                900144,
+                format!("AADSTS900144: The request body must contain the following parameter: 'client_assertion_type' = '{JWT_BEARER}'."),
+            );
+        }
+        let checked = if assertion::is_emulator_id_token(assertion) {
+            assertion::check_federated_assertion(
+                emu.seed,
+                assertion,
+                client_id,
+                &st.federated_credentials,
+            )
+        } else {
+            assertion::check_certificate_assertion(
+                assertion,
+                client_id,
+                st.client_certificates.get(client_id).map(Vec::as_slice),
+                token_url,
+            )
+        };
+        if let Err(r) = checked {
+            return aad_error(401, "invalid_client", r.code, r.description);
+        }
+    } else if form.get("client_secret") != Some(&st.client_secret) {
         return aad_error(
             401,
             "invalid_client",
@@ -71,14 +105,69 @@ pub(crate) fn handle(emu: &Emulator, method: &Method, body: &[u8]) -> Reply {
             format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."),
         );
     }
-    let nonce = format!("{:032x}", st.rng.gen::<u128>());
+    let token = issue(emu, &mut st);
     drop(st);
-    let token = format!("clemu.{nonce}.{:016x}", mac(emu.seed, &nonce));
     Reply::ok(json!({
         "token_type": "Bearer",
         "expires_in": LIFETIME_S,
         "ext_expires_in": LIFETIME_S,
         "access_token": token,
+    }))
+}
+
+/// A fresh `clemu.` access token.
+fn issue(emu: &Emulator, st: &mut super::State) -> String {
+    let nonce = format!("{:032x}", st.rng.gen::<u128>());
+    format!("clemu.{nonce}.{:016x}", mac(emu.seed, &nonce))
+}
+
+/// `GET /metadata/identity/oauth2/token?api-version=..&resource=..[&client_id=..]`, the
+/// Azure Instance Metadata Service's managed-identity endpoint. Requires `Metadata: true`
+/// (IMDS answers 400 without it); answers `expires_in`/`expires_on` as strings, like IMDS.
+pub(crate) fn managed_identity(
+    emu: &Emulator,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+) -> Reply {
+    let bad = |error: &str, description: &str| Reply {
+        status: 400,
+        headers: Vec::new(),
+        body: Some(json!({"error": error, "error_description": description})),
+    };
+    if headers.get("metadata").and_then(|h| h.to_str().ok()) != Some("true") {
+        // IMDS answers 400 without the header. The body text is from memory of Microsoft's
+        // "use managed identities on a VM to acquire an access token" error table; not
+        // confirmed by the 2026-12-02 search.
+        return bad("invalid_request", "Required metadata header not specified");
+    }
+    let Some(resource) = query.get("resource").filter(|r| !r.is_empty()) else {
+        return bad(
+            "invalid_request",
+            "Required query variable 'resource' is missing",
+        );
+    };
+    if query.get("api-version").is_none() {
+        return bad(
+            "invalid_request",
+            "Required query variable 'api-version' is missing",
+        );
+    }
+    let mut st = emu.arm.lock().unwrap();
+    let token = issue(emu, &mut st);
+    drop(st);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    Reply::ok(json!({
+        "access_token": token,
+        "client_id": query.get("client_id").cloned().unwrap_or_else(|| "00000000-0000-0000-0000-0000000000ms".into()),
+        "expires_in": LIFETIME_S.to_string(),
+        "expires_on": (now + LIFETIME_S).to_string(),
+        "ext_expires_in": LIFETIME_S.to_string(),
+        "not_before": now.to_string(),
+        "resource": resource,
+        "token_type": "Bearer",
     }))
 }
 

@@ -4,6 +4,10 @@
 //! [`Azure::new`] does no I/O and never fails; [`Azure::network`] builds everything once,
 //! the first time a resource needs Azure, and reports missing credentials then.
 
+use super::credentials::{
+    self, Cached, CertificateCredential, Labelled, ManagedIdentityCredential, OidcCredential,
+    OidcSource, TokenEndpoint,
+};
 use super::errors::{from_azure, from_response};
 use super::gateway_queue::GatewayQueue;
 use super::locations::{self, Region};
@@ -324,11 +328,45 @@ fn credential(
     settings: &AzureSettings,
     http: Arc<dyn HttpClient>,
 ) -> Result<Arc<dyn TokenCredential>> {
-    let present = |o: &Option<String>| o.as_deref().is_some_and(|s| !s.trim().is_empty());
-    if present(&settings.client_id)
-        && present(&settings.client_secret)
-        && present(&settings.tenant_id)
-    {
+    fn given(o: &Option<String>) -> Option<&str> {
+        o.as_deref().filter(|s| !s.trim().is_empty())
+    }
+    let setup = |label: &str, e: String| {
+        CloudError::new(
+            ErrorKind::Auth,
+            format!("azure: authenticating with {label}: {e}"),
+        )
+    };
+    let endpoint = |label: &str| match (given(&settings.tenant_id), given(&settings.client_id)) {
+        (Some(t), Some(c)) => {
+            TokenEndpoint::new(http.clone(), settings.effective_authority_host(), t, c)
+                .map_err(|e| setup(label, e))
+        }
+        _ => Err(setup(
+            label,
+            "tenant_id (ARM_TENANT_ID) and client_id (ARM_CLIENT_ID) are required".into(),
+        )),
+    };
+    let sp = given(&settings.tenant_id).is_some() && given(&settings.client_id).is_some();
+    // The order of hashicorp/go-azure-sdk's NewAuthorizerFromCredentials (azurerm).
+    let cert_path = given(&settings.client_certificate_path);
+    let cert_inline = given(&settings.client_certificate);
+    if sp && (cert_path.is_some() || cert_inline.is_some()) {
+        let label = if cert_path.is_some() {
+            "a client certificate (ARM_CLIENT_CERTIFICATE_PATH)"
+        } else {
+            "a client certificate (ARM_CLIENT_CERTIFICATE)"
+        };
+        let contents = match cert_path {
+            Some(p) => std::fs::read(p).map_err(|e| setup(label, format!("reading {p}: {e}")))?,
+            None => credentials::decode_certificate(cert_inline.unwrap_or_default())
+                .map_err(|e| setup(label, e))?,
+        };
+        let cred = CertificateCredential::from_pem(endpoint(label)?, &contents)
+            .map_err(|e| setup(label, e))?;
+        return Ok(Arc::new(Labelled::new(Cached::new(cred), label)));
+    }
+    if sp && given(&settings.client_secret).is_some() {
         let host = settings.effective_authority_host();
         let authority = Url::parse(host).map_err(|e| {
             CloudError::new(
@@ -336,12 +374,61 @@ fn credential(
                 format!("azure: invalid authority host {host:?}: {e}"),
             )
         })?;
-        return Ok(Arc::new(azure_identity::ClientSecretCredential::new(
+        let cred = azure_identity::ClientSecretCredential::new(
             http,
             authority,
             settings.tenant_id.clone().unwrap_or_default(),
             settings.client_id.clone().unwrap_or_default(),
             settings.client_secret.clone().unwrap_or_default(),
+        );
+        return Ok(Arc::new(Labelled::new(
+            cred,
+            "a client secret (ARM_CLIENT_SECRET)",
+        )));
+    }
+    if settings.use_oidc {
+        let (label, source) = if let Some(t) = given(&settings.oidc_token) {
+            (
+                "an OIDC token (ARM_OIDC_TOKEN)",
+                OidcSource::Token(t.into()),
+            )
+        } else if let Some(p) = given(&settings.oidc_token_file_path) {
+            (
+                "an OIDC token file (ARM_OIDC_TOKEN_FILE_PATH)",
+                OidcSource::File(p.into()),
+            )
+        } else if let (Some(url), Some(token)) = (
+            given(&settings.oidc_request_url),
+            given(&settings.oidc_request_token),
+        ) {
+            (
+                "GitHub Actions OIDC (ARM_OIDC_REQUEST_URL, ARM_OIDC_REQUEST_TOKEN)",
+                OidcSource::GitHubActions {
+                    url: url.into(),
+                    token: token.into(),
+                },
+            )
+        } else {
+            return Err(setup(
+                "OIDC (ARM_USE_OIDC)",
+                "set oidc_token (ARM_OIDC_TOKEN), oidc_token_file_path (ARM_OIDC_TOKEN_FILE_PATH) or \
+                 oidc_request_url + oidc_request_token (ARM_OIDC_REQUEST_URL/ARM_OIDC_REQUEST_TOKEN, \
+                 ACTIONS_ID_TOKEN_REQUEST_URL/ACTIONS_ID_TOKEN_REQUEST_TOKEN in GitHub Actions)"
+                    .into(),
+            ));
+        };
+        let cred = OidcCredential::new(endpoint(label)?, source);
+        return Ok(Arc::new(Labelled::new(Cached::new(cred), label)));
+    }
+    if settings.use_msi {
+        let cred = ManagedIdentityCredential::new(
+            http,
+            given(&settings.msi_endpoint),
+            given(&settings.client_id),
+        );
+        return Ok(Arc::new(Labelled::new(
+            Cached::new(cred),
+            "a managed identity (ARM_USE_MSI, ARM_MSI_ENDPOINT)",
         )));
     }
     if settings.use_cli {
@@ -357,15 +444,21 @@ fn credential(
         ),
         ("tenant_id", "ARM_TENANT_ID", &settings.tenant_id),
     ] {
-        if !present(v) {
+        if given(v).is_none() {
             missing.push(format!("{field} ({env})"));
         }
     }
     Err(CloudError::new(
         ErrorKind::Auth,
         format!(
-            "azure: no credentials: set client_id/client_secret/tenant_id (or ARM_CLIENT_ID, \
-             ARM_CLIENT_SECRET, ARM_TENANT_ID), or use_cli = true; missing: {}",
+            "azure: no credentials; configure one of: a client certificate (tenant_id, client_id, \
+             client_certificate_path or client_certificate: ARM_TENANT_ID, ARM_CLIENT_ID, \
+             ARM_CLIENT_CERTIFICATE_PATH/ARM_CLIENT_CERTIFICATE); a client secret (tenant_id, client_id, \
+             client_secret: ARM_CLIENT_SECRET); OIDC (use_oidc = true with tenant_id, client_id and \
+             oidc_token/oidc_token_file_path/oidc_request_url+oidc_request_token: ARM_USE_OIDC, \
+             ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH, ARM_OIDC_REQUEST_URL, ARM_OIDC_REQUEST_TOKEN); \
+             a managed identity (use_msi = true: ARM_USE_MSI, ARM_MSI_ENDPOINT); or the Azure CLI \
+             (use_cli = true: ARM_USE_CLI); missing for a client secret: {}",
             missing.join(", ")
         ),
     ))
@@ -390,6 +483,15 @@ mod tests {
             "{e}"
         );
         assert!(!e.message.contains("client_id (ARM_CLIENT_ID)"), "{e}");
+        for needs in [
+            "ARM_CLIENT_CERTIFICATE_PATH",
+            "ARM_USE_OIDC",
+            "ARM_OIDC_REQUEST_URL",
+            "ARM_USE_MSI",
+            "ARM_USE_CLI",
+        ] {
+            assert!(e.message.contains(needs), "{needs} missing from {e}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 pub mod client;
 pub mod connection;
 pub mod convert;
+pub mod credentials;
 pub mod errors;
 pub mod gateway;
 pub mod gateway_queue;

@@ -24,6 +24,28 @@ pub struct AzureSettings {
     pub client_id: Option<String>,
     /// Client secret of the service principal (`ARM_CLIENT_SECRET`). Never logged.
     pub client_secret: Option<String>,
+    /// PEM file with the service principal's certificate and its PKCS#8 private key
+    /// (`ARM_CLIENT_CERTIFICATE_PATH`).
+    pub client_certificate_path: Option<String>,
+    /// Base64 of that file's contents (`ARM_CLIENT_CERTIFICATE`). Never logged.
+    pub client_certificate: Option<String>,
+    /// Password of the certificate (`ARM_CLIENT_CERTIFICATE_PASSWORD`). Never logged.
+    pub client_certificate_password: Option<String>,
+    /// Authenticate with an OIDC (workload identity federation) token (`ARM_USE_OIDC`).
+    pub use_oidc: bool,
+    /// The OIDC token itself (`ARM_OIDC_TOKEN`). Never logged.
+    pub oidc_token: Option<String>,
+    /// File holding the OIDC token (`ARM_OIDC_TOKEN_FILE_PATH`).
+    pub oidc_token_file_path: Option<String>,
+    /// GitHub Actions ID-token URL (`ARM_OIDC_REQUEST_URL`, else `ACTIONS_ID_TOKEN_REQUEST_URL`).
+    pub oidc_request_url: Option<String>,
+    /// Bearer token for that URL (`ARM_OIDC_REQUEST_TOKEN`, else
+    /// `ACTIONS_ID_TOKEN_REQUEST_TOKEN`). Never logged.
+    pub oidc_request_token: Option<String>,
+    /// Authenticate with the machine's managed identity (`ARM_USE_MSI`).
+    pub use_msi: bool,
+    /// Managed-identity token endpoint (`ARM_MSI_ENDPOINT`), default IMDS.
+    pub msi_endpoint: Option<String>,
     /// Use the Azure CLI's login (`az account get-access-token`) (`ARM_USE_CLI`).
     pub use_cli: bool,
     /// ARM endpoint, e.g. an emulator `http://127.0.0.1:4567` or a sovereign cloud.
@@ -36,7 +58,7 @@ pub struct AzureSettings {
 }
 
 impl fmt::Debug for AzureSettings {
-    /// Redacts the client secret; everything else is not secret.
+    /// Redacts the client secret, certificate, its password and the OIDC tokens.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AzureSettings")
             .field("subscription_id", &self.subscription_id)
@@ -46,6 +68,19 @@ impl fmt::Debug for AzureSettings {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| "<redacted>"),
             )
+            .field("client_certificate_path", &self.client_certificate_path)
+            .field("client_certificate", &redact(&self.client_certificate))
+            .field(
+                "client_certificate_password",
+                &redact(&self.client_certificate_password),
+            )
+            .field("use_oidc", &self.use_oidc)
+            .field("oidc_token", &redact(&self.oidc_token))
+            .field("oidc_token_file_path", &self.oidc_token_file_path)
+            .field("oidc_request_url", &self.oidc_request_url)
+            .field("oidc_request_token", &redact(&self.oidc_request_token))
+            .field("use_msi", &self.use_msi)
+            .field("msi_endpoint", &self.msi_endpoint)
             .field("use_cli", &self.use_cli)
             .field("endpoint", &self.endpoint)
             .field("authority_host", &self.authority_host)
@@ -62,6 +97,16 @@ impl AzureSettings {
     /// | `tenant_id` | `ARM_TENANT_ID` |
     /// | `client_id` | `ARM_CLIENT_ID` |
     /// | `client_secret` | `ARM_CLIENT_SECRET` |
+    /// | `client_certificate_path` | `ARM_CLIENT_CERTIFICATE_PATH` |
+    /// | `client_certificate` | `ARM_CLIENT_CERTIFICATE` |
+    /// | `client_certificate_password` | `ARM_CLIENT_CERTIFICATE_PASSWORD` |
+    /// | `use_oidc` (only when `false`) | `ARM_USE_OIDC` |
+    /// | `oidc_token` | `ARM_OIDC_TOKEN` |
+    /// | `oidc_token_file_path` | `ARM_OIDC_TOKEN_FILE_PATH` |
+    /// | `oidc_request_url` | `ARM_OIDC_REQUEST_URL`, `ACTIONS_ID_TOKEN_REQUEST_URL` |
+    /// | `oidc_request_token` | `ARM_OIDC_REQUEST_TOKEN`, `ACTIONS_ID_TOKEN_REQUEST_TOKEN` |
+    /// | `use_msi` (only when `false`) | `ARM_USE_MSI` |
+    /// | `msi_endpoint` | `ARM_MSI_ENDPOINT` |
     /// | `use_cli` (only when `false`) | `ARM_USE_CLI` (`true`/`1`) |
     ///
     /// Values from the provider block win; empty variables count as unset.
@@ -77,11 +122,39 @@ impl AzureSettings {
         fill(&mut self.tenant_id, get("ARM_TENANT_ID"));
         fill(&mut self.client_id, get("ARM_CLIENT_ID"));
         fill(&mut self.client_secret, get("ARM_CLIENT_SECRET"));
-        if !self.use_cli {
-            self.use_cli = get("ARM_USE_CLI")
+        fill(
+            &mut self.client_certificate_path,
+            get("ARM_CLIENT_CERTIFICATE_PATH"),
+        );
+        fill(&mut self.client_certificate, get("ARM_CLIENT_CERTIFICATE"));
+        fill(
+            &mut self.client_certificate_password,
+            get("ARM_CLIENT_CERTIFICATE_PASSWORD"),
+        );
+        fill(&mut self.oidc_token, get("ARM_OIDC_TOKEN"));
+        fill(
+            &mut self.oidc_token_file_path,
+            get("ARM_OIDC_TOKEN_FILE_PATH"),
+        );
+        fill(&mut self.oidc_request_url, get("ARM_OIDC_REQUEST_URL"));
+        fill(
+            &mut self.oidc_request_url,
+            get("ACTIONS_ID_TOKEN_REQUEST_URL"),
+        );
+        fill(&mut self.oidc_request_token, get("ARM_OIDC_REQUEST_TOKEN"));
+        fill(
+            &mut self.oidc_request_token,
+            get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        );
+        fill(&mut self.msi_endpoint, get("ARM_MSI_ENDPOINT"));
+        let flag = |k: &str| {
+            get(k)
                 .map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"))
-                .unwrap_or(false);
-        }
+                .unwrap_or(false)
+        };
+        self.use_oidc = self.use_oidc || flag("ARM_USE_OIDC");
+        self.use_msi = self.use_msi || flag("ARM_USE_MSI");
+        self.use_cli = self.use_cli || flag("ARM_USE_CLI");
         self
     }
 
@@ -97,6 +170,10 @@ impl AzureSettings {
     pub fn effective_endpoint(&self) -> &str {
         self.endpoint.as_deref().unwrap_or(DEFAULT_ENDPOINT)
     }
+}
+
+fn redact(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "<redacted>")
 }
 
 fn fill(slot: &mut Option<String>, value: Option<String>) {
@@ -120,17 +197,31 @@ mod tests {
             "ARM_CLIENT_SECRET" => Some("s3cret".into()),
             "ARM_USE_CLI" => Some("TRUE".into()),
             "ARM_TENANT_ID" => Some("".into()),
+            "ARM_CLIENT_CERTIFICATE_PASSWORD" => Some("certpass".into()),
+            "ARM_CLIENT_CERTIFICATE" => Some("Y2VydGJvZHk=".into()),
+            "ARM_OIDC_TOKEN" => Some("oidc-jwt".into()),
+            "ACTIONS_ID_TOKEN_REQUEST_TOKEN" => Some("gh-request".into()),
+            "ACTIONS_ID_TOKEN_REQUEST_URL" => Some("http://gh/token?x=1".into()),
+            "ARM_USE_MSI" => Some("1".into()),
             _ => None,
         });
+        assert_eq!(s.oidc_request_url.as_deref(), Some("http://gh/token?x=1"));
+        assert!(s.use_msi && !s.use_oidc);
         assert_eq!(s.subscription_id.as_deref(), Some("from-block"));
         assert_eq!(s.client_secret.as_deref(), Some("s3cret"));
         assert!(s.tenant_id.is_none());
         assert!(s.use_cli);
         let dbg = format!("{s:?}");
-        assert!(
-            !dbg.contains("s3cret") && dbg.contains("<redacted>"),
-            "{dbg}"
-        );
+        for secret in [
+            "s3cret",
+            "certpass",
+            "Y2VydGJvZHk=",
+            "oidc-jwt",
+            "gh-request",
+        ] {
+            assert!(!dbg.contains(secret), "{secret} in {dbg}");
+        }
+        assert!(dbg.contains("<redacted>"), "{dbg}");
     }
 
     #[test]

@@ -1,0 +1,229 @@
+//! Azure authentication methods end to end: the real `terraform` plans a
+//! `cloudlink_cross_cloud_vpn` (which reads the VNet from ARM) with credentials given only
+//! through `ARM_*` variables, against the emulator's Entra ID, IMDS and GitHub Actions
+//! ID-token endpoints. A wrong credential fails naming the method and its variable, and
+//! never shows the secret.
+
+mod support;
+
+use serde_json::json;
+use support::{Emulator, Workdir, REQUIRED_PROVIDERS};
+
+const TENANT: &str = "11111111-1111-1111-1111-111111111111";
+const CLIENT: &str = "22222222-2222-2222-2222-222222222222";
+
+/// A workdir planning a link whose `azure {}` block holds no credential at all.
+fn workdir(emu: &Emulator) -> Workdir {
+    let out = emu.fixtures(json!({
+        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
+        "azure": {
+            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
+            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
+                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
+        }
+    }));
+    let vpc = out["aws"]["vpcs"][0]["id"].as_str().unwrap();
+    let rtb = out["aws"]["vpcs"][0]["route_table_ids"][0]
+        .as_str()
+        .unwrap();
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+provider "cloudlink" {{
+  poll_interval = "100ms"
+  aws {{
+    region     = "us-east-1"
+    access_key = "AKID123456789012EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+  }}
+  azure {{
+    subscription_id = "00000000-0000-0000-0000-000000000000"
+    endpoint        = "{url}"
+  }}
+}}
+
+resource "cloudlink_cross_cloud_vpn" "this" {{
+  name    = "link"
+  routing = "static"
+  tunnels = 1
+  aws {{
+    vpc_id          = "{vpc}"
+    route_table_ids = ["{rtb}"]
+  }}
+  azure {{
+    resource_group       = "net-rg"
+    location             = "westeurope"
+    virtual_network_name = "hub"
+    gateway_subnet_cidr  = "10.1.255.0/27"
+  }}
+}}
+"#,
+            url = emu.url
+        ),
+    );
+    wd
+}
+
+fn service_principal(wd: &mut Workdir) {
+    wd.env("ARM_TENANT_ID", TENANT);
+    wd.env("ARM_CLIENT_ID", CLIENT);
+}
+
+fn plan(wd: &Workdir) -> support::Run {
+    wd.tf(&["plan", "-no-color", "-input=false"])
+}
+
+/// A plan that authenticated: it read the VNet (no plan-time read warning).
+fn plans_with_azure(wd: &Workdir) {
+    let run = plan(wd).success();
+    assert!(
+        !run.all().contains("Could not read the virtual network"),
+        "{}",
+        run.all()
+    );
+}
+
+/// Terraform's output with line wrapping undone.
+fn flat(run: &support::Run) -> String {
+    run.all().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A self-signed RSA certificate and its key, as one PEM file, and the certificate alone.
+fn certificate() -> (String, String) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["cloudlink-test".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    (format!("{}{}", cert.pem(), key.serialize_pem()), cert.pem())
+}
+
+fn assert_fails_naming(run: &support::Run, method: &str, variable: &str, secret: &str) {
+    // The plan reports the failed VNet read as a warning naming the cause.
+    let all = flat(run);
+    assert!(
+        all.contains(&format!("authenticating with {method}")) && all.contains(variable),
+        "error should name {method} and {variable}:\n{all}"
+    );
+    assert!(!all.contains(secret), "the secret leaked:\n{all}");
+}
+
+#[test]
+fn client_secret_from_env_plans_and_a_wrong_one_fails_naming_arm_client_secret() {
+    let emu = Emulator::start("fast", 1.0);
+    let mut wd = workdir(&emu);
+    service_principal(&mut wd);
+    wd.env("ARM_CLIENT_SECRET", "emulator-secret");
+    plans_with_azure(&wd);
+
+    let mut bad = workdir(&emu);
+    service_principal(&mut bad);
+    bad.env("ARM_CLIENT_SECRET", "wrong-s3cret-value");
+    let run = plan(&bad);
+    assert_fails_naming(
+        &run,
+        "a client secret",
+        "ARM_CLIENT_SECRET",
+        "wrong-s3cret-value",
+    );
+}
+
+#[test]
+fn client_certificate_from_env_plans_and_an_unregistered_one_fails_with_aadsts700027() {
+    let emu = Emulator::start("fast", 1.0);
+    let (pem, cert) = certificate();
+    emu.fixtures(
+        json!({"azure": {"client_certificates": [{"client_id": CLIENT, "certificate_pem": cert}]}}),
+    );
+    let mut wd = workdir(&emu);
+    service_principal(&mut wd);
+    let path = wd.path().join("sp.pem");
+    std::fs::write(&path, &pem).unwrap();
+    wd.env("ARM_CLIENT_CERTIFICATE_PATH", path.to_str().unwrap());
+    plans_with_azure(&wd);
+
+    let (other_pem, _) = certificate();
+    let mut bad = workdir(&emu);
+    service_principal(&mut bad);
+    let path = bad.path().join("other.pem");
+    std::fs::write(&path, &other_pem).unwrap();
+    bad.env("ARM_CLIENT_CERTIFICATE_PATH", path.to_str().unwrap());
+    bad.env("ARM_CLIENT_CERTIFICATE_PASSWORD", "cert-pa55word");
+    let run = plan(&bad);
+    assert_fails_naming(
+        &run,
+        "a client certificate",
+        "ARM_CLIENT_CERTIFICATE_PATH",
+        "cert-pa55word",
+    );
+    assert!(flat(&run).contains("AADSTS700027"), "{}", run.all());
+}
+
+#[test]
+fn github_actions_oidc_plans_and_an_unknown_subject_fails_with_aadsts700213() {
+    let mut emu = Emulator::start("fast", 1.0);
+    emu.exempt_from_spec_check("the GitHub ID-token endpoint has no OpenAPI spec");
+    emu.fixtures(json!({"azure": {"federated_credentials": [
+        {"client_id": CLIENT, "subject": "repo:cloudlink/cloudlink:ref:refs/heads/main"}
+    ]}}));
+    let mut wd = workdir(&emu);
+    service_principal(&mut wd);
+    wd.env("ARM_USE_OIDC", "true");
+    wd.env(
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        &format!("{}/_emulator/github/id-token", emu.url),
+    );
+    wd.env(
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "emulator-github-request-token",
+    );
+    plans_with_azure(&wd);
+
+    let mut bad = workdir(&emu);
+    service_principal(&mut bad);
+    bad.env("ARM_USE_OIDC", "true");
+    bad.env(
+        "ARM_OIDC_REQUEST_URL",
+        &format!(
+            "{}/_emulator/github/id-token?subject=repo:evil/fork:ref:refs/heads/main",
+            emu.url
+        ),
+    );
+    bad.env("ARM_OIDC_REQUEST_TOKEN", "emulator-github-request-token");
+    let run = plan(&bad);
+    assert_fails_naming(
+        &run,
+        "GitHub Actions OIDC",
+        "ARM_OIDC_REQUEST_URL",
+        "emulator-github-request-token",
+    );
+    assert!(flat(&run).contains("AADSTS700213"), "{}", run.all());
+}
+
+#[test]
+fn oidc_token_that_is_not_a_jwt_fails_naming_arm_oidc_token() {
+    let emu = Emulator::start("fast", 1.0);
+    let mut wd = workdir(&emu);
+    service_principal(&mut wd);
+    wd.env("ARM_USE_OIDC", "true");
+    wd.env("ARM_OIDC_TOKEN", "not-a-jwt-secret");
+    let run = plan(&wd);
+    assert_fails_naming(&run, "an OIDC token", "ARM_OIDC_TOKEN", "not-a-jwt-secret");
+    assert!(flat(&run).contains("AADSTS50027"), "{}", run.all());
+}
+
+#[test]
+fn managed_identity_through_msi_endpoint_plans() {
+    let mut emu = Emulator::start("fast", 1.0);
+    emu.exempt_from_spec_check("IMDS is not an ARM API: no OpenAPI spec describes it");
+    let mut wd = workdir(&emu);
+    wd.env("ARM_USE_MSI", "true");
+    wd.env(
+        "ARM_MSI_ENDPOINT",
+        &format!("{}/metadata/identity/oauth2/token", emu.url),
+    );
+    plans_with_azure(&wd);
+}
