@@ -7,30 +7,15 @@
 mod support;
 
 use serde_json::json;
-use support::{Emulator, Workdir, REQUIRED_PROVIDERS};
+use support::{static_link_config_with, Emulator, Workdir};
 
 const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 const CLIENT: &str = "22222222-2222-2222-2222-222222222222";
 
 /// A workdir planning a link whose `azure {}` block holds no credential at all.
 fn workdir(emu: &Emulator) -> Workdir {
-    let out = emu.fixtures(json!({
-        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
-        "azure": {
-            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
-            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
-                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
-        }
-    }));
-    let vpc = out["aws"]["vpcs"][0]["id"].as_str().unwrap();
-    let rtb = out["aws"]["vpcs"][0]["route_table_ids"][0]
-        .as_str()
-        .unwrap();
-    let wd = Workdir::new();
-    wd.write(
-        "main.tf",
-        &format!(
-            r#"{REQUIRED_PROVIDERS}
+    let provider = format!(
+        r#"
 provider "cloudlink" {{
   poll_interval = "100ms"
   aws {{
@@ -44,26 +29,11 @@ provider "cloudlink" {{
     endpoint        = "{url}"
   }}
 }}
-
-resource "cloudlink_cross_cloud_vpn" "this" {{
-  name    = "link"
-  routing = "static"
-  tunnels = 1
-  aws {{
-    vpc_id          = "{vpc}"
-    route_table_ids = ["{rtb}"]
-  }}
-  azure {{
-    resource_group       = "net-rg"
-    location             = "westeurope"
-    virtual_network_name = "hub"
-    gateway_subnet_cidr  = "10.1.255.0/27"
-  }}
-}}
 "#,
-            url = emu.url
-        ),
+        url = emu.url
     );
+    let wd = Workdir::new();
+    wd.write("main.tf", &static_link_config_with(emu, &provider));
     wd
 }
 

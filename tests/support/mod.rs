@@ -410,6 +410,12 @@ pub fn aws_live<'a>(dump: &'a Json, account: &str, region: &str, kind: &str) -> 
 /// without GatewaySubnet) and the HCL of a static one-tunnel `cloudlink_cross_cloud_vpn`
 /// `this` between them, named `link`.
 pub fn static_link_config(emu: &Emulator) -> String {
+    static_link_config_with(emu, &provider_block(emu))
+}
+
+/// [`static_link_config`] with another provider block (e.g. one whose `azure {}` holds no
+/// credential, so the `ARM_*` variables decide).
+pub fn static_link_config_with(emu: &Emulator, provider: &str) -> String {
     let out = emu.fixtures(serde_json::json!({
         "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
         "azure": {
@@ -441,6 +447,5 @@ resource "cloudlink_cross_cloud_vpn" "this" {{
   }}
 }}
 "#,
-        provider = provider_block(emu),
     )
 }
