@@ -72,8 +72,10 @@ fn certificate() -> (String, String) {
 }
 
 fn assert_fails_naming(run: &support::Run, method: &str, variable: &str, secret: &str) {
-    // The plan reports the failed VNet read as a warning naming the cause.
+    // A refused login fails the plan, naming the method and its variable.
     let all = flat(run);
+    assert_ne!(run.code, 0, "a refused login must fail the plan:\n{all}");
+    assert!(all.contains("Error:"), "{all}");
     assert!(
         all.contains(&format!("authenticating with {method}")) && all.contains(variable),
         "error should name {method} and {variable}:\n{all}"

@@ -13,6 +13,7 @@ use super::sku;
 use super::topology::{canonical_inside_cidrs, Desired};
 use super::validate;
 use crate::cloud::azure::{gateway, gateway_subnet, virtual_network};
+use crate::cloud::error::{CloudError, ErrorKind};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::resources::default_tags;
@@ -180,9 +181,10 @@ async fn cloud_checks(
                 return;
             }
             Err(e) => {
-                diags.push(Diagnostic::warning(
+                diags.push(plan_read_failed(
                     "Could not read the VPC at plan time",
-                    format!("{e}"),
+                    &e,
+                    "",
                 ));
             }
         }
@@ -193,8 +195,12 @@ async fn cloud_checks(
         }
     }
     aws_target_checks(ctx, &d, planned, diags).await;
-    let Ok(net) = ctx.azure.network().await else {
-        return;
+    let net = match ctx.azure.network().await {
+        Ok(net) => net,
+        Err(e) => {
+            diags.push(plan_read_failed("Azure is not usable", &e, ""));
+            return;
+        }
     };
     let vnet =
         match virtual_network::find_virtual_network(net, &d.resource_group, &d.vnet, &ctx.stop)
@@ -215,9 +221,10 @@ async fn cloud_checks(
                 return;
             }
             Err(e) => {
-                diags.push(Diagnostic::warning(
+                diags.push(plan_read_failed(
                     "Could not read the virtual network at plan time",
-                    format!("{e}"),
+                    &e,
+                    "",
                 ));
                 return;
             }
@@ -296,9 +303,10 @@ async fn zone_checks(
             return;
         }
         Err(e) => {
-            diags.push(Diagnostic::warning(
+            diags.push(plan_read_failed(
                 "Could not read the Azure regions at plan time",
-                format!("{e}; the public IPs' zones are decided at apply."),
+                &e,
+                "; the public IPs' zones are decided at apply.",
             ));
             return;
         }
@@ -351,10 +359,7 @@ async fn aws_target_checks(
     let ec2 = match account.ec2().await {
         Ok(e) => e.with_cancel(ctx.stop.clone()),
         Err(e) => {
-            diags.push(Diagnostic::warning(
-                "Could not reach AWS at plan time",
-                format!("{e}"),
-            ));
+            diags.push(plan_read_failed("Could not reach AWS at plan time", &e, ""));
             return;
         }
     };
@@ -420,9 +425,10 @@ async fn aws_target_checks(
             return;
         }
         Err(e) => {
-            diags.push(Diagnostic::warning(
+            diags.push(plan_read_failed(
                 "Could not read the transit gateway at plan time",
-                format!("{e}"),
+                &e,
+                "",
             ));
             return;
         }
@@ -554,4 +560,16 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
         ));
     }
     plan.planned = planned;
+}
+
+/// The diagnostic of a read at plan time that failed. Refused or missing credentials are an
+/// error: nothing this plan would do can work, and the apply would fail on the same login.
+/// Other failures stay warnings (the value is decided at apply), so a blip does not block
+/// a plan.
+fn plan_read_failed(summary: &str, e: &CloudError, then: &str) -> Diagnostic {
+    if e.kind == ErrorKind::Auth {
+        Diagnostic::error(summary, format!("{e}"))
+    } else {
+        Diagnostic::warning(summary, format!("{e}{then}"))
+    }
 }
