@@ -8,6 +8,7 @@ mod support;
 
 use serde_json::json;
 use support::{static_link_config_with, Emulator, Workdir};
+use terraform_provider_cloudlink::cloud::azure::pkcs12;
 
 const TENANT: &str = "11111111-1111-1111-1111-111111111111";
 const CLIENT: &str = "22222222-2222-2222-2222-222222222222";
@@ -100,6 +101,40 @@ fn client_secret_from_env_plans_and_a_wrong_one_fails_naming_arm_client_secret()
         "a client secret",
         "ARM_CLIENT_SECRET",
         "wrong-s3cret-value",
+    );
+}
+
+/// The format azurerm documents for `ARM_CLIENT_CERTIFICATE_PATH`: a password-protected
+/// PKCS#12 (PFX) bundle; a wrong password fails naming the variable, never echoing it.
+#[test]
+fn pfx_client_certificate_with_its_password_plans_and_a_wrong_password_fails() {
+    let emu = Emulator::start("fast", 1.0);
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["cloudlink-test".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    emu.fixtures(json!({"azure": {"client_certificates": [
+        {"client_id": CLIENT, "certificate_pem": cert.pem()}
+    ]}}));
+    let pfx = pkcs12::seal_pfx(cert.der(), &key.serialize_der(), "pfx-pa55word").unwrap();
+    let with_password = |password: &str| {
+        let mut wd = workdir(&emu);
+        service_principal(&mut wd);
+        let path = wd.path().join("sp.pfx");
+        std::fs::write(&path, &pfx).unwrap();
+        wd.env("ARM_CLIENT_CERTIFICATE_PATH", path.to_str().unwrap());
+        wd.env("ARM_CLIENT_CERTIFICATE_PASSWORD", password);
+        wd
+    };
+    plans_with_azure(&with_password("pfx-pa55word"));
+
+    let run = plan(&with_password("wrong-pfx-pa55"));
+    assert_fails_naming(
+        &run,
+        "a client certificate",
+        "ARM_CLIENT_CERTIFICATE_PASSWORD",
+        "wrong-pfx-pa55",
     );
 }
 

@@ -362,7 +362,8 @@ fn credential(
             None => credentials::decode_certificate(cert_inline.unwrap_or_default())
                 .map_err(|e| setup(label, e))?,
         };
-        let cred = CertificateCredential::from_pem(endpoint(label)?, &contents)
+        let password = given(&settings.client_certificate_password);
+        let cred = CertificateCredential::from_bundle(endpoint(label)?, &contents, password)
             .map_err(|e| setup(label, e))?;
         return Ok(Arc::new(Labelled::new(Cached::new(cred), label)));
     }

@@ -143,21 +143,36 @@ impl std::fmt::Debug for CertificateCredential {
 }
 
 impl CertificateCredential {
-    /// From PEM `contents` holding a `CERTIFICATE` and its `PRIVATE KEY` (PKCS#8, PKCS#1 or
-    /// SEC1). PKCS#12/PFX bundles are refused with how to convert them.
-    pub fn from_pem(endpoint: TokenEndpoint, contents: &[u8]) -> Result<Self, String> {
-        if !contents.windows(11).any(|w| w == b"-----BEGIN ") {
-            return Err("the certificate is not PEM; PKCS#12/PFX files are not supported yet: convert with `openssl pkcs12 -in cert.pfx -nodes -out cert.pem`".into());
+    /// From a certificate bundle as azurerm takes it: a PKCS#12 (PFX) file sealed with
+    /// `password` (none: empty), or PEM `contents` holding a `CERTIFICATE` and its unencrypted
+    /// `PRIVATE KEY` (PKCS#8, PKCS#1 or SEC1).
+    pub fn from_bundle(
+        endpoint: TokenEndpoint,
+        contents: &[u8],
+        password: Option<&str>,
+    ) -> Result<Self, String> {
+        if contents.windows(11).any(|w| w == b"-----BEGIN ") {
+            let cert = rustls_pemfile::certs(&mut &contents[..])
+                .next()
+                .and_then(Result::ok)
+                .ok_or("the PEM holds no CERTIFICATE")?;
+            let key = rustls_pemfile::private_key(&mut &contents[..])
+                .ok()
+                .flatten()
+                .ok_or("the PEM holds no (unencrypted) PRIVATE KEY")?;
+            Self::from_parts(endpoint, &cert, &key)
+        } else {
+            let (cert, key) = super::pkcs12::open_pfx(contents, password.unwrap_or_default())?;
+            Self::from_parts(endpoint, &cert, &key)
         }
-        let cert = rustls_pemfile::certs(&mut &contents[..])
-            .next()
-            .and_then(Result::ok)
-            .ok_or("the PEM holds no CERTIFICATE")?;
-        let key = rustls_pemfile::private_key(&mut &contents[..])
-            .ok()
-            .flatten()
-            .ok_or("the PEM holds no (unencrypted) PRIVATE KEY")?;
-        let signer = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key)
+    }
+
+    fn from_parts(
+        endpoint: TokenEndpoint,
+        cert: &rustls_pki_types::CertificateDer<'_>,
+        key: &rustls_pki_types::PrivateKeyDer<'_>,
+    ) -> Result<Self, String> {
+        let signer = rustls::crypto::aws_lc_rs::sign::any_supported_type(key)
             .map_err(|e| format!("unusable private key: {e}"))?;
         Ok(CertificateCredential {
             endpoint,
@@ -494,10 +509,23 @@ mod tests {
     }
 
     #[test]
-    fn pfx_is_refused_with_how_to_convert() {
+    fn a_pfx_opens_with_its_password_and_a_wrong_one_says_so() {
         let http = azure_core::new_http_client();
-        let ep = TokenEndpoint::new(http, "http://127.0.0.1:1", "t", "c").unwrap();
-        let e = CertificateCredential::from_pem(ep, &[0x30, 0x82, 0x01]).unwrap_err();
-        assert!(e.contains("openssl pkcs12"), "{e}");
+        let ep = || TokenEndpoint::new(http.clone(), "http://127.0.0.1:1", "t", "c").unwrap();
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["sp".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let pfx = super::super::pkcs12::seal_pfx(cert.der(), &key.serialize_der(), "pw").unwrap();
+        let c = CertificateCredential::from_bundle(ep(), &pfx, Some("pw")).unwrap();
+        assert_eq!(
+            c.thumbprint,
+            B64URL.encode(Sha1::digest(cert.der().as_ref()))
+        );
+        let e = CertificateCredential::from_bundle(ep(), &pfx, Some("nope")).unwrap_err();
+        assert!(e.contains("ARM_CLIENT_CERTIFICATE_PASSWORD"), "{e}");
+        let e = CertificateCredential::from_bundle(ep(), &[0x30, 0x82, 0x01], None).unwrap_err();
+        assert!(e.contains("PFX") && e.contains("PEM"), "{e}");
     }
 }

@@ -18,6 +18,7 @@ pub mod gateway_subnet;
 pub mod local_gateway;
 pub mod locations;
 pub mod lro;
+pub mod pkcs12;
 pub mod public_ip;
 pub mod raw;
 pub mod settings;

@@ -24,7 +24,7 @@ pub struct AzureSettings {
     pub client_id: Option<String>,
     /// Client secret of the service principal (`ARM_CLIENT_SECRET`). Never logged.
     pub client_secret: Option<String>,
-    /// PEM file with the service principal's certificate and its PKCS#8 private key
+    /// The service principal's certificate and private key: a PKCS#12 (PFX) bundle or PEM
     /// (`ARM_CLIENT_CERTIFICATE_PATH`).
     pub client_certificate_path: Option<String>,
     /// Base64 of that file's contents (`ARM_CLIENT_CERTIFICATE`). Never logged.
