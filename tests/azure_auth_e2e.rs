@@ -234,3 +234,51 @@ fn managed_identity_through_msi_endpoint_plans() {
     );
     plans_with_azure(&wd);
 }
+
+/// A stand-in `az` first on `PATH`: `az account get-access-token` answers what the real CLI
+/// prints after `az login` (here a token the emulator issued for the service principal), or
+/// fails as the real one does when nobody is logged in.
+fn fake_az(wd: &mut Workdir, emu: &Emulator, logged_in: bool) {
+    let bin = wd.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = if logged_in {
+        format!(
+            r#"#!/bin/sh
+[ "$1 $2" = "account get-access-token" ] || {{ echo "unexpected: $*" >&2; exit 2; }}
+token=$(curl -fsS -X POST "{url}/{TENANT}/oauth2/v2.0/token" \
+  -d grant_type=client_credentials -d client_id={CLIENT} -d client_secret=emulator-secret \
+  -d scope=https://management.azure.com/.default | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+printf '{{"accessToken": "%s", "expiresOn": "2099-01-01 00:00:00.000000", "expires_on": 4070908800, "subscription": "00000000-0000-0000-0000-000000000000", "tenant": "{TENANT}", "tokenType": "Bearer"}}\n' "$token"
+"#,
+            url = emu.url
+        )
+    } else {
+        "#!/bin/sh\necho \"ERROR: Please run 'az login' to setup account.\" >&2\nexit 1\n"
+            .to_string()
+    };
+    let az = bin.join("az");
+    std::fs::write(&az, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    wd.env("PATH", &path);
+    wd.env("ARM_USE_CLI", "true");
+}
+
+#[test]
+fn azure_cli_login_plans_and_no_login_fails_naming_arm_use_cli() {
+    let emu = Emulator::start("fast", 1.0);
+    let mut wd = workdir(&emu);
+    fake_az(&mut wd, &emu, true);
+    plans_with_azure(&wd);
+
+    let mut bad = workdir(&emu);
+    fake_az(&mut bad, &emu, false);
+    let run = plan(&bad);
+    assert_fails_naming(&run, "the Azure CLI", "ARM_USE_CLI", "emulator-secret");
+    assert!(flat(&run).contains("az login"), "{}", run.all());
+}

@@ -433,7 +433,10 @@ fn credential(
         )));
     }
     if settings.use_cli {
-        return Ok(Arc::new(azure_identity::AzureCliCredential::new()));
+        return Ok(Arc::new(Labelled::new(
+            azure_identity::AzureCliCredential::new(),
+            "the Azure CLI (ARM_USE_CLI)",
+        )));
     }
     let mut missing = Vec::new();
     for (field, env, v) in [
