@@ -210,6 +210,36 @@ fn github_actions_oidc_plans_and_an_unknown_subject_fails_with_aadsts700213() {
     assert!(flat(&run).contains("AADSTS700213"), "{}", run.all());
 }
 
+/// A federated token handed over directly (`ARM_OIDC_TOKEN`) or in a file that is re-read
+/// for every token request (`ARM_OIDC_TOKEN_FILE_PATH`, as Kubernetes workload identity
+/// mounts it), both from an issuer and subject the app trusts.
+#[test]
+fn oidc_token_and_oidc_token_file_plan() {
+    let emu = Emulator::start("fast", 1.0);
+    let subject = "repo:cloudlink/cloudlink:environment:prod";
+    emu.fixtures(json!({"azure": {"federated_credentials": [
+        {"client_id": CLIENT, "subject": subject}
+    ]}}));
+    let token = cloudlink_emulator::arm::assertion::mint_id_token(
+        emu.emu.seed,
+        subject,
+        "api://AzureADTokenExchange",
+    );
+    let mut direct = workdir(&emu);
+    service_principal(&mut direct);
+    direct.env("ARM_USE_OIDC", "true");
+    direct.env("ARM_OIDC_TOKEN", &token);
+    plans_with_azure(&direct);
+
+    let mut from_file = workdir(&emu);
+    service_principal(&mut from_file);
+    let path = from_file.path().join("azure-identity-token");
+    std::fs::write(&path, &token).unwrap();
+    from_file.env("ARM_USE_OIDC", "true");
+    from_file.env("ARM_OIDC_TOKEN_FILE_PATH", path.to_str().unwrap());
+    plans_with_azure(&from_file);
+}
+
 #[test]
 fn oidc_token_that_is_not_a_jwt_fails_naming_arm_oidc_token() {
     let emu = Emulator::start("fast", 1.0);
