@@ -1,7 +1,8 @@
 //! StopProvider through the real terraform binary: an interrupt during a long
 //! `cloudlink_cross_cloud_vpn` apply (the Azure gateway is still building) makes terraform
 //! exit within seconds, with the sub-resources created so far in state, no provider process
-//! left behind, and a later `destroy` that leaves nothing in either cloud.
+//! left behind, and a later `destroy` that leaves nothing in either cloud. And a terraform
+//! that is SIGKILLed (no StopProvider, no Shutdown) leaves no provider running either.
 //!
 //! The interrupt goes to terraform's whole process group, as Ctrl-C in a terminal does: the
 //! provider receives SIGINT too and must ignore it (go-plugin servers do), so that terraform's
@@ -221,4 +222,59 @@ fn interrupt_during_gateway_build_stops_quickly_and_destroy_leaves_nothing() {
             .ends_with("/GatewaySubnet")),
         "GatewaySubnet left: {subnets:?}"
     );
+}
+
+#[test]
+fn a_sigkilled_terraform_leaves_no_provider_running() {
+    let emu = Emulator::start("realistic", TIME_SCALE);
+    let wd = Workdir::new();
+    wd.write("main.tf", &static_link_config(&emu));
+    let mut apply = wd
+        .command(&["apply", "-auto-approve", "-no-color"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting terraform apply");
+    let tf_pid = apply.id();
+    let t0 = Instant::now();
+    while emu.counter("arm", "PUT virtualNetworkGateways") == 0 {
+        assert!(
+            apply.try_wait().unwrap().is_none(),
+            "terraform apply ended early"
+        );
+        assert!(
+            t0.elapsed() < Duration::from_secs(60),
+            "no gateway PUT within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let providers = provider_children(tf_pid);
+    assert!(
+        !providers.is_empty(),
+        "no provider child of terraform {tf_pid}"
+    );
+
+    apply.kill().unwrap(); // SIGKILL: terraform can neither stop nor shut down its plugins
+    apply.wait().unwrap();
+    let killed = Instant::now();
+    loop {
+        let alive: Vec<u32> = providers
+            .iter()
+            .copied()
+            .filter(|p| is_provider(*p))
+            .collect();
+        if alive.is_empty() {
+            println!(
+                "provider gone {:.2} s after terraform was killed",
+                killed.elapsed().as_secs_f64()
+            );
+            break;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(5),
+            "provider processes still running 5 s after terraform was killed: {alive:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

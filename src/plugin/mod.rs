@@ -5,6 +5,7 @@
 
 pub mod handshake;
 pub mod log;
+pub mod parent;
 pub mod server;
 pub mod tls;
 

@@ -46,6 +46,7 @@ pub async fn serve<P: Provider>(
     };
     if mode == ServeMode::Terraform {
         ignore_interrupts()?;
+        super::parent::exit_when_parent_dies();
     }
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
