@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::json;
-use support::{static_link_config_with, Emulator, Workdir};
+use support::{arm_of, static_link_config_with, Emulator, Workdir};
 use terraform_provider_cloudlink::cloud::azure::pkcs12;
 
 const TENANT: &str = "11111111-1111-1111-1111-111111111111";
@@ -102,6 +102,7 @@ fn client_secret_from_env_plans_and_a_wrong_one_fails_naming_arm_client_secret()
         "ARM_CLIENT_SECRET",
         "wrong-s3cret-value",
     );
+    assert!(flat(&run).contains("AADSTS7000215"), "{}", run.all());
 }
 
 /// The format azurerm documents for `ARM_CLIENT_CERTIFICATE_PATH`: a password-protected
@@ -311,4 +312,50 @@ fn azure_cli_login_plans_and_no_login_fails_naming_arm_use_cli() {
     let run = plan(&bad);
     assert_fails_naming(&run, "the Azure CLI", "ARM_USE_CLI", "emulator-secret");
     assert!(flat(&run).contains("az login"), "{}", run.all());
+}
+
+/// One transient failure of the token request (a dropped connection, a 429, a 500) before
+/// each of plan, apply and destroy: every command retries it and succeeds.
+fn survives_one_token_fault_per_command(fault: &str) {
+    let emu = Emulator::start("fast", 1.0);
+    let mut wd = workdir(&emu);
+    service_principal(&mut wd);
+    wd.env("ARM_CLIENT_SECRET", "emulator-secret");
+    let token_requests = || emu.counter("arm", "POST token");
+    for command in ["plan", "apply", "destroy"] {
+        emu.inject(&format!("arm:POST token={fault},count=1"));
+        let before = token_requests();
+        match command {
+            "plan" => {
+                plans_with_azure(&wd);
+            }
+            "apply" => {
+                wd.apply();
+            }
+            _ => {
+                wd.destroy();
+            }
+        }
+        assert!(
+            token_requests() >= before + 2,
+            "{command}: the {fault} fault did not hit a token request ({before} -> {})",
+            token_requests()
+        );
+    }
+    assert!(arm_of(&emu.dump(), "virtualNetworkGateways").is_empty());
+}
+
+#[test]
+fn a_dropped_token_request_is_retried_by_plan_apply_and_destroy() {
+    survives_one_token_fault_per_command("drop");
+}
+
+#[test]
+fn a_throttled_token_request_is_retried_by_plan_apply_and_destroy() {
+    survives_one_token_fault_per_command("throttle");
+}
+
+#[test]
+fn a_token_request_failing_with_500_is_retried_by_plan_apply_and_destroy() {
+    survives_one_token_fault_per_command("server_error");
 }

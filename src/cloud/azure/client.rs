@@ -6,7 +6,7 @@
 
 use super::credentials::{
     self, Cached, CertificateCredential, Labelled, ManagedIdentityCredential, OidcCredential,
-    OidcSource, TokenEndpoint,
+    OidcSource, SecretCredential, TokenEndpoint,
 };
 use super::errors::{from_azure, from_response};
 use super::gateway_queue::GatewayQueue;
@@ -367,25 +367,12 @@ fn credential(
             .map_err(|e| setup(label, e))?;
         return Ok(Arc::new(Labelled::new(Cached::new(cred), label)));
     }
-    if sp && given(&settings.client_secret).is_some() {
-        let host = settings.effective_authority_host();
-        let authority = Url::parse(host).map_err(|e| {
-            CloudError::new(
-                ErrorKind::Client,
-                format!("azure: invalid authority host {host:?}: {e}"),
-            )
-        })?;
-        let cred = azure_identity::ClientSecretCredential::new(
-            http,
-            authority,
-            settings.tenant_id.clone().unwrap_or_default(),
-            settings.client_id.clone().unwrap_or_default(),
-            settings.client_secret.clone().unwrap_or_default(),
-        );
-        return Ok(Arc::new(Labelled::new(
-            cred,
-            "a client secret (ARM_CLIENT_SECRET)",
-        )));
+    if sp {
+        if let Some(secret) = given(&settings.client_secret) {
+            let label = "a client secret (ARM_CLIENT_SECRET)";
+            let cred = SecretCredential::new(endpoint(label)?, secret.to_string());
+            return Ok(Arc::new(Labelled::new(Cached::new(cred), label)));
+        }
     }
     if settings.use_oidc {
         let (label, source) = if let Some(t) = given(&settings.oidc_token) {

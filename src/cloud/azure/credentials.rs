@@ -34,24 +34,54 @@ fn credential_error(message: String) -> AzError {
     AzError::message(AzKind::Credential, message)
 }
 
-/// Sends one request and returns the JSON body; a non-success status becomes an error
-/// with the body's `error_description` (the `AADSTS...` text) or the raw body.
+/// Attempts of one token request: Entra ID and IMDS fail transiently (dropped connections,
+/// 429, 5xx) like any service, and one such failure must not fail the whole command.
+const TOKEN_ATTEMPTS: u32 = 5;
+
+/// Longest wait between two token attempts, whatever `Retry-After` asks.
+const TOKEN_MAX_WAIT: Duration = Duration::from_secs(30);
+
+/// Sends one token request and returns the JSON body. A failed connection, 429 or 5xx is
+/// retried (after the server's `Retry-After`, else 0.5 s doubling) up to
+/// [`TOKEN_ATTEMPTS`] times, with an INFO line per retry; any other non-success status is an
+/// error with the body's `error_description` (the `AADSTS...` text) or the raw body.
 async fn send_json(http: &Arc<dyn HttpClient>, req: &Request) -> azure_core::Result<Value> {
-    let rsp = http.execute_request(req).await?;
-    let (status, _headers, body) = rsp.deconstruct();
-    let body = body.collect().await?;
-    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if !status.is_success() {
-        let text = json["error_description"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-        return Err(credential_error(format!(
-            "HTTP {}: {text}",
-            u16::from(status)
-        )));
+    let mut backoff = Duration::from_millis(500);
+    for attempt in 1.. {
+        let last = attempt >= TOKEN_ATTEMPTS;
+        let (wait, why) = match http.execute_request(req).await {
+            Err(e) if !last => (backoff, format!("no answer: {e}")),
+            Err(e) => return Err(e),
+            Ok(rsp) => {
+                let (status, headers, body) = rsp.deconstruct();
+                let code = u16::from(status);
+                let body = body.collect().await?;
+                if (code == 429 || code >= 500) && !last {
+                    let asked = super::errors::retry_after(&headers).unwrap_or(backoff);
+                    (asked.min(TOKEN_MAX_WAIT), format!("HTTP {code}"))
+                } else {
+                    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    if !status.is_success() {
+                        let text = json["error_description"]
+                            .as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+                        return Err(credential_error(format!("HTTP {code}: {text}")));
+                    }
+                    return Ok(json);
+                }
+            }
+        };
+        tracing::info!(
+            url = %req.url().as_str().split('?').next().unwrap_or_default(),
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            "retrying the token request after {wait:?}: {why}"
+        );
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(TOKEN_MAX_WAIT);
     }
-    Ok(json)
+    unreachable!("the loop returns on its last attempt")
 }
 
 /// Reads `expires_in` (number or string, as IMDS sends) into an absolute expiry.
@@ -110,18 +140,72 @@ impl TokenEndpoint {
 
     /// A client-credentials request authenticated by the JWT `assertion`.
     async fn exchange(&self, assertion: &str, scopes: &[&str]) -> azure_core::Result<AccessToken> {
-        let form = serde_urlencoded::to_string([
+        self.client_credentials(
+            &[
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", assertion),
+            ],
+            scopes,
+        )
+        .await
+    }
+
+    /// A client-credentials request with `proof` (a secret or an assertion) for `scopes`.
+    async fn client_credentials(
+        &self,
+        proof: &[(&str, &str)],
+        scopes: &[&str],
+    ) -> azure_core::Result<AccessToken> {
+        let scope = scopes.join(" ");
+        let mut fields = vec![
             ("grant_type", "client_credentials"),
             ("client_id", self.client_id.as_str()),
-            ("scope", &scopes.join(" ")),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", assertion),
-        ])
-        .map_err(|e| credential_error(e.to_string()))?;
+            ("scope", scope.as_str()),
+        ];
+        fields.extend_from_slice(proof);
+        let form =
+            serde_urlencoded::to_string(&fields).map_err(|e| credential_error(e.to_string()))?;
         let mut req = Request::new(self.url.clone(), Method::Post);
         req.insert_header("content-type", "application/x-www-form-urlencoded");
         req.set_body(form.into_bytes());
         access_token(&send_json(&self.http, &req).await?)
+    }
+}
+
+/// Service principal with a client secret. Ours rather than azure_identity's, so that the
+/// token request is retried like every other one and a refusal keeps Entra ID's `AADSTS`
+/// text.
+pub struct SecretCredential {
+    endpoint: TokenEndpoint,
+    secret: String,
+}
+
+impl std::fmt::Debug for SecretCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretCredential")
+            .field("endpoint", &self.endpoint)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+impl SecretCredential {
+    /// The app of `endpoint` proving itself with `secret`.
+    pub fn new(endpoint: TokenEndpoint, secret: String) -> Self {
+        SecretCredential { endpoint, secret }
+    }
+}
+
+#[async_trait::async_trait]
+impl TokenCredential for SecretCredential {
+    async fn get_token(&self, scopes: &[&str]) -> azure_core::Result<AccessToken> {
+        self.endpoint
+            .client_credentials(&[("client_secret", self.secret.as_str())], scopes)
+            .await
+    }
+
+    async fn clear_cache(&self) -> azure_core::Result<()> {
+        Ok(())
     }
 }
 
