@@ -283,7 +283,7 @@ async fn throttling_beyond_the_policy_fails_with_context() {
 }
 
 #[tokio::test]
-async fn vpc_reads_cidrs_and_dns_attributes() {
+async fn vpc_reads_owner_and_cidrs_in_one_call() {
     let e = start().await;
     let v = e
         .vpcs(json!([{"cidr": "10.1.0.0/16", "extra_cidrs": ["10.2.0.0/16"], "route_tables": 1}]))
@@ -292,7 +292,12 @@ async fn vpc_reads_cidrs_and_dns_attributes() {
     let vpc = ec2.find_vpc_by_id(&v[0].0).await.unwrap().unwrap();
     assert_eq!(vpc.cidr_blocks, vec!["10.1.0.0/16", "10.2.0.0/16"]);
     assert_eq!(vpc.owner_id, "123456789012");
-    assert!(vpc.enable_dns_support);
+    assert_eq!(e.calls("DescribeVpcs"), 1);
+    assert_eq!(
+        e.calls("DescribeVpcAttribute"),
+        0,
+        "nothing reads the DNS attributes"
+    );
 }
 
 #[tokio::test]
@@ -857,14 +862,17 @@ async fn dropped_connections_and_server_errors_are_retried() {
         &json!({"spec": "ec2:DescribeVpcs=drop,count=1"}),
     )
     .await;
+    let vpc = ec2.find_vpc_by_id(&v[0].0).await.unwrap().unwrap();
+    assert_eq!(vpc.id, v[0].0);
+    assert_eq!(e.calls("DescribeVpcs"), 2);
     e.post(
         "/_emulator/faults",
-        &json!({"spec": "ec2:DescribeVpcAttribute=server_error,count=1"}),
+        &json!({"spec": "ec2:DescribeVpcs=server_error,count=1"}),
     )
     .await;
     let vpc = ec2.find_vpc_by_id(&v[0].0).await.unwrap().unwrap();
     assert_eq!(vpc.id, v[0].0);
-    assert_eq!(e.calls("DescribeVpcs"), 2);
+    assert_eq!(e.calls("DescribeVpcs"), 4);
 }
 
 #[tokio::test]

@@ -1,9 +1,10 @@
-//! VPC lookups: the CIDR blocks and DNS attributes peering and routing need.
+//! VPC lookups: the owner and CIDR blocks peering and routing need (one DescribeVpcs; nothing
+//! reads the DNS attributes, so they are not fetched).
 
 use super::account::Ec2;
 use super::errors::{at_most_one, not_found_as_empty};
 use crate::cloud::error::Result;
-use aws_sdk_ec2::types::{VpcAttributeName, VpcCidrBlockStateCode};
+use aws_sdk_ec2::types::VpcCidrBlockStateCode;
 
 /// A VPC as the resources see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,10 +15,6 @@ pub struct Vpc {
     pub owner_id: String,
     /// Every associated IPv4 CIDR block (primary first), state `associated`.
     pub cidr_blocks: Vec<String>,
-    /// `enableDnsSupport`.
-    pub enable_dns_support: bool,
-    /// `enableDnsHostnames`.
-    pub enable_dns_hostnames: bool,
 }
 
 impl Ec2 {
@@ -51,38 +48,10 @@ impl Ec2 {
                 }
             }
         }
-        let enable_dns_support = self
-            .vpc_attribute(id, VpcAttributeName::EnableDnsSupport)
-            .await?;
-        let enable_dns_hostnames = self
-            .vpc_attribute(id, VpcAttributeName::EnableDnsHostnames)
-            .await?;
         Ok(Some(Vpc {
             id: id.to_string(),
             owner_id: v.owner_id().unwrap_or_default().to_string(),
             cidr_blocks,
-            enable_dns_support,
-            enable_dns_hostnames,
         }))
-    }
-
-    async fn vpc_attribute(&self, id: &str, attr: VpcAttributeName) -> Result<bool> {
-        let name = attr.as_str().to_string();
-        let req = self
-            .client
-            .describe_vpc_attribute()
-            .vpc_id(id)
-            .attribute(attr);
-        let out = self
-            .send(
-                || format!("reading EC2 VPC ({id}) attribute {name}"),
-                || req.clone().send(),
-            )
-            .await?;
-        let v = match name.as_str() {
-            "enableDnsSupport" => out.enable_dns_support().and_then(|a| a.value()),
-            _ => out.enable_dns_hostnames().and_then(|a| a.value()),
-        };
-        Ok(v.unwrap_or(false))
     }
 }

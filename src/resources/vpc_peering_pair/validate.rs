@@ -78,8 +78,8 @@ pub struct Checked {
     pub sides: Option<Sides>,
 }
 
-/// The plan-time checks with read-only calls (DescribeVpcs, DescribeVpcAttribute,
-/// DescribeRouteTables, GetCallerIdentity). `check_vpcs` is false when the VPCs did not
+/// The plan-time checks with read-only calls (DescribeVpcs, DescribeRouteTables,
+/// GetCallerIdentity). `check_vpcs` is false when the VPCs did not
 /// change since the peering was created; `new_tables` limits the route table check to the
 /// tables not already in state.
 pub async fn at_plan(
