@@ -6,7 +6,6 @@
 use cloudlink_emulator::{profile::Profile, server, Emulator};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::Duration;
 use terraform_provider_cloudlink::cloud::azure::connection::{
@@ -27,7 +26,7 @@ use terraform_provider_cloudlink::cloud::azure::local_gateway::{
 use terraform_provider_cloudlink::cloud::azure::public_ip::{
     create_or_update_public_ip, delete_public_ip, find_public_ip, PublicIpSpec,
 };
-use terraform_provider_cloudlink::cloud::azure::raw::get_connection;
+use terraform_provider_cloudlink::cloud::azure::raw::{get_connection, get_json};
 use terraform_provider_cloudlink::cloud::azure::tags::{is_owned_by, ownership_tags};
 use terraform_provider_cloudlink::cloud::azure::virtual_network::find_virtual_network;
 use terraform_provider_cloudlink::cloud::azure::{Azure, AzureSettings};
@@ -131,7 +130,8 @@ impl Emu {
 
 fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 5,
+        budget: Duration::from_secs(5),
+        unreachable_budget: Duration::from_secs(1),
         initial_delay: Duration::from_millis(5),
         max_delay: Duration::from_millis(50),
     }
@@ -381,15 +381,14 @@ async fn active_active_bgp_link_builds_reads_rotates_keys_and_tears_down_in_reve
 
     // The GET returns the gateway references id-only: the SDK model cannot read them,
     // our raw GET can.
-    let sdk = net
-        .client()
-        .virtual_network_gateway_connections_client()
-        .get(RG, "conn-1", SUB)
-        .into_future()
-        .await;
+    let path = net.resource_id(RG, "connections", "conn-1");
+    let as_sdk_model = get_json::<
+        azure_mgmt_network::package_2024_03::models::VirtualNetworkGatewayConnection,
+    >(net, &cancel, "reading as the SDK model", &path)
+    .await;
     assert!(
-        sdk.is_err(),
-        "the SDK read an id-only reference; the raw GET may be unneeded"
+        as_sdk_model.is_err(),
+        "the SDK model read an id-only reference; RawConnection may be unneeded"
     );
     let raw = get_connection(net, RG, "conn-1", &cancel)
         .await

@@ -12,8 +12,12 @@ pub enum ErrorKind {
     NotFound,
     /// The API asked us to slow down (EC2 `RequestLimitExceeded`, ARM 429).
     Throttling,
-    /// A network-level failure: connection refused or reset, timeout, truncated response.
+    /// A network-level failure once connected: connection reset or dropped, no answer in
+    /// time, truncated response.
     Transient,
+    /// The endpoint could not be reached at all: connection refused, no route, DNS. Retried
+    /// briefly (a wrong endpoint or an outage is not fixed by waiting long).
+    Unreachable,
     /// The service failed (5xx).
     Server,
     /// The request was wrong or not allowed; retrying will not help.
@@ -98,7 +102,10 @@ impl CloudError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind,
-            ErrorKind::Throttling | ErrorKind::Transient | ErrorKind::Server
+            ErrorKind::Throttling
+                | ErrorKind::Transient
+                | ErrorKind::Unreachable
+                | ErrorKind::Server
         )
     }
 }

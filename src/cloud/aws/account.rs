@@ -19,9 +19,10 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
-/// Per-attempt HTTP limits. A hung connection becomes a `Transient` error that our retry
-/// layer retries; 60 s is far above any EC2 call we make (smithy-rs has no default).
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Per-attempt HTTP limit. A hung connection becomes a `Transient` error that our retry
+/// layer retries within its budget; EC2 and STS control-plane calls answer in about a
+/// second, so 30 s names a stalled endpoint within the budget (smithy-rs has no default).
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// TCP/TLS connect limit of one attempt (the SDK's default is 3.1 s; a loaded emulator or
 /// proxy can be slower).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -144,7 +145,7 @@ impl AwsAccount {
             .account_id
             .get_or_try_init(|| async {
                 let ctx = format!("aws account {:?}: getting caller identity", self.name());
-                let out = with_retry(&self.inner.retry, &self.inner.cancel, || async {
+                let out = with_retry(&self.inner.retry, &self.inner.cancel, &ctx, || async {
                     clients
                         .sts
                         .get_caller_identity()
@@ -267,6 +268,10 @@ impl AwsAccount {
         Ok(Clients {
             ec2: Ec2 {
                 client: ec2,
+                endpoint: s
+                    .endpoint
+                    .clone()
+                    .unwrap_or_else(|| format!("https://ec2.{region}.amazonaws.com")),
                 region,
                 account: self.inner.name.clone(),
                 retry: self.inner.retry.clone(),
@@ -295,6 +300,8 @@ pub struct Ec2 {
     pub(crate) client: aws_sdk_ec2::Client,
     region: String,
     account: String,
+    /// The EC2 endpoint, named in errors when it cannot be reached.
+    endpoint: String,
     /// How every call is retried (throttling, 5xx, connection failures).
     pub retry: RetryPolicy,
     /// Stops in-flight calls and retries (StopProvider, or the caller's deadline).
@@ -329,6 +336,15 @@ impl Ec2 {
         }
     }
 
+    /// Adds the endpoint to an [`ErrorKind::Unreachable`] error: the SDK's connect error does
+    /// not say where it tried to connect, and a wrong `endpoint` is the usual cause.
+    fn name_endpoint(&self, mut e: CloudError) -> CloudError {
+        if e.kind == ErrorKind::Unreachable {
+            e.message = format!("cannot reach {}: {}", self.endpoint, e.message);
+        }
+        e
+    }
+
     /// Sends one SDK call through `with_retry`, classifies the error and adds `context`
     /// ("creating EC2 customer gateway (203.0.113.7)").
     pub(crate) async fn send<T, E, F, Fut>(
@@ -358,12 +374,13 @@ impl Ec2 {
         Fut: Future<Output = std::result::Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        with_retry(&self.retry, &self.cancel, || {
+        let context = context();
+        with_retry(&self.retry, &self.cancel, &context, || {
             let f = op();
             async move { f.await.map_err(|e| redact(from_sdk(e), secrets)) }
         })
         .await
-        .map_err(|e| e.context(context()))
+        .map_err(|e| self.name_endpoint(e).context(context))
     }
 }
 
@@ -386,8 +403,9 @@ impl Ec2 {
         A: FnMut() -> AFut,
         AFut: Future<Output = Result<Option<String>>>,
     {
+        let context = context();
         let mut attempt = 0u32;
-        with_retry(&self.retry, &self.cancel, || {
+        with_retry(&self.retry, &self.cancel, &context, || {
             attempt += 1;
             let adopt_f = (attempt > 1).then(&mut adopt);
             let create_f = create();
@@ -402,7 +420,7 @@ impl Ec2 {
             }
         })
         .await
-        .map_err(|e| e.context(context()))
+        .map_err(|e| self.name_endpoint(e).context(context))
     }
 }
 

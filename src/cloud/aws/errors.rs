@@ -1,9 +1,9 @@
 //! Turns an AWS SDK error into our [`CloudError`], once, so nothing above matches SDK types.
 
 use crate::cloud::error::{CloudError, ErrorKind};
+use crate::cloud::retry::parse_retry_after;
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use std::time::Duration;
 
 /// Classifies an SDK error: API code, message and HTTP status for service errors;
 /// dispatch failures (connection refused/reset, IO) and timeouts are `Transient`;
@@ -32,11 +32,7 @@ where
             } else {
                 CloudError::from_code(Some(status), code, message)
             };
-            e.retry_after = raw
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+            e.retry_after = raw.headers().get("retry-after").and_then(parse_retry_after);
             e
         }
         SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
@@ -44,7 +40,9 @@ where
         }
         SdkError::DispatchFailure(d) => {
             let text = DisplayErrorContext(&err).to_string();
-            let kind = if d.is_io() || d.is_timeout() {
+            let kind = if d.is_io() && could_not_connect(&text) {
+                ErrorKind::Unreachable
+            } else if d.is_io() || d.is_timeout() {
                 ErrorKind::Transient
             } else if looks_like_credentials(&text) {
                 ErrorKind::Auth
@@ -66,6 +64,13 @@ where
         }
         _ => CloudError::new(ErrorKind::Transient, DisplayErrorContext(&err).to_string()),
     }
+}
+
+/// Whether a dispatch failure happened before the request reached the server. The smithy
+/// connector exposes only `is_io`, so the hyper-util connect error's text is matched here,
+/// narrowly (`client error (Connect)`: refused, no route, DNS, connect timeout).
+fn could_not_connect(text: &str) -> bool {
+    text.contains("(Connect)") || text.contains("Connection refused")
 }
 
 /// Identity resolution failures surface as dispatch/construction failures whose only

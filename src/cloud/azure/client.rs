@@ -1,5 +1,9 @@
-//! The lazily built Azure client: credential + `azure_mgmt_network` client + a raw HTTP
-//! path for what the SDK cannot do (LRO polling, id-only connection references).
+//! The lazily built Azure client: a credential and one raw HTTP path that every ARM
+//! request takes (GET, PUT, DELETE, operation polls), so each honours `Retry-After`, is
+//! bounded by control-plane timeouts and never has its body logged. azure_mgmt_network
+//! stays for its models (serialized and parsed by us); its request pipeline is not used,
+//! because azure_core 0.21 keeps the response headers of a failed call private (so
+//! `Retry-After` was lost) and logs request bodies.
 //!
 //! [`Azure::new`] does no I/O and never fails; [`Azure::network`] builds everything once,
 //! the first time a resource needs Azure, and reports missing credentials then.
@@ -16,18 +20,21 @@ use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::retry::{with_retry, RetryPolicy};
 use azure_core::auth::TokenCredential;
 use azure_core::headers::Headers;
-use azure_core::{HttpClient, Method, Request, RetryOptions, TransportOptions, Url};
+use azure_core::{HttpClient, Method, Request, Url};
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
 
-/// Longest a single ARM request may take before it counts as a transient failure and is
-/// retried. The SDK exposes no per-request timeout (azure-arm.md §1), so we add one. ARM
-/// itself answers synchronous calls within about a minute; long work is asynchronous.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// Longest a single ARM or token request may take before it counts as a transient failure
+/// and is retried. The calls we make are control-plane calls that answer in about a second
+/// (long work is asynchronous: 201/202 and an operation to poll), so a stalled endpoint is
+/// named within [`RetryPolicy::budget`] rather than after minutes.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest the TCP (and TLS) connect may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// ARM token scope for the public cloud.
 pub const PUBLIC_CLOUD_SCOPE: &str = "https://management.azure.com/.default";
@@ -101,14 +108,12 @@ impl Azure {
 /// A ready ARM network client for one subscription.
 #[derive(Clone)]
 pub struct Network {
-    client: super::sdk::Client,
     endpoint: Url,
     subscription_id: String,
     credential: Arc<dyn TokenCredential>,
     http: Arc<dyn HttpClient>,
     scopes: Vec<String>,
     retry: RetryPolicy,
-    request_timeout: Duration,
     queue: GatewayQueue,
 }
 
@@ -144,7 +149,7 @@ impl Network {
                     "azure: no subscription: set subscription_id (or ARM_SUBSCRIPTION_ID)",
                 )
             })?;
-        let http = azure_core::new_http_client();
+        let http = http_client()?;
         let credential = credential(settings, http.clone())?;
         let endpoint_str = settings.effective_endpoint();
         let endpoint = Url::parse(endpoint_str).map_err(|e| {
@@ -154,30 +159,15 @@ impl Network {
             )
         })?;
         let scopes = vec![scope_for(endpoint_str)];
-        let client = super::sdk::Client::builder(credential.clone())
-            .endpoint(endpoint.clone())
-            .scopes(&scopes.iter().map(String::as_str).collect::<Vec<_>>())
-            // Our own `with_retry` drives retries so that they are cancellable and counted.
-            .retry(RetryOptions::none())
-            .transport(TransportOptions::new(http.clone()))
-            .build()
-            .map_err(|e| from_azure(e).context("building the Azure network client"))?;
         Ok(Network {
-            client,
             endpoint,
             subscription_id,
             credential,
             http,
             scopes,
             retry,
-            request_timeout: REQUEST_TIMEOUT,
             queue: GatewayQueue::default(),
         })
-    }
-
-    /// The SDK client (arguments end with the subscription id: `(rg, name, .., sub)`).
-    pub fn client(&self) -> &super::sdk::Client {
-        &self.client
     }
 
     /// The subscription every call goes to.
@@ -202,35 +192,6 @@ impl Network {
             "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/{kind}/{name}",
             self.subscription_id
         )
-    }
-
-    /// Runs one SDK call through [`with_retry`] with a per-attempt timeout, mapping its error
-    /// and adding `context` (`creating Azure public IP (rg/name)`).
-    pub async fn call<T, F, Fut>(
-        &self,
-        cancel: &CancellationToken,
-        context: &str,
-        mut f: F,
-    ) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = azure_core::Result<T>>,
-    {
-        let timeout = self.request_timeout;
-        with_retry(&self.retry, cancel, || {
-            let fut = f();
-            async move {
-                match tokio::time::timeout(timeout, fut).await {
-                    Ok(r) => r.map_err(from_azure),
-                    Err(_) => Err(CloudError::new(
-                        ErrorKind::Transient,
-                        format!("no response within {timeout:?}"),
-                    )),
-                }
-            }
-        })
-        .await
-        .map_err(|e| e.context(context))
     }
 
     /// Sends one raw ARM request (absolute `url`, or a path such as `/subscriptions/..`
@@ -259,20 +220,11 @@ impl Network {
                 CloudError::new(ErrorKind::Client, format!("encoding request: {e}"))
             })?);
         }
-        let fut = async {
-            let rsp = self.http.execute_request(&req).await.map_err(from_azure)?;
-            let (status, headers, body) = rsp.deconstruct();
-            let body = body.collect().await.map_err(from_azure)?.to_vec();
-            Ok::<_, CloudError>((u16::from(status), headers, body))
-        };
-        let (status, headers, body) = tokio::time::timeout(self.request_timeout, fut)
-            .await
-            .map_err(|_| {
-                CloudError::new(
-                    ErrorKind::Transient,
-                    format!("no response within {:?}", self.request_timeout),
-                )
-            })??;
+        // Bounded by the client's REQUEST_TIMEOUT, body included.
+        let rsp = self.http.execute_request(&req).await.map_err(from_azure)?;
+        let (status, headers, body) = rsp.deconstruct();
+        let status = u16::from(status);
+        let body = body.collect().await.map_err(from_azure)?.to_vec();
         if (200..300).contains(&status) {
             Ok(RawResponse {
                 status,
@@ -293,9 +245,11 @@ impl Network {
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<RawResponse> {
-        with_retry(&self.retry, cancel, || self.send_raw(method, url, body))
-            .await
-            .map_err(|e| e.context(context))
+        with_retry(&self.retry, cancel, context, || {
+            self.send_raw(method, url, body)
+        })
+        .await
+        .map_err(|e| e.context(context))
     }
 
     fn absolute_url(&self, url: &str) -> Result<Url> {
@@ -310,6 +264,23 @@ impl Network {
         };
         parsed.map_err(|e| CloudError::new(ErrorKind::Client, format!("invalid URL {url:?}: {e}")))
     }
+}
+
+/// The one HTTP client of ARM and Entra ID calls: reqwest with connect and whole-request
+/// timeouts (azure_core's default client has neither, so a stalled endpoint hung a call for
+/// as long as the server kept the socket open).
+fn http_client() -> Result<Arc<dyn HttpClient>> {
+    let client = reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        // azure_core's reason, kept: idle pooled connections made hyper hang at times
+        // (hyperium/hyper#2312).
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(|e| {
+            CloudError::new(ErrorKind::Client, format!("building the HTTP client: {e}"))
+        })?;
+    Ok(Arc::new(client))
 }
 
 /// The token scope for an ARM endpoint: the public-cloud scope for the default endpoint,

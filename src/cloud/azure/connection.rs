@@ -12,15 +12,14 @@
 
 use super::client::Network;
 use super::convert::str_enum;
-use super::lro::{wait_operation, Operation};
-use super::raw::API_VERSION;
 use super::raw::{get_connection, get_json, RawConnection};
 use super::sdk::models;
 use super::tags;
-use super::waiters::{delete_and_poll, remaining, wait_absent, wait_succeeded, Provisioned};
+use super::waiters::{
+    delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded, Provisioned,
+};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::WaitConfig;
-use azure_core::Method;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -343,18 +342,8 @@ pub async fn create_or_update_connection(
     let start = Instant::now();
     let existed = find_connection(net, rg, name, &cfg.cancel).await?.is_some();
     let body = body(spec).map_err(|e| e.context(context.clone()))?;
-    let json = serde_json::to_value(&body).map_err(|e| {
-        CloudError::new(ErrorKind::Client, format!("encoding the request: {e}"))
-            .context(context.clone())
-    })?;
-    put_and_poll(
-        net,
-        &net.resource_id(rg, "connections", name),
-        &json,
-        &context,
-        cfg,
-    )
-    .await?;
+    let path = net.resource_id(rg, "connections", name);
+    put_and_poll(net, &path, &body, &context, cfg).await?;
     let conn = wait_connection_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context.clone()))?;
@@ -403,25 +392,6 @@ pub async fn set_shared_key(
     .await
 }
 
-/// PUTs `body` to `path` through [`Network::raw`] (retried, never logged) and polls the
-/// operation it starts.
-async fn put_and_poll(
-    net: &Network,
-    path: &str,
-    body: &serde_json::Value,
-    context: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    let url = format!("{path}?api-version={API_VERSION}");
-    let rsp = net
-        .raw(&cfg.cancel, context, Method::Put, &url, Some(body))
-        .await?;
-    let op = Operation::from_headers(rsp.status, &rsp.headers);
-    wait_operation(net, "the operation to finish", &op, cfg)
-        .await
-        .map_err(|e| e.context(context))
-}
-
 /// Deletes the connection and waits until it is gone; already gone counts as success.
 pub async fn delete_connection(
     net: &Network,
@@ -431,13 +401,8 @@ pub async fn delete_connection(
 ) -> Result<()> {
     let context = ctx("deleting", rg, name);
     let start = Instant::now();
-    let sub = net.subscription_id();
-    let c = net.client().virtual_network_gateway_connections_client();
-    delete_and_poll(net, &context, cfg, || {
-        let b = c.delete(rg, name, sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    let path = net.resource_id(rg, "connections", name);
+    delete_and_poll(net, &path, &context, cfg).await?;
     wait_connection_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))

@@ -4,6 +4,9 @@
 //!
 //! Each credential has one job: obtain a token one way. Caching is [`Cached`]'s job.
 
+use super::errors::{from_azure, retry_after};
+use crate::cloud::error::{CloudError, ErrorKind};
+use crate::cloud::retry::{with_retry, RetryPolicy};
 use azure_core::auth::{AccessToken, TokenCredential};
 use azure_core::error::{Error as AzError, ErrorKind as AzKind};
 use azure_core::{HttpClient, Method, Request, Url};
@@ -16,6 +19,7 @@ use sha1::{Digest, Sha1};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use time::OffsetDateTime;
+use tokio_util::sync::CancellationToken;
 
 /// `client_assertion_type` of a JWT client assertion (RFC 7523).
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -34,54 +38,48 @@ fn credential_error(message: String) -> AzError {
     AzError::message(AzKind::Credential, message)
 }
 
-/// Attempts of one token request: Entra ID and IMDS fail transiently (dropped connections,
-/// 429, 5xx) like any service, and one such failure must not fail the whole command.
-const TOKEN_ATTEMPTS: u32 = 5;
-
-/// Longest wait between two token attempts, whatever `Retry-After` asks.
-const TOKEN_MAX_WAIT: Duration = Duration::from_secs(30);
-
-/// Sends one token request and returns the JSON body. A failed connection, 429 or 5xx is
-/// retried (after the server's `Retry-After`, else 0.5 s doubling) up to
-/// [`TOKEN_ATTEMPTS`] times, with an INFO line per retry; any other non-success status is an
-/// error with the body's `error_description` (the `AADSTS...` text) or the raw body.
+/// Sends one token request and returns the JSON body, under the one retry policy of every
+/// cloud call ([`with_retry`]): a dropped connection, a 429 or a 5xx is retried after the
+/// server's `Retry-After` (Entra ID and IMDS fail transiently like any service, and one such
+/// failure must not fail the whole command); any other non-success status is an error with
+/// the body's `error_description` (the `AADSTS...` text) or the raw body.
 async fn send_json(http: &Arc<dyn HttpClient>, req: &Request) -> azure_core::Result<Value> {
-    let mut backoff = Duration::from_millis(500);
-    for attempt in 1.. {
-        let last = attempt >= TOKEN_ATTEMPTS;
-        let (wait, why) = match http.execute_request(req).await {
-            Err(e) if !last => (backoff, format!("no answer: {e}")),
-            Err(e) => return Err(e),
-            Ok(rsp) => {
-                let (status, headers, body) = rsp.deconstruct();
-                let code = u16::from(status);
-                let body = body.collect().await?;
-                if (code == 429 || code >= 500) && !last {
-                    let asked = super::errors::retry_after(&headers).unwrap_or(backoff);
-                    (asked.min(TOKEN_MAX_WAIT), format!("HTTP {code}"))
-                } else {
-                    let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                    if !status.is_success() {
-                        let text = json["error_description"]
-                            .as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-                        return Err(credential_error(format!("HTTP {code}: {text}")));
-                    }
-                    return Ok(json);
-                }
-            }
-        };
-        tracing::info!(
-            url = %req.url().as_str().split('?').next().unwrap_or_default(),
-            attempt,
-            wait_ms = wait.as_millis() as u64,
-            "retrying the token request after {wait:?}: {why}"
-        );
-        tokio::time::sleep(wait).await;
-        backoff = (backoff * 2).min(TOKEN_MAX_WAIT);
+    let url = req.url().as_str();
+    let what = format!(
+        "the token request to {}",
+        url.split('?').next().unwrap_or(url)
+    );
+    // TokenCredential::get_token has no cancellation; the retry budget bounds it instead.
+    let never = CancellationToken::new();
+    with_retry(&RetryPolicy::default(), &never, &what, || async {
+        let rsp = http.execute_request(req).await.map_err(from_azure)?;
+        let (status, headers, body) = rsp.deconstruct();
+        let code = u16::from(status);
+        let body = body.collect().await.map_err(from_azure)?;
+        if status.is_success() {
+            return Ok(serde_json::from_slice(&body).unwrap_or(Value::Null));
+        }
+        let json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let text = json["error_description"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+        let mut e = CloudError::new(token_error_kind(code), format!("HTTP {code}: {text}"));
+        e.retry_after = retry_after(&headers);
+        Err(e)
+    })
+    .await
+    .map_err(|e| credential_error(e.message))
+}
+
+/// 429 and 5xx from a token endpoint are worth a retry; every other refusal (400 with
+/// `invalid_client`, an unknown tenant, a bad assertion) is final.
+fn token_error_kind(status: u16) -> ErrorKind {
+    match status {
+        429 => ErrorKind::Throttling,
+        s if s >= 500 => ErrorKind::Server,
+        _ => ErrorKind::Auth,
     }
-    unreachable!("the loop returns on its last attempt")
 }
 
 /// Reads `expires_in` (number or string, as IMDS sends) into an absolute expiry.

@@ -3,6 +3,7 @@
 //! the message: "server returned error status which will not be retried: 400").
 
 use crate::cloud::error::{CloudError, ErrorKind};
+use crate::cloud::retry::parse_retry_after;
 use azure_core::error::ErrorKind as AzKind;
 use azure_core::headers::{HeaderName, Headers};
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub fn from_azure(e: azure_core::Error) -> CloudError {
             };
             CloudError::from_code(Some(status), code.as_deref(), message)
         }
+        AzKind::Io if could_not_connect(&e) => CloudError::new(ErrorKind::Unreachable, chain(&e)),
         AzKind::Io => CloudError::new(ErrorKind::Transient, chain(&e)),
         AzKind::Credential => CloudError::new(
             ErrorKind::Auth,
@@ -70,8 +72,23 @@ pub fn parse_error_body(body: &[u8]) -> (Option<String>, Option<String>) {
     (s("code"), s("message"))
 }
 
+/// Whether the request never reached the server: reqwest's connect errors (refused, no
+/// route, DNS, connect timeout), found by type anywhere in the error's sources.
+fn could_not_connect(e: &azure_core::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(s) = src {
+        if s.downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_connect)
+        {
+            return true;
+        }
+        src = s.source();
+    }
+    false
+}
+
 /// The delay a response asks for: `retry-after-ms`, `x-ms-retry-after-ms`, or
-/// `Retry-After` in seconds (HTTP dates are ignored).
+/// `Retry-After` (seconds or an HTTP date).
 pub fn retry_after(headers: &Headers) -> Option<Duration> {
     for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
         if let Some(ms) = headers
@@ -83,8 +100,7 @@ pub fn retry_after(headers: &Headers) -> Option<Duration> {
     }
     headers
         .get_optional_str(&HeaderName::from_static("retry-after"))
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs)
+        .and_then(parse_retry_after)
 }
 
 /// The error and its sources, joined, since `Display` of `azure_core::Error` shows only

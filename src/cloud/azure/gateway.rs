@@ -4,15 +4,15 @@
 
 use super::client::Network;
 use super::convert::{classify_state, id_name, opt_enum_str, str_enum, StateClass};
+use super::raw::get_json;
 use super::sdk::models;
 use super::tags;
 use super::waiters::{
-    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
+    delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded, Provisioned,
 };
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
 use std::collections::BTreeMap;
-use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -209,18 +209,8 @@ async fn find_model(
     name: &str,
     cancel: &CancellationToken,
 ) -> Result<Option<models::VirtualNetworkGateway>> {
-    let sub = net.subscription_id();
-    let c = net.client().virtual_network_gateways_client();
-    match net
-        .call(cancel, &ctx("reading", rg, name), || {
-            c.get(rg, name, sub).into_future()
-        })
-        .await
-    {
-        Ok(m) => Ok(Some(m)),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
+    let path = net.resource_id(rg, "virtualNetworkGateways", name);
+    get_json(net, cancel, &ctx("reading", rg, name), &path).await
 }
 
 /// Finds the gateway; `None` when it (or its resource group) does not exist.
@@ -401,13 +391,8 @@ async fn put(
     cfg: &WaitConfig,
 ) -> Result<Gateway> {
     let start = Instant::now();
-    let sub = net.subscription_id();
-    let c = net.client().virtual_network_gateways_client();
-    send_and_poll(net, context, cfg, || {
-        let b = c.create_or_update(rg, name, body.clone(), sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    let path = net.resource_id(rg, "virtualNetworkGateways", name);
+    put_and_poll(net, &path, &body, context, cfg).await?;
     wait_gateway_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
@@ -494,13 +479,8 @@ pub async fn delete_gateway(net: &Network, rg: &str, name: &str, cfg: &WaitConfi
     wait_gateway_settled(net, rg, name, cfg)
         .await
         .map_err(|e| e.context(context.clone()))?;
-    let sub = net.subscription_id();
-    let c = net.client().virtual_network_gateways_client();
-    delete_and_poll(net, &context, &remaining(cfg, start), || {
-        let b = c.delete(rg, name, sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    let path = net.resource_id(rg, "virtualNetworkGateways", name);
+    delete_and_poll(net, &path, &context, &remaining(cfg, start)).await?;
     wait_gateway_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))

@@ -2,12 +2,12 @@
 //! (after the gateway is gone; ARM refuses with `InUseSubnetCannotBeDeleted` before).
 
 use super::client::Network;
+use super::raw::get_json;
 use super::sdk::models;
 use super::virtual_network::{subnet_from_model, Subnet};
-use super::waiters::{delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded};
+use super::waiters::{delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded};
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
-use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -19,6 +19,14 @@ pub const GATEWAY_SUBNET_NAME: &str = "GatewaySubnet";
 pub const GATEWAY_SUBNET_CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Default delete timeout (azurerm `azurerm_subnet`: delete 30 min).
 pub const GATEWAY_SUBNET_DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+fn subnet_path(net: &Network, rg: &str, vnet: &str) -> String {
+    net.resource_id(
+        rg,
+        "virtualNetworks",
+        &format!("{vnet}/subnets/{GATEWAY_SUBNET_NAME}"),
+    )
+}
 
 fn ctx(verb: &str, rg: &str, vnet: &str) -> String {
     format!("{verb} Azure subnet ({rg}/{vnet}/{GATEWAY_SUBNET_NAME})")
@@ -32,18 +40,14 @@ pub async fn find_gateway_subnet(
     vnet: &str,
     cancel: &CancellationToken,
 ) -> Result<Option<Subnet>> {
-    let sub = net.subscription_id();
-    let c = net.client().subnets_client();
-    match net
-        .call(cancel, &ctx("reading", rg, vnet), || {
-            c.get(rg, vnet, GATEWAY_SUBNET_NAME, sub).into_future()
-        })
-        .await
-    {
-        Ok(m) => Ok(Some(subnet_from_model(m))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
+    let found: Option<models::Subnet> = get_json(
+        net,
+        cancel,
+        &ctx("reading", rg, vnet),
+        &subnet_path(net, rg, vnet),
+    )
+    .await?;
+    Ok(found.map(subnet_from_model))
 }
 
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
@@ -102,13 +106,7 @@ pub async fn create_gateway_subnet(
         }),
         ..Default::default()
     };
-    let sub = net.subscription_id();
-    let c = net.client().subnets_client();
-    send_and_poll(net, &context, cfg, || {
-        let b = c.create_or_update(rg, vnet, GATEWAY_SUBNET_NAME, body.clone(), sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    put_and_poll(net, &subnet_path(net, rg, vnet), &body, &context, cfg).await?;
     wait_gateway_subnet_succeeded(net, rg, vnet, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
@@ -123,13 +121,7 @@ pub async fn delete_gateway_subnet(
 ) -> Result<()> {
     let context = ctx("deleting", rg, vnet);
     let start = Instant::now();
-    let sub = net.subscription_id();
-    let c = net.client().subnets_client();
-    delete_and_poll(net, &context, cfg, || {
-        let b = c.delete(rg, vnet, GATEWAY_SUBNET_NAME, sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    delete_and_poll(net, &subnet_path(net, rg, vnet), &context, cfg).await?;
     wait_gateway_subnet_deleted(net, rg, vnet, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))

@@ -8,15 +8,15 @@
 
 use super::client::Network;
 use super::convert::opt_enum_str;
+use super::raw::get_json;
 use super::sdk::models;
 use super::tags;
 use super::waiters::{
-    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
+    delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded, Provisioned,
 };
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
-use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -122,18 +122,10 @@ pub async fn find_local_gateway(
     name: &str,
     cancel: &CancellationToken,
 ) -> Result<Option<LocalGateway>> {
-    let sub = net.subscription_id();
-    let c = net.client().local_network_gateways_client();
-    match net
-        .call(cancel, &ctx("reading", rg, name), || {
-            c.get(rg, name, sub).into_future()
-        })
-        .await
-    {
-        Ok(m) => Ok(Some(from_model(m))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
+    let path = net.resource_id(rg, "localNetworkGateways", name);
+    let found: Option<models::LocalNetworkGateway> =
+        get_json(net, cancel, &ctx("reading", rg, name), &path).await?;
+    Ok(found.map(from_model))
 }
 
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
@@ -191,13 +183,8 @@ pub async fn create_or_update_local_gateway(
     let mut body = models::LocalNetworkGateway::new(props);
     body.resource.location = Some(spec.location.clone());
     body.resource.tags = tags::to_sdk(&spec.tags);
-    let sub = net.subscription_id();
-    let c = net.client().local_network_gateways_client();
-    send_and_poll(net, &context, cfg, || {
-        let b = c.create_or_update(rg, name, body.clone(), sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    let path = net.resource_id(rg, "localNetworkGateways", name);
+    put_and_poll(net, &path, &body, &context, cfg).await?;
     wait_local_gateway_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
@@ -213,13 +200,8 @@ pub async fn delete_local_gateway(
 ) -> Result<()> {
     let context = ctx("deleting", rg, name);
     let start = Instant::now();
-    let sub = net.subscription_id();
-    let c = net.client().local_network_gateways_client();
-    delete_and_poll(net, &context, cfg, || {
-        let b = c.delete(rg, name, sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    let path = net.resource_id(rg, "localNetworkGateways", name);
+    delete_and_poll(net, &path, &context, cfg).await?;
     wait_local_gateway_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))

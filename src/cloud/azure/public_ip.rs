@@ -3,15 +3,15 @@
 
 use super::client::Network;
 use super::convert::{opt_enum_str, str_enum};
+use super::raw::get_json;
 use super::sdk::models;
 use super::tags;
 use super::waiters::{
-    delete_and_poll, remaining, send_and_poll, wait_absent, wait_succeeded, Provisioned,
+    delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded, Provisioned,
 };
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
-use std::future::IntoFuture;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -94,18 +94,10 @@ pub async fn find_public_ip(
     name: &str,
     cancel: &CancellationToken,
 ) -> Result<Option<PublicIp>> {
-    let sub = net.subscription_id();
-    let c = net.client().public_ip_addresses_client();
-    match net
-        .call(cancel, &ctx("reading", rg, name), || {
-            c.get(rg, name, sub).into_future()
-        })
-        .await
-    {
-        Ok(m) => Ok(Some(from_model(m))),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
+    let path = net.resource_id(rg, "publicIPAddresses", name);
+    let found: Option<models::PublicIpAddress> =
+        get_json(net, cancel, &ctx("reading", rg, name), &path).await?;
+    Ok(found.map(from_model))
 }
 
 /// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
@@ -164,13 +156,8 @@ pub async fn create_or_update_public_ip(
         public_ip_address_version: Some(str_enum("IPv4")?),
         ..Default::default()
     }));
-    let sub = net.subscription_id();
-    let c = net.client().public_ip_addresses_client();
-    send_and_poll(net, &context, cfg, || {
-        let b = c.create_or_update(rg, name, body.clone(), sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    let path = net.resource_id(rg, "publicIPAddresses", name);
+    put_and_poll(net, &path, &body, &context, cfg).await?;
     wait_public_ip_succeeded(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))
@@ -181,13 +168,8 @@ pub async fn create_or_update_public_ip(
 pub async fn delete_public_ip(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
     let context = ctx("deleting", rg, name);
     let start = Instant::now();
-    let sub = net.subscription_id();
-    let c = net.client().public_ip_addresses_client();
-    delete_and_poll(net, &context, cfg, || {
-        let b = c.delete(rg, name, sub);
-        async move { b.send().await.map(|r| r.into_raw_response()) }
-    })
-    .await?;
+    let path = net.resource_id(rg, "publicIPAddresses", name);
+    delete_and_poll(net, &path, &context, cfg).await?;
     wait_public_ip_deleted(net, rg, name, &remaining(cfg, start))
         .await
         .map_err(|e| e.context(context))

@@ -1,5 +1,6 @@
-//! Raw ARM reads parsed into our own structs, for responses the SDK models cannot
-//! deserialize: real Azure returns a connection's `virtualNetworkGateway1` /
+//! ARM reads: [`get_json`] parses any GET into a type (an SDK model where it matches the
+//! wire), and our own structs stand in where the SDK models cannot deserialize the real
+//! answer: real Azure returns a connection's `virtualNetworkGateway1` /
 //! `localNetworkGateway2` as `{"id": ..}` without `properties`, and the SDK's
 //! `VirtualNetworkGateway`/`LocalNetworkGateway` require `properties` (azure-arm.md §1,
 //! azure-rest-api-specs#755).
@@ -95,6 +96,17 @@ pub struct RawConnection {
     pub properties: RawConnectionProperties,
 }
 
+/// `path` with our `api-version` unless it has one already.
+pub fn with_api_version(path: &str) -> String {
+    if path.contains("api-version=") {
+        path.to_string()
+    } else if path.contains('?') {
+        format!("{path}&api-version={API_VERSION}")
+    } else {
+        format!("{path}?api-version={API_VERSION}")
+    }
+}
+
 /// GETs `path` (`/subscriptions/...`, api-version added) and parses it as `T`; `None` on
 /// 404 (`ResourceNotFound`, `ResourceGroupNotFound`). Retried like every call.
 pub async fn get_json<T: DeserializeOwned>(
@@ -103,14 +115,10 @@ pub async fn get_json<T: DeserializeOwned>(
     context: &str,
     path: &str,
 ) -> Result<Option<T>> {
-    let url = if path.contains("api-version=") {
-        path.to_string()
-    } else if path.contains('?') {
-        format!("{path}&api-version={API_VERSION}")
-    } else {
-        format!("{path}?api-version={API_VERSION}")
-    };
-    match net.raw(cancel, context, Method::Get, &url, None).await {
+    match net
+        .raw(cancel, context, Method::Get, &with_api_version(path), None)
+        .await
+    {
         Ok(rsp) => serde_json::from_slice(&rsp.body).map(Some).map_err(|e| {
             CloudError::new(
                 ErrorKind::Client,

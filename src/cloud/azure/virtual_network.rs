@@ -3,10 +3,10 @@
 
 use super::client::Network;
 use super::convert::opt_enum_str;
+use super::raw::get_json;
 use super::sdk::models;
 use super::waiters::Provisioned;
 use crate::cloud::error::Result;
-use std::future::IntoFuture;
 use tokio_util::sync::CancellationToken;
 
 /// A virtual network as we use it.
@@ -78,28 +78,21 @@ pub async fn find_virtual_network(
     name: &str,
     cancel: &CancellationToken,
 ) -> Result<Option<VirtualNetwork>> {
-    let sub = net.subscription_id();
-    let c = net.client().virtual_networks_client();
     let context = format!("reading Azure virtual network ({rg}/{name})");
-    match net
-        .call(cancel, &context, || c.get(rg, name, sub).into_future())
-        .await
-    {
-        Ok(m) => {
-            let props = m.properties.unwrap_or_default();
-            Ok(Some(VirtualNetwork {
-                id: m.resource.id.unwrap_or_default(),
-                name: m.resource.name.unwrap_or_default(),
-                location: m.resource.location.unwrap_or_default(),
-                address_space: props
-                    .address_space
-                    .map(|a| a.address_prefixes)
-                    .unwrap_or_default(),
-                subnets: props.subnets.into_iter().map(subnet_from_model).collect(),
-                provisioning_state: opt_enum_str(props.provisioning_state.as_ref()),
-            }))
+    let path = net.resource_id(rg, "virtualNetworks", name);
+    let found: Option<models::VirtualNetwork> = get_json(net, cancel, &context, &path).await?;
+    Ok(found.map(|m| {
+        let props = m.properties.unwrap_or_default();
+        VirtualNetwork {
+            id: m.resource.id.unwrap_or_default(),
+            name: m.resource.name.unwrap_or_default(),
+            location: m.resource.location.unwrap_or_default(),
+            address_space: props
+                .address_space
+                .map(|a| a.address_prefixes)
+                .unwrap_or_default(),
+            subnets: props.subnets.into_iter().map(subnet_from_model).collect(),
+            provisioning_state: opt_enum_str(props.provisioning_state.as_ref()),
         }
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
+    }))
 }

@@ -1,12 +1,16 @@
 //! The generic pieces every per-object file instantiates: wait for `provisioningState`
-//! `Succeeded`, wait for absence, and the send-then-poll recipes for PUT and DELETE.
+//! `Succeeded`, wait for absence, and the send-then-poll recipes for PUT and DELETE, all
+//! on the one raw ARM path ([`Network::raw`]).
 //! `orchestrate/` composes the named waiters of the object files; it never polls itself.
 
 use super::client::Network;
 use super::convert::{classify_state, StateClass};
 use super::lro::{wait_operation, Operation};
-use crate::cloud::error::Result;
+use super::raw::with_api_version;
+use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use azure_core::Method;
+use serde::Serialize;
 use std::future::Future;
 
 /// An object with an ARM `provisioningState`.
@@ -65,41 +69,55 @@ where
     .await
 }
 
-/// Sends a PUT/POST with [`Network::call`] (retried), then polls its operation with our
-/// poller so a failed operation keeps its ARM code. `context` reads
-/// `creating Azure public IP (rg/name)`.
-pub async fn send_and_poll<F, Fut>(
+/// PUTs `body` (an SDK model or JSON) to the ARM object at `path` (`/subscriptions/..`,
+/// api-version added) through [`Network::raw`] (retried with `Retry-After`, never logged),
+/// then polls the operation it started, so a failed operation keeps its ARM code.
+/// `context` reads `creating Azure public IP (rg/name)`.
+pub async fn put_and_poll<B: Serialize>(
     net: &Network,
+    path: &str,
+    body: &B,
     context: &str,
     cfg: &WaitConfig,
-    send: F,
-) -> Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = azure_core::Result<azure_core::Response>>,
-{
-    let rsp = net.call(&cfg.cancel, context, send).await?;
-    let op = Operation::from_response(&rsp);
+) -> Result<()> {
+    let body = serde_json::to_value(body).map_err(|e| {
+        CloudError::new(ErrorKind::Client, format!("encoding request: {e}")).context(context)
+    })?;
+    let rsp = net
+        .raw(
+            &cfg.cancel,
+            context,
+            Method::Put,
+            &with_api_version(path),
+            Some(&body),
+        )
+        .await?;
+    let op = Operation::from_headers(rsp.status, &rsp.headers);
     wait_operation(net, "the operation to finish", &op, cfg)
         .await
         .map_err(|e| e.context(context))
 }
 
-/// Sends a DELETE (retried) and polls its operation. A 404 on the DELETE counts as success
-/// (already gone). The caller still waits for absence with its finder.
-pub async fn delete_and_poll<F, Fut>(
+/// DELETEs the ARM object at `path` (retried) and polls its operation. A 404 counts as
+/// success (already gone). The caller still waits for absence with its finder.
+pub async fn delete_and_poll(
     net: &Network,
+    path: &str,
     context: &str,
     cfg: &WaitConfig,
-    send: F,
-) -> Result<()>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = azure_core::Result<azure_core::Response>>,
-{
-    match net.call(&cfg.cancel, context, send).await {
+) -> Result<()> {
+    match net
+        .raw(
+            &cfg.cancel,
+            context,
+            Method::Delete,
+            &with_api_version(path),
+            None,
+        )
+        .await
+    {
         Ok(rsp) => {
-            let op = Operation::from_response(&rsp);
+            let op = Operation::from_headers(rsp.status, &rsp.headers);
             wait_operation(net, "the deletion to finish", &op, cfg)
                 .await
                 .map_err(|e| e.context(context))

@@ -13,7 +13,7 @@ use super::sku;
 use super::topology::{canonical_inside_cidrs, Desired};
 use super::validate;
 use crate::cloud::azure::{gateway, gateway_subnet, virtual_network};
-use crate::cloud::error::{CloudError, ErrorKind};
+use crate::cloud::error::CloudError;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::resources::default_tags;
@@ -181,11 +181,8 @@ async fn cloud_checks(
                 return;
             }
             Err(e) => {
-                diags.push(plan_read_failed(
-                    "Could not read the VPC at plan time",
-                    &e,
-                    "",
-                ));
+                diags.push(plan_read_failed("Could not read the VPC at plan time", &e));
+                return;
             }
         }
         if let Some(c) = &aws_cidrs {
@@ -194,11 +191,13 @@ async fn cloud_checks(
             }
         }
     }
-    aws_target_checks(ctx, &d, planned, diags).await;
+    if !aws_target_checks(ctx, &d, planned, diags).await {
+        return;
+    }
     let net = match ctx.azure.network().await {
         Ok(net) => net,
         Err(e) => {
-            diags.push(plan_read_failed("Azure is not usable", &e, ""));
+            diags.push(plan_read_failed("Azure is not usable", &e));
             return;
         }
     };
@@ -224,7 +223,6 @@ async fn cloud_checks(
                 diags.push(plan_read_failed(
                     "Could not read the virtual network at plan time",
                     &e,
-                    "",
                 ));
                 return;
             }
@@ -255,10 +253,18 @@ async fn cloud_checks(
             );
         }
     }
-    let has_subnet = matches!(
-        gateway_subnet::find_gateway_subnet(net, &d.resource_group, &d.vnet, &ctx.stop).await,
-        Ok(Some(_))
-    );
+    let has_subnet =
+        match gateway_subnet::find_gateway_subnet(net, &d.resource_group, &d.vnet, &ctx.stop).await
+        {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                diags.push(plan_read_failed(
+                    "Could not read the GatewaySubnet at plan time",
+                    &e,
+                ));
+                return;
+            }
+        };
     match (&d.gateway_subnet_cidr, has_subnet) {
         (None, false) => diags.push(Diagnostic::error("GatewaySubnet missing", format!("Virtual network {} has no GatewaySubnet: set azure.gateway_subnet_cidr (a /27 inside {}) so cloudlink creates it.", d.vnet, vnet.address_space.join(", "))).with_path(azure_path("gateway_subnet_cidr"))),
         (Some(c), false) => {
@@ -306,7 +312,6 @@ async fn zone_checks(
             diags.push(plan_read_failed(
                 "Could not read the Azure regions at plan time",
                 &e,
-                "; the public IPs' zones are decided at apply.",
             ));
             return;
         }
@@ -347,20 +352,21 @@ async fn zone_checks(
 
 /// The AWS end as the user named it: route tables of the VPC (rule AWS-RTB-IN-VPC), or the
 /// transit gateway, whose own ASN the Azure side must peer with (rule AWS-TGW-ASN).
+/// Returns `false` when a read failed (the error is in `diags`; nothing more can be checked).
 async fn aws_target_checks(
     ctx: &ProviderContext,
     d: &Desired,
     planned: &mut Value,
     diags: &mut crate::tf::Diagnostics,
-) {
+) -> bool {
     let Ok(account) = ctx.aws_account(d.aws_account.as_deref(), aws_path("account")) else {
-        return;
+        return true;
     };
     let ec2 = match account.ec2().await {
         Ok(e) => e.with_cancel(ctx.stop.clone()),
         Err(e) => {
-            diags.push(plan_read_failed("Could not reach AWS at plan time", &e, ""));
-            return;
+            diags.push(plan_read_failed("Could not reach AWS at plan time", &e));
+            return false;
         }
     };
     if let Some(vpc) = &d.vpc_id {
@@ -379,7 +385,10 @@ async fn aws_target_checks(
                     Diagnostic::error("Route table not found", format!("AWS route table {rtb} does not exist."))
                         .with_path(at),
                 ),
-                Err(e) => diags.push(Diagnostic::warning("Could not read a route table at plan time", format!("{e}"))),
+                Err(e) => {
+                    diags.push(plan_read_failed("Could not read a route table at plan time", &e));
+                    return false;
+                }
             }
         }
         if planned.attr("aws").attr("amazon_side_asn").is_unknown() {
@@ -392,25 +401,33 @@ async fn aws_target_checks(
                 Desired::VPN_GATEWAY_COMPONENT,
                 &d.tags,
             );
-            if let Ok(found) = ec2.find_vpn_gateways_attached_to(vpc).await {
-                if let Some(other) = found
-                    .iter()
-                    .find(|g| !crate::cloud::aws::tags::owned_by(&g.tags, &owner))
-                {
-                    diags.push(
-                        Diagnostic::error(
-                            "VPC already has a virtual private gateway",
-                            format!("VPC {vpc} already has {} attached, and AWS attaches one virtual private gateway per VPC (InvalidVpcState). Use that VPC's existing gateway through a transit gateway, or detach it first.", other.id),
-                        )
-                        .with_path(aws_path("vpc_id")),
-                    );
+            let found = match ec2.find_vpn_gateways_attached_to(vpc).await {
+                Ok(found) => found,
+                Err(e) => {
+                    diags.push(plan_read_failed(
+                        "Could not read the VPC's virtual private gateways at plan time",
+                        &e,
+                    ));
+                    return false;
                 }
+            };
+            if let Some(other) = found
+                .iter()
+                .find(|g| !crate::cloud::aws::tags::owned_by(&g.tags, &owner))
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "VPC already has a virtual private gateway",
+                        format!("VPC {vpc} already has {} attached, and AWS attaches one virtual private gateway per VPC (InvalidVpcState). Use that VPC's existing gateway through a transit gateway, or detach it first.", other.id),
+                    )
+                    .with_path(aws_path("vpc_id")),
+                );
             }
         }
-        return;
+        return true;
     }
     let Some(tgw) = &d.transit_gateway_id else {
-        return;
+        return true;
     };
     let t = match ec2.find_transit_gateway_by_id(tgw).await {
         Ok(Some(t)) => t,
@@ -422,19 +439,18 @@ async fn aws_target_checks(
                 )
                 .with_path(aws_path("transit_gateway_id")),
             );
-            return;
+            return true;
         }
         Err(e) => {
             diags.push(plan_read_failed(
                 "Could not read the transit gateway at plan time",
                 &e,
-                "",
             ));
-            return;
+            return false;
         }
     };
     let Some(asn) = t.amazon_side_asn else {
-        return;
+        return true;
     };
     let configured = planned.attr("aws").attr("amazon_side_asn").as_i64();
     match configured {
@@ -467,6 +483,7 @@ async fn aws_target_checks(
             .with_path(aws_path("transit_gateway_id")),
         );
     }
+    true
 }
 
 fn aws_path(a: &str) -> AttributePath {
@@ -562,14 +579,10 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
     plan.planned = planned;
 }
 
-/// The diagnostic of a read at plan time that failed. Refused or missing credentials are an
-/// error: nothing this plan would do can work, and the apply would fail on the same login.
-/// Other failures stay warnings (the value is decided at apply), so a blip does not block
-/// a plan.
-fn plan_read_failed(summary: &str, e: &CloudError, then: &str) -> Diagnostic {
-    if e.kind == ErrorKind::Auth {
-        Diagnostic::error(summary, format!("{e}"))
-    } else {
-        Diagnostic::warning(summary, format!("{e}{then}"))
-    }
+/// The diagnostic of a read at plan time that failed: always an error. The read was already
+/// retried under the retry policy, so what is left is an outage, a wrong endpoint or refused
+/// credentials, and a plan built without the value would either hide it until apply or
+/// turn a known value unknown (which terraform then rejects as an inconsistent plan).
+fn plan_read_failed(summary: &str, e: &CloudError) -> Diagnostic {
+    Diagnostic::error(summary, format!("{e}"))
 }
