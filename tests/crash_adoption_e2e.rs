@@ -248,6 +248,57 @@ fn vpn_apply_killed_during_gateway_build_is_adopted_by_the_next_apply_without_du
     );
 }
 
+/// Whether the VNet has a GatewaySubnet.
+fn has_gateway_subnet(dump: &Json) -> bool {
+    arm_of(dump, "subnets")
+        .iter()
+        .any(|s| s["name"] == "GatewaySubnet")
+}
+
+#[test]
+fn vpn_apply_killed_between_the_gateway_subnet_and_the_gateway_leaves_no_orphan_subnet() {
+    let emu = Emulator::start("realistic", TIME_SCALE);
+    let wd = Workdir::new();
+    wd.write("main.tf", &static_link_config(&emu));
+    // The gateway PUT is held unanswered, so the kill falls after the GatewaySubnet exists
+    // and before any gateway does (subnets take no tags; only the claim can tell).
+    emu.inject("arm:PUT virtualNetworkGateways=slow,delay_ms=600000,count=1");
+    let mut apply = spawn_apply(&wd);
+    wait_for(
+        &wd,
+        &mut apply,
+        Duration::from_secs(60),
+        "the gateway PUT",
+        || emu.counter("arm", "PUT virtualNetworkGateways") > 0,
+    );
+    crash(&mut apply);
+    let before = emu.dump();
+    assert!(
+        has_gateway_subnet(&before),
+        "the subnet was not created yet"
+    );
+    assert!(arm_of(&before, "virtualNetworkGateways").is_empty());
+
+    wd.apply();
+    let after = emu.dump();
+    let gateway_subnets: Vec<&Json> = arm_of(&after, "subnets")
+        .into_iter()
+        .filter(|s| s["name"] == "GatewaySubnet")
+        .collect();
+    assert_eq!(gateway_subnets.len(), 1, "{gateway_subnets:?}");
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(
+        st["azure"]["gateway_subnet_created"], true,
+        "the re-apply did not adopt the subnet it had created: {st}"
+    );
+
+    wd.destroy();
+    assert!(
+        !has_gateway_subnet(&emu.dump()),
+        "the GatewaySubnet the crashed run created was left behind"
+    );
+}
+
 // ---- cloudlink_vpc_peering_pair ----------------------------------------------------------
 
 fn live_peerings(dump: &Json) -> Vec<Json> {

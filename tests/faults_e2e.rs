@@ -91,3 +91,47 @@ fn a_plan_against_an_unreachable_endpoint_fails_within_30_seconds_naming_it() {
     assert!(out.contains("Error:"), "{out}");
     assert!(took < Duration::from_secs(30), "the plan took {took:?}");
 }
+
+#[test]
+fn a_create_timeout_names_its_limit_and_untaint_then_apply_finishes_with_one_gateway_build() {
+    // Realistic latencies at 1/100: the gateway build takes about 24 s.
+    let emu = Emulator::start("realistic", 0.01);
+    let config = static_link_config(&emu);
+    let short = config.replacen(
+        "  routing = \"static\"\n",
+        "  routing = \"static\"\n  timeouts {\n    create = \"8s\"\n  }\n",
+        1,
+    );
+    assert_ne!(short, config);
+    let wd = Workdir::new();
+    wd.write("main.tf", &short);
+    let run = wd.tf(&["apply", "-auto-approve", "-no-color"]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    let out = run.all().replace('\n', " ");
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    for needle in [
+        "timed out after 8s",
+        "`timeouts.create`",
+        "terraform untaint",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+    }
+
+    // The documented resume path: untaint, then apply (here with the default limit).
+    wd.tf(&["untaint", "-no-color", "cloudlink_cross_cloud_vpn.this"])
+        .success();
+    wd.write("main.tf", &config);
+    wd.apply();
+    assert_eq!(emu.counter("arm", "PUT virtualNetworkGateways"), 1);
+    for action in [
+        "CreateCustomerGateway",
+        "CreateVpnGateway",
+        "CreateVpnConnection",
+    ] {
+        assert_eq!(emu.counter("ec2", action), 1, "{action} ran again");
+    }
+    let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
+    assert_eq!(st["consistent"], true, "{st}");
+    wd.destroy();
+    assert!(arm_of(&emu.dump(), "virtualNetworkGateways").is_empty());
+}

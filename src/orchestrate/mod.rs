@@ -5,6 +5,10 @@
 //! the steps themselves as soon as each cloud object exists) then names everything created,
 //! so the partial state goes back to terraform and `destroy` can remove it all.
 
+mod deadline;
+
+pub use deadline::{format_duration, Deadline};
+
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;

@@ -838,7 +838,11 @@ pub async fn handle(AxState(emu): AxState<Shared>, req: Request) -> Response {
     let action = route.action(&parts.method, &path);
     emu.observe.count("arm", &action);
     if let Some(f) = emu.faults.apply("arm", &action).await {
-        return errors::injected(f);
+        return if matches!(route, Route::Token | Route::ManagedIdentityToken) {
+            token::injected(f)
+        } else {
+            errors::injected(f)
+        };
     }
     let Ok(bytes) = axum::body::to_bytes(body, 8 << 20).await else {
         return ArmError::format("", "The request body could not be read")

@@ -6,8 +6,10 @@
 //! anything we did not issue is refused.
 
 use super::{assertion, errors::ArmError, Reply};
+use crate::faults::Injected;
 use crate::Emulator;
 use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use serde_json::json;
 use std::collections::HashMap;
@@ -23,6 +25,19 @@ fn mac(seed: u64, nonce: &str) -> u64 {
 }
 
 fn aad_error(status: u16, error: &str, code: u32, description: String) -> Reply {
+    let mut rng = rand::thread_rng();
+    let id = |r: &mut rand::rngs::ThreadRng| {
+        let v: u128 = r.gen();
+        let h = format!("{v:032x}");
+        format!(
+            "{}-{}-{}-{}-{}",
+            &h[..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..]
+        )
+    };
     Reply {
         status,
         headers: Vec::new(),
@@ -30,8 +45,66 @@ fn aad_error(status: u16, error: &str, code: u32, description: String) -> Reply 
             "error": error,
             "error_description": description,
             "error_codes": [code],
+            "timestamp": time_now_utc(),
+            "trace_id": id(&mut rng),
+            "correlation_id": id(&mut rng),
         })),
     }
+}
+
+/// `2026-12-03 07:05:10Z`, the way Entra ID writes `timestamp`.
+fn time_now_utc() -> String {
+    let format = time::format_description::parse_borrowed::<2>(
+        "[year]-[month]-[day] [hour]:[minute]:[second]Z",
+    );
+    format
+        .ok()
+        .and_then(|f| time::OffsetDateTime::now_utc().format(&f).ok())
+        .unwrap_or_default()
+}
+
+/// Renders an injected fault as Entra ID answers on its token endpoint: the JSON error
+/// shape of learn.microsoft.com/entra/identity-platform/reference-error-codes (`error`,
+/// `error_description` starting with the AADSTS code, `error_codes`, `timestamp`,
+/// `trace_id`, `correlation_id`; read 2026-12-03), never ARM's `{"error":{"code"}}`, which
+/// identity clients cannot parse.
+pub(crate) fn injected(f: Injected) -> Response {
+    let reply = match f {
+        // "Client and server throttling" (learn.microsoft.com/entra/msal/dotnet/advanced/
+        // client-and-server-throttling, read 2026-12-03): for the client-credentials grant
+        // Entra ID answers 429 with `Retry-After`. The body of that 429 is not documented;
+        // the TenantThrottlingError code of the AADSTS table is our choice.
+        Injected::Throttle { retry_after_s } => {
+            let mut r = aad_error(
+                429,
+                "temporarily_unavailable",
+                90055,
+                "AADSTS90055: TenantThrottlingError: There are too many incoming requests. Retry after the time in Retry-After.".into(),
+            );
+            r.headers
+                .push(("Retry-After", retry_after_s.max(1).to_string()));
+            r
+        }
+        // The error table's `temporarily_unavailable`: the server is too busy, retry. The
+        // status of such an answer is not documented; 503 is our choice.
+        Injected::ServerError => aad_error(
+            503,
+            "temporarily_unavailable",
+            90033,
+            "AADSTS90033: A transient error has occurred. Please try again (injected by cloudlink-emulator).".into(),
+        ),
+        Injected::Error {
+            status,
+            code,
+            message,
+        } => Reply {
+            status,
+            headers: Vec::new(),
+            body: Some(json!({"error": code, "error_description": message, "error_codes": []})),
+        },
+        Injected::Drop => return super::errors::injected(Injected::Drop),
+    };
+    reply.into_response()
 }
 
 /// `client_assertion_type` of a JWT client assertion (RFC 7523).
@@ -202,5 +275,39 @@ pub(crate) fn authorize(emu: &Emulator, headers: &HeaderMap) -> Result<(), Reply
             "InvalidAuthenticationToken",
             "The access token is invalid.",
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(r: Response) -> (u16, Option<String>, serde_json::Value) {
+        let status = r.status().as_u16();
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        (status, retry_after, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn token_faults_speak_entra_not_arm() {
+        let (status, retry_after, body) =
+            body_of(injected(Injected::Throttle { retry_after_s: 7 })).await;
+        assert_eq!((status, retry_after.as_deref()), (429, Some("7")));
+        assert_eq!(body["error"], "temporarily_unavailable");
+        assert!(body["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("AADSTS90055"));
+        for k in ["error_codes", "timestamp", "trace_id", "correlation_id"] {
+            assert!(!body[k].is_null(), "{k} missing: {body}");
+        }
+        let (status, _, body) = body_of(injected(Injected::ServerError)).await;
+        assert_eq!(status, 503);
+        assert!(body["error"].is_string(), "not the ARM shape: {body}");
     }
 }

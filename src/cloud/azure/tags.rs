@@ -13,8 +13,14 @@ pub const TAG_RESOURCE: &str = "cloudlink-resource";
 /// Tag naming the object's role in the composite (e.g. `local-network-gateway-2`).
 pub const TAG_COMPONENT: &str = "cloudlink-component";
 
+/// Claim of a GatewaySubnet, kept on the link's first public IP: subnets are ARM proxy
+/// resources and take no tags, so before cloudlink creates a GatewaySubnet it writes this
+/// tag (value: the subnet's prefix) on an object it owns. A re-run after a crash between the
+/// subnet's creation and the gateway's then knows, without doubt, that the subnet is its own.
+pub const TAG_GATEWAY_SUBNET: &str = "cloudlink-gateway-subnet";
+
 /// Tag names the layer reserves; user tags with these names are overridden.
-pub const RESERVED: [&str; 2] = [TAG_RESOURCE, TAG_COMPONENT];
+pub const RESERVED: [&str; 3] = [TAG_RESOURCE, TAG_COMPONENT, TAG_GATEWAY_SUBNET];
 
 /// User tags merged with the ownership tags (ownership wins on a clash).
 pub fn ownership_tags(

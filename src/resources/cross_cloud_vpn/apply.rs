@@ -28,7 +28,7 @@ use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp, LocalGatewaySpec
 use crate::cloud::azure::virtual_network::Subnet;
 use crate::cloud::azure::{gateway_subnet, public_ip, tags as az_tags, Network};
 use crate::cloud::wait::WaitConfig;
-use crate::orchestrate::Graph;
+use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
 use crate::resources::default_tags;
@@ -248,42 +248,49 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
     for i in 0..d.instances() {
         let name = d.public_ip_name(i);
         let cfg = run.wait(&cancel);
-        let tags = run.azure_tags(&format!("public-ip-{}", i + 1));
-        let pip =
-            match public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cancel).await? {
-                Some(p)
-                    if p.ip_address.is_some()
-                        && p.provisioning_state == "Succeeded"
-                        && p.tags == tags =>
-                {
-                    p
-                }
-                found => {
-                    // Absent, not provisioned, or its tags changed: one PUT (the address of
-                    // an existing Static IP is kept).
-                    let id = run.arm_id("publicIPAddresses", &name);
-                    run.record(|cp| cp.public_ip_ids[i] = id);
-                    // Zones are fixed at creation (rule AZ-PIP-ZONES-IMMUTABLE): an existing
-                    // IP keeps its own; a new one gets the resolved zones.
-                    let zones = match found {
-                        Some(p) => p.zones,
-                        None => run.cp.lock().unwrap().zones.clone(),
-                    };
-                    let spec = public_ip::PublicIpSpec {
-                        location: d.location.clone(),
-                        zones,
-                        tags,
-                    };
-                    public_ip::create_or_update_public_ip(
-                        &run.net,
-                        &d.resource_group,
-                        &name,
-                        &spec,
-                        &cfg,
-                    )
-                    .await?
-                }
-            };
+        let mut tags = run.azure_tags(&format!("public-ip-{}", i + 1));
+        let found = public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cancel).await?;
+        // The GatewaySubnet claim stays as long as the IP (see gateway_subnet_step).
+        if let Some(claim) = found
+            .as_ref()
+            .and_then(|p| p.tags.get(az_tags::TAG_GATEWAY_SUBNET))
+        {
+            tags.insert(az_tags::TAG_GATEWAY_SUBNET.to_string(), claim.clone());
+        }
+        let pip = match found {
+            Some(p)
+                if p.ip_address.is_some()
+                    && p.provisioning_state == "Succeeded"
+                    && p.tags == tags =>
+            {
+                p
+            }
+            found => {
+                // Absent, not provisioned, or its tags changed: one PUT (the address of
+                // an existing Static IP is kept).
+                let id = run.arm_id("publicIPAddresses", &name);
+                run.record(|cp| cp.public_ip_ids[i] = id);
+                // Zones are fixed at creation (rule AZ-PIP-ZONES-IMMUTABLE): an existing
+                // IP keeps its own; a new one gets the resolved zones.
+                let zones = match found {
+                    Some(p) => p.zones,
+                    None => run.cp.lock().unwrap().zones.clone(),
+                };
+                let spec = public_ip::PublicIpSpec {
+                    location: d.location.clone(),
+                    zones,
+                    tags,
+                };
+                public_ip::create_or_update_public_ip(
+                    &run.net,
+                    &d.resource_group,
+                    &name,
+                    &spec,
+                    &cfg,
+                )
+                .await?
+            }
+        };
         let ip = pip
             .ip_address
             .clone()
@@ -310,7 +317,8 @@ async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow
     {
         Some(s) => {
             if run.cp.lock().unwrap().gateway_subnet_id.is_empty()
-                && created_by_crashed_run(&run, &s, &cancel).await?
+                && (claimed_by_our_public_ip(&run, &s, &cancel).await?
+                    || created_by_crashed_run(&run, &s, &cancel).await?)
             {
                 tracing::info!(id = %s.id, "adopting the GatewaySubnet an interrupted run created");
                 run.record(|cp| cp.gateway_subnet_created = true);
@@ -321,6 +329,7 @@ async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow
             let prefix = d.gateway_subnet_cidr.as_deref().ok_or_else(|| {
                 anyhow!("virtual network {} has no GatewaySubnet and azure.gateway_subnet_cidr is not set", d.vnet)
             })?;
+            claim_gateway_subnet(&run, prefix, &cfg).await?;
             run.record(|cp| cp.gateway_subnet_created = true);
             gateway_subnet::create_gateway_subnet(
                 &run.net,
@@ -334,6 +343,53 @@ async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow
     };
     run.record(|cp| cp.gateway_subnet_id = subnet.id);
     Ok(())
+}
+
+/// Writes the GatewaySubnet claim ([`az_tags::TAG_GATEWAY_SUBNET`]) on the link's first
+/// public IP before the subnet is created, so that no crash window leaves a subnet that
+/// neither the state nor the clouds say is ours. Runs after the public IPs step.
+async fn claim_gateway_subnet(run: &Run, prefix: &str, cfg: &WaitConfig) -> anyhow::Result<()> {
+    let d = &run.d;
+    let name = d.public_ip_name(0);
+    let pip = public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cfg.cancel)
+        .await?
+        .ok_or_else(|| anyhow!("Azure public IP {name} vanished before the GatewaySubnet claim"))?;
+    if pip
+        .tags
+        .get(az_tags::TAG_GATEWAY_SUBNET)
+        .map(String::as_str)
+        == Some(prefix)
+    {
+        return Ok(());
+    }
+    let mut tags = pip.tags.clone();
+    tags.insert(az_tags::TAG_GATEWAY_SUBNET.to_string(), prefix.to_string());
+    let spec = public_ip::PublicIpSpec {
+        location: d.location.clone(),
+        zones: pip.zones,
+        tags,
+    };
+    public_ip::create_or_update_public_ip(&run.net, &d.resource_group, &name, &spec, cfg).await?;
+    Ok(())
+}
+
+/// Whether the link's own first public IP claims `subnet` (its prefix in the
+/// [`az_tags::TAG_GATEWAY_SUBNET`] tag): a run of this resource created it.
+async fn claimed_by_our_public_ip(
+    run: &Run,
+    subnet: &Subnet,
+    cancel: &CancellationToken,
+) -> anyhow::Result<bool> {
+    let d = &run.d;
+    let Some(pip) =
+        public_ip::find_public_ip(&run.net, &d.resource_group, &d.public_ip_name(0), cancel)
+            .await?
+    else {
+        return Ok(false);
+    };
+    Ok(az_tags::is_owned_by(&pip.tags, &d.owner(), "public-ip-1")
+        && subnet.prefix.is_some()
+        && pip.tags.get(az_tags::TAG_GATEWAY_SUBNET) == subnet.prefix.as_ref())
 }
 
 /// Whether an existing GatewaySubnet that no state records is the one a crashed run of this
@@ -880,7 +936,12 @@ async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
 pub fn converge_graph() -> Graph<Run> {
     Graph::new()
         .step("azure_public_ips", &[], public_ips)
-        .step("azure_gateway_subnet", &[], gateway_subnet_step)
+        // After the IPs: the first one carries the subnet's claim before the subnet exists.
+        .step(
+            "azure_gateway_subnet",
+            &["azure_public_ips"],
+            gateway_subnet_step,
+        )
         .step("aws_vpn_gateway", &[], vpn_gateway)
         .step(
             "azure_gateway",
@@ -915,28 +976,57 @@ pub fn converge_graph() -> Graph<Run> {
         )
 }
 
+/// Which operation a converge runs, for its deadline and its error text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// A create: terraform taints the resource when it fails.
+    Create,
+    /// An update: a failure leaves the resource as it is in state.
+    Update,
+}
+
+impl Operation {
+    fn verb(self) -> &'static str {
+        match self {
+            Operation::Create => "Creating",
+            Operation::Update => "Updating",
+        }
+    }
+
+    fn timeout_attribute(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Update => "update",
+        }
+    }
+
+    /// What the user can do after a failure, as exactly as we know it.
+    fn resume_hint(self) -> &'static str {
+        match self {
+            // Terraform taints a resource whose create returned an error, and plans a
+            // replacement for it: the partial build would be destroyed and started again.
+            Operation::Create => "The state records every sub-resource created so far, and terraform marks the resource tainted, so a plain `terraform apply` would destroy them and build the link again. To finish this build instead (the gateway build keeps running in Azure), run `terraform untaint ADDRESS` (e.g. `terraform untaint cloudlink_cross_cloud_vpn.this`) and then `terraform apply`. `terraform destroy` removes them.",
+            Operation::Update => "The state records every sub-resource; `terraform apply` resumes and `terraform destroy` removes them.",
+        }
+    }
+}
+
 /// Runs the converging graph, then refreshes; the state (partial on failure) comes back
-/// with the error naming the failed step.
+/// with the error naming the failed step, and a timeout says so and names the limit.
 pub async fn converge(
     run: Arc<Run>,
     ctx: &ProviderContext,
     base: &Value,
-    verb: &str,
+    op: Operation,
 ) -> ApplyResult {
+    let verb = op.verb();
     let started = Instant::now();
-    let timer = CancellationToken::new();
     let cancel = ctx.stop.child_token();
-    let deadline_guard = {
-        let cancel = cancel.clone();
-        let left = run.deadline.saturating_duration_since(Instant::now());
-        let timer = timer.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = tokio::time::sleep(left) => cancel.cancel(),
-                _ = timer.cancelled() => {}
-            }
-        })
+    let limit = match op {
+        Operation::Create => run.d.timeouts.create,
+        Operation::Update => run.d.timeouts.update,
     };
+    let deadline = Deadline::start(&cancel, run.deadline, limit);
     let mut result = resolve_cidrs(&run, ctx, &cancel).await;
     if result.is_ok() {
         let outcome = converge_graph().run(run.clone(), &cancel).await;
@@ -945,8 +1035,9 @@ pub async fn converge(
         }
         result = outcome.into_result().map(|_| ());
     }
-    timer.cancel();
-    deadline_guard.abort();
+    let result = result.map_err(|e| deadline.explain(op.timeout_attribute(), e));
+    drop(deadline);
+    let mut result = result;
     if result.is_ok() {
         if let Err(e) = read::refresh_run(&run, &ctx.stop).await {
             result = Err(e);
@@ -960,7 +1051,7 @@ pub async fn converge(
             Some(state),
             Diagnostic::error(
                 format!("{verb} cross-cloud VPN {:?} failed", run.d.name),
-                format!("{e:#}\n\nThe state records every sub-resource created so far; `terraform apply` resumes (adopting them) and `terraform destroy` removes them."),
+                format!("{e:#}\n\n{}", op.resume_hint()),
             ),
         ),
     }
@@ -980,7 +1071,7 @@ pub async fn create(ctx: &ProviderContext, planned: &Value, config: &Value) -> A
             )
         }
     };
-    converge(run, ctx, planned, "Creating").await
+    converge(run, ctx, planned, Operation::Create).await
 }
 
 /// Update: rotate changed PSKs one tunnel at a time, drop routes no longer wanted, converge.
@@ -1021,7 +1112,7 @@ pub async fn update(
             ),
         );
     }
-    converge(run, ctx, planned, "Updating").await
+    converge(run, ctx, planned, Operation::Update).await
 }
 
 /// In-place changes that must precede the converge: PSK rotation (one tunnel at a time:

@@ -10,7 +10,7 @@ use super::state::Checkpoint;
 use super::topology::Desired;
 use crate::cloud::azure::gateway_queue::on_gateway;
 use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
-use crate::orchestrate::Graph;
+use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
 use crate::tf::{Diagnostic, Value};
@@ -249,17 +249,12 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         }
     };
     let cancel = ctx.stop.child_token();
-    let deadline = run.deadline;
-    let timer = {
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep_until(deadline.into()).await;
-            cancel.cancel();
-        })
-    };
+    let deadline = Deadline::start(&cancel, run.deadline, d.timeouts.delete);
     let outcome = delete_graph().run(run.clone(), &cancel).await;
-    timer.abort();
-    match outcome.into_result() {
+    match outcome
+        .into_result()
+        .map_err(|e| deadline.explain("delete", e))
+    {
         Ok(_) => ApplyResult {
             state: None,
             diags: Default::default(),
