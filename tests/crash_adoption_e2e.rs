@@ -7,60 +7,16 @@
 mod support;
 
 use serde_json::{json, Value as Json};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 use support::{
-    arm_of, aws_live, provider_block, static_link_config, Emulator, Workdir, REQUIRED_PROVIDERS,
+    arm_of, aws_live, provider_block, spawn_apply, static_link_config, wait_for, Emulator, Workdir,
+    ACCOUNT, REGION, REQUIRED_PROVIDERS,
 };
 
 /// Realistic latencies at this scale: the 40-minute gateway build takes 24 s, long enough to
 /// kill terraform while it runs.
 const TIME_SCALE: f64 = 0.01;
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
-
-/// Starts `terraform apply` in its own process group, output to files in the workdir.
-fn spawn_apply(wd: &Workdir) -> Child {
-    let stdout = std::fs::File::create(wd.path().join("crash.out")).unwrap();
-    let stderr = std::fs::File::create(wd.path().join("crash.err")).unwrap();
-    wd.command(&["apply", "-auto-approve", "-no-color"])
-        .stdin(Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .process_group(0)
-        .spawn()
-        .expect("starting terraform apply")
-}
-
-/// What the killed apply printed, for failure messages.
-fn crash_output(wd: &Workdir) -> String {
-    format!(
-        "{}\n{}",
-        std::fs::read_to_string(wd.path().join("crash.out")).unwrap_or_default(),
-        std::fs::read_to_string(wd.path().join("crash.err")).unwrap_or_default()
-    )
-}
-
-/// Polls `ready` every 50 ms until it holds, failing if terraform ends first or after `limit`.
-fn wait_for(
-    wd: &Workdir,
-    apply: &mut Child,
-    limit: Duration,
-    what: &str,
-    ready: impl Fn() -> bool,
-) {
-    let t0 = Instant::now();
-    while !ready() {
-        assert!(
-            apply.try_wait().unwrap().is_none(),
-            "terraform apply ended before {what}:\n{}",
-            crash_output(wd)
-        );
-        assert!(t0.elapsed() < limit, "no {what} within {limit:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Pids of live cloudlink provider processes in process group `pgid`.
 fn providers_in_group(pgid: u32) -> Vec<u32> {

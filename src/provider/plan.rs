@@ -15,6 +15,7 @@ pub fn generic_plan(block: &Block, req: &PlanRequest) -> PlanResponse {
             planned: Value::Null,
             requires_replace: Vec::new(),
             diags,
+            planned_private: None,
         };
     }
     let proposed = apply_defaults(block, &req.proposed);
@@ -24,6 +25,7 @@ pub fn generic_plan(block: &Block, req: &PlanRequest) -> PlanResponse {
             planned,
             requires_replace: Vec::new(),
             diags,
+            planned_private: None,
         };
     }
     let requires_replace = requires_replace_paths(block, &req.prior, &proposed);
@@ -35,6 +37,7 @@ pub fn generic_plan(block: &Block, req: &PlanRequest) -> PlanResponse {
     };
     let planned = mark_computed_unknown(block, &req.config, base, proposed);
     PlanResponse {
+        planned_private: None,
         planned,
         requires_replace,
         diags,

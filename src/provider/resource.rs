@@ -14,6 +14,10 @@ pub struct PlanRequest {
     pub proposed: Value,
     /// The configuration (may contain unknowns).
     pub config: Value,
+    /// The provider's private data of the prior object. In the second plan of a replacement
+    /// (prior `Null`), terraform passes the first plan's `planned_private` here: the only way
+    /// the create half learns anything about the object it replaces.
+    pub prior_private: Vec<u8>,
 }
 
 /// The plan a resource answers with.
@@ -25,6 +29,9 @@ pub struct PlanResponse {
     pub requires_replace: Vec<AttributePath>,
     /// Errors and warnings.
     pub diags: Diagnostics,
+    /// Private data to plan with (kept with the object by terraform); `None` passes the
+    /// prior object's on.
+    pub planned_private: Option<Vec<u8>>,
 }
 
 /// Outcome of create, update or delete: the state to record (possibly partial) and diagnostics.

@@ -320,6 +320,7 @@ impl pb::provider_server::Provider for CloudlinkProvider {
                 prior: decode(&r.prior_state, &ty)?,
                 proposed: decode(&r.proposed_new_state, &ty)?,
                 config: decode(&r.config, &ty)?,
+                prior_private: r.prior_private.clone(),
             };
             let mut plan = generic_plan(&schema.block, &req);
             if !req.proposed.is_null() {
@@ -333,7 +334,7 @@ impl pb::provider_server::Provider for CloudlinkProvider {
                     .iter()
                     .map(AttributePath::to_proto)
                     .collect(),
-                planned_private: r.prior_private,
+                planned_private: plan.planned_private.unwrap_or(r.prior_private),
                 diagnostics: plan.diags.to_proto(),
                 ..Default::default()
             })

@@ -11,6 +11,7 @@ pub mod wire;
 
 use cloudlink_emulator::{profile::Profile, server, Emulator as Emu};
 use serde_json::Value as Json;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -448,4 +449,88 @@ resource "cloudlink_cross_cloud_vpn" "this" {{
 }}
 "#,
     )
+}
+
+/// The default account and region of the emulator's EC2 (what [`provider_block`] uses).
+pub const ACCOUNT: &str = "123456789012";
+/// See [`ACCOUNT`].
+pub const REGION: &str = "us-east-1";
+
+/// What a destroyed `cloudlink_cross_cloud_vpn` must not leave in the default account and
+/// region or in ARM (fixtures aside): customer gateways, virtual private gateways, VPN
+/// connections, route propagation, public IPs, virtual network gateways, local network
+/// gateways, connections, a GatewaySubnet. Panics naming what is left.
+pub fn assert_nothing_left(dump: &Json) {
+    for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
+        let left = aws_live(dump, ACCOUNT, REGION, k);
+        assert!(left.is_empty(), "{k} left: {left:?}");
+    }
+    for k in [
+        "publicIPAddresses",
+        "virtualNetworkGateways",
+        "localNetworkGateways",
+        "connections",
+    ] {
+        let left = arm_of(dump, k);
+        assert!(left.is_empty(), "{k} left: {left:?}");
+    }
+    let subnets = arm_of(dump, "subnets");
+    assert!(
+        subnets.iter().all(|s| s["name"] != "GatewaySubnet"),
+        "GatewaySubnet left"
+    );
+    let tables = dump["ec2"]["accounts"][ACCOUNT][REGION]["route_tables"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        tables.iter().all(|t| t["propagating_vgws"]
+            .as_array()
+            .is_none_or(|a| a.is_empty())),
+        "route propagation left: {tables:?}"
+    );
+}
+
+/// Starts `terraform apply` in its own process group (so a test can kill the whole group
+/// like a crash would), output to files in the workdir.
+pub fn spawn_apply(wd: &Workdir) -> std::process::Child {
+    let stdout = std::fs::File::create(wd.path().join("crash.out")).unwrap();
+    let stderr = std::fs::File::create(wd.path().join("crash.err")).unwrap();
+    wd.command(&["apply", "-auto-approve", "-no-color"])
+        .stdin(std::process::Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr)
+        .process_group(0)
+        .spawn()
+        .expect("starting terraform apply")
+}
+
+/// What the spawned apply printed, for failure messages.
+pub fn crash_output(wd: &Workdir) -> String {
+    format!(
+        "{}\n{}",
+        std::fs::read_to_string(wd.path().join("crash.out")).unwrap_or_default(),
+        std::fs::read_to_string(wd.path().join("crash.err")).unwrap_or_default()
+    )
+}
+
+/// Polls `ready` every 50 ms until it holds, failing if the spawned apply ends first or
+/// after `limit`.
+pub fn wait_for(
+    wd: &Workdir,
+    apply: &mut std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+    ready: impl Fn() -> bool,
+) {
+    let t0 = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            apply.try_wait().unwrap().is_none(),
+            "terraform apply ended before {what}:\n{}",
+            crash_output(wd)
+        );
+        assert!(t0.elapsed() < limit, "no {what} within {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

@@ -22,7 +22,7 @@ pub use customer_gateway::CustomerGateway;
 pub use peering::{Peering, PeeringSide};
 pub use route_table::{Route, RouteTable, RouteTarget};
 pub use settings::{AssumeRole, AwsSettings};
-pub use tags::{ownership_tags, Tags, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
+pub use tags::{ownership_tags, Tags, TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 pub use transit_gateway::{TransitGateway, TransitGatewayAttachment};
 pub use vpc::Vpc;
 pub use vpn_connection::{Tunnel, TunnelSpec, VpnConnection, VpnConnectionSpec, VpnTarget};

@@ -12,6 +12,9 @@ pub type Tags = BTreeMap<String, String>;
 pub const TAG_RESOURCE: &str = "cloudlink:resource";
 /// Tag key naming the sub-resource's role inside the composite (`customer-gateway-0`).
 pub const TAG_COMPONENT: &str = "cloudlink:component";
+/// Tag key naming the Terraform state that owns a sub-resource (its claim id; see
+/// `resources::claim`).
+pub const TAG_CLAIM: &str = "cloudlink:claim";
 /// The console's display name tag.
 pub const TAG_NAME: &str = "Name";
 

@@ -19,8 +19,12 @@ pub const TAG_COMPONENT: &str = "cloudlink-component";
 /// subnet's creation and the gateway's then knows, without doubt, that the subnet is its own.
 pub const TAG_GATEWAY_SUBNET: &str = "cloudlink-gateway-subnet";
 
+/// Tag naming the Terraform state that owns the object (its claim id; see
+/// `resources::claim`).
+pub const TAG_CLAIM: &str = "cloudlink-claim";
+
 /// Tag names the layer reserves; user tags with these names are overridden.
-pub const RESERVED: [&str; 3] = [TAG_RESOURCE, TAG_COMPONENT, TAG_GATEWAY_SUBNET];
+pub const RESERVED: [&str; 4] = [TAG_RESOURCE, TAG_COMPONENT, TAG_GATEWAY_SUBNET, TAG_CLAIM];
 
 /// User tags merged with the ownership tags (ownership wins on a clash).
 pub fn ownership_tags(

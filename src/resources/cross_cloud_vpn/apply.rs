@@ -15,6 +15,7 @@
 //! routes no longer wanted, then converges.
 
 use super::read;
+use super::schema::TYPE_NAME;
 use super::sku;
 use super::state::{Checkpoint, TunnelFacts};
 use super::topology::{generate_psk, Desired, Policy};
@@ -31,9 +32,11 @@ use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
+use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
 use crate::tf::{AttributePath, Diagnostic, Value};
 use anyhow::{anyhow, Context as _};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -64,6 +67,8 @@ pub struct Run {
     pub cp: Mutex<Checkpoint>,
     /// PSK per tunnel once known.
     pub psks: Mutex<Vec<Option<String>>>,
+    /// The claim of the state this run works for (see `resources::claim`).
+    pub claim: String,
 }
 
 impl Run {
@@ -89,6 +94,7 @@ impl Run {
             .clone();
         let n = d.tunnels;
         Ok(Run {
+            claim: cp.claim.clone(),
             ec2: ec2.with_cancel(ctx.stop.clone()),
             net,
             poll: ctx.poll_interval,
@@ -124,14 +130,53 @@ impl Run {
         self.cp.lock().unwrap().clone()
     }
 
-    /// Azure tags of component `c`.
-    pub fn azure_tags(&self, c: &str) -> std::collections::BTreeMap<String, String> {
-        az_tags::ownership_tags(&self.d.owner(), c, &self.d.tags)
+    /// Azure tags of component `c`, with the run's claim.
+    pub fn azure_tags(&self, c: &str) -> BTreeMap<String, String> {
+        let mut tags = az_tags::ownership_tags(&self.d.owner(), c, &self.d.tags);
+        if !self.claim.is_empty() {
+            tags.insert(claim::AZURE_TAG.to_string(), self.claim.clone());
+        }
+        tags
     }
 
-    /// AWS tags of component `c`.
-    pub fn aws_tags(&self, c: &str) -> std::collections::BTreeMap<String, String> {
-        ownership_tags(&self.d.owner(), c, &self.d.tags)
+    /// AWS tags of component `c`, with the run's claim.
+    pub fn aws_tags(&self, c: &str) -> BTreeMap<String, String> {
+        let mut tags = ownership_tags(&self.d.owner(), c, &self.d.tags);
+        if !self.claim.is_empty() {
+            tags.insert(claim::AWS_TAG.to_string(), self.claim.clone());
+        }
+        tags
+    }
+
+    /// Whether this run may adopt, change or delete the Azure object tagged `tags`.
+    pub fn owns_azure(&self, tags: &BTreeMap<String, String>) -> bool {
+        claim::ownership(tags, claim::AZURE_TAG, &self.claim).adoptable()
+    }
+
+    /// Whether this run may adopt, change or delete the EC2 object tagged `tags`.
+    pub fn owns_aws(&self, tags: &BTreeMap<String, String>) -> bool {
+        claim::ownership(tags, claim::AWS_TAG, &self.claim).adoptable()
+    }
+
+    /// Fails unless this run may adopt the Azure object tagged `tags`.
+    pub fn ensure_owns_azure(&self, tags: &BTreeMap<String, String>) -> anyhow::Result<()> {
+        if self.owns_azure(tags) {
+            return Ok(());
+        }
+        let scope = format!("Azure resource group {}", self.d.resource_group);
+        Err(anyhow!(claim::owned_by_another_state(&self.d.name, &scope)))
+    }
+
+    /// Fails unless this run may adopt the EC2 object tagged `tags`.
+    pub fn ensure_owns_aws(&self, tags: &BTreeMap<String, String>) -> anyhow::Result<()> {
+        if self.owns_aws(tags) {
+            return Ok(());
+        }
+        let scope = match &self.d.aws_account {
+            Some(a) => format!("AWS region {} of account {a:?}", self.ec2.region()),
+            None => format!("AWS region {}", self.ec2.region()),
+        };
+        Err(anyhow!(claim::owned_by_another_state(&self.d.name, &scope)))
     }
 
     /// ARM id of `Microsoft.Network/{kind}/{name}` in the link's resource group.
@@ -250,6 +295,9 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
         let cfg = run.wait(&cancel);
         let mut tags = run.azure_tags(&format!("public-ip-{}", i + 1));
         let found = public_ip::find_public_ip(&run.net, &d.resource_group, &name, &cancel).await?;
+        if let Some(p) = &found {
+            run.ensure_owns_azure(&p.tags)?;
+        }
         // The GatewaySubnet claim stays as long as the IP (see gateway_subnet_step).
         if let Some(claim) = found
             .as_ref()
@@ -388,6 +436,7 @@ async fn claimed_by_our_public_ip(
         return Ok(false);
     };
     Ok(az_tags::is_owned_by(&pip.tags, &d.owner(), "public-ip-1")
+        && run.owns_azure(&pip.tags)
         && subnet.prefix.is_some()
         && pip.tags.get(az_tags::TAG_GATEWAY_SUBNET) == subnet.prefix.as_ref())
 }
@@ -420,7 +469,10 @@ async fn created_by_crashed_run(
         return Ok(false);
     }
     let gw = gateway::find_gateway(&run.net, &d.resource_group, &d.gateway_name(), cancel).await?;
-    Ok(gw.is_some_and(|g| az_tags::is_owned_by(&g.tags, &d.owner(), "virtual-network-gateway")))
+    Ok(gw.is_some_and(|g| {
+        az_tags::is_owned_by(&g.tags, &d.owner(), "virtual-network-gateway")
+            && run.owns_azure(&g.tags)
+    }))
 }
 
 /// Step: the virtual network gateway (route-based; active-active with 4 tunnels; custom APIPA
@@ -430,9 +482,13 @@ async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Resu
     let name = d.gateway_name();
     let cfg = run.wait(&cancel);
     let id = run.arm_id("virtualNetworkGateways", &name);
-    run.record(|cp| cp.gateway_id = id);
     let tags = run.azure_tags("virtual-network-gateway");
-    if let Some(g) = gateway::find_gateway(&run.net, &d.resource_group, &name, &cancel).await? {
+    let found = gateway::find_gateway(&run.net, &d.resource_group, &name, &cancel).await?;
+    if let Some(g) = &found {
+        run.ensure_owns_azure(&g.tags)?;
+    }
+    run.record(|cp| cp.gateway_id = id);
+    if let Some(g) = found {
         let g = if g.provisioning_state == "Succeeded" {
             g
         } else {
@@ -443,7 +499,7 @@ async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Resu
         if !sku::same_size(&g.sku, &d.sku) {
             update.sku = Some(d.sku.clone());
         }
-        if az_tags::user_tags(&g.tags) != d.tags {
+        if g.tags != tags {
             update.tags = Some(tags);
         }
         if update != GatewayUpdate::default() {
@@ -491,7 +547,11 @@ async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::
     for i in 0..d.instances() {
         let tags = run.aws_tags(&Desired::customer_gateway_component(i));
         let ip = run.cp.lock().unwrap().public_ips[i].clone();
-        let id = match ec2.find_customer_gateway_by_tags(&tags).await? {
+        let found = ec2.find_customer_gateway_by_tags(&tags).await?;
+        if let Some(c) = &found {
+            run.ensure_owns_aws(&c.tags)?;
+        }
+        let id = match found {
             Some(c) if c.ip_address == ip => {
                 ec2.sync_tags(&c.id, &c.tags, &tags).await?;
                 c.id
@@ -524,7 +584,11 @@ async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
     };
     let ec2 = run.ec2(&cancel);
     let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
-    let id = match ec2.find_vpn_gateway_by_tags(&tags).await? {
+    let found = ec2.find_vpn_gateway_by_tags(&tags).await?;
+    if let Some(g) = &found {
+        run.ensure_owns_aws(&g.tags)?;
+    }
+    let id = match found {
         Some(g) => {
             ec2.sync_tags(&g.id, &g.tags, &tags).await?;
             g.id
@@ -617,6 +681,9 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
         let tags = run.aws_tags(&Desired::vpn_connection_component(i));
         let ours = d.tunnels_of_vpn(i);
         let existing = ec2.find_vpn_connection_by_tags(&tags).await?;
+        if let Some(v) = &existing {
+            run.ensure_owns_aws(&v.tags)?;
+        }
         let id = match existing {
             Some(v) => {
                 ec2.sync_tags(&v.id, &v.tags, &tags).await?;
@@ -791,6 +858,9 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
             let rg = &d.resource_group;
             let id = run.arm_id("localNetworkGateways", &name);
             let existing = local_gateway::find_local_gateway(&run.net, rg, &name, &cancel).await?;
+            if let Some(l) = &existing {
+                run.ensure_owns_azure(&l.tags)?;
+            }
             if !existing.is_some_and(|l| l.matches(&spec)) {
                 run.record(|cp| cp.local_gateway_ids[t] = id.clone());
                 local_gateway::create_or_update_local_gateway(
@@ -853,6 +923,9 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
             };
             let cfg = run.wait(&cancel);
             let existing = connection::find_connection(&run.net, rg, &name, &cancel).await?;
+            if let Some(c) = &existing {
+                run.ensure_owns_azure(&c.tags)?;
+            }
             match existing {
                 Some(c) if c.matches(&spec) => {
                     // Nothing else differs; the key alone goes through /sharedkey.
@@ -942,7 +1015,9 @@ pub fn converge_graph() -> Graph<Run> {
             &["azure_public_ips"],
             gateway_subnet_step,
         )
-        .step("aws_vpn_gateway", &[], vpn_gateway)
+        // After the IPs too: the first IP is the object that carries the link's claim before
+        // anything else exists (see resources::claim), so a second state is refused there.
+        .step("aws_vpn_gateway", &["azure_public_ips"], vpn_gateway)
         .step(
             "azure_gateway",
             &["azure_public_ips", "azure_gateway_subnet"],
@@ -1061,17 +1136,32 @@ pub async fn converge(
 pub async fn create(ctx: &ProviderContext, planned: &Value, config: &Value) -> ApplyResult {
     let planned = &default_tags::with_tags_all(ctx, planned);
     let d = Desired::from_value(planned, config.attr("tunnel_psks_wo"));
-    let cp = Checkpoint::empty(&d);
-    let run = match Run::new(ctx, d.clone(), cp.clone(), d.timeouts.create).await {
+    // The claim of this working directory's interrupted or failed create of the link, else a
+    // new one; journalled before the first cloud call, forgotten once the link is whole.
+    let journal = CreateJournal::for_link(TYPE_NAME, &d.id());
+    let mut cp = Checkpoint::empty(&d);
+    cp.claim = journal.pending().unwrap_or_else(claim::new_claim);
+    if let Err(e) = journal.begin(&cp.claim) {
+        tracing::warn!(error = %format!("{e:#}"), "could not journal the create: a re-run after a crash will not adopt what it made");
+    }
+    let run = match Run::new(ctx, d.clone(), cp, d.timeouts.create).await {
         Ok(r) => Arc::new(r),
         Err(e) => {
+            journal.finish();
             return ApplyResult::partial(
                 None,
                 Diagnostic::error("Cannot reach the clouds", format!("{e:#}")),
-            )
+            );
         }
     };
-    converge(run, ctx, planned, Operation::Create).await
+    let result = converge(run, ctx, planned, Operation::Create).await;
+    // A failed create leaves a tainted state under this claim, and terraform plans its
+    // replacement as a fresh create that knows nothing of it: the entry stays until the
+    // link is created or destroyed, so that create still recognises its own objects.
+    if !result.diags.has_errors() {
+        journal.finish();
+    }
+    result
 }
 
 /// Update: rotate changed PSKs one tunnel at a time, drop routes no longer wanted, converge.
@@ -1094,6 +1184,10 @@ pub async fn update(
     let old = Desired::from_value(prior, &Value::Null);
     let mut cp = Checkpoint::from_state(prior, &d);
     cp.tunnels = Vec::new();
+    if cp.claim.is_empty() {
+        // A state written before claims existed: its objects are claimed now.
+        cp.claim = claim::new_claim();
+    }
     let run = match Run::new(ctx, d.clone(), cp, d.timeouts.update).await {
         Ok(r) => Arc::new(r),
         Err(e) => {

@@ -2,10 +2,13 @@
 //! the AWS routes; VPN connections, then customer gateways and the VGW (detached first);
 //! the Azure gateway once its connections are gone, then its public IPs and the
 //! GatewaySubnet (only if cloudlink created it). Ids missing from state are looked up by
-//! name/tags, so a crash between a create call and its checkpoint orphans nothing. Each
-//! step clears the ids it removed; a failure returns what is left.
+//! name/tags, so a crash between a create call and its checkpoint orphans nothing; an object
+//! found that way is deleted only when it carries this state's claim (or none), never
+//! another state's (`resources::claim`). Each step clears the ids it removed; a failure
+//! returns what is left.
 
 use super::apply::Run;
+use super::schema::TYPE_NAME;
 use super::state::Checkpoint;
 use super::topology::Desired;
 use crate::cloud::azure::gateway_queue::on_gateway;
@@ -13,9 +16,29 @@ use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, pu
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
+use crate::resources::claim::CreateJournal;
 use crate::tf::{Diagnostic, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+
+/// Whether an object found for deletion (tagged `tags`, `None` when absent) is this state's
+/// to delete, `owns` judging its claim: an absent one is nothing to do, another state's is
+/// left alone (see `resources::claim`).
+fn ours(
+    tags: Option<&BTreeMap<String, String>>,
+    owns: impl Fn(&BTreeMap<String, String>) -> bool,
+    name: &str,
+) -> bool {
+    match tags {
+        None => false,
+        Some(t) if owns(t) => true,
+        Some(_) => {
+            tracing::warn!(object = %name, "left in place: another Terraform state owns it");
+            false
+        }
+    }
+}
 
 async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
@@ -28,10 +51,17 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
                 run.d.connection_name(t),
                 run.wait(&cancel),
             );
-            on_gateway(&run.net, rg, &run.d.gateway_name(), &cfg, || {
-                connection::delete_connection(&run.net, rg, &name, &cfg)
-            })
-            .await?;
+            let found = connection::find_connection(&run.net, rg, &name, &cancel).await?;
+            if ours(
+                found.as_ref().map(|c| &c.tags),
+                |t| run.owns_azure(t),
+                &name,
+            ) {
+                on_gateway(&run.net, rg, &run.d.gateway_name(), &cfg, || {
+                    connection::delete_connection(&run.net, rg, &name, &cfg)
+                })
+                .await?;
+            }
             run.record(|cp| cp.connection_ids[t].clear());
             anyhow::Ok(())
         }
@@ -44,13 +74,15 @@ async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
 
 async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     for t in 0..run.d.tunnels {
-        local_gateway::delete_local_gateway(
-            &run.net,
-            &run.d.resource_group,
-            &run.d.local_gateway_name(t),
-            &run.wait(&cancel),
-        )
-        .await?;
+        let (rg, name) = (&run.d.resource_group, run.d.local_gateway_name(t));
+        let found = local_gateway::find_local_gateway(&run.net, rg, &name, &cancel).await?;
+        if ours(
+            found.as_ref().map(|l| &l.tags),
+            |t| run.owns_azure(t),
+            &name,
+        ) {
+            local_gateway::delete_local_gateway(&run.net, rg, &name, &run.wait(&cancel)).await?;
+        }
         run.record(|cp| cp.local_gateway_ids[t].clear());
     }
     Ok(())
@@ -66,6 +98,12 @@ async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
         return Ok(());
     }
     let ec2 = run.ec2(&cancel);
+    // Routes to another state's gateway are that state's (a gone gateway leaves ours behind).
+    if let Some(g) = ec2.find_vpn_gateway_by_id(&vgw).await? {
+        if !ours(Some(&g.tags), |t| run.owns_aws(t), &g.id) {
+            return Ok(());
+        }
+    }
     for rtb in &d.route_table_ids {
         if d.route_propagation {
             ec2.disable_vgw_route_propagation(rtb, &vgw).await?;
@@ -81,16 +119,18 @@ async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
 async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let ec2 = run.ec2(&cancel);
     for i in 0..run.d.instances() {
-        let mut id = run.cp.lock().unwrap().vpn_connection_ids[i].clone();
-        if id.is_empty() {
+        let id = run.cp.lock().unwrap().vpn_connection_ids[i].clone();
+        let found = if id.is_empty() {
             let tags = run.aws_tags(&Desired::vpn_connection_component(i));
-            id = ec2
-                .find_vpn_connection_by_tags(&tags)
-                .await?
-                .map(|v| v.id)
-                .unwrap_or_default();
-        }
-        if !id.is_empty() {
+            ec2.find_vpn_connection_by_tags(&tags).await?
+        } else {
+            ec2.find_vpn_connection_by_id(&id).await?
+        };
+        let id = found
+            .map(|v| (v.id, v.tags))
+            .filter(|(id, tags)| ours(Some(tags), |t| run.owns_aws(t), id))
+            .map(|(id, _)| id);
+        if let Some(id) = id {
             ec2.delete_vpn_connection(&id).await?;
             ec2.wait_vpn_connection_deleted(&id, &run.wait(&cancel))
                 .await?;
@@ -103,16 +143,18 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
 async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let ec2 = run.ec2(&cancel);
     for i in 0..run.d.instances() {
-        let mut id = run.cp.lock().unwrap().customer_gateway_ids[i].clone();
-        if id.is_empty() {
+        let id = run.cp.lock().unwrap().customer_gateway_ids[i].clone();
+        let found = if id.is_empty() {
             let tags = run.aws_tags(&Desired::customer_gateway_component(i));
-            id = ec2
-                .find_customer_gateway_by_tags(&tags)
-                .await?
-                .map(|c| c.id)
-                .unwrap_or_default();
-        }
-        if !id.is_empty() {
+            ec2.find_customer_gateway_by_tags(&tags).await?
+        } else {
+            ec2.find_customer_gateway_by_id(&id).await?
+        };
+        let id = found
+            .map(|c| (c.id, c.tags))
+            .filter(|(id, tags)| ours(Some(tags), |t| run.owns_aws(t), id))
+            .map(|(id, _)| id);
+        if let Some(id) = id {
             ec2.delete_customer_gateway(&id).await?;
             ec2.wait_customer_gateway_deleted(&id, &run.wait(&cancel))
                 .await?;
@@ -124,19 +166,17 @@ async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::
 
 async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let ec2 = run.ec2(&cancel);
-    let mut id = run.cp.lock().unwrap().vpn_gateway_id.clone();
-    if id.is_empty() && run.d.vpc_id.is_some() {
+    let id = run.cp.lock().unwrap().vpn_gateway_id.clone();
+    let found = if !id.is_empty() {
+        ec2.find_vpn_gateway_by_id(&id).await?
+    } else if run.d.vpc_id.is_some() {
         let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
-        id = ec2
-            .find_vpn_gateway_by_tags(&tags)
-            .await?
-            .map(|g| g.id)
-            .unwrap_or_default();
-    }
-    if id.is_empty() {
-        return Ok(());
-    }
-    if let Some(g) = ec2.find_vpn_gateway_by_id(&id).await? {
+        ec2.find_vpn_gateway_by_tags(&tags).await?
+    } else {
+        None
+    };
+    if let Some(g) = found.filter(|g| ours(Some(&g.tags), |t| run.owns_aws(t), &g.id)) {
+        let id = g.id.clone();
         for a in g
             .attachments
             .iter()
@@ -157,10 +197,21 @@ async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result
 async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
     let (rg, name, cfg) = (&d.resource_group, d.gateway_name(), run.wait(&cancel));
-    on_gateway(&run.net, rg, &name, &cfg, || {
-        gateway::delete_gateway(&run.net, rg, &name, &cfg)
-    })
-    .await?;
+    let found = gateway::find_gateway(&run.net, rg, &name, &cancel).await?;
+    if ours(
+        found.as_ref().map(|g| &g.tags),
+        |t| run.owns_azure(t),
+        &name,
+    ) {
+        on_gateway(&run.net, rg, &name, &cfg, || {
+            gateway::delete_gateway(&run.net, rg, &name, &cfg)
+        })
+        .await?;
+    }
+    if found.is_some_and(|g| !run.owns_azure(&g.tags)) {
+        // The GatewaySubnet serves another state's gateway: it is not ours to delete.
+        run.record(|cp| cp.gateway_subnet_created = false);
+    }
     run.record(|cp| cp.gateway_id.clear());
     Ok(())
 }
@@ -168,13 +219,15 @@ async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Resu
 async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
     for i in 0..d.instances() {
-        public_ip::delete_public_ip(
-            &run.net,
-            &d.resource_group,
-            &d.public_ip_name(i),
-            &run.wait(&cancel),
-        )
-        .await?;
+        let (rg, name) = (&d.resource_group, d.public_ip_name(i));
+        let found = public_ip::find_public_ip(&run.net, rg, &name, &cancel).await?;
+        if ours(
+            found.as_ref().map(|p| &p.tags),
+            |t| run.owns_azure(t),
+            &name,
+        ) {
+            public_ip::delete_public_ip(&run.net, rg, &name, &run.wait(&cancel)).await?;
+        }
         run.record(|cp| {
             cp.public_ip_ids[i].clear();
             cp.public_ips[i].clear();
@@ -255,10 +308,14 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         .into_result()
         .map_err(|e| deadline.explain("delete", e))
     {
-        Ok(_) => ApplyResult {
-            state: None,
-            diags: Default::default(),
-        },
+        Ok(_) => {
+            // Nothing of the link is left: neither is any create of it in progress.
+            CreateJournal::for_link(TYPE_NAME, &d.id()).finish();
+            ApplyResult {
+                state: None,
+                diags: Default::default(),
+            }
+        }
         Err(e) => {
             let mut left = run.snapshot();
             left.tunnels = Vec::new();

@@ -12,7 +12,7 @@ use super::topology::{canonical_inside_cidrs, Desired};
 use crate::cloud::aws::Tags;
 use crate::cloud::azure::{gateway, local_gateway, public_ip, tags as az_tags, virtual_network};
 use crate::provider::context::ProviderContext;
-use crate::resources::default_tags;
+use crate::resources::{claim, default_tags};
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
 use std::sync::Arc;
@@ -168,6 +168,7 @@ async fn discover(
     aws.set_attr("amazon_side_asn", Value::int(amazon_side_asn));
     // The public IPs' zones (they never change after creation).
     let pip0 = public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(0), &cancel).await?;
+    let pip0_tags = pip0.as_ref().map(|p| p.tags.clone()).unwrap_or_default();
     az.set_attr(
         "zones",
         Value::string_list(pip0.map(|p| p.zones).unwrap_or_default()),
@@ -206,6 +207,9 @@ async fn discover(
     // Ids: found by name/tags, then the regular existence check and refresh.
     let d = Desired::from_value(&v, &Value::Null);
     let mut cp = Checkpoint::empty(&d);
+    // The importing state takes over the link's claim (see resources::claim): the state it
+    // came from, if it still exists, should forget it (`terraform state rm`).
+    cp.claim = g.tags.get(claim::AZURE_TAG).cloned().unwrap_or_default();
     cp.vpn_gateway_id = vgw.map(|g| g.id).unwrap_or_default();
     for i in 0..d.instances() {
         cp.customer_gateway_ids[i] = ec2
@@ -225,10 +229,14 @@ async fn discover(
     }
     cp.gateway_id = g.id.clone();
     cp.gateway_subnet_id = subnet_id;
-    // A GatewaySubnet is ours when the VNet had none of its own before; we cannot tell,
-    // so assume cloudlink created it when no other gateway uses the VNet (the usual case).
-    cp.gateway_subnet_created = true;
+    // cloudlink created the GatewaySubnet when the link's first public IP claims its prefix
+    // (written before the subnet is created); a link made before that claim existed is
+    // assumed to own it when no other gateway uses the VNet (the usual case).
     let prefix = vnet_subnet_prefix(&run, rg, &vnet_name, &cancel).await?;
+    cp.gateway_subnet_created = match pip0_tags.get(az_tags::TAG_GATEWAY_SUBNET) {
+        Some(claimed) => prefix.as_ref() == Some(claimed),
+        None => true,
+    };
     let mut az = v.attr("azure").clone();
     az.set_attr(
         "gateway_subnet_cidr",

@@ -9,13 +9,15 @@
 //! mutating call happens here. Rule ids refer to `docs/cloud-rules.md`.
 
 use super::schema::schema;
+use super::schema::TYPE_NAME;
 use super::sku;
 use super::topology::{canonical_inside_cidrs, Desired};
 use super::validate;
-use crate::cloud::azure::{gateway, gateway_subnet, virtual_network};
+use crate::cloud::azure::{gateway, gateway_subnet, public_ip, virtual_network};
 use crate::cloud::error::CloudError;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{PlanRequest, PlanResponse};
+use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
 use crate::tf::{mark_computed_unknown, AttributePath, Diagnostic, Value};
 
@@ -65,6 +67,28 @@ pub async fn modify_plan(
     if let Some(ctx) = ctx {
         if creating || replacing {
             cloud_checks(ctx, &mut plan.planned, &mut plan.diags).await;
+        }
+        if !plan.diags.has_errors() {
+            // An existing link meets its own claim; the create half of a replacement the claim
+            // of the link it replaces (handed over in private data); a new link only its own
+            // interrupted create's.
+            let prior_claim = req
+                .prior
+                .attr(claim::ATTRIBUTE)
+                .as_str()
+                .map(str::to_string);
+            let own = if creating {
+                claim::from_private(&req.prior_private).or_else(|| {
+                    let d = Desired::from_value(&plan.planned, &Value::Null);
+                    CreateJournal::for_link(TYPE_NAME, &d.id()).pending()
+                })
+            } else {
+                prior_claim.clone()
+            };
+            claim_check(ctx, &plan.planned, own.as_deref(), &mut plan.diags).await;
+            if let Some(c) = prior_claim.filter(|c| !c.is_empty()) {
+                plan.planned_private = Some(claim::to_private(&c));
+            }
         }
     }
     if creating {
@@ -284,6 +308,61 @@ async fn cloud_checks(
             z,
             AttributePath::root().attr("azure_cidrs"),
         ));
+    }
+}
+
+/// A link must not take over another state's link of the same name (see
+/// `resources::claim`): its first public IP, the first object every create makes, is read
+/// and refused when it carries a claim other than `own` (the state's, or the one this
+/// working directory's interrupted create journalled).
+async fn claim_check(
+    ctx: &ProviderContext,
+    planned: &Value,
+    own: Option<&str>,
+    diags: &mut crate::tf::Diagnostics,
+) {
+    let d = Desired::from_value(planned, &Value::Null);
+    if planned.attr("name").is_unknown()
+        || planned.attr("azure").attr("resource_group").is_unknown()
+    {
+        return;
+    }
+    let net = match ctx.azure.network().await {
+        Ok(net) => net,
+        Err(e) => {
+            diags.push(plan_read_failed("Azure is not usable", &e));
+            return;
+        }
+    };
+    let pip =
+        match public_ip::find_public_ip(net, &d.resource_group, &d.public_ip_name(0), &ctx.stop)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => {
+                diags.push(plan_read_failed(
+                    "Could not read the link's public IP at plan time",
+                    &e,
+                ));
+                return;
+            }
+        };
+    let Some(found) = pip.as_ref().and_then(|p| p.tags.get(claim::AZURE_TAG)) else {
+        return;
+    };
+    if own != Some(found.as_str()) {
+        let scope = format!("Azure resource group {}", d.resource_group);
+        diags.push(
+            Diagnostic::error(
+                "Link owned by another state",
+                format!(
+                    "{}. Its public IP {} carries the claim of another Terraform state; cloudlink never adopts another state's objects.",
+                    claim::owned_by_another_state(&d.name, &scope),
+                    d.public_ip_name(0)
+                ),
+            )
+            .with_path(AttributePath::root().attr("name")),
+        );
     }
 }
 
@@ -544,6 +623,15 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
             }
         }
         planned.set_attr(block, b);
+    }
+    // A state written before claims existed gets one at its next apply (see resources::claim).
+    if prior
+        .attr(claim::ATTRIBUTE)
+        .as_str()
+        .unwrap_or_default()
+        .is_empty()
+    {
+        planned.set_attr(claim::ATTRIBUTE, Value::unknown());
     }
     let psk_change = !prior
         .attr("tunnel_psks")

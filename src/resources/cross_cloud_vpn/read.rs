@@ -1,5 +1,6 @@
 //! Read: refresh every sub-resource from both clouds. A sub-resource deleted out of band
-//! loses its id (the plan then repairs it); when nothing is left the resource is gone.
+//! (or now carrying another state's claim) loses its id (the plan then repairs it); when
+//! nothing is left the resource is gone.
 //! Tunnel status comes from AWS telemetry and Azure `connectionStatus`; `consistent` is true
 //! only when both ends agree on everything: IPs, PSKs (compared, never stored), CIDRs, ASNs
 //! and BGP peers. Each disagreement is named, so the tunnel wait can report it.
@@ -208,7 +209,8 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     let ec2 = run.ec2(cancel);
     let rg = &d.resource_group;
     for i in 0..d.instances() {
-        match public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(i), cancel).await? {
+        let pip = public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(i), cancel).await?;
+        match pip.filter(|p| run.owns_azure(&p.tags)) {
             Some(p) => {
                 if i == 0 {
                     cp.zones = p.zones.clone();
@@ -222,19 +224,29 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
             }
         }
         let c = &cp.customer_gateway_ids[i];
-        if !c.is_empty() && ec2.find_customer_gateway_by_id(c).await?.is_none() {
+        if !c.is_empty()
+            && !ec2
+                .find_customer_gateway_by_id(c)
+                .await?
+                .is_some_and(|c| run.owns_aws(&c.tags))
+        {
             cp.customer_gateway_ids[i].clear();
         }
         let v = &cp.vpn_connection_ids[i];
-        if !v.is_empty() && ec2.find_vpn_connection_by_id(v).await?.is_none() {
+        if !v.is_empty()
+            && !ec2
+                .find_vpn_connection_by_id(v)
+                .await?
+                .is_some_and(|v| run.owns_aws(&v.tags))
+        {
             cp.vpn_connection_ids[i].clear();
         }
     }
     if !cp.vpn_gateway_id.is_empty()
-        && ec2
+        && !ec2
             .find_vpn_gateway_by_id(&cp.vpn_gateway_id)
             .await?
-            .is_none()
+            .is_some_and(|g| run.owns_aws(&g.tags))
     {
         cp.vpn_gateway_id.clear();
     }
@@ -242,22 +254,28 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
         Some(s) => cp.gateway_subnet_id = s.id,
         None => cp.gateway_subnet_id.clear(),
     }
-    match gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await? {
-        Some(g) => cp.gateway_sku = g.sku,
+    let gw = gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await?;
+    match gw {
+        Some(g) if run.owns_azure(&g.tags) => cp.gateway_sku = g.sku,
+        Some(_) => {
+            // Another state's gateway: the GatewaySubnet it sits in is not ours either.
+            cp.gateway_id.clear();
+            cp.gateway_subnet_created = false;
+        }
         None => cp.gateway_id.clear(),
     }
     for t in 0..d.tunnels {
         if !cp.local_gateway_ids[t].is_empty()
-            && local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), cancel)
+            && !local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), cancel)
                 .await?
-                .is_none()
+                .is_some_and(|l| run.owns_azure(&l.tags))
         {
             cp.local_gateway_ids[t].clear();
         }
         if !cp.connection_ids[t].is_empty()
-            && connection::find_connection(&run.net, rg, &d.connection_name(t), cancel)
+            && !connection::find_connection(&run.net, rg, &d.connection_name(t), cancel)
                 .await?
-                .is_none()
+                .is_some_and(|c| run.owns_azure(&c.tags))
         {
             cp.connection_ids[t].clear();
         }

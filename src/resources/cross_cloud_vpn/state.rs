@@ -3,7 +3,7 @@
 //! An empty string means "not created (yet)" or "gone".
 
 use super::topology::Desired;
-use crate::resources::default_tags;
+use crate::resources::{claim, default_tags};
 use crate::tf::Value;
 
 /// What one tunnel looks like from both clouds.
@@ -28,6 +28,9 @@ pub struct TunnelFacts {
 /// Everything created so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Checkpoint {
+    /// The claim of the state that owns the link (see `resources::claim`); empty in a state
+    /// written before claims existed.
+    pub claim: String,
     /// VGW (empty with a TGW).
     pub vpn_gateway_id: String,
     /// Customer gateways per instance.
@@ -110,6 +113,7 @@ impl Checkpoint {
         let i = d.instances();
         let n = d.tunnels;
         Checkpoint {
+            claim: string(v.attr(claim::ATTRIBUTE)),
             vpn_gateway_id: string(aws.attr("vpn_gateway_id")),
             customer_gateway_ids: sized(strings(aws.attr("customer_gateway_ids")), i),
             vpn_connection_ids: sized(strings(aws.attr("vpn_connection_ids")), i),
@@ -195,6 +199,7 @@ impl Checkpoint {
         };
         let mut out = base.clone();
         out.set_attr("id", Value::string(d.id()));
+        out.set_attr(claim::ATTRIBUTE, Value::string(&self.claim));
         out.set_attr("aws", aws);
         out.set_attr("azure", az);
         out.set_attr("aws_cidrs", keep_or("aws_cidrs", list(&self.aws_cidrs)));
