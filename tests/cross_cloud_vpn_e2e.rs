@@ -538,9 +538,7 @@ fn import_yields_the_created_state() {
     let emu = Emulator::start("fast", 1.0);
     let fx = fixture(&emu);
     let wd = Workdir::new();
-    let hcl = config(&emu, &fx, "bgp", 4, "")
-        .replace(&format!("    route_table_ids = [\"{}\"]\n", fx.rtb), "");
-    wd.write("main.tf", &hcl);
+    wd.write("main.tf", &config(&emu, &fx, "bgp", 4, ""));
     wd.apply();
     let created = wd.state_values("cloudlink_cross_cloud_vpn.this");
     wd.tf(&["state", "rm", "cloudlink_cross_cloud_vpn.this"])

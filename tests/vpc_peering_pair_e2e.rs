@@ -5,46 +5,15 @@
 
 mod support;
 
-use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_ec2::config::Credentials;
 use serde_json::{json, Value as Json};
-use support::{provider_block, with_default_tags, Emulator, Workdir, REQUIRED_PROVIDERS};
+use support::{
+    block_on, ec2, emu_ec2, provider_block, with_default_tags, Emulator, Workdir,
+    REQUIRED_PROVIDERS,
+};
 
 const DEFAULT_ACCOUNT: &str = "123456789012";
 const PEER_ACCOUNT: &str = "210987654321";
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-/// A plain EC2 client (the test's own, not the provider's) for out-of-band changes.
-fn ec2(url: &str, region: &str, creds: Credentials) -> aws_sdk_ec2::Client {
-    aws_sdk_ec2::Client::from_conf(
-        aws_sdk_ec2::Config::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region.to_string()))
-            .endpoint_url(url)
-            .credentials_provider(creds)
-            .build(),
-    )
-}
-
-fn emu_ec2(emu: &Emulator, account: &str, region: &str) -> aws_sdk_ec2::Client {
-    ec2(
-        &emu.url,
-        region,
-        Credentials::new(
-            format!("AKID{account}EXAMPLE"),
-            "emulator",
-            None,
-            None,
-            "test",
-        ),
-    )
-}
 
 /// One side of a scenario: where its VPC lives and how the HCL names its credentials.
 struct SideSpec {
@@ -539,14 +508,11 @@ fn drift_route_removed_is_readded_and_deleted_peering_is_recreated() {
     assert!(live_peerings(&emu.dump()).is_empty());
 }
 
-#[test]
-fn import_by_pcx_with_route_tables_and_accepter_account_gives_an_empty_plan() {
+/// Applies a pair whose accepter is `acc`, forgets it, imports it by
+/// `PCX:REQUESTER_RTB:ACCEPTER_RTB[:account]` and asserts the state is the created one and the
+/// next plan is empty.
+fn assert_import_plans_no_change(acc: SideSpec, account_name: &str) {
     let emu = Emulator::start("fast", 1.0);
-    let acc = SideSpec {
-        account: PEER_ACCOUNT,
-        region: "us-west-2",
-        hcl_extra: "account = \"peer\"",
-    };
     let f = emulator_fixture(&emu, &acc, ACC_CIDRS);
     let wd = Workdir::new();
     let hcl = format!(
@@ -560,7 +526,10 @@ fn import_by_pcx_with_route_tables_and_accepter_account_gives_an_empty_plan() {
     let pcx = created["id"].as_str().unwrap().to_string();
     wd.tf(&["state", "rm", "cloudlink_vpc_peering_pair.this"])
         .success();
-    let id = format!("{pcx}:{}:{}:peer", f.req_rtb, f.acc_rtb);
+    let mut id = format!("{pcx}:{}:{}", f.req_rtb, f.acc_rtb);
+    if !account_name.is_empty() {
+        id = format!("{id}:{account_name}");
+    }
     wd.tf(&[
         "import",
         "-no-color",
@@ -575,6 +544,43 @@ fn import_by_pcx_with_route_tables_and_accepter_account_gives_an_empty_plan() {
     let plan = wd.plan_exit_code();
     assert_eq!(plan.code, 0, "{}", plan.all());
     wd.destroy();
+    assert!(live_peerings(&emu.dump()).is_empty());
+}
+
+#[test]
+fn import_by_pcx_with_route_tables_and_accepter_account_gives_an_empty_plan() {
+    assert_import_plans_no_change(
+        SideSpec {
+            account: PEER_ACCOUNT,
+            region: "us-west-2",
+            hcl_extra: "account = \"peer\"",
+        },
+        "peer",
+    );
+}
+
+#[test]
+fn import_of_a_same_account_pair_gives_an_empty_plan() {
+    assert_import_plans_no_change(
+        SideSpec {
+            account: DEFAULT_ACCOUNT,
+            region: "us-east-1",
+            hcl_extra: "",
+        },
+        "",
+    );
+}
+
+#[test]
+fn import_of_a_cross_region_pair_gives_an_empty_plan() {
+    assert_import_plans_no_change(
+        SideSpec {
+            account: DEFAULT_ACCOUNT,
+            region: "eu-west-1",
+            hcl_extra: "region = \"eu-west-1\"",
+        },
+        "",
+    );
 }
 
 // ---------------------------------------------------------------------------------------

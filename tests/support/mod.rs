@@ -534,3 +534,43 @@ pub fn wait_for(
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// Runs `f` to completion on a fresh current-thread runtime (tests are synchronous).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// A plain EC2 client (the test's own, not the provider's) for out-of-band changes.
+pub fn ec2(
+    url: &str,
+    region: &str,
+    creds: aws_sdk_ec2::config::Credentials,
+) -> aws_sdk_ec2::Client {
+    aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::Config::builder()
+            .behavior_version(aws_sdk_ec2::config::BehaviorVersion::latest())
+            .region(aws_sdk_ec2::config::Region::new(region.to_string()))
+            .endpoint_url(url)
+            .credentials_provider(creds)
+            .build(),
+    )
+}
+
+/// [`ec2`] against `emu` as `account` (the emulator maps `AKID<account>EXAMPLE` keys to it).
+pub fn emu_ec2(emu: &Emulator, account: &str, region: &str) -> aws_sdk_ec2::Client {
+    ec2(
+        &emu.url,
+        region,
+        aws_sdk_ec2::config::Credentials::new(
+            format!("AKID{account}EXAMPLE"),
+            "emulator",
+            None,
+            None,
+            "test",
+        ),
+    )
+}

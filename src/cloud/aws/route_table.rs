@@ -3,6 +3,7 @@
 
 use super::account::Ec2;
 use super::errors::{at_most_one, not_found_as_empty};
+use super::tags::filter;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 
 /// One route of a route table.
@@ -83,45 +84,27 @@ impl Ec2 {
                 || req.clone().send(),
             )
             .await
-            .map(|o| {
-                o.route_tables()
-                    .iter()
-                    .map(|t| RouteTable {
-                        id: t.route_table_id().unwrap_or_default().to_string(),
-                        vpc_id: t.vpc_id().unwrap_or_default().to_string(),
-                        routes: t
-                            .routes()
-                            .iter()
-                            .filter_map(|r| {
-                                Some(Route {
-                                    destination: r.destination_cidr_block()?.to_string(),
-                                    gateway_id: r.gateway_id().map(str::to_string),
-                                    vpc_peering_connection_id: r
-                                        .vpc_peering_connection_id()
-                                        .map(str::to_string),
-                                    transit_gateway_id: r.transit_gateway_id().map(str::to_string),
-                                    origin: r
-                                        .origin()
-                                        .map(|o| o.as_str().to_string())
-                                        .unwrap_or_default(),
-                                    state: r
-                                        .state()
-                                        .map(|s| s.as_str().to_string())
-                                        .unwrap_or_default(),
-                                })
-                            })
-                            .collect(),
-                        propagating_vgws: t
-                            .propagating_vgws()
-                            .iter()
-                            .filter_map(|p| p.gateway_id().map(str::to_string))
-                            .collect(),
-                    })
-                    .collect::<Vec<_>>()
-            }),
+            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect()),
         )?;
         let found: Vec<_> = found.into_iter().filter(|t| t.id == id).collect();
         at_most_one("route tables", found)
+    }
+
+    /// Every route table of VPC `vpc_id` (what an import searches for the link's routes).
+    pub async fn find_route_tables_of_vpc(&self, vpc_id: &str) -> Result<Vec<RouteTable>> {
+        let req = self
+            .client
+            .describe_route_tables()
+            .filters(filter("vpc-id", &[vpc_id]));
+        let tables: Vec<RouteTable> = self
+            .send(
+                || format!("listing the route tables of EC2 VPC ({vpc_id})"),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect())?;
+        // Client-side too, in case an endpoint ignores the filter.
+        Ok(tables.into_iter().filter(|t| t.vpc_id == vpc_id).collect())
     }
 
     /// Adds `destination -> target` to `route_table_id`. An existing route with the same
@@ -234,5 +217,38 @@ impl Ec2 {
             Err(e) if e.is_not_found() => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// Our view of one SDK route table (IPv4 routes only).
+fn route_table_from_sdk(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
+    RouteTable {
+        id: t.route_table_id().unwrap_or_default().to_string(),
+        vpc_id: t.vpc_id().unwrap_or_default().to_string(),
+        routes: t
+            .routes()
+            .iter()
+            .filter_map(|r| {
+                Some(Route {
+                    destination: r.destination_cidr_block()?.to_string(),
+                    gateway_id: r.gateway_id().map(str::to_string),
+                    vpc_peering_connection_id: r.vpc_peering_connection_id().map(str::to_string),
+                    transit_gateway_id: r.transit_gateway_id().map(str::to_string),
+                    origin: r
+                        .origin()
+                        .map(|o| o.as_str().to_string())
+                        .unwrap_or_default(),
+                    state: r
+                        .state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default(),
+                })
+            })
+            .collect(),
+        propagating_vgws: t
+            .propagating_vgws()
+            .iter()
+            .filter_map(|p| p.gateway_id().map(str::to_string))
+            .collect(),
     }
 }

@@ -1,11 +1,14 @@
 //! Import by composite id `<azure resource group>/<name>[@<aws account>]`: every
 //! sub-resource is found by its deterministic name (Azure) or ownership tags (AWS), and the
 //! configuration is rebuilt from what they say, so the state equals the one a create writes.
-//! Not discoverable (left null; set them in configuration): `aws.route_table_ids`,
-//! `tunnel_psks`, `ipsec_policy`, `timeouts`.
+//! `aws.route_table_ids` and `aws.route_propagation` come from the VPC's route tables (those
+//! the VGW propagates into, else those with a static route to it for every Azure CIDR).
+//! Not discoverable (left null; set them in configuration): `tunnel_psks`,
+//! `tunnel_psks_wo_version`, `ipsec_policy`, `timeouts`.
 
 use super::apply::Run;
 use super::read;
+use super::routes;
 use super::schema::schema;
 use super::state::Checkpoint;
 use super::topology::{canonical_inside_cidrs, Desired};
@@ -202,6 +205,17 @@ async fn discover(
     } else {
         vpn0.routes.clone()
     };
+    // Routing: the tables the VGW propagates into, else those with static routes to it.
+    let routing = match (&vgw, &vpc_id) {
+        (Some(g), Some(vpc)) => routes::discover_routing(&ec2, vpc, &g.id, &azure_cidrs).await?,
+        _ => None,
+    };
+    if let Some((propagation, tables)) = routing {
+        let mut aws = v.attr("aws").clone();
+        aws.set_attr("route_propagation", Value::bool(propagation));
+        aws.set_attr("route_table_ids", Value::string_list(tables));
+        v.set_attr("aws", aws);
+    }
     v.set_attr("aws_cidrs", Value::string_list(aws_cidrs));
     v.set_attr("azure_cidrs", Value::string_list(azure_cidrs));
     // Ids: found by name/tags, then the regular existence check and refresh.

@@ -6,6 +6,7 @@ pub mod delete;
 pub mod import;
 pub mod plan;
 pub mod read;
+pub mod routes;
 pub mod schema;
 pub mod sku;
 pub mod state;

@@ -1,11 +1,14 @@
 //! Read: refresh every sub-resource from both clouds. A sub-resource deleted out of band
 //! (or now carrying another state's claim) loses its id (the plan then repairs it); when
 //! nothing is left the resource is gone.
+//! A route table whose routes to Azure were removed out of band drops out of
+//! `aws.route_table_ids`, so the plan shows it and the apply puts the routes back.
 //! Tunnel status comes from AWS telemetry and Azure `connectionStatus`; `consistent` is true
 //! only when both ends agree on everything: IPs, PSKs (compared, never stored), CIDRs, ASNs
 //! and BGP peers. Each disagreement is named, so the tunnel wait can report it.
 
 use super::apply::Run;
+use super::routes;
 use super::sku;
 use super::state::{Checkpoint, TunnelFacts};
 use super::topology::Desired;
@@ -339,11 +342,36 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
             )
         }
     }
+    let mut new_state = with_migrated_sku(snap.to_state(state, &observed), &snap.gateway_sku);
+    // Routes removed out of band: the table drops out of the state, the plan shows it.
+    if !snap.vpn_gateway_id.is_empty() && !d.route_table_ids.is_empty() {
+        let ec2 = run.ec2(&cancel);
+        let routed = routes::route_tables_in_place(
+            &ec2,
+            &d.route_table_ids,
+            &snap.vpn_gateway_id,
+            d.route_propagation,
+            &snap.azure_cidrs,
+        )
+        .await;
+        match routed {
+            Ok(kept) if kept != d.route_table_ids => {
+                let mut aws = new_state.attr("aws").clone();
+                aws.set_attr("route_table_ids", Value::string_list(kept));
+                new_state.set_attr("aws", aws);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return error(
+                    state,
+                    &format!("Reading the routes of cross-cloud VPN {:?} failed", d.name),
+                    e,
+                )
+            }
+        }
+    }
     ReadResult {
-        state: Some(with_migrated_sku(
-            snap.to_state(state, &observed),
-            &snap.gateway_sku,
-        )),
+        state: Some(new_state),
         diags: Default::default(),
     }
 }
