@@ -3,15 +3,16 @@
 //! create it owns it; the second is refused with "owned by another state", creates nothing,
 //! changes nothing, and its destroy deletes nothing of the first's link. Checked one after the
 //! other, with the second applying a plan made before the first created anything, and with
-//! the two racing while the first's gateway builds.
+//! the two racing while the first's gateway builds. The same for `cloudlink_vpc_peering_pair`
+//! (two states peering the same two VPCs).
 
 mod support;
 
 use serde_json::Value as Json;
 use std::collections::{BTreeMap, BTreeSet};
 use support::{
-    arm_of, assert_nothing_left, aws_live, crash_output, spawn_apply, static_link_config, wait_for,
-    Emulator, Workdir, ACCOUNT, REGION,
+    arm_of, assert_nothing_left, aws_live, crash_output, provider_block, spawn_apply,
+    static_link_config, wait_for, Emulator, Workdir, ACCOUNT, REGION, REQUIRED_PROVIDERS,
 };
 
 const ADDRESS: &str = "cloudlink_cross_cloud_vpn.this";
@@ -336,4 +337,111 @@ fn a_second_state_racing_a_create_in_progress_is_refused_and_the_first_completes
     assert_eq!(claims_written(&emu), BTreeSet::from([claim.clone()]));
     first.destroy();
     assert_nothing_left(&emu.dump());
+}
+
+// ---- cloudlink_vpc_peering_pair ----------------------------------------------------------
+
+const PAIR: &str = "cloudlink_vpc_peering_pair.this";
+
+/// Two VPCs of the default account and region, and the HCL of a pair `this` between them.
+fn pair_config(emu: &Emulator) -> String {
+    let out = emu.fixtures(serde_json::json!({"aws": {"vpcs": [
+        {"cidr": "10.10.0.0/16", "name": "requester", "route_tables": 1},
+        {"cidr": "10.20.0.0/16", "name": "accepter", "route_tables": 1},
+    ]}}));
+    let v = &out["aws"]["vpcs"];
+    format!(
+        r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_vpc_peering_pair" "this" {{
+  requester {{
+    vpc_id          = "{}"
+    route_table_ids = ["{}"]
+  }}
+  accepter {{
+    vpc_id          = "{}"
+    route_table_ids = ["{}"]
+  }}
+}}
+"#,
+        v[0]["id"].as_str().unwrap(),
+        v[0]["route_table_ids"][0].as_str().unwrap(),
+        v[1]["id"].as_str().unwrap(),
+        v[1]["route_table_ids"][0].as_str().unwrap(),
+        provider = provider_block(emu),
+    )
+}
+
+/// The live peerings, each with its claim tag.
+fn peering_claims(emu: &Emulator) -> Vec<String> {
+    aws_live(&emu.dump(), ACCOUNT, REGION, "vpc_peering_connections")
+        .iter()
+        .filter(|p| p["status"] == "active")
+        .map(|p| {
+            p["tags"]["cloudlink:claim"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_state_peering_the_same_vpcs_is_refused_and_a_copied_state_deletes_nothing() {
+    let emu = Emulator::start("fast", 1.0);
+    let config = pair_config(&emu);
+    let first = Workdir::new();
+    first.write("main.tf", &config);
+    first.apply();
+    let claim = first.state_values(PAIR)["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(peering_claims(&emu), std::slice::from_ref(&claim));
+
+    // Refused at plan, on the requester's VPC, with nothing written.
+    let second = Workdir::new();
+    second.write("main.tf", &config);
+    let before = next_seq(&emu);
+    let (code, diags) = plan_error_diagnostics(&second);
+    assert_eq!(code, 1, "{diags:?}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(
+        diags[0]["summary"], "Peering owned by another state",
+        "{diags:?}"
+    );
+    let detail = diags[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("owned by another state: import it or choose another name"),
+        "{detail}"
+    );
+    assert!(
+        diags[0]["snippet"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with("vpc_id"),
+        "{diags:?}"
+    );
+    assert_eq!(mutating_since(&emu, before), Vec::<String>::new());
+
+    // A copy of the first's state under another claim: its destroy leaves the peering.
+    let text = std::fs::read_to_string(first.path().join("terraform.tfstate")).unwrap();
+    let mut st: Json = serde_json::from_str(&text).unwrap();
+    st["resources"][0]["instances"][0]["attributes"]["claim_id"] =
+        Json::from("0123456789abcdef0123456789abcdef");
+    second.write("terraform.tfstate", &st.to_string());
+    second
+        .tf(&["destroy", "-auto-approve", "-refresh=false", "-no-color"])
+        .success();
+    assert_eq!(mutating_since(&emu, before), Vec::<String>::new());
+    assert_eq!(peering_claims(&emu), [claim]);
+
+    assert_eq!(
+        first.plan_exit_code().code,
+        0,
+        "the first state plans no change"
+    );
+    first.destroy();
+    assert_eq!(peering_claims(&emu), Vec::<String>::new());
 }

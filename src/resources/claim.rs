@@ -22,6 +22,7 @@
 //! interrupted create; any other state does not. The create half of an ordinary replacement
 //! learns the replaced link's claim from the first plan's private data instead.
 
+use crate::provider::resource::PlanRequest;
 use anyhow::Context as _;
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -91,6 +92,28 @@ pub fn to_private(claim: &str) -> Vec<u8> {
 pub fn from_private(private: &[u8]) -> Option<String> {
     let v: serde_json::Value = serde_json::from_slice(private).ok()?;
     v["claim"].as_str().map(str::to_string)
+}
+
+/// The claim a plan may meet on the link's cloud objects: the prior state's; for a create,
+/// the one the replaced object handed over in private data (see [`planned_private`]), else
+/// the one this working directory's interrupted or failed create journalled.
+pub fn own_at_plan(req: &PlanRequest, journal: impl FnOnce() -> CreateJournal) -> Option<String> {
+    if req.prior.is_null() {
+        from_private(&req.prior_private).or_else(|| journal().pending())
+    } else {
+        req.prior.attr(ATTRIBUTE).as_str().map(str::to_string)
+    }
+}
+
+/// Private data for the plan of `req`: the prior object's claim, which terraform hands to the
+/// second plan of a replacement (the create half, planned with no prior state).
+pub fn planned_private(req: &PlanRequest) -> Option<Vec<u8>> {
+    let claim = req
+        .prior
+        .attr(ATTRIBUTE)
+        .as_str()
+        .filter(|c| !c.is_empty())?;
+    Some(to_private(claim))
 }
 
 /// The journal entry of one link's create in progress in this working directory.

@@ -69,26 +69,12 @@ pub async fn modify_plan(
             cloud_checks(ctx, &mut plan.planned, &mut plan.diags).await;
         }
         if !plan.diags.has_errors() {
-            // An existing link meets its own claim; the create half of a replacement the claim
-            // of the link it replaces (handed over in private data); a new link only its own
-            // interrupted create's.
-            let prior_claim = req
-                .prior
-                .attr(claim::ATTRIBUTE)
-                .as_str()
-                .map(str::to_string);
-            let own = if creating {
-                claim::from_private(&req.prior_private).or_else(|| {
-                    let d = Desired::from_value(&plan.planned, &Value::Null);
-                    CreateJournal::for_link(TYPE_NAME, &d.id()).pending()
-                })
-            } else {
-                prior_claim.clone()
-            };
+            let own = claim::own_at_plan(req, || {
+                let d = Desired::from_value(&plan.planned, &Value::Null);
+                CreateJournal::for_link(TYPE_NAME, &d.id())
+            });
             claim_check(ctx, &plan.planned, own.as_deref(), &mut plan.diags).await;
-            if let Some(c) = prior_claim.filter(|c| !c.is_empty()) {
-                plan.planned_private = Some(claim::to_private(&c));
-            }
+            plan.planned_private = claim::planned_private(req);
         }
     }
     if creating {

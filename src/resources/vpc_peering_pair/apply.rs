@@ -5,14 +5,15 @@
 //! both sides. Every step after the request records its progress, so a failure returns the
 //! partial state and `terraform destroy` removes it.
 
-use super::schema::DEFAULTS;
+use super::schema::{DEFAULTS, TYPE_NAME};
 use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, RouteState, Side};
-use crate::cloud::aws::{ownership_tags, RouteTarget, Tags, TAG_NAME};
+use crate::cloud::aws::{ownership_tags, Peering, RouteTarget, Tags, TAG_NAME};
 use crate::cloud::wait::WaitConfig;
 use crate::provider::{ApplyResult, ProviderContext};
+use crate::resources::claim::{self, CreateJournal};
 use crate::resources::{default_tags, timeouts};
-use crate::tf::{Diagnostic, Value};
+use crate::tf::{AttributePath, Diagnostic, Value};
 
 /// `cloudlink:component` of the peering connection.
 pub const COMPONENT: &str = "peering";
@@ -34,13 +35,51 @@ pub fn peering_tags(st: &PairState) -> Tags {
     if let Some(name) = user.get(TAG_NAME) {
         tags.insert(TAG_NAME.to_string(), name.clone());
     }
+    if let Some(c) = &st.claim {
+        tags.insert(claim::AWS_TAG.to_string(), c.clone());
+    }
     tags
+}
+
+/// The refusal for a peering of this pair that another state owns.
+pub fn owned_by_another_state(sides: &Sides, st: &PairState) -> Diagnostic {
+    let scope = format!(
+        "AWS region {} of account {}",
+        sides.requester.region(),
+        sides.requester_owner
+    );
+    Diagnostic::error(
+        "Peering owned by another state",
+        format!(
+            "{}. cloudlink never adopts another state's objects.",
+            claim::owned_by_another_state(&identity(st), &scope)
+        ),
+    )
+    .with_path(AttributePath::root().attr("requester").attr("vpc_id"))
+}
+
+/// Whether a peering tagged `tags` may be adopted by the run holding `st`'s claim.
+pub fn adoptable(st: &PairState, tags: &Tags) -> bool {
+    claim::ownership(
+        tags,
+        claim::AWS_TAG,
+        st.claim.as_deref().unwrap_or_default(),
+    )
+    .adoptable()
 }
 
 /// Creates the pair described by `planned`.
 pub async fn create(ctx: &ProviderContext, planned: &Value) -> ApplyResult {
     let planned = &default_tags::with_tags_all(ctx, planned);
     let mut st = PairState::from_value(planned);
+    // This working directory's interrupted or failed create of the pair, else a new claim
+    // (see resources::claim); forgotten once the pair is whole.
+    let journal = CreateJournal::for_link(TYPE_NAME, &identity(&st));
+    let own = journal.pending().unwrap_or_else(claim::new_claim);
+    st.claim = Some(own.clone());
+    if let Err(e) = journal.begin(&own) {
+        tracing::warn!(error = %format!("{e:#}"), "could not journal the create: a re-run after a crash will not adopt what it made");
+    }
     let wait = ctx.wait(timeouts::resolve(planned, DEFAULTS).create);
     let want_dns = (
         st.requester.allow_dns.unwrap_or(false),
@@ -69,7 +108,10 @@ pub async fn create(ctx: &ProviderContext, planned: &Value) -> ApplyResult {
 
     // 3-6. Handshake, DNS, tags, routes; from here on a failure keeps the partial state.
     match finish_create(&sides, &mut st, want_dns, &wait).await {
-        Ok(()) => ApplyResult::ok(st.to_value()),
+        Ok(()) => {
+            journal.finish();
+            ApplyResult::ok(st.to_value())
+        }
         Err(d) => ApplyResult::partial(Some(st.to_value()), d),
     }
 }
@@ -102,33 +144,44 @@ async fn describe_vpcs(sides: &Sides, st: &mut PairState) -> Result<(), Diagnost
     Ok(())
 }
 
-/// Finds a live peering of this pair (by its ownership tags, else by the VPC pair), or
-/// requests one with the requester's credentials (PeerOwnerId / PeerRegion when the
-/// accepter is elsewhere).
-async fn request_or_adopt(sides: &Sides, st: &PairState) -> Result<String, Diagnostic> {
-    let tags = peering_tags(st);
-    let req_vpc = st.requester.vpc_id.clone().unwrap_or_default();
-    let acc_vpc = st.accepter.vpc_id.clone().unwrap_or_default();
+/// The live peering of this pair: by its ownership tags, else by the VPC pair (AWS keeps one
+/// active peering per pair, so one made by hand or by a run that died before tagging is it).
+pub async fn existing_peering(
+    sides: &Sides,
+    st: &PairState,
+) -> Result<Option<Peering>, Diagnostic> {
     let by_tags = sides
         .requester
-        .find_vpc_peering_connection_by_tags(&tags)
+        .find_vpc_peering_connection_by_tags(&peering_tags(st))
         .await
         .map_err(cloud_diag)?;
-    if let Some(p) = by_tags {
-        tracing::info!(id = %p.id, "adopting the VPC peering connection of an earlier run (tags)");
-        return Ok(p.id);
+    if by_tags.is_some() {
+        return Ok(by_tags);
     }
+    let req_vpc = st.requester.vpc_id.clone().unwrap_or_default();
+    let acc_vpc = st.accepter.vpc_id.clone().unwrap_or_default();
     let by_pair = sides
         .requester
         .find_vpc_peering_connections_by_vpcs(&req_vpc, &acc_vpc)
         .await
         .map_err(cloud_diag)?;
-    if let Some(p) = by_pair.into_iter().find(|p| {
+    Ok(by_pair.into_iter().find(|p| {
         p.requester.vpc_id == req_vpc
             && p.accepter.vpc_id == acc_vpc
             && p.accepter.owner_id == sides.accepter_owner
-    }) {
-        tracing::info!(id = %p.id, "adopting the live VPC peering connection of this VPC pair");
+    }))
+}
+
+/// Adopts the live peering of this pair when it is this state's (or unclaimed), or requests
+/// one with the requester's credentials (PeerOwnerId / PeerRegion when the accepter is
+/// elsewhere).
+async fn request_or_adopt(sides: &Sides, st: &PairState) -> Result<String, Diagnostic> {
+    let tags = peering_tags(st);
+    if let Some(p) = existing_peering(sides, st).await? {
+        if !adoptable(st, &p.tags) {
+            return Err(owned_by_another_state(sides, st));
+        }
+        tracing::info!(id = %p.id, "adopting the live VPC peering connection of this pair");
         sides
             .requester
             .create_tags(&p.id, &tags)
@@ -136,6 +189,8 @@ async fn request_or_adopt(sides: &Sides, st: &PairState) -> Result<String, Diagn
             .map_err(cloud_diag)?;
         return Ok(p.id);
     }
+    let req_vpc = st.requester.vpc_id.clone().unwrap_or_default();
+    let acc_vpc = st.accepter.vpc_id.clone().unwrap_or_default();
     let peer_owner =
         (sides.accepter_owner != sides.requester_owner).then_some(sides.accepter_owner.as_str());
     let peer_region =
@@ -303,6 +358,11 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> Ap
     let new = PairState::from_value(planned);
     // The state as it is now; each step below moves one part of it to `new`.
     let mut st = old.clone();
+    // A state written before claims existed: its peering is claimed now.
+    let claiming = st.claim.is_none();
+    if claiming {
+        st.claim = Some(claim::new_claim());
+    }
     st.timeouts = new.timeouts.clone();
     st.requester.route_table_ids = new.requester.route_table_ids.clone();
     st.accepter.route_table_ids = new.accepter.route_table_ids.clone();
@@ -310,7 +370,7 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> Ap
         Ok(s) => s,
         Err(d) => return ApplyResult::partial(Some(old.to_value()), d),
     };
-    match update_steps(&sides, &mut st, &new).await {
+    match update_steps(&sides, &mut st, &new, claiming).await {
         Ok(()) => ApplyResult::ok(st.to_value()),
         Err(d) => ApplyResult::partial(Some(st.to_value()), d),
     }
@@ -320,13 +380,18 @@ async fn update_steps(
     sides: &Sides,
     st: &mut PairState,
     new: &PairState,
+    claiming: bool,
 ) -> Result<(), Diagnostic> {
     let id = st.id.clone().unwrap_or_default();
 
     // 1. Tags, on each account that holds the peering.
-    if st.tags != new.tags || st.merged_tags() != new.merged_tags() {
-        let before = peering_tags(st);
+    if claiming || st.tags != new.tags || st.merged_tags() != new.merged_tags() {
+        let mut before = peering_tags(st);
         let mut target = st.clone();
+        if claiming {
+            // Not on the peering yet, so not among the tags to remove or compare.
+            before.remove(claim::AWS_TAG);
+        }
         target.tags = new.tags.clone();
         target.tags_all = new.tags_all.clone();
         let after = peering_tags(&target);

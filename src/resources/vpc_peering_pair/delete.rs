@@ -2,11 +2,13 @@
 //! sides (each with its side's credentials), then delete the peering itself with the
 //! requester's credentials and wait until it is gone. A real delete, never a forget.
 
+use super::apply::{adoptable, identity};
 use super::read::observed_routes;
-use super::schema::DEFAULTS;
+use super::schema::{DEFAULTS, TYPE_NAME};
 use super::sides::{cloud_diag, Sides};
 use super::state::PairState;
 use crate::provider::{ApplyResult, ProviderContext};
+use crate::resources::claim::CreateJournal;
 use crate::resources::timeouts;
 use crate::tf::{Diagnostic, Value};
 
@@ -22,6 +24,16 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         Err(d) => return ApplyResult::partial(Some(prior.clone()), d),
     };
     let result: Result<(), Diagnostic> = async {
+        // 0. Never another state's peering (see resources::claim): its routes are its own too.
+        let found = sides
+            .requester
+            .status_vpc_peering_connection(&id)
+            .await
+            .map_err(cloud_diag)?;
+        if found.is_some_and(|p| !adoptable(&st, &p.tags)) {
+            tracing::warn!(%id, "left in place: another Terraform state owns it");
+            return Ok(());
+        }
         // 1. Routes on both sides (whatever points at the peering now, not only what state lists).
         for r in observed_routes(&sides, &st, &id).await? {
             sides
@@ -47,7 +59,10 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
     }
     .await;
     match result {
-        Ok(()) => ApplyResult::default(),
+        Ok(()) => {
+            CreateJournal::for_link(TYPE_NAME, &identity(&st)).finish();
+            ApplyResult::default()
+        }
         Err(d) => ApplyResult::partial(Some(st.to_value()), d),
     }
 }

@@ -14,6 +14,7 @@ use super::read::refresh;
 use super::sides::{cloud_diag, Sides};
 use super::state::PairState;
 use crate::provider::ProviderContext;
+use crate::resources::claim;
 use crate::tf::{Diagnostic, Diagnostics, Value};
 
 /// The import id format, for diagnostics and docs.
@@ -89,6 +90,8 @@ pub async fn import(ctx: &ProviderContext, id: &str) -> Result<Value, Diagnostic
     st.accepter.account = account.map(str::to_string);
     st.requester.allow_dns = Some(p.requester.allow_dns);
     st.accepter.allow_dns = Some(p.accepter.allow_dns);
+    // The importing state takes over the peering's claim (see resources::claim).
+    st.claim = p.tags.get(claim::AWS_TAG).cloned();
     match refresh(&sides, st, pcx, &ctx.default_tags)
         .await
         .map_err(Diagnostics::from)?

@@ -22,7 +22,7 @@ pub struct VpcPeeringPair;
 #[async_trait::async_trait]
 impl Resource for VpcPeeringPair {
     fn type_name(&self) -> &'static str {
-        "cloudlink_vpc_peering_pair"
+        schema::TYPE_NAME
     }
 
     fn schema(&self) -> Schema {

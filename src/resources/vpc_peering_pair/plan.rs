@@ -3,11 +3,15 @@
 //! a route table added or a CIDR block associated later all show as a change), and when the
 //! provider is configured the read-only checks of [`super::validate::at_plan`] run.
 
+use super::apply::{adoptable, existing_peering, identity, owned_by_another_state};
+use super::schema::TYPE_NAME;
+use super::sides::Sides;
 use super::state::{routes_value, PairState, Side};
 use super::validate;
 use crate::provider::{PlanRequest, PlanResponse, ProviderContext};
+use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
-use crate::tf::Value;
+use crate::tf::{Diagnostics, Value};
 
 /// Refines `plan` for `req`.
 pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut PlanResponse) {
@@ -17,6 +21,10 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     let planned = PairState::from_value(&plan.planned);
     let prior = PairState::from_value(&req.prior);
     let creating = req.prior.is_null() || !plan.requires_replace.is_empty();
+    if !creating && prior.claim.is_none() {
+        // A state written before claims existed gets one at its next apply.
+        plan.planned.set_attr(claim::ATTRIBUTE, Value::unknown());
+    }
     if !creating {
         let routes = planned
             .desired_routes()
@@ -32,4 +40,36 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     let new_table =
         |side: Side, rtb: &str| creating || !prior.side(side).tables().iter().any(|t| t == rtb);
     validate::at_plan(ctx, &planned, creating, &new_table, &mut plan.diags).await;
+    if !plan.diags.has_errors() {
+        let own = claim::own_at_plan(req, || {
+            CreateJournal::for_link(TYPE_NAME, &identity(&planned))
+        });
+        claim_check(ctx, &planned, own, &mut plan.diags).await;
+        plan.planned_private = claim::planned_private(req);
+    }
+}
+
+/// A pair must not take over another state's peering of the same VPCs (see
+/// `resources::claim`): the live peering of the pair is refused when it carries a claim other
+/// than `own`.
+async fn claim_check(
+    ctx: &ProviderContext,
+    planned: &PairState,
+    own: Option<String>,
+    diags: &mut Diagnostics,
+) {
+    if planned.requester.vpc_id.is_none() || planned.accepter.vpc_id.is_none() {
+        return;
+    }
+    let sides = match Sides::of(ctx, planned).await {
+        Ok(s) => s,
+        Err(d) => return diags.push(d),
+    };
+    let mut st = planned.clone();
+    st.claim = own;
+    match existing_peering(&sides, &st).await {
+        Ok(Some(p)) if !adoptable(&st, &p.tags) => diags.push(owned_by_another_state(&sides, &st)),
+        Ok(_) => {}
+        Err(d) => diags.push(d),
+    }
 }

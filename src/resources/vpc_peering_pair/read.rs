@@ -2,10 +2,10 @@
 //! the resource is gone and the next plan recreates it), both VPCs' CIDR blocks, each side's
 //! DNS option, the tags, and the routes through the peering in the listed route tables.
 
-use super::apply::{identity, COMPONENT};
+use super::apply::{adoptable, identity, COMPONENT};
 use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, RouteState, Side};
-use crate::cloud::aws::{Peering, Tags, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
+use crate::cloud::aws::{Peering, Tags, TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 use crate::provider::{ProviderContext, ReadResult};
 use crate::resources::default_tags;
 use crate::tf::{Diagnostics, Value};
@@ -61,6 +61,10 @@ pub async fn refresh(
     };
     if GONE.contains(&p.status.as_str()) {
         tracing::warn!(%id, status = %p.describe_status(), "VPC peering connection is gone; removing from state");
+        return Ok(None);
+    }
+    if !adoptable(&st, &p.tags) {
+        tracing::warn!(%id, "VPC peering connection carries another state's claim; removing from state");
         return Ok(None);
     }
     st.status = Some(p.status.clone());
@@ -121,6 +125,7 @@ fn cloud_user_tags(st: &PairState, have: &Tags) -> Tags {
         .filter(|(k, v)| {
             k.as_str() != TAG_RESOURCE
                 && k.as_str() != TAG_COMPONENT
+                && k.as_str() != TAG_CLAIM
                 && !(k.as_str() == TAG_NAME && **v == derived_name)
         })
         .map(|(k, v)| (k.clone(), v.clone()))

@@ -6,6 +6,9 @@ use crate::resources::timeouts::{self, Defaults};
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type};
 use std::time::Duration;
 
+/// The resource type name.
+pub const TYPE_NAME: &str = "cloudlink_vpc_peering_pair";
+
 /// Default limits. terraform-provider-aws gives `aws_vpc_peering_connection` 1 minute for
 /// create, update and delete (`vpc_peering_connection.go` `Timeouts`, anchors.md section 3);
 /// this resource also accepts with a second credential set, sets DNS options on both sides
@@ -104,6 +107,10 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::computed("id", Type::String, "ID of the VPC peering connection (`pcx-...`).")
+                .use_state_for_unknown(),
+        )
+        .attr(
+            Attribute::computed(crate::resources::claim::ATTRIBUTE, Type::String, "Identifies the Terraform state that owns the peering: generated at create and stamped on it (tag `cloudlink:claim`). A run adopts only a peering with its own claim (or none), so a second state declaring the same pair of VPCs is refused instead of taking this one over.")
                 .use_state_for_unknown(),
         )
         .attr(

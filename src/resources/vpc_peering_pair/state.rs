@@ -3,7 +3,7 @@
 //! unknowns (an unknown becomes `None`, written back as null).
 
 use crate::cloud::aws::Tags;
-use crate::resources::default_tags;
+use crate::resources::{claim, default_tags};
 use crate::tf::Value;
 
 /// Which end of the peering something belongs to.
@@ -91,6 +91,9 @@ pub struct PairState {
     pub routes: Option<Vec<RouteState>>,
     /// The `timeouts` block, kept as given.
     pub timeouts: Value,
+    /// The claim of the state that owns the peering (see `resources::claim`); `None` in a
+    /// state written before claims existed.
+    pub claim: Option<String>,
 }
 
 fn known_str(v: &Value) -> Option<String> {
@@ -171,6 +174,7 @@ impl Default for PairState {
             tags_all: None,
             routes: None,
             timeouts: Value::Null,
+            claim: None,
         }
     }
 }
@@ -203,6 +207,7 @@ impl PairState {
             tags_all: default_tags::tags_of(v.attr("tags_all")),
             routes,
             timeouts: v.attr("timeouts").clone(),
+            claim: known_str(v.attr(claim::ATTRIBUTE)).filter(|c| !c.is_empty()),
         }
     }
 
@@ -237,6 +242,7 @@ impl PairState {
                     .map_or(Value::Null, |r| routes_value(r)),
             ),
             ("timeouts", timeouts),
+            (claim::ATTRIBUTE, opt_str(&self.claim)),
         ])
     }
 
