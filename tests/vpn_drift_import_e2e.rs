@@ -250,3 +250,44 @@ fn import_of_the_ha_bgp_example_plans_no_change() {
     );
     assert_import_plans_no_change(&emu, &config, "network-rg/ha-link");
 }
+
+#[test]
+fn a_tag_removed_out_of_band_from_a_customer_gateway_shows_in_plan_and_apply_restores_it() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    wd.write("main.tf", &example(&emu, &fx, "resource.tf"));
+    wd.apply();
+    let cgw_tags = |emu: &Emulator| {
+        let dump = emu.dump();
+        let c = aws_live(&dump, ACCOUNT, REGION, "customer_gateways");
+        assert_eq!(c.len(), 1, "{c:?}");
+        (
+            c[0]["id"].as_str().unwrap().to_string(),
+            c[0]["tags"].clone(),
+        )
+    };
+    let (cgw, tags) = cgw_tags(&emu);
+    assert_eq!(tags["env"], "dev", "{tags}");
+
+    let ec2 = emu_ec2(&emu, ACCOUNT, REGION);
+    block_on(
+        ec2.delete_tags()
+            .resources(&cgw)
+            .tags(aws_sdk_ec2::types::Tag::builder().key("env").build())
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(cgw_tags(&emu).1.get("env"), None);
+
+    assert_eq!(wd.planned_actions(ADDRESS), ["update"]);
+    wd.apply();
+    assert_eq!(
+        cgw_tags(&emu).1["env"],
+        "dev",
+        "the apply stamped the tag again"
+    );
+    assert_eq!(wd.plan_exit_code().code, 0, "converged");
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
+}

@@ -175,6 +175,7 @@ impl Connection {
             && self.ipsec_policies == spec.ipsec_policy.iter().cloned().collect::<Vec<_>>()
             && same_dpd
             && self.tags == spec.tags
+            && self.tags == spec.tags
     }
 }
 

@@ -12,12 +12,15 @@ use super::routes;
 use super::sku;
 use super::state::{Checkpoint, TunnelFacts};
 use super::topology::Desired;
+use crate::cloud::aws::tags::tag_changes;
+use crate::cloud::aws::{TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 use crate::cloud::azure::connection::{self, get_shared_key};
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
 use crate::cloud::azure::{gateway, gateway_subnet, public_ip, tags as az_tags};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
 use crate::tf::{Diagnostic, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -205,16 +208,25 @@ pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Resul
     Ok(())
 }
 
-/// Checks which recorded sub-resources still exist (ids of the vanished ones become empty).
+/// Checks which recorded sub-resources still exist (ids of the vanished ones, and of those
+/// now under another state's claim, become empty) and which carry other tags than cloudlink
+/// stamps on them (`tag_drift`).
 pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<Checkpoint> {
     let d = &run.d;
     let mut cp = run.snapshot();
+    let mut drift = TagDrift::default();
     let ec2 = run.ec2(cancel);
     let rg = &d.resource_group;
     for i in 0..d.instances() {
-        let pip = public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(i), cancel).await?;
+        let name = d.public_ip_name(i);
+        let pip = public_ip::find_public_ip(&run.net, rg, &name, cancel).await?;
         match pip.filter(|p| run.owns_azure(&p.tags)) {
             Some(p) => {
+                drift.azure(
+                    &name,
+                    &p.tags,
+                    &run.azure_tags(&format!("public-ip-{}", i + 1)),
+                );
                 if i == 0 {
                     cp.zones = p.zones.clone();
                 }
@@ -227,31 +239,37 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
             }
         }
         let c = &cp.customer_gateway_ids[i];
-        if !c.is_empty()
-            && !ec2
-                .find_customer_gateway_by_id(c)
-                .await?
-                .is_some_and(|c| run.owns_aws(&c.tags))
-        {
-            cp.customer_gateway_ids[i].clear();
+        if !c.is_empty() {
+            match ec2.find_customer_gateway_by_id(c).await? {
+                Some(g) if run.owns_aws(&g.tags) => {
+                    let want = run.aws_tags(&Desired::customer_gateway_component(i));
+                    drift.aws(&g.id, &g.tags, &want);
+                }
+                _ => cp.customer_gateway_ids[i].clear(),
+            }
         }
         let v = &cp.vpn_connection_ids[i];
-        if !v.is_empty()
-            && !ec2
-                .find_vpn_connection_by_id(v)
-                .await?
-                .is_some_and(|v| run.owns_aws(&v.tags))
-        {
-            cp.vpn_connection_ids[i].clear();
+        if !v.is_empty() {
+            match ec2.find_vpn_connection_by_id(v).await? {
+                Some(x) if run.owns_aws(&x.tags) => {
+                    let want = run.aws_tags(&Desired::vpn_connection_component(i));
+                    drift.aws(&x.id, &x.tags, &want);
+                }
+                _ => cp.vpn_connection_ids[i].clear(),
+            }
         }
     }
-    if !cp.vpn_gateway_id.is_empty()
-        && !ec2
-            .find_vpn_gateway_by_id(&cp.vpn_gateway_id)
-            .await?
-            .is_some_and(|g| run.owns_aws(&g.tags))
-    {
-        cp.vpn_gateway_id.clear();
+    if !cp.vpn_gateway_id.is_empty() {
+        match ec2.find_vpn_gateway_by_id(&cp.vpn_gateway_id).await? {
+            Some(g) if run.owns_aws(&g.tags) => {
+                drift.aws(
+                    &g.id,
+                    &g.tags,
+                    &run.aws_tags(Desired::VPN_GATEWAY_COMPONENT),
+                );
+            }
+            _ => cp.vpn_gateway_id.clear(),
+        }
     }
     match gateway_subnet::find_gateway_subnet(&run.net, rg, &d.vnet, cancel).await? {
         Some(s) => cp.gateway_subnet_id = s.id,
@@ -268,22 +286,74 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
         None => cp.gateway_id.clear(),
     }
     for t in 0..d.tunnels {
-        if !cp.local_gateway_ids[t].is_empty()
-            && !local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), cancel)
-                .await?
-                .is_some_and(|l| run.owns_azure(&l.tags))
-        {
-            cp.local_gateway_ids[t].clear();
+        if !cp.local_gateway_ids[t].is_empty() {
+            let name = d.local_gateway_name(t);
+            match local_gateway::find_local_gateway(&run.net, rg, &name, cancel).await? {
+                Some(l) if run.owns_azure(&l.tags) => {
+                    let want = run.azure_tags(&format!("local-network-gateway-{}", t + 1));
+                    drift.azure(&name, &l.tags, &want);
+                }
+                _ => cp.local_gateway_ids[t].clear(),
+            }
         }
-        if !cp.connection_ids[t].is_empty()
-            && !connection::find_connection(&run.net, rg, &d.connection_name(t), cancel)
-                .await?
-                .is_some_and(|c| run.owns_azure(&c.tags))
-        {
-            cp.connection_ids[t].clear();
+        if !cp.connection_ids[t].is_empty() {
+            let name = d.connection_name(t);
+            match connection::find_connection(&run.net, rg, &name, cancel).await? {
+                Some(c) if run.owns_azure(&c.tags) => {
+                    drift.azure(
+                        &name,
+                        &c.tags,
+                        &run.azure_tags(&format!("connection-{}", t + 1)),
+                    );
+                }
+                _ => cp.connection_ids[t].clear(),
+            }
         }
     }
+    cp.tag_drift = drift.found;
     Ok(cp)
+}
+
+/// Sub-resources whose tags are not the ones cloudlink stamps, with the user tags they carry.
+#[derive(Default)]
+struct TagDrift {
+    found: Vec<(String, BTreeMap<String, String>)>,
+}
+
+impl TagDrift {
+    /// An ARM object: every tag counts but the GatewaySubnet claim on the first public IP.
+    fn azure(
+        &mut self,
+        name: &str,
+        have: &BTreeMap<String, String>,
+        want: &BTreeMap<String, String>,
+    ) {
+        let without_subnet_claim = |t: &BTreeMap<String, String>| {
+            let mut t = t.clone();
+            t.remove(az_tags::TAG_GATEWAY_SUBNET);
+            t
+        };
+        if without_subnet_claim(have) != without_subnet_claim(want) {
+            self.found
+                .push((name.to_string(), az_tags::user_tags(have)));
+        }
+    }
+
+    /// An EC2 object: every tag counts but AWS's own (`aws:`).
+    fn aws(&mut self, id: &str, have: &BTreeMap<String, String>, want: &BTreeMap<String, String>) {
+        let (set, gone) = tag_changes(have, want);
+        if !set.is_empty() || !gone.is_empty() {
+            let user = have
+                .iter()
+                .filter(|(k, _)| {
+                    ![TAG_RESOURCE, TAG_COMPONENT, TAG_NAME, TAG_CLAIM].contains(&k.as_str())
+                        && !k.starts_with("aws:")
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            self.found.push((id.to_string(), user));
+        }
+    }
 }
 
 /// Read: refresh from both clouds; `None` when every sub-resource is gone.
@@ -340,6 +410,14 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
                 &format!("Reading the tags of cross-cloud VPN {:?} failed", d.name),
                 e.into(),
             )
+        }
+    }
+    // Tags changed out of band on another sub-resource: `tags_all` shows what it carries, so
+    // the plan offers the in-place update that stamps the tags again.
+    if observed.tags == d.tags {
+        if let Some((name, user)) = cp.tag_drift.first() {
+            tracing::info!(object = %name, "tags changed out of band");
+            observed.tags = user.clone();
         }
     }
     let mut new_state = with_migrated_sku(snap.to_state(state, &observed), &snap.gateway_sku);

@@ -67,6 +67,9 @@ pub struct Checkpoint {
     pub mismatches: Vec<String>,
     /// The SKU Azure runs the gateway with (read at refresh); not stored in state.
     pub gateway_sku: String,
+    /// Sub-resources whose tags differ from what cloudlink stamps, with the user tags each
+    /// carries (read at refresh); not stored in state.
+    pub tag_drift: Vec<(String, std::collections::BTreeMap<String, String>)>,
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -134,6 +137,7 @@ impl Checkpoint {
                 .as_i64()
                 .unwrap_or(d.amazon_side_asn),
             mismatches: Vec::new(),
+            tag_drift: Vec::new(),
             gateway_sku: String::new(),
         }
     }
