@@ -134,6 +134,47 @@ fn assert_link_owned_by(dump: &Json, claim: &str) {
     );
 }
 
+/// The claim resource `address` holds in `wd`'s state.
+fn claim_of(wd: &Workdir, address: &str) -> String {
+    wd.state_values(address)["claim_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Writes `from`'s state into `to` with another claim (a copied state file), and returns it.
+fn copy_state_under_another_claim(from: &Workdir, to: &Workdir) -> String {
+    let text = std::fs::read_to_string(from.path().join("terraform.tfstate")).unwrap();
+    let mut st: Json = serde_json::from_str(&text).unwrap();
+    st["resources"][0]["instances"][0]["attributes"]["claim_id"] =
+        Json::from("0123456789abcdef0123456789abcdef");
+    let copied = st.to_string();
+    to.write("terraform.tfstate", &copied);
+    copied
+}
+
+/// Applies `config` in a new working directory: the first state, and the claim it holds.
+fn create_link(config: &str) -> (Workdir, String) {
+    let first = Workdir::new();
+    first.write("main.tf", config);
+    first.apply();
+    let claim = claim_of(&first, ADDRESS);
+    (first, claim)
+}
+
+/// Asserts the first state's link is whole under its claim and plans no change, then
+/// destroys it and asserts nothing is left.
+fn assert_first_link_whole_then_destroy(emu: &Emulator, first: &Workdir, claim: &str) {
+    assert_link_owned_by(&emu.dump(), claim);
+    assert_eq!(
+        first.plan_exit_code().code,
+        0,
+        "the first state plans no change"
+    );
+    first.destroy();
+    assert_nothing_left(&emu.dump());
+}
+
 /// `text` with every run of whitespace as one space (terraform wraps long details).
 fn flat(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -172,13 +213,7 @@ fn assert_plan_refused_on_name(wd: &Workdir) {
 fn a_second_state_with_the_same_link_name_is_refused_at_plan_and_touches_nothing() {
     let emu = Emulator::start("fast", 1.0);
     let config = static_link_config(&emu);
-    let first = Workdir::new();
-    first.write("main.tf", &config);
-    first.apply();
-    let claim = first.state_values(ADDRESS)["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (first, claim) = create_link(&config);
     assert_eq!(claim.len(), 32, "a 128-bit claim id in state: {claim}");
     assert_link_owned_by(&emu.dump(), &claim);
 
@@ -198,14 +233,7 @@ fn a_second_state_with_the_same_link_name_is_refused_at_plan_and_touches_nothing
     second.destroy();
     assert_eq!(mutating_since(&emu, before), Vec::<String>::new());
 
-    assert_link_owned_by(&emu.dump(), &claim);
-    assert_eq!(
-        first.plan_exit_code().code,
-        0,
-        "the first state plans no change"
-    );
-    first.destroy();
-    assert_nothing_left(&emu.dump());
+    assert_first_link_whole_then_destroy(&emu, &first, &claim);
 }
 
 #[test]
@@ -217,13 +245,7 @@ fn a_plan_made_before_the_other_state_created_the_link_is_refused_when_applied()
     // Planned while nothing exists: nothing to refuse yet.
     second.tf(&["plan", "-out=tfplan", "-no-color"]).success();
 
-    let first = Workdir::new();
-    first.write("main.tf", &config);
-    first.apply();
-    let claim = first.state_values(ADDRESS)["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (first, claim) = create_link(&config);
 
     let before = next_seq(&emu);
     let run = second.tf(&["apply", "-auto-approve", "-no-color", "tfplan"]);
@@ -234,37 +256,20 @@ fn a_plan_made_before_the_other_state_created_the_link_is_refused_when_applied()
         Vec::<String>::new(),
         "the refused apply changed something"
     );
-    assert_link_owned_by(&emu.dump(), &claim);
-    assert_eq!(
-        first.plan_exit_code().code,
-        0,
-        "the first state plans no change"
-    );
-    first.destroy();
-    assert_nothing_left(&emu.dump());
+    assert_first_link_whole_then_destroy(&emu, &first, &claim);
 }
 
 #[test]
 fn a_copy_of_another_states_link_under_its_own_claim_deletes_nothing_and_cannot_take_it_over() {
     let emu = Emulator::start("fast", 1.0);
     let config = static_link_config(&emu);
-    let first = Workdir::new();
-    first.write("main.tf", &config);
-    first.apply();
-    let claim = first.state_values(ADDRESS)["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (first, claim) = create_link(&config);
 
     // A second state naming every object of the first's link by id, under another claim
     // (a copied state file): its destroy must leave the first's link whole.
     let second = Workdir::new();
     second.write("main.tf", &config);
-    let text = std::fs::read_to_string(first.path().join("terraform.tfstate")).unwrap();
-    let mut st: Json = serde_json::from_str(&text).unwrap();
-    st["resources"][0]["instances"][0]["attributes"]["claim_id"] =
-        Json::from("0123456789abcdef0123456789abcdef");
-    second.write("terraform.tfstate", &st.to_string());
+    let copied = copy_state_under_another_claim(&first, &second);
     let before = next_seq(&emu);
     second
         .tf(&["destroy", "-auto-approve", "-refresh=false", "-no-color"])
@@ -277,17 +282,10 @@ fn a_copy_of_another_states_link_under_its_own_claim_deletes_nothing_and_cannot_
     assert_link_owned_by(&emu.dump(), &claim);
 
     // Nor can it adopt the link: refreshed, its copy is gone, and creating it is refused.
-    second.write("terraform.tfstate", &st.to_string());
+    second.write("terraform.tfstate", &copied);
     assert_plan_refused_on_name(&second);
     assert_eq!(mutating_since(&emu, before), Vec::<String>::new());
-
-    assert_eq!(
-        first.plan_exit_code().code,
-        0,
-        "the first state plans no change"
-    );
-    first.destroy();
-    assert_nothing_left(&emu.dump());
+    assert_first_link_whole_then_destroy(&emu, &first, &claim);
 }
 
 /// Whether the gateway PUT was accepted and its build is still running.
@@ -327,10 +325,7 @@ fn a_second_state_racing_a_create_in_progress_is_refused_and_the_first_completes
 
     let status = apply.wait().unwrap();
     assert!(status.success(), "{}", crash_output(&first));
-    let claim = first.state_values(ADDRESS)["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = claim_of(&first, ADDRESS);
     assert_link_owned_by(&emu.dump(), &claim);
     // Every object written during the race (ARM bodies, EC2 tag specifications) carried the
     // first's claim: the second wrote nothing of its own.
@@ -393,10 +388,7 @@ fn a_second_state_peering_the_same_vpcs_is_refused_and_a_copied_state_deletes_no
     let first = Workdir::new();
     first.write("main.tf", &config);
     first.apply();
-    let claim = first.state_values(PAIR)["claim_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let claim = claim_of(&first, PAIR);
     assert_eq!(peering_claims(&emu), std::slice::from_ref(&claim));
 
     // Refused at plan, on the requester's VPC, with nothing written.
@@ -426,11 +418,7 @@ fn a_second_state_peering_the_same_vpcs_is_refused_and_a_copied_state_deletes_no
     assert_eq!(mutating_since(&emu, before), Vec::<String>::new());
 
     // A copy of the first's state under another claim: its destroy leaves the peering.
-    let text = std::fs::read_to_string(first.path().join("terraform.tfstate")).unwrap();
-    let mut st: Json = serde_json::from_str(&text).unwrap();
-    st["resources"][0]["instances"][0]["attributes"]["claim_id"] =
-        Json::from("0123456789abcdef0123456789abcdef");
-    second.write("terraform.tfstate", &st.to_string());
+    copy_state_under_another_claim(&first, &second);
     second
         .tf(&["destroy", "-auto-approve", "-refresh=false", "-no-color"])
         .success();

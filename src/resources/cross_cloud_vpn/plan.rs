@@ -204,12 +204,8 @@ async fn cloud_checks(
     if !aws_target_checks(ctx, &d, planned, diags).await {
         return;
     }
-    let net = match ctx.azure.network().await {
-        Ok(net) => net,
-        Err(e) => {
-            diags.push(plan_read_failed("Azure is not usable", &e));
-            return;
-        }
+    let Some(net) = plan_network(ctx, diags).await else {
+        return;
     };
     let vnet =
         match virtual_network::find_virtual_network(net, &d.resource_group, &d.vnet, &ctx.stop)
@@ -313,12 +309,8 @@ async fn claim_check(
     {
         return;
     }
-    let net = match ctx.azure.network().await {
-        Ok(net) => net,
-        Err(e) => {
-            diags.push(plan_read_failed("Azure is not usable", &e));
-            return;
-        }
+    let Some(net) = plan_network(ctx, diags).await else {
+        return;
     };
     let pip =
         match public_ip::find_public_ip(net, &d.resource_group, &d.public_ip_name(0), &ctx.stop)
@@ -651,6 +643,21 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
         ));
     }
     plan.planned = planned;
+}
+
+/// The Azure network client for plan-time reads; `None` (with the error diagnostic) when
+/// Azure is not usable.
+async fn plan_network<'a>(
+    ctx: &'a ProviderContext,
+    diags: &mut crate::tf::Diagnostics,
+) -> Option<&'a crate::cloud::azure::Network> {
+    match ctx.azure.network().await {
+        Ok(net) => Some(net),
+        Err(e) => {
+            diags.push(plan_read_failed("Azure is not usable", &e));
+            None
+        }
+    }
 }
 
 /// The diagnostic of a read at plan time that failed: always an error. The read was already
