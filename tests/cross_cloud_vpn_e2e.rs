@@ -9,32 +9,17 @@ mod support;
 
 use serde_json::{json, Value as Json};
 use std::time::Instant;
-use support::{arm_of, provider_block, with_default_tags, Emulator, Workdir, REQUIRED_PROVIDERS};
+use support::{
+    arm_of, provider_block, vpn_fixture, with_default_tags, Emulator, VpnFixture as Fixture,
+    Workdir, REQUIRED_PROVIDERS,
+};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
 
-struct Fixture {
-    vpc: String,
-    rtb: String,
-}
-
+/// The suite's infrastructure: `net-rg`/`hub` in Azure, one VPC in AWS.
 fn fixture(emu: &Emulator) -> Fixture {
-    let out = emu.fixtures(json!({
-        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
-        "azure": {
-            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
-            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
-                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
-        }
-    }));
-    Fixture {
-        vpc: out["aws"]["vpcs"][0]["id"].as_str().unwrap().to_string(),
-        rtb: out["aws"]["vpcs"][0]["route_table_ids"][0]
-            .as_str()
-            .unwrap()
-            .to_string(),
-    }
+    vpn_fixture(emu, "net-rg", "hub")
 }
 
 fn config(emu: &Emulator, fx: &Fixture, routing: &str, tunnels: u32, extra: &str) -> String {

@@ -6,36 +6,17 @@
 
 mod support;
 
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 use support::{
-    assert_nothing_left, aws_live, block_on, emu_ec2, provider_block, Emulator, Workdir, ACCOUNT,
-    REGION, REQUIRED_PROVIDERS,
+    assert_nothing_left, aws_live, block_on, emu_ec2, provider_block, vpn_fixture, Emulator,
+    VpnFixture as Fixture, Workdir, ACCOUNT, REGION, REQUIRED_PROVIDERS,
 };
 
 const ADDRESS: &str = "cloudlink_cross_cloud_vpn.this";
 
 /// The emulator's pre-existing infrastructure, named as the examples name theirs.
-struct Fixture {
-    vpc: String,
-    rtb: String,
-}
-
 fn fixture(emu: &Emulator) -> Fixture {
-    let out = emu.fixtures(json!({
-        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
-        "azure": {
-            "resource_groups": [{"name": "network-rg", "location": "westeurope"}],
-            "virtual_networks": [{"resource_group": "network-rg", "name": "hub-vnet", "address_space": ["10.1.0.0/16"],
-                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
-        }
-    }));
-    Fixture {
-        vpc: out["aws"]["vpcs"][0]["id"].as_str().unwrap().to_string(),
-        rtb: out["aws"]["vpcs"][0]["route_table_ids"][0]
-            .as_str()
-            .unwrap()
-            .to_string(),
-    }
+    vpn_fixture(emu, "network-rg", "hub-vnet")
 }
 
 /// Example file `file` of the VPN resource as a runnable configuration: the provider block

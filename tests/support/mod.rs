@@ -407,9 +407,36 @@ pub fn aws_live<'a>(dump: &'a Json, account: &str, region: &str, kind: &str) -> 
         .unwrap_or_default()
 }
 
-/// Pre-existing infrastructure (a VPC with one route table; a resource group and a VNet
-/// without GatewaySubnet) and the HCL of a static one-tunnel `cloudlink_cross_cloud_vpn`
-/// `this` between them, named `link`.
+/// What a VPN test links: a VPC (10.0.0.0/16) with one route table, and a resource group
+/// in westeurope with a VNet (10.1.0.0/16) holding one subnet but no GatewaySubnet.
+pub struct VpnFixture {
+    /// `vpc-...`.
+    pub vpc: String,
+    /// The VPC's route table.
+    pub rtb: String,
+}
+
+/// Creates the [`VpnFixture`] infrastructure, the resource group and VNet named `rg`, `vnet`.
+pub fn vpn_fixture(emu: &Emulator, rg: &str, vnet: &str) -> VpnFixture {
+    let out = emu.fixtures(serde_json::json!({
+        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
+        "azure": {
+            "resource_groups": [{"name": rg, "location": "westeurope"}],
+            "virtual_networks": [{"resource_group": rg, "name": vnet, "address_space": ["10.1.0.0/16"],
+                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
+        }
+    }));
+    VpnFixture {
+        vpc: out["aws"]["vpcs"][0]["id"].as_str().unwrap().to_string(),
+        rtb: out["aws"]["vpcs"][0]["route_table_ids"][0]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    }
+}
+
+/// Pre-existing infrastructure ([`vpn_fixture`] as `net-rg`/`hub`) and the HCL of a static
+/// one-tunnel `cloudlink_cross_cloud_vpn` `this` between them, named `link`.
 pub fn static_link_config(emu: &Emulator) -> String {
     static_link_config_with(emu, &provider_block(emu))
 }
@@ -417,18 +444,7 @@ pub fn static_link_config(emu: &Emulator) -> String {
 /// [`static_link_config`] with another provider block (e.g. one whose `azure {}` holds no
 /// credential, so the `ARM_*` variables decide).
 pub fn static_link_config_with(emu: &Emulator, provider: &str) -> String {
-    let out = emu.fixtures(serde_json::json!({
-        "aws": {"vpcs": [{"cidr": "10.0.0.0/16", "route_tables": 1, "name": "app"}]},
-        "azure": {
-            "resource_groups": [{"name": "net-rg", "location": "westeurope"}],
-            "virtual_networks": [{"resource_group": "net-rg", "name": "hub", "address_space": ["10.1.0.0/16"],
-                                  "subnets": [{"name": "default", "prefix": "10.1.0.0/24"}]}],
-        }
-    }));
-    let vpc = out["aws"]["vpcs"][0]["id"].as_str().unwrap();
-    let rtb = out["aws"]["vpcs"][0]["route_table_ids"][0]
-        .as_str()
-        .unwrap();
+    let VpnFixture { vpc, rtb } = vpn_fixture(emu, "net-rg", "hub");
     format!(
         r#"{REQUIRED_PROVIDERS}
 {provider}
