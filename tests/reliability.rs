@@ -1015,5 +1015,5 @@ fn inventory_counts_only_created_objects_and_seeds_spread() {
     assert_eq!(orphans(&inv), 5);
     let expected = Topology::VpnStatic.expected();
     assert_eq!(duplicates(&inv, &expected), 0);
-    assert_eq!(missing(&inv, &expected), 6);
+    assert_eq!(missing(&inv, &expected), 5);
 }
