@@ -84,7 +84,14 @@ impl Drop for Emulator {
 impl Emulator {
     /// Starts an emulator with `profile` (`fast` or `realistic`) and `time_scale`.
     pub fn start(profile: &str, time_scale: f64) -> Self {
-        let emu = Arc::new(Emu::new(Profile::named(profile, time_scale).unwrap(), 7));
+        Self::start_seeded(profile, time_scale, 7)
+    }
+
+    /// [`Emulator::start`] with another seed for the emulator's ids, keys and fault draws,
+    /// so the reliability suite can vary (and replay) the faults that fire from one run to
+    /// the next.
+    pub fn start_seeded(profile: &str, time_scale: f64, seed: u64) -> Self {
+        let emu = Arc::new(Emu::new(Profile::named(profile, time_scale).unwrap(), seed));
         let (tx, rx) = std::sync::mpsc::channel();
         let served = emu.clone();
         std::thread::spawn(move || {
@@ -165,6 +172,10 @@ impl Emulator {
             .add(cloudlink_emulator::faults::FaultRule::parse(spec).unwrap());
     }
 }
+
+/// Terraform runs in their own process group, the provider processes of a run, SIGKILL of
+/// either, and runs with a time limit (crash and reliability tests).
+pub mod procs;
 
 /// A terraform working directory with a dev_overrides CLI config.
 pub struct Workdir {
