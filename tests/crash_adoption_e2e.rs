@@ -7,8 +7,8 @@
 mod support;
 
 use serde_json::{json, Value as Json};
-use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+use support::procs::crash;
 use support::{
     arm_of, aws_live, provider_block, spawn_apply, static_link_config, wait_for, Emulator, Workdir,
     ACCOUNT, REGION, REQUIRED_PROVIDERS,
@@ -17,70 +17,6 @@ use support::{
 /// Realistic latencies at this scale: the 40-minute gateway build takes 24 s, long enough to
 /// kill terraform while it runs.
 const TIME_SCALE: f64 = 0.01;
-
-/// Pids of live cloudlink provider processes in process group `pgid`.
-fn providers_in_group(pgid: u32) -> Vec<u32> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid pgrp ...`: comm may hold spaces, so split after the last ')'.
-        let rest: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, r)| r.split_whitespace().collect())
-            .unwrap_or_default();
-        let live = rest.first().is_some_and(|s| *s != "Z");
-        let group = rest.get(2).and_then(|p| p.parse::<u32>().ok());
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        if live
-            && group == Some(pgid)
-            && String::from_utf8_lossy(&cmdline).contains("terraform-provider-cloudlink")
-        {
-            out.push(pid);
-        }
-    }
-    out
-}
-
-/// SIGKILLs terraform's whole process group (a crash: no StopProvider, no state write), reaps
-/// terraform and waits until no provider process of that group is left.
-fn crash(apply: &mut Child) {
-    let pgid = apply.id();
-    assert!(
-        !providers_in_group(pgid).is_empty(),
-        "no provider process in terraform's group {pgid}"
-    );
-    let status = Command::new("kill")
-        .args(["-KILL", "--", &format!("-{pgid}")])
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -KILL failed");
-    let code = apply.wait().unwrap();
-    assert!(
-        code.code().is_none(),
-        "terraform was killed, not ended: {code:?}"
-    );
-    let t0 = Instant::now();
-    loop {
-        let left = providers_in_group(pgid);
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(5),
-            "provider processes survived the kill: {left:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 // ---- cloudlink_cross_cloud_vpn -----------------------------------------------------------
 

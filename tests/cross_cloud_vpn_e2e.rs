@@ -10,8 +10,8 @@ mod support;
 use serde_json::{json, Value as Json};
 use std::time::Instant;
 use support::{
-    arm_of, provider_block, vpn_fixture, with_default_tags, Emulator, VpnFixture as Fixture,
-    Workdir, REQUIRED_PROVIDERS,
+    arm_of, assert_nothing_left, provider_block, vpn_fixture, with_default_tags, Emulator,
+    VpnFixture as Fixture, Workdir, REQUIRED_PROVIDERS,
 };
 
 const ACCOUNT: &str = "123456789012";
@@ -136,34 +136,6 @@ fn assert_link(dump: &Json, tunnels: usize) {
     assert_eq!(up, tunnels, "exactly the wired tunnels are up");
 }
 
-/// Nothing of ours is left in either cloud (fixtures aside).
-fn assert_empty(dump: &Json) {
-    let aws = aws_region(dump);
-    for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
-        assert!(live(&aws, k).is_empty(), "{k} left: {:?}", live(&aws, k));
-    }
-    for k in [
-        "publicIPAddresses",
-        "virtualNetworkGateways",
-        "localNetworkGateways",
-        "connections",
-    ] {
-        assert!(arm_of(dump, k).is_empty(), "{k} left");
-    }
-    let subnets = arm_of(dump, "subnets");
-    assert!(
-        subnets.iter().all(|s| s["name"] != "GatewaySubnet"),
-        "GatewaySubnet left"
-    );
-    let rt = aws["route_tables"].as_array().unwrap();
-    assert!(
-        rt.iter().all(|t| t["propagating_vgws"]
-            .as_array()
-            .is_none_or(|a| a.is_empty())),
-        "propagation left"
-    );
-}
-
 fn mutating(counters: &Json) -> Vec<String> {
     let mut out = Vec::new();
     for (cloud, actions) in counters.as_object().unwrap() {
@@ -197,7 +169,7 @@ fn scenario(routing: &str, tunnels: u32) {
     let plan = wd.plan_exit_code();
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.all());
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -309,7 +281,7 @@ fn failure_half_way_leaves_partial_state_and_destroy_removes_everything() {
         2
     );
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -335,7 +307,7 @@ fn azure_connection_deleted_out_of_band_is_repaired_by_the_next_apply() {
     assert_link(&emu.dump(), 2);
     assert_eq!(wd.plan_exit_code().code, 0);
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 /// Runs `f` with the provider library's own Azure client pointed at `emu` (out-of-band
@@ -483,7 +455,7 @@ fn changing_zones_forces_replacement_of_the_public_ips_and_customer_gateways() {
         &config_with(&emu, &fx, "static", 1, "", "    zones = [\"1\"]", ""),
     );
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -546,7 +518,7 @@ fn import_yields_the_created_state() {
     assert_eq!(a, b, "imported state differs from created");
     assert_eq!(wd.plan_exit_code().code, 0);
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -632,7 +604,7 @@ fn four_tunnel_connections_run_one_at_a_time_on_the_gateway() {
         true
     );
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 // ---- In-place updates -------------------------------------------------------------------
@@ -797,7 +769,7 @@ fn psk_rotation_on_two_static_tunnels_goes_one_tunnel_at_a_time() {
         .all(|t| t["aws_status"] == "UP" && t["azure_status"] == "Connected"));
     assert_plan_empty(&wd);
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -845,7 +817,7 @@ fn write_only_psks_rotate_on_version_bump_and_never_reach_state() {
     assert_eq!(st["tunnel_psks_wo_version"], 2);
     assert_plan_empty(&wd);
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 fn sorted(v: &Json) -> Vec<String> {
@@ -962,7 +934,7 @@ fn cidr_changes_update_vpn_routes_local_gateways_and_route_tables_in_place() {
     assert_plan_empty(&wd);
     wd.destroy();
     let dump = emu.dump();
-    assert_empty(&dump);
+    assert_nothing_left(&dump);
     assert!(vgw_routes(&dump, &fx.rtb).is_empty(), "routes left");
 }
 
@@ -1057,7 +1029,7 @@ fn route_tables_and_propagation_change_in_place() {
     assert_link(&dump, 1);
     assert_plan_empty(&wd);
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -1142,7 +1114,7 @@ fn sku_upgrade_in_place_downgrade_and_generation_change_replace_retired_skus_ref
     assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
     wd.write("main.tf", &hcl("VpnGw2AZ"));
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -1173,7 +1145,7 @@ fn a_state_from_before_the_sku_consolidation_plans_no_change_once_azure_migrated
         "VpnGw2AZ"
     );
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 /// Every sub-resource of a `tunnels`-tunnel (1 or 2) link in both clouds carries `want` and
@@ -1258,7 +1230,7 @@ fn tags_change_reaches_every_sub_resource_in_both_clouds_in_place() {
     assert_eq!(st["azure"], ids["azure"], "no Azure sub-resource replaced");
     assert_plan_empty(&wd);
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]
@@ -1345,7 +1317,7 @@ fn default_tags_merge_under_resource_tags_everywhere_and_change_in_place() {
     // Record the route tables again, so destroy removes their propagation.
     wd.apply();
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }
 
 // ---- Transit gateway target and IPsec policy --------------------------------------------
@@ -1479,7 +1451,7 @@ resource "cloudlink_cross_cloud_vpn" "this" {{
     set_gateway_asn_out_of_band(&emu, "link-vng", 65515);
     wd.destroy();
     let dump = emu.dump();
-    assert_empty(&dump);
+    assert_nothing_left(&dump);
     let aws = aws_region(&dump);
     let left: Vec<&Json> = live(&aws, "transit_gateway_attachments")
         .into_iter()
@@ -1567,5 +1539,5 @@ fn ipsec_policy_is_the_same_on_every_aws_tunnel_and_azure_connection() {
     assert_eq!(tunnels, 4, "two VPN connections, two tunnels each");
     assert_plan_empty(&wd);
     wd.destroy();
-    assert_empty(&emu.dump());
+    assert_nothing_left(&emu.dump());
 }

@@ -852,11 +852,17 @@ kill_tests! {
 
 // ---- throttling storm and stalled endpoint -----------------------------------------------
 
-/// One apply of `topology` under `faults` with a two-minute verdict: it must converge, or
-/// fail naming the call (`needle`) and the retries it gave up after, within
-/// [`TWO_MINUTES`]; then, without faults, destroy must leave nothing. Prints the summary
-/// with the apply's time and error.
-fn verdict_within_two_minutes(scenario: &str, topology: Topology, faults: &[String], needle: &str) {
+/// One apply of `topology` under `faults`: it must converge, or fail naming the call
+/// (`needle`) and the retries it gave up after; with `limit`, within that time (the issue's
+/// bound for a stalled endpoint); then, without faults, destroy must leave nothing. Prints
+/// the summary with the apply's time and error.
+fn verdict(
+    scenario: &str,
+    topology: Topology,
+    faults: &[String],
+    needle: &str,
+    limit: Option<Duration>,
+) {
     let seed = base_seed();
     let mut s = Summary::new(scenario, topology, seed, faults);
     let emu = Emulator::start_seeded(
@@ -904,11 +910,13 @@ fn verdict_within_two_minutes(scenario: &str, topology: Topology, faults: &[Stri
     s.rounds = 1;
     s.round_secs = t0.elapsed().as_secs_f64();
     s.print();
-    assert!(
-        took < TWO_MINUTES,
-        "{scenario}: the apply took {took:?} (exit {}): {error:?}",
-        run.code
-    );
+    if let Some(limit) = limit {
+        assert!(
+            took < limit,
+            "{scenario}: the apply took {took:?} (exit {}): {error:?}",
+            run.code
+        );
+    }
     assert!(
         run.code == 0 || named,
         "{scenario}: the apply failed without naming {needle:?} and its retries:\n{out}"
@@ -930,18 +938,32 @@ fn storm() -> Vec<String> {
 }
 
 /// A throttling storm on both clouds during a static VPN apply: it converges or fails
-/// naming the call within two minutes, and destroy leaves nothing.
+/// naming the call, and destroy leaves nothing. Its time is reported, not bounded: every
+/// throttle is honoured (its `Retry-After`, or EC2's backoff up to 20 s), so the time says
+/// how heavy the storm is, not whether the provider is right.
 #[test]
 #[ignore = "reliability suite: make reliability"]
 fn throttling_storm_vpn_static() {
-    verdict_within_two_minutes("throttling_storm", Topology::VpnStatic, &storm(), "gave up");
+    verdict(
+        "throttling_storm",
+        Topology::VpnStatic,
+        &storm(),
+        "gave up",
+        None,
+    );
 }
 
 /// The same storm during a peering apply (EC2 only).
 #[test]
 #[ignore = "reliability suite: make reliability"]
 fn throttling_storm_vpc_peering() {
-    verdict_within_two_minutes("throttling_storm", Topology::Peering, &storm(), "gave up");
+    verdict(
+        "throttling_storm",
+        Topology::Peering,
+        &storm(),
+        "gave up",
+        None,
+    );
 }
 
 /// An ARM endpoint that accepts the local network gateway PUT and never answers (after the
@@ -950,11 +972,12 @@ fn throttling_storm_vpc_peering() {
 #[test]
 #[ignore = "reliability suite: make reliability"]
 fn stalled_arm_endpoint_vpn_static() {
-    verdict_within_two_minutes(
+    verdict(
         "stalled_endpoint",
         Topology::VpnStatic,
         &["arm:PUT localNetworkGateways=slow,delay_ms=600000".into()],
         "local network gateway",
+        Some(TWO_MINUTES),
     );
 }
 
@@ -962,11 +985,12 @@ fn stalled_arm_endpoint_vpn_static() {
 #[test]
 #[ignore = "reliability suite: make reliability"]
 fn stalled_ec2_endpoint_vpn_static() {
-    verdict_within_two_minutes(
+    verdict(
         "stalled_endpoint",
         Topology::VpnStatic,
         &["ec2:CreateVpnConnection=slow,delay_ms=600000".into()],
         "VPN connection",
+        Some(TWO_MINUTES),
     );
 }
 
@@ -974,11 +998,12 @@ fn stalled_ec2_endpoint_vpn_static() {
 #[test]
 #[ignore = "reliability suite: make reliability"]
 fn stalled_ec2_endpoint_vpc_peering() {
-    verdict_within_two_minutes(
+    verdict(
         "stalled_endpoint",
         Topology::Peering,
         &["ec2:CreateVpcPeeringConnection=slow,delay_ms=600000".into()],
         "peering",
+        Some(TWO_MINUTES),
     );
 }
 

@@ -13,13 +13,11 @@ mod support;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{arm_of, aws_live, static_link_config, Emulator, Workdir};
+use support::{assert_nothing_left, static_link_config, Emulator, Workdir};
 
 /// Realistic latencies at this scale: the 40-minute gateway build takes 60 s, its 15-minute
 /// delete 22.5 s.
 const TIME_SCALE: f64 = 0.025;
-const ACCOUNT: &str = "123456789012";
-const REGION: &str = "us-east-1";
 
 /// Direct children of `pid` whose command line names the cloudlink provider.
 fn provider_children(pid: u32) -> Vec<u32> {
@@ -200,28 +198,7 @@ fn interrupt_during_gateway_build_stops_quickly_and_destroy_leaves_nothing() {
     let t1 = Instant::now();
     wd.destroy();
     println!("destroy took {:.1} s", t1.elapsed().as_secs_f64());
-    let dump = emu.dump();
-    for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
-        let left = aws_live(&dump, ACCOUNT, REGION, k);
-        assert!(left.is_empty(), "{k} left: {left:?}");
-    }
-    for k in [
-        "publicIPAddresses",
-        "virtualNetworkGateways",
-        "localNetworkGateways",
-        "connections",
-    ] {
-        let left = arm_of(&dump, k);
-        assert!(left.is_empty(), "{k} left: {left:?}");
-    }
-    let subnets = arm_of(&dump, "subnets");
-    assert!(
-        subnets.iter().all(|s| !s["id"]
-            .as_str()
-            .unwrap_or_default()
-            .ends_with("/GatewaySubnet")),
-        "GatewaySubnet left: {subnets:?}"
-    );
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]

@@ -11,7 +11,6 @@ pub mod wire;
 
 use cloudlink_emulator::{profile::Profile, server, Emulator as Emu};
 use serde_json::Value as Json;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -519,26 +518,14 @@ pub fn assert_nothing_left(dump: &Json) {
 }
 
 /// Starts `terraform apply` in its own process group (so a test can kill the whole group
-/// like a crash would), output to files in the workdir.
+/// like a crash would), output to `crash.out` / `crash.err` in the workdir.
 pub fn spawn_apply(wd: &Workdir) -> std::process::Child {
-    let stdout = std::fs::File::create(wd.path().join("crash.out")).unwrap();
-    let stderr = std::fs::File::create(wd.path().join("crash.err")).unwrap();
-    wd.command(&["apply", "-auto-approve", "-no-color"])
-        .stdin(std::process::Stdio::null())
-        .stdout(stdout)
-        .stderr(stderr)
-        .process_group(0)
-        .spawn()
-        .expect("starting terraform apply")
+    procs::spawn_logged(wd, &["apply", "-auto-approve", "-no-color"], "crash")
 }
 
-/// What the spawned apply printed, for failure messages.
+/// What the apply started by [`spawn_apply`] printed, for failure messages.
 pub fn crash_output(wd: &Workdir) -> String {
-    format!(
-        "{}\n{}",
-        std::fs::read_to_string(wd.path().join("crash.out")).unwrap_or_default(),
-        std::fs::read_to_string(wd.path().join("crash.err")).unwrap_or_default()
-    )
+    procs::logged_output(wd, "crash")
 }
 
 /// Polls `ready` every 50 ms until it holds, failing if the spawned apply ends first or
