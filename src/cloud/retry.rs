@@ -87,8 +87,14 @@ where
             Err(e) if e.is_retryable() => e,
             Err(e) => return Err(e),
         };
-        let backoff = policy.backoff(attempt);
-        let delay = e.retry_after.map_or(backoff, |asked| asked.max(backoff));
+        // The server's `Retry-After` is its pacing: waited in full and not stretched by our
+        // backoff (the Azure SDKs' rule: Retry-After when given, exponential backoff
+        // otherwise; core-rest-pipeline's throttlingRetryStrategy, msgraph-sdk-design
+        // RetryHandler.md); at least the first backoff, so `0` is no busy loop.
+        let delay = match e.retry_after {
+            Some(asked) => asked.max(policy.initial_delay),
+            None => policy.backoff(attempt),
+        };
         let spent = start.elapsed();
         if spent + delay > policy.budget_for(e.kind) {
             return Err(gave_up(e, attempt, spent));
@@ -182,6 +188,30 @@ mod tests {
         .await;
         assert_eq!(r.unwrap_err().kind, ErrorKind::Client);
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_is_the_pace_not_a_floor_under_a_growing_backoff() {
+        let calls = AtomicU32::new(0);
+        let start = Instant::now();
+        let r = with_retry(
+            &RetryPolicy::default(),
+            &CancellationToken::new(),
+            "test call",
+            || async {
+                if calls.fetch_add(1, Ordering::SeqCst) < 8 {
+                    let mut e = CloudError::from_code(Some(429), None, "too many");
+                    e.retry_after = Some(Duration::from_secs(2));
+                    Err(e)
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .await;
+        assert!(r.is_ok(), "{r:?}");
+        // Eight waits of exactly 2 s; exponential backoff would have reached 20 s apart.
+        assert_eq!(start.elapsed().as_secs(), 16, "{:?}", start.elapsed());
     }
 
     #[tokio::test(start_paused = true)]
