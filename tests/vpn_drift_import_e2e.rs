@@ -272,3 +272,20 @@ fn a_tag_removed_out_of_band_from_a_customer_gateway_shows_in_plan_and_apply_res
     wd.destroy();
     assert_nothing_left(&emu.dump());
 }
+
+#[test]
+fn a_plan_with_nothing_to_change_reads_the_gateway_three_times_not_four() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    wd.write("main.tf", &example(&emu, &fx, "resource.tf"));
+    wd.apply();
+    let before = emu.counter("arm", "GET virtualNetworkGateways");
+    assert_eq!(wd.plan_exit_code().code, 0, "no change");
+    let reads = emu.counter("arm", "GET virtualNetworkGateways") - before;
+    // The refresh's existence check, its tunnel facts, and the plan's SKU check: three. The
+    // existence check also yields the tags (`tags_all`), which took a fourth GET before.
+    assert_eq!(reads, 3, "gateway GETs in one refresh and plan");
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
+}

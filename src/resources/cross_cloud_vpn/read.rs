@@ -277,7 +277,10 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     }
     let gw = gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await?;
     match gw {
-        Some(g) if run.owns_azure(&g.tags) => cp.gateway_sku = g.sku,
+        Some(g) if run.owns_azure(&g.tags) => {
+            cp.gateway_sku = g.sku;
+            cp.gateway_user_tags = Some(az_tags::user_tags(&g.tags));
+        }
         Some(_) => {
             // Another state's gateway: the GatewaySubnet it sits in is not ours either.
             cp.gateway_id.clear();
@@ -401,16 +404,8 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     // `tags_all` follows the gateway's tags (a change there plans an in-place sync); `tags`
     // stays as the user wrote it.
     let mut observed = d.clone();
-    match gateway::find_gateway(&run.net, &d.resource_group, &d.gateway_name(), &cancel).await {
-        Ok(Some(g)) => observed.tags = az_tags::user_tags(&g.tags),
-        Ok(None) => {}
-        Err(e) => {
-            return error(
-                state,
-                &format!("Reading the tags of cross-cloud VPN {:?} failed", d.name),
-                e.into(),
-            )
-        }
+    if let Some(tags) = &cp.gateway_user_tags {
+        observed.tags = tags.clone();
     }
     // Tags changed out of band on another sub-resource: `tags_all` shows what it carries, so
     // the plan offers the in-place update that stamps the tags again.

@@ -67,6 +67,9 @@ pub struct Checkpoint {
     pub mismatches: Vec<String>,
     /// The SKU Azure runs the gateway with (read at refresh); not stored in state.
     pub gateway_sku: String,
+    /// The user tags of the gateway (read at refresh, `None` when it is not ours or gone);
+    /// not stored in state.
+    pub gateway_user_tags: Option<std::collections::BTreeMap<String, String>>,
     /// Sub-resources whose tags differ from what cloudlink stamps, with the user tags each
     /// carries (read at refresh); not stored in state.
     pub tag_drift: Vec<(String, std::collections::BTreeMap<String, String>)>,
@@ -138,6 +141,7 @@ impl Checkpoint {
                 .unwrap_or(d.amazon_side_asn),
             mismatches: Vec::new(),
             tag_drift: Vec::new(),
+            gateway_user_tags: None,
             gateway_sku: String::new(),
         }
     }
