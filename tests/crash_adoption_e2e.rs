@@ -10,8 +10,8 @@ use serde_json::{json, Value as Json};
 use std::time::{Duration, Instant};
 use support::procs::crash;
 use support::{
-    arm_of, aws_live, provider_block, spawn_apply, static_link_config, wait_for, Emulator, Workdir,
-    ACCOUNT, REGION, REQUIRED_PROVIDERS,
+    arm_of, assert_nothing_left, aws_live, provider_block, spawn_apply, static_link_config,
+    wait_for, Emulator, Workdir, ACCOUNT, REGION, REQUIRED_PROVIDERS,
 };
 
 /// Realistic latencies at this scale: the 40-minute gateway build takes 24 s, long enough to
@@ -119,25 +119,7 @@ fn vpn_apply_killed_during_gateway_build_is_adopted_by_the_next_apply_without_du
     );
 
     wd.destroy();
-    let dump = emu.dump();
-    for k in ["customer_gateways", "vpn_gateways", "vpn_connections"] {
-        let left = aws_live(&dump, ACCOUNT, REGION, k);
-        assert!(left.is_empty(), "{k} left: {left:?}");
-    }
-    for k in [
-        "publicIPAddresses",
-        "virtualNetworkGateways",
-        "localNetworkGateways",
-        "connections",
-    ] {
-        let left = arm_of(&dump, k);
-        assert!(left.is_empty(), "{k} left: {left:?}");
-    }
-    let subnets = arm_of(&dump, "subnets");
-    assert!(
-        subnets.iter().all(|s| s["name"] != "GatewaySubnet"),
-        "GatewaySubnet left"
-    );
+    assert_nothing_left(&emu.dump());
 }
 
 /// Whether the VNet has a GatewaySubnet.
