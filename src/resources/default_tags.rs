@@ -8,9 +8,11 @@ use crate::cloud::aws::Tags;
 use crate::provider::ProviderContext;
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
 
-/// Tags cloudlink adds to every AWS sub-resource (`cloudlink:resource`,
-/// `cloudlink:component`, `Name`); Azure gets two, so AWS sets the limit.
-pub const OWNERSHIP_TAGS: usize = 3;
+/// Tags cloudlink adds to a sub-resource: on AWS `cloudlink:resource`, `cloudlink:component`,
+/// `Name` and the state's `cloudlink:claim`; on Azure the first public IP carries as many
+/// (`cloudlink-resource`, `cloudlink-component`, `cloudlink-claim`,
+/// `cloudlink-gateway-subnet`).
+pub const OWNERSHIP_TAGS: usize = 4;
 /// Tags per resource on both clouds (rules AWS-TAGS, AZ-TAGS: 50).
 pub const TAGS_MAX: usize = 50;
 
@@ -139,18 +141,18 @@ mod tests {
         };
         let defaults = n(30);
         let mut resource = Tags::new();
-        for i in 30..47 {
+        for i in 30..46 {
             resource.insert(format!("k{i}"), "v".into());
         }
         assert!(
             too_many(&merged(&defaults, &resource)).is_none(),
-            "47 + 3 fit"
+            "46 + 4 fit"
         );
-        resource.insert("k47".into(), "v".into());
-        let d = too_many(&merged(&defaults, &resource)).expect("48 + 3 exceed 50");
+        resource.insert("k46".into(), "v".into());
+        let d = too_many(&merged(&defaults, &resource)).expect("47 + 4 exceed 50");
         assert_eq!(d.path.as_ref().unwrap().to_string(), "tags");
         // A shared key counts once.
-        assert!(too_many(&merged(&n(47), &n(47))).is_none());
+        assert!(too_many(&merged(&n(46), &n(46))).is_none());
     }
 
     #[test]
