@@ -490,7 +490,7 @@ async fn vpn_connection_tunnels_routes_psk_rotation_and_delete() {
     ec2.create_vpn_connection_route(&id, "10.50.0.0/16")
         .await
         .unwrap();
-    ec2.wait_vpn_connection_route(&id, "10.50.0.0/16", true, &wait(10_000))
+    ec2.wait_vpn_connection_route_available(&id, "10.50.0.0/16", &wait(10_000))
         .await
         .unwrap();
     assert_eq!(
@@ -504,7 +504,7 @@ async fn vpn_connection_tunnels_routes_psk_rotation_and_delete() {
     ec2.delete_vpn_connection_route(&id, "10.50.0.0/16")
         .await
         .unwrap();
-    ec2.wait_vpn_connection_route(&id, "10.50.0.0/16", false, &wait(10_000))
+    ec2.wait_vpn_connection_route_deleted(&id, "10.50.0.0/16", &wait(10_000))
         .await
         .unwrap();
     assert!(ec2

@@ -49,9 +49,154 @@ impl WaitConfig {
     }
 }
 
+/// What a waiter makes of an object the cloud does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absent {
+    /// Keep waiting: right after a create, the object may not be listed yet (eventual
+    /// consistency).
+    Pending,
+    /// Done: a delete waiter's target.
+    Target,
+    /// Stop: the object the wait is about is gone.
+    Failure,
+}
+
+/// A waiter as data (STYLE point 4, AWS `wait.go`'s `StateChangeConf`): the states it waits
+/// through, the states it waits for, what absence means, and its default limit with the
+/// source of that number. Any state in neither list is a failure state. The constant sits
+/// beside the finder it judges, so the states a waiter accepts are read in one place.
+#[derive(Debug, Clone, Copy)]
+pub struct StateWait {
+    /// States that mean "still on the way".
+    pub pending: &'static [&'static str],
+    /// States that mean "done".
+    pub target: &'static [&'static str],
+    /// What an absent object means.
+    pub absent: Absent,
+    /// The longest this wait may take when the operation has more time left.
+    pub default_limit: Duration,
+    /// Where [`StateWait::default_limit`] comes from, named when it fires.
+    pub limit_source: &'static str,
+}
+
+/// An object a [`StateWait`] judges by its state.
+pub trait Stateful {
+    /// The state as the cloud spells it (`pending`, `available`, `attached`).
+    fn state(&self) -> &str;
+
+    /// What a failure reports: the state, with the cloud's reason where it gives one.
+    fn failure_reason(&self) -> String {
+        self.state().to_string()
+    }
+}
+
+/// A bare state, for waits over a derived state (an attachment, a route).
+impl Stateful for String {
+    fn state(&self) -> &str {
+        self
+    }
+}
+
+impl StateWait {
+    /// Judges one probe of `found` (`None`: absent). The object comes back with `Done`,
+    /// absent only when absence is the target.
+    pub fn judge<T: Stateful>(&self, found: Option<T>) -> Probe<Option<T>> {
+        let Some(v) = found else {
+            return match self.absent {
+                Absent::Pending => Probe::Pending("not found yet".into()),
+                Absent::Target => Probe::Done(None),
+                Absent::Failure => Probe::Failed("not found".into()),
+            };
+        };
+        if self.target.contains(&v.state()) {
+            Probe::Done(Some(v))
+        } else if self.pending.contains(&v.state()) {
+            Probe::Pending(v.state().to_string())
+        } else {
+            Probe::Failed(v.failure_reason())
+        }
+    }
+
+    /// Polls `find` until [`StateWait::judge`] says done, for at most min(the operation's
+    /// time left in `cfg`, this wait's default limit); a timeout names the limit that fired.
+    pub async fn wait<T, F, Fut>(
+        &self,
+        what: &str,
+        cfg: &WaitConfig,
+        mut find: F,
+    ) -> Result<Option<T>>
+    where
+        T: Stateful,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        let (cfg, limit) = bounded(cfg, self.default_limit, self.limit_source);
+        wait_within(what, &cfg, &limit, || {
+            let fut = find();
+            async move { Ok(self.judge(fut.await?)) }
+        })
+        .await
+    }
+
+    /// [`StateWait::wait`] for a waiter whose target is a live object: the object itself.
+    pub async fn wait_present<T, F, Fut>(&self, what: &str, cfg: &WaitConfig, find: F) -> Result<T>
+    where
+        T: Stateful,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        self.wait(what, cfg, find).await?.ok_or_else(|| {
+            CloudError::new(
+                ErrorKind::Client,
+                "absent, where a live object was the target",
+            )
+            .context(format!("waiting for {what}"))
+        })
+    }
+
+    /// [`StateWait::wait`] for a delete waiter (absent or a gone state is the target).
+    pub async fn wait_gone<T, F, Fut>(&self, what: &str, cfg: &WaitConfig, find: F) -> Result<()>
+    where
+        T: Stateful,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Option<T>>>,
+    {
+        self.wait(what, cfg, find).await.map(|_| ())
+    }
+}
+
+/// `cfg` bounded by a wait's documented default `limit` too, with the words a timeout uses
+/// to name whichever of the two is shorter.
+pub fn bounded(cfg: &WaitConfig, limit: Duration, source: &str) -> (WaitConfig, String) {
+    if limit < cfg.timeout {
+        let mut c = cfg.clone();
+        c.timeout = limit;
+        let words = format!("this wait's default limit of {limit:?} ({source})");
+        (c, words)
+    } else {
+        let words = format!("the {:?} left of the operation's limit", cfg.timeout);
+        (cfg.clone(), words)
+    }
+}
+
 /// Probes until `probe` reports `Done`, `Failed`, or the deadline passes.
 /// `what` names the wait in errors: `EC2 VPN connection (vpn-1) to become available`.
-pub async fn wait_for<T, F, Fut>(what: &str, cfg: &WaitConfig, mut probe: F) -> Result<T>
+pub async fn wait_for<T, F, Fut>(what: &str, cfg: &WaitConfig, probe: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Probe<T>>>,
+{
+    let limit = format!("limit {:?}", cfg.timeout);
+    wait_within(what, cfg, &limit, probe).await
+}
+
+/// [`wait_for`], with `limit` naming the limit in a timeout error.
+async fn wait_within<T, F, Fut>(
+    what: &str,
+    cfg: &WaitConfig,
+    limit: &str,
+    mut probe: F,
+) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Probe<T>>>,
@@ -94,7 +239,7 @@ where
         if elapsed >= cfg.timeout {
             return Err(CloudError::new(
                 ErrorKind::Timeout,
-                format!("timed out after {elapsed:.1?} ({attempts} probes; limit {:?}); last state: {last}", cfg.timeout),
+                format!("timed out after {elapsed:.1?} ({attempts} probes; {limit}); last state: {last}"),
             )
             .context(format!("waiting for {what}")));
         }
@@ -219,6 +364,55 @@ mod tests {
         .await
         .unwrap_err();
         assert!(e.to_string().contains("overlap"));
+    }
+
+    const SAMPLE: StateWait = StateWait {
+        pending: &["pending"],
+        target: &["available"],
+        absent: Absent::Pending,
+        default_limit: Duration::from_secs(600),
+        limit_source: "a documented default",
+    };
+
+    #[test]
+    fn a_state_wait_judges_by_its_lists_and_its_absence_rule() {
+        let s = |x: &str| Some(x.to_string());
+        assert!(matches!(SAMPLE.judge(s("available")), Probe::Done(Some(_))));
+        assert!(matches!(SAMPLE.judge(s("pending")), Probe::Pending(p) if p == "pending"));
+        assert!(matches!(SAMPLE.judge(s("deleting")), Probe::Failed(f) if f == "deleting"));
+        assert!(matches!(SAMPLE.judge::<String>(None), Probe::Pending(_)));
+        let gone = StateWait {
+            absent: Absent::Target,
+            ..SAMPLE
+        };
+        assert!(matches!(gone.judge::<String>(None), Probe::Done(None)));
+        let must_exist = StateWait {
+            absent: Absent::Failure,
+            ..SAMPLE
+        };
+        assert!(matches!(must_exist.judge::<String>(None), Probe::Failed(_)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_shorter_of_default_and_operation_limit_bounds_a_wait_and_is_named() {
+        let pending = || async { Ok(Some("pending".to_string())) };
+        let e = SAMPLE
+            .wait_present("thing", &cfg(3600), pending)
+            .await
+            .unwrap_err();
+        let s = e.to_string();
+        assert!(
+            s.contains("default limit of 600s (a documented default)"),
+            "{s}"
+        );
+        let start = Instant::now();
+        let e = SAMPLE
+            .wait_present("thing", &cfg(60), pending)
+            .await
+            .unwrap_err();
+        assert!(start.elapsed() <= Duration::from_secs(61));
+        let s = e.to_string();
+        assert!(s.contains("left of the operation's limit"), "{s}");
     }
 
     #[tokio::test(start_paused = true)]

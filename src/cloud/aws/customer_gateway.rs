@@ -5,15 +5,36 @@ use super::account::Ec2;
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
-use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use crate::cloud::wait::{Absent, StateWait, Stateful, WaitConfig};
 use aws_sdk_ec2::types::{Filter, GatewayType, ResourceType};
 use std::time::Duration;
 
-/// Default create timeout. Source: terraform-provider-aws `customerGatewayCreatedTimeout`
-/// (10 min, `internal/service/ec2/wait.go`); botocore's CustomerGatewayAvailable allows 40 x 15 s.
-pub const CUSTOMER_GATEWAY_CREATED_TIMEOUT: Duration = Duration::from_secs(10 * 60);
-/// Default delete timeout. Source: terraform-provider-aws `customerGatewayDeletedTimeout` (5 min).
-pub const CUSTOMER_GATEWAY_DELETED_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// [`Ec2::wait_customer_gateway_available`]: pending `pending`, target `available`; any other
+/// state (`deleting`, `deleted`) fails, as botocore's CustomerGatewayAvailable. Limit:
+/// terraform-provider-aws `customerGatewayCreatedTimeout` (10 min, `internal/service/ec2/wait.go`).
+pub const CUSTOMER_GATEWAY_AVAILABLE: StateWait = StateWait {
+    pending: &["pending"],
+    target: &["available"],
+    absent: Absent::Pending,
+    default_limit: Duration::from_secs(10 * 60),
+    limit_source: "terraform-provider-aws customerGatewayCreatedTimeout",
+};
+
+/// [`Ec2::wait_customer_gateway_deleted`]: pending `available`, `deleting`, `pending`; target
+/// `deleted` or absent. Limit: terraform-provider-aws `customerGatewayDeletedTimeout` (5 min).
+pub const CUSTOMER_GATEWAY_DELETED: StateWait = StateWait {
+    pending: &["available", "deleting", "pending"],
+    target: &["deleted"],
+    absent: Absent::Target,
+    default_limit: Duration::from_secs(5 * 60),
+    limit_source: "terraform-provider-aws customerGatewayDeletedTimeout",
+};
+
+impl Stateful for CustomerGateway {
+    fn state(&self) -> &str {
+        &self.state
+    }
+}
 
 /// A customer gateway as the resources see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,26 +173,16 @@ impl Ec2 {
         at_most_one("customer gateways with these cloudlink tags", found)
     }
 
-    /// Waits until `id` is `available`. Pending: `pending`. Target: `available`.
-    /// Failure: `deleting`, `deleted` (as botocore's CustomerGatewayAvailable).
+    /// Waits until `id` is `available` ([`CUSTOMER_GATEWAY_AVAILABLE`]).
     pub async fn wait_customer_gateway_available(
         &self,
         id: &str,
         cfg: &WaitConfig,
     ) -> Result<CustomerGateway> {
-        wait_for(
-            &format!("EC2 customer gateway ({id}) to become available"),
-            cfg,
-            || async {
-                Ok(match self.status_customer_gateway(id).await? {
-                    None => Probe::Pending("not found yet".into()),
-                    Some(c) if c.state == "available" => Probe::Done(c),
-                    Some(c) if c.state == "pending" => Probe::Pending(c.state),
-                    Some(c) => Probe::Failed(c.state),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 customer gateway ({id}) to become available");
+        CUSTOMER_GATEWAY_AVAILABLE
+            .wait_present(&what, cfg, || self.status_customer_gateway(id))
+            .await
     }
 
     /// Deletes `id`; already gone counts as success.
@@ -193,22 +204,11 @@ impl Ec2 {
         }
     }
 
-    /// Waits until `id` is gone. Pending: `available`, `deleting`. Target: absent or `deleted`.
+    /// Waits until `id` is gone ([`CUSTOMER_GATEWAY_DELETED`]).
     pub async fn wait_customer_gateway_deleted(&self, id: &str, cfg: &WaitConfig) -> Result<()> {
-        wait_for(
-            &format!("EC2 customer gateway ({id}) to be deleted"),
-            cfg,
-            || async {
-                Ok(match self.status_customer_gateway(id).await? {
-                    None => Probe::Done(()),
-                    Some(c) if c.state == "deleted" => Probe::Done(()),
-                    Some(c) if matches!(c.state.as_str(), "available" | "deleting" | "pending") => {
-                        Probe::Pending(c.state)
-                    }
-                    Some(c) => Probe::Failed(c.state),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 customer gateway ({id}) to be deleted");
+        CUSTOMER_GATEWAY_DELETED
+            .wait_gone(&what, cfg, || self.status_customer_gateway(id))
+            .await
     }
 }

@@ -7,20 +7,52 @@ use super::account::Ec2;
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
-use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use crate::cloud::wait::{Absent, StateWait, Stateful, WaitConfig};
 use aws_sdk_ec2::types::{
     PeeringConnectionOptionsRequest, ResourceType, VpcPeeringConnectionVpcInfo,
 };
 use std::time::Duration;
 
-/// Default create timeout. Source: terraform-provider-aws `vpcPeeringConnectionCreatedTimeout`
-/// / the resource's `timeouts` default (1 min create; AWS docs: a request expires after 7 days).
-pub const VPC_PEERING_CONNECTION_CREATED_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default wait for `active` after accepting. Source: terraform-provider-aws
-/// `aws_vpc_peering_connection_accepter` `timeouts` (1 min).
-pub const VPC_PEERING_CONNECTION_ACTIVE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Default delete timeout. Source: terraform-provider-aws `vpcPeeringConnectionDeletedTimeout` (1 min).
-pub const VPC_PEERING_CONNECTION_DELETED_TIMEOUT: Duration = Duration::from_secs(60);
+/// [`Ec2::wait_vpc_peering_connection_pending_acceptance_or_active`], after a request:
+/// pending `initiating-request`, `provisioning`; target `pending-acceptance`, `active`; the
+/// gone states fail with AWS's reason. Limit: terraform-provider-aws
+/// `vpcPeeringConnectionCreatedTimeout` (1 min; AWS docs: a request expires after 7 days).
+pub const VPC_PEERING_CONNECTION_REQUESTED: StateWait = StateWait {
+    pending: &["initiating-request", "provisioning"],
+    target: &["pending-acceptance", "active"],
+    absent: Absent::Pending,
+    default_limit: Duration::from_secs(60),
+    limit_source: "terraform-provider-aws vpcPeeringConnectionCreatedTimeout",
+};
+
+/// [`Ec2::wait_vpc_peering_connection_active`], after accepting: pending
+/// `initiating-request`, `pending-acceptance`, `provisioning`; target `active`. Limit:
+/// terraform-provider-aws `aws_vpc_peering_connection_accepter` `timeouts` (1 min).
+pub const VPC_PEERING_CONNECTION_ACTIVE: StateWait = StateWait {
+    pending: &["initiating-request", "pending-acceptance", "provisioning"],
+    target: &["active"],
+    absent: Absent::Pending,
+    default_limit: Duration::from_secs(60),
+    limit_source: "terraform-provider-aws aws_vpc_peering_connection_accepter timeouts",
+};
+
+/// [`Ec2::wait_vpc_peering_connection_deleted`]: pending `active`, `pending-acceptance`,
+/// `provisioning`, `initiating-request`, `deleting`; target absent or any gone state (as
+/// botocore's VpcPeeringConnectionDeleted). Limit: terraform-provider-aws
+/// `vpcPeeringConnectionDeletedTimeout` (1 min).
+pub const VPC_PEERING_CONNECTION_DELETED: StateWait = StateWait {
+    pending: &[
+        "active",
+        "pending-acceptance",
+        "provisioning",
+        "initiating-request",
+        "deleting",
+    ],
+    target: &GONE,
+    absent: Absent::Target,
+    default_limit: Duration::from_secs(60),
+    limit_source: "terraform-provider-aws vpcPeeringConnectionDeletedTimeout",
+};
 
 /// States in which the peering no longer exists for practical purposes.
 const GONE: [&str; 4] = ["deleted", "rejected", "expired", "failed"];
@@ -56,6 +88,16 @@ pub struct Peering {
     pub accepter: PeeringSide,
     /// All tags.
     pub tags: Tags,
+}
+
+impl Stateful for Peering {
+    fn state(&self) -> &str {
+        &self.status
+    }
+
+    fn failure_reason(&self) -> String {
+        self.describe_status()
+    }
 }
 
 impl Peering {
@@ -273,61 +315,28 @@ impl Ec2 {
             .collect())
     }
 
-    /// Waits after a request. Pending: `initiating-request`, `provisioning`.
-    /// Target: `pending-acceptance`, `active`. Failure: the gone states, with AWS's reason.
+    /// Waits after a request ([`VPC_PEERING_CONNECTION_REQUESTED`]).
     pub async fn wait_vpc_peering_connection_pending_acceptance_or_active(
         &self,
         id: &str,
         cfg: &WaitConfig,
     ) -> Result<Peering> {
-        self.wait_peering(
-            id,
-            "to be ready for acceptance",
-            &["initiating-request", "provisioning"],
-            &["pending-acceptance", "active"],
-            cfg,
-        )
-        .await
+        let what = format!("EC2 VPC peering connection ({id}) to be ready for acceptance");
+        VPC_PEERING_CONNECTION_REQUESTED
+            .wait_present(&what, cfg, || self.status_vpc_peering_connection(id))
+            .await
     }
 
-    /// Waits after accepting. Pending: `initiating-request`, `pending-acceptance`,
-    /// `provisioning`. Target: `active`.
+    /// Waits after accepting ([`VPC_PEERING_CONNECTION_ACTIVE`]).
     pub async fn wait_vpc_peering_connection_active(
         &self,
         id: &str,
         cfg: &WaitConfig,
     ) -> Result<Peering> {
-        self.wait_peering(
-            id,
-            "to become active",
-            &["initiating-request", "pending-acceptance", "provisioning"],
-            &["active"],
-            cfg,
-        )
-        .await
-    }
-
-    async fn wait_peering(
-        &self,
-        id: &str,
-        what: &str,
-        pending: &[&str],
-        target: &[&str],
-        cfg: &WaitConfig,
-    ) -> Result<Peering> {
-        wait_for(
-            &format!("EC2 VPC peering connection ({id}) {what}"),
-            cfg,
-            || async {
-                Ok(match self.status_vpc_peering_connection(id).await? {
-                    None => Probe::Pending("not found yet".into()),
-                    Some(p) if target.contains(&p.status.as_str()) => Probe::Done(p),
-                    Some(p) if pending.contains(&p.status.as_str()) => Probe::Pending(p.status),
-                    Some(p) => Probe::Failed(p.describe_status()),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPC peering connection ({id}) to become active");
+        VPC_PEERING_CONNECTION_ACTIVE
+            .wait_present(&what, cfg, || self.status_vpc_peering_connection(id))
+            .await
     }
 
     /// Accepts `id`; call on the accepter's account and region. Already active is success.
@@ -439,24 +448,15 @@ impl Ec2 {
         }
     }
 
-    /// Waits until `id` is gone. Pending: `active`, `pending-acceptance`, `provisioning`,
-    /// `deleting`. Target: absent or any gone state (as botocore's VpcPeeringConnectionDeleted).
+    /// Waits until `id` is gone ([`VPC_PEERING_CONNECTION_DELETED`]).
     pub async fn wait_vpc_peering_connection_deleted(
         &self,
         id: &str,
         cfg: &WaitConfig,
     ) -> Result<()> {
-        wait_for(
-            &format!("EC2 VPC peering connection ({id}) to be deleted"),
-            cfg,
-            || async {
-                Ok(match self.status_vpc_peering_connection(id).await? {
-                    None => Probe::Done(()),
-                    Some(p) if GONE.contains(&p.status.as_str()) => Probe::Done(()),
-                    Some(p) => Probe::Pending(p.status),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPC peering connection ({id}) to be deleted");
+        VPC_PEERING_CONNECTION_DELETED
+            .wait_gone(&what, cfg, || self.status_vpc_peering_connection(id))
+            .await
     }
 }

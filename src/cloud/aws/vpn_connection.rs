@@ -10,7 +10,7 @@ use super::account::Ec2;
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
-use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use crate::cloud::wait::{Absent, StateWait, Stateful, WaitConfig};
 use aws_sdk_ec2::types::{
     Filter, IkeVersionsRequestListValue, ModifyVpnTunnelOptionsSpecification,
     Phase1DhGroupNumbersRequestListValue, Phase1EncryptionAlgorithmsRequestListValue,
@@ -22,18 +22,69 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-/// Default create timeout. Source: terraform-provider-aws `vpnConnectionCreatedTimeout`
-/// (40 min, `internal/service/ec2/wait.go`).
-pub const VPN_CONNECTION_CREATED_TIMEOUT: Duration = Duration::from_secs(40 * 60);
-/// Default delete timeout. Source: terraform-provider-aws `vpnConnectionDeletedTimeout` (30 min).
-pub const VPN_CONNECTION_DELETED_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// Default update (tunnel options) timeout. Source: terraform-provider-aws
-/// `vpnConnectionUpdatedTimeout` (30 min).
-pub const VPN_CONNECTION_UPDATED_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// Default static-route timeout. Source: terraform-provider-aws
-/// `vpnConnectionRouteCreatedTimeout` / `...DeletedTimeout` (15 s each; we allow 5 min
-/// because the emulator's and real AWS's pending phases vary).
-pub const VPN_CONNECTION_ROUTE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// [`Ec2::wait_vpn_connection_available`] after a create: pending `pending`, `modifying`
+/// (terraform-provider-aws `vpnStateModifying`), target `available`; `deleting` and
+/// `deleted` fail, as botocore's VpnConnectionAvailable. Limit: terraform-provider-aws
+/// `vpnConnectionCreatedTimeout` (40 min, `internal/service/ec2/wait.go`).
+pub const VPN_CONNECTION_AVAILABLE: StateWait = StateWait {
+    pending: &["pending", "modifying"],
+    target: &["available"],
+    absent: Absent::Pending,
+    default_limit: Duration::from_secs(40 * 60),
+    limit_source: "terraform-provider-aws vpnConnectionCreatedTimeout",
+};
+
+/// [`Ec2::wait_vpn_connection_updated`] after a tunnel change: the states of
+/// [`VPN_CONNECTION_AVAILABLE`], but the object must still exist. Limit:
+/// terraform-provider-aws `vpnConnectionUpdatedTimeout` (30 min).
+pub const VPN_CONNECTION_UPDATED: StateWait = StateWait {
+    absent: Absent::Failure,
+    default_limit: Duration::from_secs(30 * 60),
+    limit_source: "terraform-provider-aws vpnConnectionUpdatedTimeout",
+    ..VPN_CONNECTION_AVAILABLE
+};
+
+/// [`Ec2::wait_vpn_connection_deleted`]: pending `available`, `modifying`, `deleting`;
+/// target `deleted` or absent. Limit: terraform-provider-aws `vpnConnectionDeletedTimeout`
+/// (30 min).
+pub const VPN_CONNECTION_DELETED: StateWait = StateWait {
+    pending: &["available", "modifying", "deleting"],
+    target: &["deleted"],
+    absent: Absent::Target,
+    default_limit: Duration::from_secs(30 * 60),
+    limit_source: "terraform-provider-aws vpnConnectionDeletedTimeout",
+};
+
+/// Our limit for a static route's state change. terraform-provider-aws allows 15 s
+/// (`vpnConnectionRouteCreatedTimeout` / `...DeletedTimeout`); we allow 5 min because the
+/// pending phase of real AWS and of the emulator's slow profiles varies.
+const VPN_CONNECTION_ROUTE_LIMIT: Duration = Duration::from_secs(5 * 60);
+
+/// [`Ec2::wait_vpn_connection_route_available`]: pending `pending` (or not listed yet),
+/// target `available`.
+pub const VPN_CONNECTION_ROUTE_AVAILABLE: StateWait = StateWait {
+    pending: &["pending"],
+    target: &["available"],
+    absent: Absent::Pending,
+    default_limit: VPN_CONNECTION_ROUTE_LIMIT,
+    limit_source: "cloudlink's route limit; terraform-provider-aws allows 15 s",
+};
+
+/// [`Ec2::wait_vpn_connection_route_deleted`]: pending `available`, `pending`, `deleting`;
+/// target `deleted` or not listed.
+pub const VPN_CONNECTION_ROUTE_DELETED: StateWait = StateWait {
+    pending: &["available", "pending", "deleting"],
+    target: &["deleted"],
+    absent: Absent::Target,
+    default_limit: VPN_CONNECTION_ROUTE_LIMIT,
+    limit_source: "cloudlink's route limit; terraform-provider-aws allows 15 s",
+};
+
+impl Stateful for VpnConnection {
+    fn state(&self) -> &str {
+        &self.state
+    }
+}
 
 /// Where a VPN connection terminates on the AWS side.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -556,29 +607,29 @@ impl Ec2 {
         at_most_one("VPN connections with these cloudlink tags", found)
     }
 
-    /// Waits until `id` is `available`, after create or after a tunnel change.
-    /// Pending: `pending`, `modifying` (terraform-provider-aws `vpnStateModifying`).
-    /// Target: `available`. Failure: `deleting`, `deleted` (as botocore's VpnConnectionAvailable).
+    /// Waits until a new connection `id` is `available` ([`VPN_CONNECTION_AVAILABLE`]).
     pub async fn wait_vpn_connection_available(
         &self,
         id: &str,
         cfg: &WaitConfig,
     ) -> Result<VpnConnection> {
-        wait_for(
-            &format!("EC2 VPN connection ({id}) to become available"),
-            cfg,
-            || async {
-                Ok(match self.status_vpn_connection(id).await? {
-                    None => Probe::Pending("not found yet".into()),
-                    Some(v) if v.state == "available" => Probe::Done(v),
-                    Some(v) if matches!(v.state.as_str(), "pending" | "modifying") => {
-                        Probe::Pending(v.state)
-                    }
-                    Some(v) => Probe::Failed(v.state),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPN connection ({id}) to become available");
+        VPN_CONNECTION_AVAILABLE
+            .wait_present(&what, cfg, || self.status_vpn_connection(id))
+            .await
+    }
+
+    /// Waits until connection `id` is `available` again after a tunnel change
+    /// ([`VPN_CONNECTION_UPDATED`]).
+    pub async fn wait_vpn_connection_updated(
+        &self,
+        id: &str,
+        cfg: &WaitConfig,
+    ) -> Result<VpnConnection> {
+        let what = format!("EC2 VPN connection ({id}) to finish its tunnel change");
+        VPN_CONNECTION_UPDATED
+            .wait_present(&what, cfg, || self.status_vpn_connection(id))
+            .await
     }
 
     /// Deletes `id`; already gone counts as success.
@@ -597,26 +648,12 @@ impl Ec2 {
         }
     }
 
-    /// Waits until `id` is gone. Pending: `available`, `modifying`, `deleting`.
-    /// Target: absent or `deleted`.
+    /// Waits until `id` is gone ([`VPN_CONNECTION_DELETED`]).
     pub async fn wait_vpn_connection_deleted(&self, id: &str, cfg: &WaitConfig) -> Result<()> {
-        wait_for(
-            &format!("EC2 VPN connection ({id}) to be deleted"),
-            cfg,
-            || async {
-                Ok(match self.status_vpn_connection(id).await? {
-                    None => Probe::Done(()),
-                    Some(v) if v.state == "deleted" => Probe::Done(()),
-                    Some(v)
-                        if matches!(v.state.as_str(), "available" | "modifying" | "deleting") =>
-                    {
-                        Probe::Pending(v.state)
-                    }
-                    Some(v) => Probe::Failed(v.state),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPN connection ({id}) to be deleted");
+        VPN_CONNECTION_DELETED
+            .wait_gone(&what, cfg, || self.status_vpn_connection(id))
+            .await
     }
 
     /// Adds static route `cidr` to VPN connection `id`.
@@ -654,60 +691,61 @@ impl Ec2 {
         }
     }
 
-    /// Waits until static route `cidr` of `id` is `available` (present) or, with
-    /// `present = false`, gone. Pending: `pending` / `deleting`.
-    pub async fn wait_vpn_connection_route(
+    /// Waits until static route `cidr` of `id` is `available`
+    /// ([`VPN_CONNECTION_ROUTE_AVAILABLE`]).
+    pub async fn wait_vpn_connection_route_available(
         &self,
         id: &str,
         cidr: &str,
-        present: bool,
         cfg: &WaitConfig,
     ) -> Result<()> {
-        let what = if present {
-            "to be created"
-        } else {
-            "to be deleted"
-        };
-        wait_for(
-            &format!("EC2 VPN connection route ({id}: {cidr}) {what}"),
-            cfg,
-            || async {
-                let req = self
-                    .client
-                    .describe_vpn_connections()
-                    .vpn_connection_ids(id);
-                let out = self
-                    .send(
-                        || format!("reading EC2 VPN connection ({id}) routes"),
-                        || req.clone().send(),
-                    )
-                    .await;
-                let state = match out {
-                    Ok(o) => o
-                        .vpn_connections()
-                        .iter()
-                        .flat_map(|v| v.routes())
-                        .find(|r| r.destination_cidr_block() == Some(cidr))
-                        .map(|r| {
-                            r.state()
-                                .map(|s| s.as_str().to_string())
-                                .unwrap_or_default()
-                        }),
-                    Err(e) if e.is_not_found() => None,
-                    Err(e) => return Err(e),
-                };
-                Ok(match (present, state.as_deref()) {
-                    (true, Some("available")) => Probe::Done(()),
-                    (true, Some("pending")) | (true, None) => {
-                        Probe::Pending(state.unwrap_or_else(|| "not listed yet".into()))
-                    }
-                    (true, Some(s)) => Probe::Failed(s.to_string()),
-                    (false, None | Some("deleted")) => Probe::Done(()),
-                    (false, Some(s)) => Probe::Pending(s.to_string()),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPN connection route ({id}: {cidr}) to be created");
+        VPN_CONNECTION_ROUTE_AVAILABLE
+            .wait_present(&what, cfg, || self.vpn_connection_route_state(id, cidr))
+            .await
+            .map(|_| ())
+    }
+
+    /// Waits until static route `cidr` of `id` is gone ([`VPN_CONNECTION_ROUTE_DELETED`]).
+    pub async fn wait_vpn_connection_route_deleted(
+        &self,
+        id: &str,
+        cidr: &str,
+        cfg: &WaitConfig,
+    ) -> Result<()> {
+        let what = format!("EC2 VPN connection route ({id}: {cidr}) to be deleted");
+        VPN_CONNECTION_ROUTE_DELETED
+            .wait_gone(&what, cfg, || self.vpn_connection_route_state(id, cidr))
+            .await
+    }
+
+    /// The state of static route `cidr` of connection `id`; `None` when the route (or the
+    /// connection) is not listed.
+    async fn vpn_connection_route_state(&self, id: &str, cidr: &str) -> Result<Option<String>> {
+        let req = self
+            .client
+            .describe_vpn_connections()
+            .vpn_connection_ids(id);
+        let out = self
+            .send(
+                || format!("reading EC2 VPN connection ({id}) routes"),
+                || req.clone().send(),
+            )
+            .await;
+        match out {
+            Ok(o) => Ok(o
+                .vpn_connections()
+                .iter()
+                .flat_map(|v| v.routes())
+                .find(|r| r.destination_cidr_block() == Some(cidr))
+                .map(|r| {
+                    r.state()
+                        .map(|s| s.as_str().to_string())
+                        .unwrap_or_default()
+                })),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Rotates the PSK of the one tunnel whose outside IP is `outside_ip`; only that tunnel

@@ -5,19 +5,61 @@ use super::account::Ec2;
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
-use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use crate::cloud::wait::{Absent, StateWait, Stateful, WaitConfig};
 use aws_sdk_ec2::types::{Filter, GatewayType, ResourceType};
 use std::time::Duration;
 
-/// Default create timeout. Source: terraform-provider-aws `vpnGatewayCreatedTimeout` (10 min).
-pub const VPN_GATEWAY_CREATED_TIMEOUT: Duration = Duration::from_secs(10 * 60);
-/// Default delete timeout. Source: terraform-provider-aws `vpnGatewayDeletedTimeout` (5 min).
-pub const VPN_GATEWAY_DELETED_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-/// Default attach/detach timeout. Source: terraform-provider-aws
-/// `vpnGatewayVPCAttachmentAttachedTimeout` / `...DetachedTimeout` (15 min / 30 min; we use 15 for attach).
-pub const VPN_GATEWAY_ATTACHED_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-/// Default detach timeout. Source: terraform-provider-aws `vpnGatewayVPCAttachmentDetachedTimeout` (30 min).
-pub const VPN_GATEWAY_DETACHED_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// [`Ec2::wait_vpn_gateway_available`]: pending `pending`, target `available`. Limit:
+/// terraform-provider-aws `vpnGatewayCreatedTimeout` (10 min, `internal/service/ec2/wait.go`).
+pub const VPN_GATEWAY_AVAILABLE: StateWait = StateWait {
+    pending: &["pending"],
+    target: &["available"],
+    absent: Absent::Pending,
+    default_limit: Duration::from_secs(10 * 60),
+    limit_source: "terraform-provider-aws vpnGatewayCreatedTimeout",
+};
+
+/// [`Ec2::wait_vpn_gateway_deleted`]: pending `pending`, `available`, `deleting`; target
+/// `deleted` or absent. Limit: terraform-provider-aws `vpnGatewayDeletedTimeout` (5 min).
+pub const VPN_GATEWAY_DELETED: StateWait = StateWait {
+    pending: &["pending", "available", "deleting"],
+    target: &["deleted"],
+    absent: Absent::Target,
+    default_limit: Duration::from_secs(5 * 60),
+    limit_source: "terraform-provider-aws vpnGatewayDeletedTimeout",
+};
+
+/// The attachment state a waiter sees while the VPC is not listed among the VGW's
+/// attachments yet.
+const NOT_LISTED: &str = "not attached yet";
+
+/// [`Ec2::wait_vpn_gateway_attached`], over the attachment's state: pending `attaching` (or
+/// not listed yet), target `attached`; a missing or deleted VGW fails. Limit:
+/// terraform-provider-aws `vpnGatewayVPCAttachmentAttachedTimeout` (15 min).
+pub const VPN_GATEWAY_ATTACHED: StateWait = StateWait {
+    pending: &["attaching", NOT_LISTED],
+    target: &["attached"],
+    absent: Absent::Failure,
+    default_limit: Duration::from_secs(15 * 60),
+    limit_source: "terraform-provider-aws vpnGatewayVPCAttachmentAttachedTimeout",
+};
+
+/// [`Ec2::wait_vpn_gateway_detached`], over the attachment's state: pending `attached`,
+/// `attaching`, `detaching`; target `detached`, no attachment, or no VGW. Limit:
+/// terraform-provider-aws `vpnGatewayVPCAttachmentDetachedTimeout` (30 min).
+pub const VPN_GATEWAY_DETACHED: StateWait = StateWait {
+    pending: &["attached", "attaching", "detaching"],
+    target: &["detached"],
+    absent: Absent::Target,
+    default_limit: Duration::from_secs(30 * 60),
+    limit_source: "terraform-provider-aws vpnGatewayVPCAttachmentDetachedTimeout",
+};
+
+impl Stateful for VpnGateway {
+    fn state(&self) -> &str {
+        &self.state
+    }
+}
 
 /// One VPC attachment of a VGW.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,25 +226,29 @@ impl Ec2 {
         at_most_one("VPN gateways with these cloudlink tags", found)
     }
 
-    /// Waits until `id` is `available`. Pending: `pending`. Target: `available`.
+    /// Waits until `id` is `available` ([`VPN_GATEWAY_AVAILABLE`]).
     pub async fn wait_vpn_gateway_available(
         &self,
         id: &str,
         cfg: &WaitConfig,
     ) -> Result<VpnGateway> {
-        wait_for(
-            &format!("EC2 VPN gateway ({id}) to become available"),
-            cfg,
-            || async {
-                Ok(match self.status_vpn_gateway(id).await? {
-                    None => Probe::Pending("not found yet".into()),
-                    Some(g) if g.state == "available" => Probe::Done(g),
-                    Some(g) if g.state == "pending" => Probe::Pending(g.state),
-                    Some(g) => Probe::Failed(g.state),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPN gateway ({id}) to become available");
+        VPN_GATEWAY_AVAILABLE
+            .wait_present(&what, cfg, || self.status_vpn_gateway(id))
+            .await
+    }
+
+    /// VGW `id` with the state of its attachment to `vpc_id` (a deleted VGW reports its own
+    /// state, which [`VPN_GATEWAY_ATTACHED`] does not accept).
+    async fn vpn_gateway_attachment_state(&self, id: &str, vpc_id: &str) -> Result<Option<String>> {
+        Ok(self.status_vpn_gateway(id).await?.map(|g| {
+            match (g.state.as_str(), g.attachment_state(vpc_id)) {
+                (_, Some("attached")) => "attached".to_string(),
+                ("deleted" | "deleting", _) => format!("VPN gateway {}", g.state),
+                (_, Some(s)) => s.to_string(),
+                (_, None) => NOT_LISTED.to_string(),
+            }
+        }))
     }
 
     /// Attaches VGW `id` to `vpc_id`. Already attached to that VPC counts as success.
@@ -234,37 +280,18 @@ impl Ec2 {
         }
     }
 
-    /// Waits until the attachment of `id` to `vpc_id` is `attached`.
-    /// Pending: `attaching` (or not listed yet). Target: `attached`.
+    /// Waits until the attachment of `id` to `vpc_id` is `attached` ([`VPN_GATEWAY_ATTACHED`]).
     pub async fn wait_vpn_gateway_attached(
         &self,
         id: &str,
         vpc_id: &str,
         cfg: &WaitConfig,
     ) -> Result<()> {
-        wait_for(
-            &format!("EC2 VPN gateway ({id}) to attach to VPC ({vpc_id})"),
-            cfg,
-            || async {
-                let g = self.status_vpn_gateway(id).await?;
-                Ok(
-                    match g
-                        .as_ref()
-                        .map(|g| (g.state.as_str(), g.attachment_state(vpc_id)))
-                    {
-                        None => Probe::Failed("VPN gateway not found".into()),
-                        Some((_, Some("attached"))) => Probe::Done(()),
-                        Some(("deleted" | "deleting", _)) => {
-                            Probe::Failed("VPN gateway deleted".into())
-                        }
-                        Some((_, Some("attaching"))) => Probe::Pending("attaching".into()),
-                        Some((_, None)) => Probe::Pending("not attached yet".into()),
-                        Some((_, Some(s))) => Probe::Failed(s.to_string()),
-                    },
-                )
-            },
-        )
-        .await
+        let what = format!("EC2 VPN gateway ({id}) to attach to VPC ({vpc_id})");
+        VPN_GATEWAY_ATTACHED
+            .wait_present(&what, cfg, || self.vpn_gateway_attachment_state(id, vpc_id))
+            .await
+            .map(|_| ())
     }
 
     /// Detaches VGW `id` from `vpc_id`; not attached or gone counts as success.
@@ -287,26 +314,23 @@ impl Ec2 {
         }
     }
 
-    /// Waits until `id` is detached from `vpc_id`.
-    /// Pending: `attached`, `detaching`. Target: `detached` or no attachment (or no VGW).
+    /// Waits until `id` is detached from `vpc_id` ([`VPN_GATEWAY_DETACHED`]).
     pub async fn wait_vpn_gateway_detached(
         &self,
         id: &str,
         vpc_id: &str,
         cfg: &WaitConfig,
     ) -> Result<()> {
-        wait_for(
-            &format!("EC2 VPN gateway ({id}) to detach from VPC ({vpc_id})"),
-            cfg,
-            || async {
-                let g = self.status_vpn_gateway(id).await?;
-                Ok(match g.as_ref().and_then(|g| g.attachment_state(vpc_id)) {
-                    None | Some("detached") => Probe::Done(()),
-                    Some(s) => Probe::Pending(s.to_string()),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPN gateway ({id}) to detach from VPC ({vpc_id})");
+        VPN_GATEWAY_DETACHED
+            .wait_gone(&what, cfg, || async {
+                // No attachment listed for the VPC means detached.
+                Ok(self
+                    .status_vpn_gateway(id)
+                    .await?
+                    .map(|g| g.attachment_state(vpc_id).unwrap_or("detached").to_string()))
+            })
+            .await
     }
 
     /// Deletes VGW `id`; already gone counts as success.
@@ -325,19 +349,11 @@ impl Ec2 {
         }
     }
 
-    /// Waits until VGW `id` is gone. Pending: `available`, `deleting`. Target: absent or `deleted`.
+    /// Waits until VGW `id` is gone ([`VPN_GATEWAY_DELETED`]).
     pub async fn wait_vpn_gateway_deleted(&self, id: &str, cfg: &WaitConfig) -> Result<()> {
-        wait_for(
-            &format!("EC2 VPN gateway ({id}) to be deleted"),
-            cfg,
-            || async {
-                Ok(match self.status_vpn_gateway(id).await? {
-                    None => Probe::Done(()),
-                    Some(g) if g.state == "deleted" => Probe::Done(()),
-                    Some(g) => Probe::Pending(g.state),
-                })
-            },
-        )
-        .await
+        let what = format!("EC2 VPN gateway ({id}) to be deleted");
+        VPN_GATEWAY_DELETED
+            .wait_gone(&what, cfg, || self.status_vpn_gateway(id))
+            .await
     }
 }

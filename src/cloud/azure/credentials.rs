@@ -351,7 +351,10 @@ impl OidcCredential {
                 .map_err(|e| credential_error(format!("reading {p}: {e}"))),
             OidcSource::GitHubActions { url, token } => {
                 let sep = if url.contains('?') { '&' } else { '?' };
-                let full = format!("{url}{sep}audience={}", "api%3A%2F%2FAzureADTokenExchange");
+                let full = format!(
+                    "{url}{sep}audience={}",
+                    FEDERATED_AUDIENCE.replace(':', "%3A").replace('/', "%2F")
+                );
                 let url = Url::parse(&full)
                     .map_err(|e| credential_error(format!("invalid oidc_request_url: {e}")))?;
                 let mut req = Request::new(url, Method::Get);

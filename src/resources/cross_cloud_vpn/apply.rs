@@ -758,7 +758,7 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
                 ec2.modify_vpn_tunnel_psk(&id, &tunnel.outside_ip, &w)
                     .await?;
                 v = ec2
-                    .wait_vpn_connection_available(&id, &run.wait(&cancel))
+                    .wait_vpn_connection_updated(&id, &run.wait(&cancel))
                     .await?;
             }
         }
@@ -785,7 +785,7 @@ async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
             let want = run.cp.lock().unwrap().azure_cidrs.clone();
             for c in want.iter().filter(|c| !v.routes.contains(c)) {
                 ec2.create_vpn_connection_route(&id, c).await?;
-                ec2.wait_vpn_connection_route(&id, c, true, &run.wait(&cancel))
+                ec2.wait_vpn_connection_route_available(&id, c, &run.wait(&cancel))
                     .await?;
             }
             for c in v.routes.iter().filter(|c| !want.contains(c)) {
@@ -1245,7 +1245,7 @@ async fn before_converge(
             tracing::info!(link = %d.name, tunnel = t + 1, "rotating pre-shared key");
             ec2.modify_vpn_tunnel_psk(&vpn, &tunnel.outside_ip, want)
                 .await?;
-            ec2.wait_vpn_connection_available(&vpn, &run.wait(&cancel))
+            ec2.wait_vpn_connection_updated(&vpn, &run.wait(&cancel))
                 .await?;
             let conn = d.connection_name(t);
             let rg = &d.resource_group;
