@@ -4,6 +4,8 @@
 //! cancels the steps still running and stops new ones; the caller's checkpoint (written by
 //! the steps themselves as soon as each cloud object exists) then names everything created,
 //! so the partial state goes back to terraform and `destroy` can remove it all.
+//! The operation's deadline is enforced here too ([`Graph::run_within`], [`Deadline`]), so a
+//! resource names its limit once and never writes a timer of its own.
 
 mod deadline;
 
@@ -125,6 +127,22 @@ impl<C: Send + Sync + 'static> Graph<C> {
             done.extend(ready);
         }
         Ok(())
+    }
+
+    /// Runs the graph within `deadline`: `cancel` (StopProvider) or the deadline stops
+    /// everything, and the failure names the step that failed and, when the deadline fired,
+    /// which limit it was.
+    pub async fn run_within(
+        &self,
+        ctx: Arc<C>,
+        cancel: &CancellationToken,
+        deadline: &Deadline,
+    ) -> anyhow::Result<Vec<StepTiming>> {
+        deadline
+            .enforce(cancel, |token| async move {
+                self.run(ctx, &token).await.into_result()
+            })
+            .await
     }
 
     /// Runs the graph. `cancel` (StopProvider, or a resource timeout) stops everything.

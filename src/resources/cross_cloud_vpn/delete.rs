@@ -7,7 +7,7 @@
 //! another state's (`resources::claim`). Each step clears the ids it removed; a failure
 //! returns what is left.
 
-use super::apply::Run;
+use super::run::Run;
 use super::schema::TYPE_NAME;
 use super::state::Checkpoint;
 use super::topology::Desired;
@@ -292,7 +292,8 @@ pub fn delete_graph() -> Graph<Run> {
 pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
     let d = Desired::from_value(prior, &Value::Null);
     let cp = Checkpoint::from_state(prior, &d);
-    let run = match Run::new(ctx, d.clone(), cp, d.timeouts.delete).await {
+    let deadline = Deadline::new("delete", d.timeouts.delete);
+    let run = match Run::new(ctx, d.clone(), cp, deadline).await {
         Ok(r) => Arc::new(r),
         Err(e) => {
             return ApplyResult::partial(
@@ -301,13 +302,10 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
             )
         }
     };
-    let cancel = ctx.stop.child_token();
-    let deadline = Deadline::start(&cancel, run.deadline, d.timeouts.delete);
-    let outcome = delete_graph().run(run.clone(), &cancel).await;
-    match outcome
-        .into_result()
-        .map_err(|e| deadline.explain("delete", e))
-    {
+    let outcome = delete_graph()
+        .run_within(run.clone(), &ctx.stop, &run.deadline)
+        .await;
+    match outcome {
         Ok(_) => {
             // Nothing of the link is left: neither is any create of it in progress.
             CreateJournal::for_link(TYPE_NAME, &d.id()).finish();

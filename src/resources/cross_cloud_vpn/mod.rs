@@ -2,14 +2,21 @@
 //! resource. This file only wires the [`Resource`] trait to the phase files.
 
 pub mod apply;
+pub mod aws_side;
+pub mod aws_steps;
+pub mod azure_steps;
 pub mod delete;
 pub mod import;
+pub mod ipsec;
 pub mod plan;
+pub mod psk;
 pub mod read;
 pub mod routes;
+pub mod run;
 pub mod schema;
 pub mod sku;
 pub mod state;
+pub mod status;
 pub mod topology;
 pub mod validate;
 
