@@ -70,7 +70,9 @@ fn strip_comments_and_literals(src: &str) -> String {
             out.push(' ');
         } else if c[i] == 'r'
             && (next == Some('"') || next == Some('#'))
-            && !c[..i].last().is_some_and(|p| p.is_alphanumeric() || *p == '_')
+            && !c[..i]
+                .last()
+                .is_some_and(|p| p.is_alphanumeric() || *p == '_')
         {
             // A raw string: r"..." or r#"..."#.
             let mut j = i + 1;
@@ -279,7 +281,10 @@ fn inline_paths(src: &str) -> Vec<String> {
                 if !tail.starts_with("::") {
                     break;
                 }
-                let seg: String = tail[2..].chars().take_while(|c| is_ident_char(*c)).collect();
+                let seg: String = tail[2..]
+                    .chars()
+                    .take_while(|c| is_ident_char(*c))
+                    .collect();
                 if seg.is_empty() {
                     break;
                 }
@@ -421,10 +426,7 @@ fn cycles(edges: &BTreeMap<Module, BTreeSet<Module>>) -> Vec<Vec<Module>> {
 fn report(files: &[(String, String)]) -> Option<String> {
     let edges = import_graph(files);
     let pairs = two_cycles(&edges);
-    let longer: Vec<Vec<Module>> = cycles(&edges)
-        .into_iter()
-        .filter(|c| c.len() > 2)
-        .collect();
+    let longer: Vec<Vec<Module>> = cycles(&edges).into_iter().filter(|c| c.len() > 2).collect();
     if pairs.is_empty() && longer.is_empty() {
         return None;
     }
@@ -521,7 +523,10 @@ fn braces_super_and_mod_rs_resolve_to_modules() {
             "vpn/apply.rs",
             "use super::{run::{self, Run}, read as r};\nfn x() {}",
         ),
-        ("vpn/read.rs", "use super::run::Run;\nfn y() { super::apply::x() }"),
+        (
+            "vpn/read.rs",
+            "use super::run::Run;\nfn y() { super::apply::x() }",
+        ),
         ("vpn/run.rs", "pub struct Run;"),
     ]);
     let edges = import_graph(&f);

@@ -146,7 +146,10 @@ mod tests {
             })
             .await
             .unwrap_err();
-        assert!(!parent.is_cancelled(), "only the operation's own token is cancelled");
+        assert!(
+            !parent.is_cancelled(),
+            "only the operation's own token is cancelled"
+        );
         let text = format!("{e:#}");
         assert!(
             text.starts_with(
@@ -188,6 +191,9 @@ mod tests {
         let d = Deadline::new("create", Duration::from_secs(60));
         assert!(d.remaining() <= Duration::from_secs(60));
         assert!(d.remaining() > Duration::from_secs(50));
-        assert_eq!((d.operation(), d.limit()), ("create", Duration::from_secs(60)));
+        assert_eq!(
+            (d.operation(), d.limit()),
+            ("create", Duration::from_secs(60))
+        );
     }
 }

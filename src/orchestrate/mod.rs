@@ -285,6 +285,32 @@ mod tests {
         );
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_fired_deadline_names_its_limit_and_the_step_it_stopped() {
+        let g: Graph<()> =
+            Graph::new().step("gateway", &[], |_c, t: CancellationToken| async move {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(3600)) => Ok(()),
+                    _ = t.cancelled() => anyhow::bail!("waiting for the gateway: cancelled"),
+                }
+            });
+        let deadline = Deadline::new("create", Duration::from_secs(8));
+        let stop = CancellationToken::new();
+        let e = g
+            .run_within(Arc::new(()), &stop, &deadline)
+            .await
+            .unwrap_err();
+        let text = format!("{e:#}");
+        assert!(
+            text.starts_with("timed out after 8s (the `timeouts.create` limit) while step \"gateway\" failed: waiting for the gateway: cancelled"),
+            "{text}"
+        );
+        assert!(
+            !stop.is_cancelled(),
+            "the provider's stop token is not the deadline's"
+        );
+    }
+
     #[test]
     fn cycles_and_unknown_dependencies_are_refused() {
         let g: Graph<()> = Graph::new()

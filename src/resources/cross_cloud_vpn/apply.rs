@@ -64,14 +64,14 @@ pub async fn resolve_cidrs(
         None => {
             find_virtual_network(&run.net, &d.resource_group, &d.vnet, cancel)
                 .await?
-            .ok_or_else(|| {
-                anyhow!(
-                    "Azure virtual network {}/{} does not exist",
-                    d.resource_group,
-                    d.vnet
-                )
-            })?
-            .address_space
+                .ok_or_else(|| {
+                    anyhow!(
+                        "Azure virtual network {}/{} does not exist",
+                        d.resource_group,
+                        d.vnet
+                    )
+                })?
+                .address_space
         }
     };
     let zones = resolve_zones(run, ctx, cancel).await?;
@@ -101,7 +101,11 @@ pub fn converge_graph() -> Graph<Run> {
         )
         // After the IPs too: the first IP is the object that carries the link's claim before
         // anything else exists (see resources::claim), so a second state is refused there.
-        .step("aws_vpn_gateway", &["azure_public_ips"], aws_steps::vpn_gateway)
+        .step(
+            "aws_vpn_gateway",
+            &["azure_public_ips"],
+            aws_steps::vpn_gateway,
+        )
         .step(
             "azure_gateway",
             &["azure_public_ips", "azure_gateway_subnet"],

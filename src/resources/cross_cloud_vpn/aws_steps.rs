@@ -8,8 +8,8 @@
 //! IPs, its prefixes) they take from the checkpoint, where the peer's steps put it.
 
 use super::aws_side::{AwsSide, AwsTunnel};
-use super::psk;
 use super::ipsec::aws_tunnel_policy;
+use super::psk;
 use super::run::Run;
 use super::state::TunnelFacts;
 use super::topology::Desired;
@@ -216,13 +216,9 @@ pub async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow
 /// Step: the VPC route tables reach the peer through the VGW (propagation or static routes).
 pub async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let aws = &run.aws;
-    let (vgw, cidrs) = {
-        let cp = run.cp.lock().unwrap();
-        (cp.vpn_gateway_id.clone(), cp.azure_cidrs.clone())
-    };
-    if vgw.is_empty() {
+    let Some((vgw, cidrs)) = run.routed_through_vgw() else {
         return Ok(());
-    }
+    };
     let ec2 = run.ec2(&cancel);
     for rtb in &aws.route_table_ids {
         if aws.route_propagation {
@@ -266,9 +262,8 @@ pub async fn prune_routes(
         }
         if !old.route_propagation {
             for c in old_peer_cidrs {
-                let still = kept
-                    && !new.route_propagation
-                    && new_peer_cidrs.is_none_or(|n| n.contains(c));
+                let still =
+                    kept && !new.route_propagation && new_peer_cidrs.is_none_or(|n| n.contains(c));
                 if !still {
                     ec2.delete_route(rtb, c).await?;
                 }

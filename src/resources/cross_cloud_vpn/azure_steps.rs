@@ -316,123 +316,112 @@ pub async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::
 /// Step: one local network gateway per tunnel: the AWS outside IP, the AWS prefixes (static)
 /// or the AWS inside address as BGP peer with the Amazon-side ASN.
 pub async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    run.per_tunnel(&cancel, local_gateway).await
+}
+
+/// The local network gateway of tunnel `t`.
+async fn local_gateway(run: Arc<Run>, t: usize, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
-    let futs = (0..d.tunnels).map(|t| {
-        let run = run.clone();
-        let cancel = cancel.clone();
-        async move {
-            let d = &run.d;
-            let name = d.local_gateway_name(t);
-            let (ip, aws_cidrs) = {
-                let cp = run.cp.lock().unwrap();
-                (cp.tunnels[t].outside_ip.clone(), cp.aws_cidrs.clone())
-            };
-            let (aws_bgp, _) = d.bgp_addresses(t);
-            let spec = LocalGatewaySpec {
-                location: d.location.clone(),
-                gateway_ip_address: ip,
-                address_prefixes: if d.bgp {
-                    vec![format!("{aws_bgp}/32")]
-                } else {
-                    aws_cidrs
-                },
-                bgp: d.bgp.then_some(LocalGatewayBgp {
-                    asn: run.cp.lock().unwrap().amazon_side_asn as u32,
-                    peering_address: aws_bgp,
-                }),
-                tags: run.azure_tags(&format!("local-network-gateway-{}", t + 1)),
-            };
-            let rg = &d.resource_group;
-            let id = run.arm_id("localNetworkGateways", &name);
-            let existing = local_gateway::find_local_gateway(&run.net, rg, &name, &cancel).await?;
-            if let Some(l) = &existing {
-                run.ensure_owns_azure(&l.tags)?;
-            }
-            if !existing.is_some_and(|l| l.matches(&spec)) {
-                run.record(|cp| cp.local_gateway_ids[t] = id.clone());
-                local_gateway::create_or_update_local_gateway(
-                    &run.net,
-                    rg,
-                    &name,
-                    &spec,
-                    &run.wait(&cancel),
-                )
-                .await?;
-            }
-            run.record(|cp| cp.local_gateway_ids[t] = id);
-            anyhow::Ok(())
-        }
-    });
-    for r in futures::future::join_all(futs).await {
-        r?;
+    let name = d.local_gateway_name(t);
+    let (ip, aws_cidrs) = {
+        let cp = run.cp.lock().unwrap();
+        (cp.tunnels[t].outside_ip.clone(), cp.aws_cidrs.clone())
+    };
+    let (aws_bgp, _) = d.bgp_addresses(t);
+    let spec = LocalGatewaySpec {
+        location: d.location.clone(),
+        gateway_ip_address: ip,
+        address_prefixes: if d.bgp {
+            vec![format!("{aws_bgp}/32")]
+        } else {
+            aws_cidrs
+        },
+        bgp: d.bgp.then_some(LocalGatewayBgp {
+            asn: run.cp.lock().unwrap().amazon_side_asn as u32,
+            peering_address: aws_bgp,
+        }),
+        tags: run.azure_tags(&format!("local-network-gateway-{}", t + 1)),
+    };
+    let rg = &d.resource_group;
+    let id = run.arm_id("localNetworkGateways", &name);
+    let existing = local_gateway::find_local_gateway(&run.net, rg, &name, &cancel).await?;
+    if let Some(l) = &existing {
+        run.ensure_owns_azure(&l.tags)?;
     }
+    if !existing.is_some_and(|l| l.matches(&spec)) {
+        run.record(|cp| cp.local_gateway_ids[t] = id.clone());
+        local_gateway::create_or_update_local_gateway(
+            &run.net,
+            rg,
+            &name,
+            &spec,
+            &run.wait(&cancel),
+        )
+        .await?;
+    }
+    run.record(|cp| cp.local_gateway_ids[t] = id);
     Ok(())
 }
 
 /// Step: one connection per tunnel with the tunnel's PSK (the same on both ends) and, with
 /// BGP, `custom_bgp_addresses` for every gateway instance.
 pub async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    run.per_tunnel(&cancel, connection_of_tunnel).await
+}
+
+/// The connection of tunnel `t`, with its key.
+async fn connection_of_tunnel(
+    run: Arc<Run>,
+    t: usize,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
     let d = &run.d;
-    let futs = (0..d.tunnels).map(|t| {
-        let run = run.clone();
-        let cancel = cancel.clone();
-        async move {
-            let d = &run.d;
-            let name = d.connection_name(t);
-            let rg = &d.resource_group;
-            let id = run.arm_id("connections", &name);
-            let gw = d.gateway_name();
-            let names = d.ip_config_names();
-            let psk = run.psks.lock().unwrap()[t].clone().ok_or_else(|| {
-                anyhow!("AWS did not return the pre-shared key of tunnel {}", t + 1)
-            })?;
-            let spec = ConnectionSpec {
-                location: d.location.clone(),
-                virtual_network_gateway_id: run.arm_id("virtualNetworkGateways", &gw),
-                local_network_gateway_id: run
-                    .arm_id("localNetworkGateways", &d.local_gateway_name(t)),
-                shared_key: psk,
-                enable_bgp: d.bgp,
-                custom_bgp_addresses: d
-                    .custom_bgp_of_tunnel(t)
-                    .into_iter()
-                    .map(|(i, address)| CustomBgpAddress {
-                        ip_configuration_id: gateway::ip_configuration_id(
-                            &run.net, rg, &gw, names[i],
-                        ),
-                        address,
-                    })
-                    .collect(),
-                ipsec_policy: d.policy.as_ref().map(azure_policy),
-                dpd_timeout_seconds: Some(AZURE_DPD_TIMEOUT_SECONDS),
-                use_policy_based_traffic_selectors: false,
-                tags: run.azure_tags(&format!("connection-{}", t + 1)),
-            };
-            let cfg = run.wait(&cancel);
-            let existing = connection::find_connection(&run.net, rg, &name, &cancel).await?;
-            if let Some(c) = &existing {
-                run.ensure_owns_azure(&c.tags)?;
-            }
-            match existing {
-                Some(c) if c.matches(&spec) => {
-                    // Nothing else differs; the key alone goes through /sharedkey.
-                    psk::align_azure(&run, t, &spec.shared_key, &cfg).await?;
-                }
-                _ => {
-                    run.record(|cp| cp.connection_ids[t] = id.clone());
-                    // Sets the key through /sharedkey too when an existing one differs.
-                    on_gateway(&run.net, rg, &gw, &cfg, || {
-                        connection::create_or_update_connection(&run.net, rg, &name, &spec, &cfg)
-                    })
-                    .await?;
-                }
-            }
-            run.record(|cp| cp.connection_ids[t] = id);
-            anyhow::Ok(())
-        }
-    });
-    for r in futures::future::join_all(futs).await {
-        r?;
+    let name = d.connection_name(t);
+    let rg = &d.resource_group;
+    let id = run.arm_id("connections", &name);
+    let gw = d.gateway_name();
+    let names = d.ip_config_names();
+    let psk = run.psks.lock().unwrap()[t]
+        .clone()
+        .ok_or_else(|| anyhow!("AWS did not return the pre-shared key of tunnel {}", t + 1))?;
+    let spec = ConnectionSpec {
+        location: d.location.clone(),
+        virtual_network_gateway_id: run.arm_id("virtualNetworkGateways", &gw),
+        local_network_gateway_id: run.arm_id("localNetworkGateways", &d.local_gateway_name(t)),
+        shared_key: psk,
+        enable_bgp: d.bgp,
+        custom_bgp_addresses: d
+            .custom_bgp_of_tunnel(t)
+            .into_iter()
+            .map(|(i, address)| CustomBgpAddress {
+                ip_configuration_id: gateway::ip_configuration_id(&run.net, rg, &gw, names[i]),
+                address,
+            })
+            .collect(),
+        ipsec_policy: d.policy.as_ref().map(azure_policy),
+        dpd_timeout_seconds: Some(AZURE_DPD_TIMEOUT_SECONDS),
+        use_policy_based_traffic_selectors: false,
+        tags: run.azure_tags(&format!("connection-{}", t + 1)),
+    };
+    let cfg = run.wait(&cancel);
+    let existing = connection::find_connection(&run.net, rg, &name, &cancel).await?;
+    if let Some(c) = &existing {
+        run.ensure_owns_azure(&c.tags)?;
     }
+    match existing {
+        Some(c) if c.matches(&spec) => {
+            // Nothing else differs; the key alone goes through /sharedkey.
+            psk::align_azure(&run, t, &spec.shared_key, &cfg).await?;
+        }
+        _ => {
+            run.record(|cp| cp.connection_ids[t] = id.clone());
+            // Sets the key through /sharedkey too when an existing one differs.
+            on_gateway(&run.net, rg, &gw, &cfg, || {
+                connection::create_or_update_connection(&run.net, rg, &name, &spec, &cfg)
+            })
+            .await?;
+        }
+    }
+    run.record(|cp| cp.connection_ids[t] = id);
     Ok(())
 }

@@ -62,10 +62,30 @@ impl<T: Display, A: Copy> Param<T, A> {
 
 /// Phase 1 and phase 2 encryption share the table: both clouds offer the same ciphers.
 const ENCRYPTION: &[Choice<&str, &str>] = &[
-    Choice { ours: "AES128", aws: "AES128", azure: "AES128", doc: "`AES128`" },
-    Choice { ours: "AES256", aws: "AES256", azure: "AES256", doc: "`AES256`" },
-    Choice { ours: "GCMAES128", aws: "AES128-GCM-16", azure: "GCMAES128", doc: "`GCMAES128`" },
-    Choice { ours: "GCMAES256", aws: "AES256-GCM-16", azure: "GCMAES256", doc: "`GCMAES256`" },
+    Choice {
+        ours: "AES128",
+        aws: "AES128",
+        azure: "AES128",
+        doc: "`AES128`",
+    },
+    Choice {
+        ours: "AES256",
+        aws: "AES256",
+        azure: "AES256",
+        doc: "`AES256`",
+    },
+    Choice {
+        ours: "GCMAES128",
+        aws: "AES128-GCM-16",
+        azure: "GCMAES128",
+        doc: "`GCMAES128`",
+    },
+    Choice {
+        ours: "GCMAES256",
+        aws: "AES256-GCM-16",
+        azure: "GCMAES256",
+        doc: "`GCMAES256`",
+    },
 ];
 
 /// `ike_encryption`.
@@ -81,9 +101,24 @@ pub const IKE_INTEGRITY: Param<&str, &str> = Param {
     name: "ike_integrity",
     what: "IKE integrity",
     choices: &[
-        Choice { ours: "SHA1", aws: "SHA1", azure: "SHA1", doc: "`SHA1`" },
-        Choice { ours: "SHA256", aws: "SHA2-256", azure: "SHA256", doc: "`SHA256`" },
-        Choice { ours: "SHA384", aws: "SHA2-384", azure: "SHA384", doc: "`SHA384`" },
+        Choice {
+            ours: "SHA1",
+            aws: "SHA1",
+            azure: "SHA1",
+            doc: "`SHA1`",
+        },
+        Choice {
+            ours: "SHA256",
+            aws: "SHA2-256",
+            azure: "SHA256",
+            doc: "`SHA256`",
+        },
+        Choice {
+            ours: "SHA384",
+            aws: "SHA2-384",
+            azure: "SHA384",
+            doc: "`SHA384`",
+        },
     ],
     note: "",
 };
@@ -102,10 +137,30 @@ pub const IPSEC_INTEGRITY: Param<&str, &str> = Param {
     name: "ipsec_integrity",
     what: "IPsec integrity",
     choices: &[
-        Choice { ours: "SHA1", aws: "SHA1", azure: "SHA1", doc: "`SHA1`" },
-        Choice { ours: "SHA256", aws: "SHA2-256", azure: "SHA256", doc: "`SHA256`" },
-        Choice { ours: "GCMAES128", aws: "SHA2-256", azure: "GCMAES128", doc: "" },
-        Choice { ours: "GCMAES256", aws: "SHA2-256", azure: "GCMAES256", doc: "" },
+        Choice {
+            ours: "SHA1",
+            aws: "SHA1",
+            azure: "SHA1",
+            doc: "`SHA1`",
+        },
+        Choice {
+            ours: "SHA256",
+            aws: "SHA2-256",
+            azure: "SHA256",
+            doc: "`SHA256`",
+        },
+        Choice {
+            ours: "GCMAES128",
+            aws: "SHA2-256",
+            azure: "GCMAES128",
+            doc: "",
+        },
+        Choice {
+            ours: "GCMAES256",
+            aws: "SHA2-256",
+            azure: "GCMAES256",
+            doc: "",
+        },
     ],
     note: " (with GCM ciphers use the matching `GCMAES*`)",
 };
@@ -115,11 +170,36 @@ pub const DH_GROUP: Param<i64, i64> = Param {
     name: "dh_group",
     what: "IKE Diffie-Hellman group",
     choices: &[
-        Choice { ours: 2, aws: 2, azure: "DHGroup2", doc: "2" },
-        Choice { ours: 14, aws: 14, azure: "DHGroup14", doc: "14" },
-        Choice { ours: 19, aws: 19, azure: "ECP256", doc: "19 (ECP256)" },
-        Choice { ours: 20, aws: 20, azure: "ECP384", doc: "20 (ECP384)" },
-        Choice { ours: 24, aws: 24, azure: "DHGroup24", doc: "24" },
+        Choice {
+            ours: 2,
+            aws: 2,
+            azure: "DHGroup2",
+            doc: "2",
+        },
+        Choice {
+            ours: 14,
+            aws: 14,
+            azure: "DHGroup14",
+            doc: "14",
+        },
+        Choice {
+            ours: 19,
+            aws: 19,
+            azure: "ECP256",
+            doc: "19 (ECP256)",
+        },
+        Choice {
+            ours: 20,
+            aws: 20,
+            azure: "ECP384",
+            doc: "20 (ECP384)",
+        },
+        Choice {
+            ours: 24,
+            aws: 24,
+            azure: "DHGroup24",
+            doc: "24",
+        },
     ],
     note: "",
 };
@@ -129,11 +209,36 @@ pub const PFS_GROUP: Param<i64, i64> = Param {
     name: "pfs_group",
     what: "IPsec PFS group",
     choices: &[
-        Choice { ours: 2, aws: 2, azure: "PFS2", doc: "2" },
-        Choice { ours: 14, aws: 14, azure: "PFS14", doc: "14" },
-        Choice { ours: 19, aws: 19, azure: "ECP256", doc: "19" },
-        Choice { ours: 20, aws: 20, azure: "ECP384", doc: "20" },
-        Choice { ours: 24, aws: 24, azure: "PFS24", doc: "24" },
+        Choice {
+            ours: 2,
+            aws: 2,
+            azure: "PFS2",
+            doc: "2",
+        },
+        Choice {
+            ours: 14,
+            aws: 14,
+            azure: "PFS14",
+            doc: "14",
+        },
+        Choice {
+            ours: 19,
+            aws: 19,
+            azure: "ECP256",
+            doc: "19",
+        },
+        Choice {
+            ours: 20,
+            aws: 20,
+            azure: "ECP384",
+            doc: "20",
+        },
+        Choice {
+            ours: 24,
+            aws: 24,
+            azure: "PFS24",
+            doc: "24",
+        },
     ],
     note: "",
 };
@@ -147,7 +252,12 @@ pub const AZURE_SA_DATA_SIZE_KB: i32 = 102_400_000;
 
 /// The documentation of a string parameter: "what: `A`, `B`{note}.".
 pub fn description(p: &Param<&str, &str>) -> String {
-    let listed: Vec<&str> = p.choices.iter().map(|c| c.doc).filter(|d| !d.is_empty()).collect();
+    let listed: Vec<&str> = p
+        .choices
+        .iter()
+        .map(|c| c.doc)
+        .filter(|d| !d.is_empty())
+        .collect();
     format!("{}: {}{}.", p.what, listed.join(", "), p.note)
 }
 
@@ -183,14 +293,22 @@ pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
         return out;
     }
     let at = |a: &str| AttributePath::root().attr("ipsec_policy").attr(a);
-    for param in [&IKE_ENCRYPTION, &IKE_INTEGRITY, &IPSEC_ENCRYPTION, &IPSEC_INTEGRITY] {
+    for param in [
+        &IKE_ENCRYPTION,
+        &IKE_INTEGRITY,
+        &IPSEC_ENCRYPTION,
+        &IPSEC_INTEGRITY,
+    ] {
         let a = param.name;
         if let Some(v) = p.attr(a).as_str() {
             if param.find(&v).is_none() {
                 out.push(
                     Diagnostic::error(
                         "Unsupported IPsec policy value",
-                        format!("{a} must be one of {}, not {v:?}.", param.allowed().join(", ")),
+                        format!(
+                            "{a} must be one of {}, not {v:?}.",
+                            param.allowed().join(", ")
+                        ),
                     )
                     .with_path(at(a)),
                 );
@@ -240,11 +358,14 @@ pub fn aws_tunnel_policy(spec: &mut TunnelSpec, p: &Policy) {
     let ike_enc = IKE_ENCRYPTION.aws(&p.ike_encryption.as_str(), "AES256");
     let ipsec_enc = IPSEC_ENCRYPTION.aws(&p.ipsec_encryption.as_str(), "AES256");
     spec.phase1_encryption = vec![ike_enc.into()];
-    spec.phase1_integrity = vec![IKE_INTEGRITY.aws(&p.ike_integrity.as_str(), "SHA2-256").into()];
+    spec.phase1_integrity = vec![IKE_INTEGRITY
+        .aws(&p.ike_integrity.as_str(), "SHA2-256")
+        .into()];
     spec.phase1_dh_groups = vec![DH_GROUP.aws(&p.dh_group, p.dh_group) as i32];
     spec.phase2_encryption = vec![ipsec_enc.into()];
-    spec.phase2_integrity =
-        vec![IPSEC_INTEGRITY.aws(&p.ipsec_integrity.as_str(), "SHA2-256").into()];
+    spec.phase2_integrity = vec![IPSEC_INTEGRITY
+        .aws(&p.ipsec_integrity.as_str(), "SHA2-256")
+        .into()];
     spec.phase2_dh_groups = vec![PFS_GROUP.aws(&p.pfs_group, p.pfs_group) as i32];
     spec.ike_versions = vec!["ikev2".into()];
     spec.phase2_lifetime_seconds = Some(p.sa_lifetime_seconds as i32);
@@ -310,33 +431,36 @@ mod tests {
         assert_eq!(az.sa_life_time_seconds, 1800);
     }
 
+    /// An `ipsec_policy` block: (ike enc, ike integ, dh, ipsec enc, ipsec integ, pfs, life).
+    fn block(v: (&str, &str, i64, &str, &str, i64, i64)) -> Value {
+        Value::object([
+            ("ike_encryption", Value::string(v.0)),
+            ("ike_integrity", Value::string(v.1)),
+            ("dh_group", Value::int(v.2)),
+            ("ipsec_encryption", Value::string(v.3)),
+            ("ipsec_integrity", Value::string(v.4)),
+            ("pfs_group", Value::int(v.5)),
+            ("sa_lifetime_seconds", Value::int(v.6)),
+        ])
+    }
+
     #[test]
     fn every_allowed_value_passes_the_validator() {
         for (e, i, g) in [("AES128", "SHA1", 2), ("GCMAES256", "GCMAES256", 24)] {
-            let pol = Value::object([
-                ("ike_encryption", Value::string(e)),
-                ("ike_integrity", Value::string("SHA384")),
-                ("dh_group", Value::int(g)),
-                ("ipsec_encryption", Value::string(e)),
-                ("ipsec_integrity", Value::string(i)),
-                ("pfs_group", Value::int(g)),
-                ("sa_lifetime_seconds", Value::int(900)),
-            ]);
+            let pol = block((e, "SHA384", g, e, i, g, 900));
             assert!(ipsec_policy(&pol).is_empty(), "{e} {i} {g}");
         }
     }
 
     #[test]
+    fn policy_values_both_clouds_accept() {
+        let pol = block(("AES256", "MD5", 5, "AES256", "SHA256", 14, 3600));
+        assert_eq!(ipsec_policy(&pol).len(), 2);
+    }
+
+    #[test]
     fn refusals_list_the_table_and_name_the_attribute() {
-        let pol = Value::object([
-            ("ike_encryption", Value::string("DES")),
-            ("ike_integrity", Value::string("SHA256")),
-            ("dh_group", Value::int(14)),
-            ("ipsec_encryption", Value::string("AES256")),
-            ("ipsec_integrity", Value::string("SHA256")),
-            ("pfs_group", Value::int(5)),
-            ("sa_lifetime_seconds", Value::int(4000)),
-        ]);
+        let pol = block(("DES", "SHA256", 14, "AES256", "SHA256", 5, 4000));
         let diags = ipsec_policy(&pol);
         let text: Vec<String> = diags.iter().map(|d| d.detail.clone()).collect();
         assert_eq!(
@@ -345,6 +469,16 @@ mod tests {
                 "ike_encryption must be one of AES128, AES256, GCMAES128, GCMAES256, not \"DES\".",
                 "pfs_group must be 2, 14, 19, 20 or 24 (groups both clouds offer), not 5.",
                 "sa_lifetime_seconds must be 900-3600 (AWS phase 2 range), not 4000.",
+            ]
+        );
+        let at = |a: &str| Some(AttributePath::root().attr("ipsec_policy").attr(a));
+        let paths: Vec<_> = diags.iter().map(|d| d.path.clone()).collect();
+        assert_eq!(
+            paths,
+            [
+                at("ike_encryption"),
+                at("pfs_group"),
+                at("sa_lifetime_seconds")
             ]
         );
     }
@@ -356,7 +490,12 @@ mod tests {
         let schema = super::super::schema::schema();
         let block = &schema.block.nested_block("ipsec_policy").unwrap().block;
         let doc = |a: &str| block.attribute(a).unwrap().description.clone();
-        for p in [&IKE_ENCRYPTION, &IKE_INTEGRITY, &IPSEC_ENCRYPTION, &IPSEC_INTEGRITY] {
+        for p in [
+            &IKE_ENCRYPTION,
+            &IKE_INTEGRITY,
+            &IPSEC_ENCRYPTION,
+            &IPSEC_INTEGRITY,
+        ] {
             assert_eq!(doc(p.name), description(p));
         }
         for p in [&DH_GROUP, &PFS_GROUP] {

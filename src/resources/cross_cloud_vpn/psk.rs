@@ -57,7 +57,11 @@ pub async fn configured_keys_on_aws(
                     want.inside_cidr
                 )
             })?;
-        if let Some(w) = want.psk.as_ref().filter(|w| tunnel.psk.as_ref() != Some(*w)) {
+        if let Some(w) = want
+            .psk
+            .as_ref()
+            .filter(|w| tunnel.psk.as_ref() != Some(*w))
+        {
             v = set_on_aws(run, &v.id.clone(), &tunnel.outside_ip, w, cancel).await?;
         }
     }

@@ -8,13 +8,13 @@
 use super::routes;
 use super::run::Run;
 use super::sku;
-use super::status::refresh_run;
 use super::state::Checkpoint;
+use super::status::refresh_run;
 use super::topology::Desired;
 use crate::cloud::aws::tags::tag_changes;
 use crate::cloud::aws::{TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
-use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
 use crate::cloud::azure::tags as az_tags;
+use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;

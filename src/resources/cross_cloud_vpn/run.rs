@@ -17,7 +17,8 @@ use crate::resources::claim;
 use crate::tf::AttributePath;
 use anyhow::{anyhow, Context as _};
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -104,6 +105,13 @@ impl Run {
         self.cp.lock().unwrap().clone()
     }
 
+    /// The virtual private gateway the route tables reach the peer through, with the peer's
+    /// prefixes; `None` until the gateway exists (and always with a transit gateway).
+    pub fn routed_through_vgw(&self) -> Option<(String, Vec<String>)> {
+        let cp = self.cp.lock().unwrap();
+        (!cp.vpn_gateway_id.is_empty()).then(|| (cp.vpn_gateway_id.clone(), cp.azure_cidrs.clone()))
+    }
+
     /// Azure tags of component `c`, with the run's claim.
     pub fn azure_tags(&self, c: &str) -> BTreeMap<String, String> {
         let mut tags = az_tags::ownership_tags(&self.d.owner(), c, &self.d.tags);
@@ -151,6 +159,24 @@ impl Run {
             None => format!("AWS region {}", self.ec2.region()),
         };
         Err(anyhow!(claim::owned_by_another_state(&self.d.name, &scope)))
+    }
+
+    /// Runs `each` for every tunnel at once (the per-tunnel Azure objects are independent;
+    /// the gateway queue serialises what Azure requires) and returns the first failure.
+    pub async fn per_tunnel<F, Fut>(
+        self: &Arc<Self>,
+        cancel: &CancellationToken,
+        each: F,
+    ) -> anyhow::Result<()>
+    where
+        F: Fn(Arc<Run>, usize, CancellationToken) -> Fut,
+        Fut: Future<Output = anyhow::Result<()>>,
+    {
+        let runs = (0..self.d.tunnels).map(|t| each(self.clone(), t, cancel.clone()));
+        for r in futures::future::join_all(runs).await {
+            r?;
+        }
+        Ok(())
     }
 
     /// ARM id of `Microsoft.Network/{kind}/{name}` in the link's resource group.

@@ -2,8 +2,8 @@
 //! reporting on the offending attribute. Unknown values are skipped (checked again at plan).
 //! Diagnostics never quote a pre-shared key.
 
-use super::sku;
 pub use super::ipsec::ipsec_policy;
+use super::sku;
 use crate::resources::default_tags::tag_map_at;
 use crate::resources::timeouts;
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
@@ -660,19 +660,5 @@ mod tests {
         assert!(gateway_subnet_size("10.1.255.0/30").is_some());
         assert!(gateway_subnet_inside("10.1.255.0/27", &["10.1.0.0/16".into()]).is_none());
         assert!(gateway_subnet_inside("10.2.255.0/27", &["10.1.0.0/16".into()]).is_some());
-    }
-
-    #[test]
-    fn policy_values_both_clouds_accept() {
-        let pol = Value::object([
-            ("ike_encryption", Value::string("AES256")),
-            ("ike_integrity", Value::string("MD5")),
-            ("dh_group", Value::int(5)),
-            ("ipsec_encryption", Value::string("AES256")),
-            ("ipsec_integrity", Value::string("SHA256")),
-            ("pfs_group", Value::int(14)),
-            ("sa_lifetime_seconds", Value::int(3600)),
-        ]);
-        assert_eq!(ipsec_policy(&pol).len(), 2);
     }
 }
