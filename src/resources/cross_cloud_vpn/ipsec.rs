@@ -60,33 +60,28 @@ impl<T: Display, A: Copy> Param<T, A> {
     }
 }
 
+/// A table row: ours, AWS's and Azure's spelling, and how the documentation lists it.
+const fn row<T, A>(ours: T, aws: A, azure: &'static str, doc: &'static str) -> Choice<T, A> {
+    Choice {
+        ours,
+        aws,
+        azure,
+        doc,
+    }
+}
+
 /// Phase 1 and phase 2 encryption share the table: both clouds offer the same ciphers.
 const ENCRYPTION: &[Choice<&str, &str>] = &[
-    Choice {
-        ours: "AES128",
-        aws: "AES128",
-        azure: "AES128",
-        doc: "`AES128`",
-    },
-    Choice {
-        ours: "AES256",
-        aws: "AES256",
-        azure: "AES256",
-        doc: "`AES256`",
-    },
-    Choice {
-        ours: "GCMAES128",
-        aws: "AES128-GCM-16",
-        azure: "GCMAES128",
-        doc: "`GCMAES128`",
-    },
-    Choice {
-        ours: "GCMAES256",
-        aws: "AES256-GCM-16",
-        azure: "GCMAES256",
-        doc: "`GCMAES256`",
-    },
+    row("AES128", "AES128", "AES128", "`AES128`"),
+    row("AES256", "AES256", "AES256", "`AES256`"),
+    row("GCMAES128", "AES128-GCM-16", "GCMAES128", "`GCMAES128`"),
+    row("GCMAES256", "AES256-GCM-16", "GCMAES256", "`GCMAES256`"),
 ];
+
+/// SHA1 integrity, which phase 1 and phase 2 share.
+const SHA1: Choice<&str, &str> = row("SHA1", "SHA1", "SHA1", "`SHA1`");
+/// SHA256 integrity, which phase 1 and phase 2 share.
+const SHA256: Choice<&str, &str> = row("SHA256", "SHA2-256", "SHA256", "`SHA256`");
 
 /// `ike_encryption`.
 pub const IKE_ENCRYPTION: Param<&str, &str> = Param {
@@ -101,24 +96,9 @@ pub const IKE_INTEGRITY: Param<&str, &str> = Param {
     name: "ike_integrity",
     what: "IKE integrity",
     choices: &[
-        Choice {
-            ours: "SHA1",
-            aws: "SHA1",
-            azure: "SHA1",
-            doc: "`SHA1`",
-        },
-        Choice {
-            ours: "SHA256",
-            aws: "SHA2-256",
-            azure: "SHA256",
-            doc: "`SHA256`",
-        },
-        Choice {
-            ours: "SHA384",
-            aws: "SHA2-384",
-            azure: "SHA384",
-            doc: "`SHA384`",
-        },
+        SHA1,
+        SHA256,
+        row("SHA384", "SHA2-384", "SHA384", "`SHA384`"),
     ],
     note: "",
 };
@@ -137,30 +117,10 @@ pub const IPSEC_INTEGRITY: Param<&str, &str> = Param {
     name: "ipsec_integrity",
     what: "IPsec integrity",
     choices: &[
-        Choice {
-            ours: "SHA1",
-            aws: "SHA1",
-            azure: "SHA1",
-            doc: "`SHA1`",
-        },
-        Choice {
-            ours: "SHA256",
-            aws: "SHA2-256",
-            azure: "SHA256",
-            doc: "`SHA256`",
-        },
-        Choice {
-            ours: "GCMAES128",
-            aws: "SHA2-256",
-            azure: "GCMAES128",
-            doc: "",
-        },
-        Choice {
-            ours: "GCMAES256",
-            aws: "SHA2-256",
-            azure: "GCMAES256",
-            doc: "",
-        },
+        SHA1,
+        SHA256,
+        row("GCMAES128", "SHA2-256", "GCMAES128", ""),
+        row("GCMAES256", "SHA2-256", "GCMAES256", ""),
     ],
     note: " (with GCM ciphers use the matching `GCMAES*`)",
 };
@@ -170,36 +130,11 @@ pub const DH_GROUP: Param<i64, i64> = Param {
     name: "dh_group",
     what: "IKE Diffie-Hellman group",
     choices: &[
-        Choice {
-            ours: 2,
-            aws: 2,
-            azure: "DHGroup2",
-            doc: "2",
-        },
-        Choice {
-            ours: 14,
-            aws: 14,
-            azure: "DHGroup14",
-            doc: "14",
-        },
-        Choice {
-            ours: 19,
-            aws: 19,
-            azure: "ECP256",
-            doc: "19 (ECP256)",
-        },
-        Choice {
-            ours: 20,
-            aws: 20,
-            azure: "ECP384",
-            doc: "20 (ECP384)",
-        },
-        Choice {
-            ours: 24,
-            aws: 24,
-            azure: "DHGroup24",
-            doc: "24",
-        },
+        row(2, 2, "DHGroup2", "2"),
+        row(14, 14, "DHGroup14", "14"),
+        row(19, 19, "ECP256", "19 (ECP256)"),
+        row(20, 20, "ECP384", "20 (ECP384)"),
+        row(24, 24, "DHGroup24", "24"),
     ],
     note: "",
 };
@@ -209,36 +144,11 @@ pub const PFS_GROUP: Param<i64, i64> = Param {
     name: "pfs_group",
     what: "IPsec PFS group",
     choices: &[
-        Choice {
-            ours: 2,
-            aws: 2,
-            azure: "PFS2",
-            doc: "2",
-        },
-        Choice {
-            ours: 14,
-            aws: 14,
-            azure: "PFS14",
-            doc: "14",
-        },
-        Choice {
-            ours: 19,
-            aws: 19,
-            azure: "ECP256",
-            doc: "19",
-        },
-        Choice {
-            ours: 20,
-            aws: 20,
-            azure: "ECP384",
-            doc: "20",
-        },
-        Choice {
-            ours: 24,
-            aws: 24,
-            azure: "PFS24",
-            doc: "24",
-        },
+        row(2, 2, "PFS2", "2"),
+        row(14, 14, "PFS14", "14"),
+        row(19, 19, "ECP256", "19"),
+        row(20, 20, "ECP384", "20"),
+        row(24, 24, "PFS24", "24"),
     ],
     note: "",
 };
