@@ -1,5 +1,9 @@
 //! `cloudlink_cross_cloud_vpn`: the whole AWS <-> Azure site-to-site IPsec VPN as one
-//! resource. This file only wires the [`Resource`] trait to the phase files.
+//! resource. This file only wires the [`Resource`] trait to the phase files (`validate`,
+//! `plan`, `apply`, `read`, `delete`, `import`). They share the run context (`run`), the
+//! steps of each cloud (`azure_steps`; `aws_steps` over the AWS-only `aws_side`), the IPsec
+//! tables (`ipsec`), key handling (`psk`) and the tunnel status (`status`); the deadline and
+//! the step graph are `crate::orchestrate`'s.
 
 pub mod apply;
 pub mod aws_side;
