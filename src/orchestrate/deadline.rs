@@ -1,49 +1,71 @@
-//! The operation's deadline: one timer that cancels the run's token when the resource's
-//! `timeouts` limit is reached, and remembers that it did, so the error can say "timed out"
-//! and name the attribute to raise instead of the bare "cancelled" every waiter reports.
+//! The operation's deadline. A resource names its operation and the `timeouts` limit once
+//! ([`Deadline::new`]); orchestrate owns the one timer that enforces it
+//! ([`Deadline::enforce`], used by [`super::Graph::run_within`]): the timer cancels the
+//! run's token when the limit is reached and remembers that it did, so the error says
+//! "timed out after L (the `timeouts.OP` limit)" instead of the bare "cancelled" every
+//! waiter reports, and the user knows which deadline fired and what to raise.
 
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-/// A running deadline; dropping it stops the timer.
+/// One operation's time limit, counted from when it was made. Cheap to clone: the run
+/// context keeps one so every wait can be bounded by what is left of it.
+#[derive(Debug, Clone)]
 pub struct Deadline {
-    fired: Arc<AtomicBool>,
+    operation: &'static str,
     limit: Duration,
-    timer: tokio::task::JoinHandle<()>,
+    at: Instant,
 }
 
 impl Deadline {
-    /// Cancels `cancel` at `at`; `limit` is the configured length, for messages.
-    pub fn start(cancel: &CancellationToken, at: Instant, limit: Duration) -> Deadline {
-        let fired = Arc::new(AtomicBool::new(false));
-        let timer = {
-            let (cancel, fired) = (cancel.clone(), fired.clone());
-            tokio::spawn(async move {
-                tokio::time::sleep_until(at.into()).await;
-                fired.store(true, Ordering::SeqCst);
-                cancel.cancel();
-            })
-        };
+    /// The deadline of `operation` (`create`, `update`, `delete`: the `timeouts` attribute
+    /// that sets it), `limit` from now.
+    pub fn new(operation: &'static str, limit: Duration) -> Deadline {
         Deadline {
-            fired,
+            operation,
             limit,
-            timer,
+            at: Instant::now() + limit,
         }
     }
 
-    /// Whether the deadline was reached (and so caused any cancellation that followed).
-    pub fn fired(&self) -> bool {
-        self.fired.load(Ordering::SeqCst)
+    /// What is left of the limit (zero once it has passed).
+    pub fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
     }
 
-    /// `error` as the user should read it: when the deadline fired, "timed out after L"
-    /// first, naming `timeouts.{op}` as the limit to raise; otherwise unchanged.
-    pub fn explain(&self, op: &str, error: anyhow::Error) -> anyhow::Error {
-        if !self.fired() {
-            return error;
-        }
+    /// The configured length.
+    pub fn limit(&self) -> Duration {
+        self.limit
+    }
+
+    /// The operation whose `timeouts` attribute sets this deadline.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// Runs `work` with a child of `parent` that this deadline cancels when it passes (the
+    /// one timer); an error after the deadline fired comes back explained by
+    /// [`Deadline::explain`]. The timer stops when `work` ends.
+    pub async fn enforce<T, F, Fut>(&self, parent: &CancellationToken, work: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(CancellationToken) -> Fut,
+        Fut: Future<Output = anyhow::Result<T>>,
+    {
+        let cancel = parent.child_token();
+        let timer = Timer::start(&cancel, self.at);
+        let result = work(cancel).await;
+        let fired = timer.fired();
+        drop(timer);
+        result.map_err(|e| if fired { self.explain(e) } else { e })
+    }
+
+    /// `error` as the user should read it once the deadline fired: "timed out after L"
+    /// first, naming `timeouts.{operation}` as the limit to raise.
+    fn explain(&self, error: anyhow::Error) -> anyhow::Error {
+        let op = self.operation;
         anyhow::anyhow!(
             "timed out after {} (the `timeouts.{op}` limit) while {error:#}\n\nIf the clouds are just slow, raise it: `timeouts {{ {op} = \"...\" }}` in the resource block.",
             format_duration(self.limit)
@@ -51,9 +73,36 @@ impl Deadline {
     }
 }
 
-impl Drop for Deadline {
+/// The running timer of one [`Deadline::enforce`]; dropping it stops the timer.
+struct Timer {
+    fired: Arc<AtomicBool>,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Timer {
+    /// Cancels `cancel` at `at`.
+    fn start(cancel: &CancellationToken, at: Instant) -> Timer {
+        let fired = Arc::new(AtomicBool::new(false));
+        let handle = {
+            let (cancel, fired) = (cancel.clone(), fired.clone());
+            tokio::spawn(async move {
+                tokio::time::sleep_until(at.into()).await;
+                fired.store(true, Ordering::SeqCst);
+                cancel.cancel();
+            })
+        };
+        Timer { fired, handle }
+    }
+
+    /// Whether the deadline was reached (and so caused any cancellation that followed).
+    fn fired(&self) -> bool {
+        self.fired.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Timer {
     fn drop(&mut self) {
-        self.timer.abort();
+        self.handle.abort();
     }
 }
 
@@ -88,17 +137,18 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_fired_deadline_names_the_attribute() {
-        let cancel = CancellationToken::new();
-        let d = Deadline::start(
-            &cancel,
-            Instant::now() + Duration::from_secs(5),
-            Duration::from_secs(5),
-        );
-        tokio::time::sleep(Duration::from_secs(6)).await;
-        assert!(cancel.is_cancelled() && d.fired());
-        let e = d.explain(
-            "create",
-            anyhow::anyhow!("waiting for the gateway: cancelled"),
+        let parent = CancellationToken::new();
+        let d = Deadline::new("create", Duration::from_secs(5));
+        let e = d
+            .enforce(&parent, |cancel| async move {
+                cancel.cancelled().await;
+                anyhow::Result::<()>::Err(anyhow::anyhow!("waiting for the gateway: cancelled"))
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            !parent.is_cancelled(),
+            "only the operation's own token is cancelled"
         );
         let text = format!("{e:#}");
         assert!(
@@ -111,13 +161,39 @@ mod tests {
 
     #[tokio::test]
     async fn an_unfired_deadline_leaves_the_error_alone() {
-        let cancel = CancellationToken::new();
-        let d = Deadline::start(
-            &cancel,
-            Instant::now() + Duration::from_secs(3600),
-            Duration::from_secs(3600),
-        );
-        let e = d.explain("delete", anyhow::anyhow!("boom"));
+        let d = Deadline::new("delete", Duration::from_secs(3600));
+        let e = d
+            .enforce(&CancellationToken::new(), |_| async {
+                anyhow::Result::<()>::Err(anyhow::anyhow!("boom"))
+            })
+            .await
+            .unwrap_err();
         assert_eq!(format!("{e:#}"), "boom");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stop_is_not_reported_as_a_timeout() {
+        let parent = CancellationToken::new();
+        let d = Deadline::new("update", Duration::from_secs(3600));
+        parent.cancel();
+        let e = d
+            .enforce(&parent, |cancel| async move {
+                cancel.cancelled().await;
+                anyhow::Result::<()>::Err(anyhow::anyhow!("cancelled"))
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(format!("{e:#}"), "cancelled");
+    }
+
+    #[test]
+    fn the_deadline_counts_from_its_creation() {
+        let d = Deadline::new("create", Duration::from_secs(60));
+        assert!(d.remaining() <= Duration::from_secs(60));
+        assert!(d.remaining() > Duration::from_secs(50));
+        assert_eq!(
+            (d.operation(), d.limit()),
+            ("create", Duration::from_secs(60))
+        );
     }
 }

@@ -4,6 +4,8 @@
 //! cancels the steps still running and stops new ones; the caller's checkpoint (written by
 //! the steps themselves as soon as each cloud object exists) then names everything created,
 //! so the partial state goes back to terraform and `destroy` can remove it all.
+//! The operation's deadline is enforced here too ([`Graph::run_within`], [`Deadline`]), so a
+//! resource names its limit once and never writes a timer of its own.
 
 mod deadline;
 
@@ -125,6 +127,22 @@ impl<C: Send + Sync + 'static> Graph<C> {
             done.extend(ready);
         }
         Ok(())
+    }
+
+    /// Runs the graph within `deadline`: `cancel` (StopProvider) or the deadline stops
+    /// everything, and the failure names the step that failed and, when the deadline fired,
+    /// which limit it was.
+    pub async fn run_within(
+        &self,
+        ctx: Arc<C>,
+        cancel: &CancellationToken,
+        deadline: &Deadline,
+    ) -> anyhow::Result<Vec<StepTiming>> {
+        deadline
+            .enforce(cancel, |token| async move {
+                self.run(ctx, &token).await.into_result()
+            })
+            .await
     }
 
     /// Runs the graph. `cancel` (StopProvider, or a resource timeout) stops everything.
@@ -264,6 +282,32 @@ mod tests {
         assert!(
             log.lock().unwrap().is_empty(),
             "a dependent of a failed step must not run"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_fired_deadline_names_its_limit_and_the_step_it_stopped() {
+        let g: Graph<()> =
+            Graph::new().step("gateway", &[], |_c, t: CancellationToken| async move {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(3600)) => Ok(()),
+                    _ = t.cancelled() => anyhow::bail!("waiting for the gateway: cancelled"),
+                }
+            });
+        let deadline = Deadline::new("create", Duration::from_secs(8));
+        let stop = CancellationToken::new();
+        let e = g
+            .run_within(Arc::new(()), &stop, &deadline)
+            .await
+            .unwrap_err();
+        let text = format!("{e:#}");
+        assert!(
+            text.starts_with("timed out after 8s (the `timeouts.create` limit) while step \"gateway\" failed: waiting for the gateway: cancelled"),
+            "{text}"
+        );
+        assert!(
+            !stop.is_cancelled(),
+            "the provider's stop token is not the deadline's"
         );
     }
 

@@ -43,10 +43,46 @@ pub fn merged(defaults: &Tags, resource: &Tags) -> Tags {
 /// rules: AWS-TAGS, AZ-TAGS
 pub fn validate_defaults(v: &Value, path: &AttributePath) -> Diagnostics {
     let mut d = Diagnostics::default();
-    for diag in crate::resources::cross_cloud_vpn::validate::tag_map_at(v, path) {
+    for diag in tag_map_at(v, path) {
         d.push(diag);
     }
     d
+}
+
+/// The tag map at `at` (a resource's `tags`, the provider's `default_tags.tags`) fits both
+/// clouds: with cloudlink's own tags within [`TAGS_MAX`], and each key and value within the
+/// lengths, characters and prefixes both accept (the reason is in each diagnostic). It lives
+/// here, beside the limits it checks, because every resource and the provider share it.
+/// rules: AWS-TAGS, AZ-TAGS
+pub fn tag_map_at(v: &Value, at: &AttributePath) -> Vec<Diagnostic> {
+    let Some(m) = v.as_map().filter(|_| v.is_wholly_known()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if m.len() + OWNERSHIP_TAGS > TAGS_MAX {
+        out.push(Diagnostic::error("Too many tags", format!("{} tags plus cloudlink's {OWNERSHIP_TAGS} ownership tags exceed the {TAGS_MAX} tags AWS and Azure allow per resource.", m.len())).with_path(at.clone()));
+    }
+    for (k, val) in m {
+        let here = at.clone().key(k);
+        let lower = k.to_ascii_lowercase();
+        let why = if k.is_empty() || k.chars().count() > 128 {
+            Some("tag keys must be 1-128 characters (AWS's limit)".to_string())
+        } else if let Some(c) = k.chars().find(|c| "<>%&\\?/".contains(*c)) {
+            Some(format!("Azure refuses the character {c:?} in tag names"))
+        } else if lower.starts_with("aws:") {
+            Some("AWS reserves the aws: prefix".into())
+        } else if lower.starts_with("cloudlink") {
+            Some("the cloudlink prefix belongs to cloudlink's ownership tags".into())
+        } else if val.as_str().is_some_and(|s| s.chars().count() > 256) {
+            Some("tag values must be at most 256 characters (both clouds)".into())
+        } else {
+            None
+        };
+        if let Some(w) = why {
+            out.push(Diagnostic::error("Invalid tag", format!("Tag {k:?}: {w}.")).with_path(here));
+        }
+    }
+    out
 }
 
 /// Plans `tags_all` as `default_tags` ∪ `tags`, and checks the merged set against the

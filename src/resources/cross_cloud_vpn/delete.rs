@@ -7,7 +7,7 @@
 //! another state's (`resources::claim`). Each step clears the ids it removed; a failure
 //! returns what is left.
 
-use super::apply::Run;
+use super::run::Run;
 use super::schema::TYPE_NAME;
 use super::state::Checkpoint;
 use super::topology::Desired;
@@ -41,34 +41,32 @@ fn ours(
 }
 
 async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let d = &run.d;
-    let futs = (0..d.tunnels).map(|t| {
-        let run = run.clone();
-        let cancel = cancel.clone();
-        async move {
-            let (rg, name, cfg) = (
-                &run.d.resource_group,
-                run.d.connection_name(t),
-                run.wait(&cancel),
-            );
-            let found = connection::find_connection(&run.net, rg, &name, &cancel).await?;
-            if ours(
-                found.as_ref().map(|c| &c.tags),
-                |t| run.owns_azure(t),
-                &name,
-            ) {
-                on_gateway(&run.net, rg, &run.d.gateway_name(), &cfg, || {
-                    connection::delete_connection(&run.net, rg, &name, &cfg)
-                })
-                .await?;
-            }
-            run.record(|cp| cp.connection_ids[t].clear());
-            anyhow::Ok(())
-        }
-    });
-    for r in futures::future::join_all(futs).await {
-        r?;
+    run.per_tunnel(&cancel, delete_connection).await
+}
+
+/// Deletes the connection of tunnel `t` when it is ours.
+async fn delete_connection(
+    run: Arc<Run>,
+    t: usize,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let (rg, name, cfg) = (
+        &run.d.resource_group,
+        run.d.connection_name(t),
+        run.wait(&cancel),
+    );
+    let found = connection::find_connection(&run.net, rg, &name, &cancel).await?;
+    if ours(
+        found.as_ref().map(|c| &c.tags),
+        |t| run.owns_azure(t),
+        &name,
+    ) {
+        on_gateway(&run.net, rg, &run.d.gateway_name(), &cfg, || {
+            connection::delete_connection(&run.net, rg, &name, &cfg)
+        })
+        .await?;
     }
+    run.record(|cp| cp.connection_ids[t].clear());
     Ok(())
 }
 
@@ -90,13 +88,9 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
 
 async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
-    let (vgw, cidrs) = {
-        let cp = run.cp.lock().unwrap();
-        (cp.vpn_gateway_id.clone(), cp.azure_cidrs.clone())
-    };
-    if vgw.is_empty() {
+    let Some((vgw, cidrs)) = run.routed_through_vgw() else {
         return Ok(());
-    }
+    };
     let ec2 = run.ec2(&cancel);
     // Routes to another state's gateway are that state's (a gone gateway leaves ours behind).
     if let Some(g) = ec2.find_vpn_gateway_by_id(&vgw).await? {
@@ -292,7 +286,8 @@ pub fn delete_graph() -> Graph<Run> {
 pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
     let d = Desired::from_value(prior, &Value::Null);
     let cp = Checkpoint::from_state(prior, &d);
-    let run = match Run::new(ctx, d.clone(), cp, d.timeouts.delete).await {
+    let deadline = Deadline::new("delete", d.timeouts.delete);
+    let run = match Run::new(ctx, d.clone(), cp, deadline).await {
         Ok(r) => Arc::new(r),
         Err(e) => {
             return ApplyResult::partial(
@@ -301,13 +296,10 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
             )
         }
     };
-    let cancel = ctx.stop.child_token();
-    let deadline = Deadline::start(&cancel, run.deadline, d.timeouts.delete);
-    let outcome = delete_graph().run(run.clone(), &cancel).await;
-    match outcome
-        .into_result()
-        .map_err(|e| deadline.explain("delete", e))
-    {
+    let outcome = delete_graph()
+        .run_within(run.clone(), &ctx.stop, &run.deadline)
+        .await;
+    match outcome {
         Ok(_) => {
             // Nothing of the link is left: neither is any create of it in progress.
             CreateJournal::for_link(TYPE_NAME, &d.id()).finish();

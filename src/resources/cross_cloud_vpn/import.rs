@@ -6,14 +6,17 @@
 //! Not discoverable (left null; set them in configuration): `tunnel_psks`,
 //! `tunnel_psks_wo_version`, `ipsec_policy`, `timeouts`.
 
-use super::apply::Run;
+use super::aws_steps::transit_gateway_asn;
 use super::read;
 use super::routes;
+use super::run::Run;
 use super::schema::schema;
 use super::state::Checkpoint;
+use super::status::refresh_run;
 use super::topology::{canonical_inside_cidrs, Desired};
 use crate::cloud::aws::Tags;
 use crate::cloud::azure::{gateway, local_gateway, public_ip, tags as az_tags, virtual_network};
+use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::resources::{claim, default_tags};
 use crate::tf::{Block, Diagnostics, Value};
@@ -85,7 +88,9 @@ async fn discover(
     // A provisional desired link, enough to name things and reach the clouds.
     let mut d = Desired::from_value(&v, &Value::Null);
     d.tunnels = 4;
-    let run = Run::new(ctx, d.clone(), Checkpoint::empty(&d), d.timeouts.create).await?;
+    // An import has no limit of its own; its few waits are bounded by the create limit.
+    let deadline = Deadline::new("create", d.timeouts.create);
+    let run = Run::new(ctx, d.clone(), Checkpoint::empty(&d), deadline).await?;
     let cancel = ctx.stop.clone();
     let g = gateway::find_gateway(&run.net, rg, &d.gateway_name(), &cancel)
         .await?
@@ -162,7 +167,7 @@ async fn discover(
     );
     aws.set_attr("route_propagation", Value::bool(true));
     let amazon_side_asn = match &vpn0.transit_gateway_id {
-        Some(tgw) => super::apply::transit_gateway_asn(&ec2, tgw).await?,
+        Some(tgw) => transit_gateway_asn(&ec2, tgw).await?,
         None => vgw
             .as_ref()
             .and_then(|g| g.amazon_side_asn)
@@ -263,13 +268,13 @@ async fn discover(
             ctx,
             d.clone(),
             Checkpoint::from_state(&state, &d),
-            d.timeouts.create,
+            Deadline::new("create", d.timeouts.create),
         )
         .await?,
     );
     let found = read::existing(&run, &cancel).await?;
     run.record(|c| *c = found);
-    read::refresh_run(&run, &cancel).await?;
+    refresh_run(&run, &cancel).await?;
     Ok(run.snapshot().to_state(&v, &d))
 }
 

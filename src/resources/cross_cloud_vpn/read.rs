@@ -3,210 +3,25 @@
 //! nothing is left the resource is gone.
 //! A route table whose routes to Azure were removed out of band drops out of
 //! `aws.route_table_ids`, so the plan shows it and the apply puts the routes back.
-//! Tunnel status comes from AWS telemetry and Azure `connectionStatus`; `consistent` is true
-//! only when both ends agree on everything: IPs, PSKs (compared, never stored), CIDRs, ASNs
-//! and BGP peers. Each disagreement is named, so the tunnel wait can report it.
+//! Tunnel status and `consistent` come from `status` (shared with the apply's tunnel wait).
 
-use super::apply::Run;
 use super::routes;
+use super::run::Run;
 use super::sku;
-use super::state::{Checkpoint, TunnelFacts};
+use super::state::Checkpoint;
+use super::status::refresh_run;
 use super::topology::Desired;
 use crate::cloud::aws::tags::tag_changes;
 use crate::cloud::aws::{TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
-use crate::cloud::azure::connection::{self, get_shared_key};
-use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
-use crate::cloud::azure::{gateway, gateway_subnet, public_ip, tags as az_tags};
+use crate::cloud::azure::tags as az_tags;
+use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
+use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
 use crate::tf::{Diagnostic, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
-
-/// The status of every tunnel as both clouds see it now, and what they disagree on.
-pub async fn tunnel_status(
-    run: &Run,
-    cancel: &CancellationToken,
-) -> anyhow::Result<(Vec<TunnelFacts>, Vec<String>)> {
-    facts_and_mismatches(run, cancel).await
-}
-
-/// Per-tunnel facts and every disagreement between the clouds (IPs, keys, CIDRs, ASNs, BGP
-/// peers), each in words that name the objects; PSKs are compared, never quoted.
-async fn facts_and_mismatches(
-    run: &Run,
-    cancel: &CancellationToken,
-) -> anyhow::Result<(Vec<TunnelFacts>, Vec<String>)> {
-    let d = &run.d;
-    let cp = run.snapshot();
-    let ec2 = run.ec2(cancel);
-    let rg = &d.resource_group;
-    let mut mismatches: Vec<String> = Vec::new();
-    if !cp.gateway_id.is_empty() {
-        match gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await? {
-            Some(g) if g.asn.is_some_and(|a| i64::from(a) != d.azure_asn) => {
-                mismatches.push(format!(
-                "Azure gateway {} has BGP ASN {}, but the AWS customer gateways peer with ASN {}",
-                g.name,
-                g.asn.unwrap_or_default(),
-                d.azure_asn
-            ))
-            }
-            Some(_) => {}
-            None => mismatches.push(format!("Azure gateway {} does not exist", d.gateway_name())),
-        }
-    }
-    let mut vpns = Vec::new();
-    for i in 0..d.instances() {
-        let id = &cp.vpn_connection_ids[i];
-        let v = if id.is_empty() {
-            None
-        } else {
-            ec2.find_vpn_connection_by_id(id).await?
-        };
-        let cgw_id = &cp.customer_gateway_ids[i];
-        let cgw = if cgw_id.is_empty() {
-            None
-        } else {
-            ec2.find_customer_gateway_by_id(cgw_id).await?
-        };
-        match &cgw {
-            Some(c) if c.ip_address != cp.public_ips[i] => mismatches.push(format!(
-                "AWS customer gateway {} points at {}, but the Azure public IP is {}",
-                c.id, c.ip_address, cp.public_ips[i]
-            )),
-            Some(c) if c.bgp_asn != d.azure_asn => mismatches.push(format!(
-                "AWS customer gateway {} has ASN {}, but the Azure gateway's is {}",
-                c.id, c.bgp_asn, d.azure_asn
-            )),
-            Some(_) => {}
-            None => mismatches.push(format!("AWS customer gateway {} is missing", i + 1)),
-        }
-        match &v {
-            Some(v) if !d.bgp => {
-                let mut have = v.routes.clone();
-                let mut want = cp.azure_cidrs.clone();
-                have.sort();
-                want.sort();
-                if have != want {
-                    mismatches.push(format!(
-                        "AWS VPN connection {} routes {have:?}, but the Azure prefixes are {want:?}",
-                        v.id
-                    ));
-                }
-            }
-            Some(_) => {}
-            None => mismatches.push(format!("AWS VPN connection {} is missing", i + 1)),
-        }
-        vpns.push(v);
-    }
-    let mut out = Vec::new();
-    for t in 0..d.tunnels {
-        let (aws_bgp, azure_bgp) = d.bgp_addresses(t);
-        let v = vpns[d.vpn_of(t)].as_ref();
-        let tunnel = v.and_then(|v| v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned());
-        let conn_name = d.connection_name(t);
-        let conn = if cp.connection_ids[t].is_empty() {
-            None
-        } else {
-            connection::find_connection(&run.net, rg, &conn_name, cancel).await?
-        };
-        let lng = if cp.local_gateway_ids[t].is_empty() {
-            None
-        } else {
-            local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), cancel)
-                .await?
-        };
-        let key = match &conn {
-            Some(_) => match get_shared_key(&run.net, rg, &conn_name, cancel).await {
-                Ok(k) => Some(k),
-                Err(e) if e.is_not_found() => None,
-                Err(e) => return Err(e.into()),
-            },
-            None => None,
-        };
-        let n = t + 1;
-        match (&tunnel, &lng, &key) {
-            (Some(tu), Some(l), Some(k)) => {
-                if l.gateway_ip_address.as_deref() != Some(tu.outside_ip.as_str()) {
-                    mismatches.push(format!(
-                        "tunnel {n}: Azure local network gateway {} points at {}, but the AWS tunnel endpoint is {}",
-                        l.name,
-                        l.gateway_ip_address.as_deref().unwrap_or("nothing"),
-                        tu.outside_ip
-                    ));
-                }
-                if tu.psk.as_deref() != Some(k.as_str()) {
-                    mismatches.push(format!(
-                        "tunnel {n}: the pre-shared keys of AWS and Azure differ"
-                    ));
-                }
-                if d.bgp {
-                    let want = LocalGatewayBgp {
-                        asn: cp.amazon_side_asn as u32,
-                        peering_address: aws_bgp.clone(),
-                    };
-                    match &l.bgp {
-                        Some(b) if b.asn != want.asn => mismatches.push(format!(
-                            "tunnel {n}: Azure local network gateway {} peers with ASN {}, but the AWS side's ASN is {}",
-                            l.name, b.asn, want.asn
-                        )),
-                        Some(b) if b.peering_address != want.peering_address => mismatches.push(format!(
-                            "tunnel {n}: Azure local network gateway {} peers with {}, but the AWS BGP address is {}",
-                            l.name, b.peering_address, want.peering_address
-                        )),
-                        Some(_) => {}
-                        None => mismatches.push(format!(
-                            "tunnel {n}: Azure local network gateway {} has no BGP peer",
-                            l.name
-                        )),
-                    }
-                } else if l.address_prefixes != cp.aws_cidrs {
-                    mismatches.push(format!(
-                        "tunnel {n}: Azure local network gateway {} has prefixes {:?}, but the AWS prefixes are {:?}",
-                        l.name, l.address_prefixes, cp.aws_cidrs
-                    ));
-                }
-            }
-            (None, _, _) => mismatches.push(format!("tunnel {n}: the AWS tunnel is missing")),
-            (_, None, _) => mismatches.push(format!(
-                "tunnel {n}: the Azure local network gateway is missing"
-            )),
-            (_, _, None) => mismatches.push(format!("tunnel {n}: the Azure connection is missing")),
-        }
-        out.push(TunnelFacts {
-            vpn_connection_id: v.map(|v| v.id.clone()).unwrap_or_default(),
-            outside_ip: tunnel
-                .as_ref()
-                .map(|x| x.outside_ip.clone())
-                .unwrap_or_default(),
-            inside_cidr: d.inside_cidr(t),
-            aws_bgp_address: if d.bgp { aws_bgp } else { String::new() },
-            azure_bgp_address: if d.bgp { azure_bgp } else { String::new() },
-            aws_status: tunnel
-                .and_then(|x| x.status)
-                .unwrap_or_else(|| "DOWN".into()),
-            azure_status: match conn {
-                Some(c) if !c.connection_status.is_empty() => c.connection_status,
-                Some(_) => "Unknown".into(),
-                None => "NotConnected".into(),
-            },
-        });
-    }
-    Ok((out, mismatches))
-}
-
-/// Recomputes the checkpoint's tunnel facts and `consistent`.
-pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Result<()> {
-    let (facts, mismatches) = facts_and_mismatches(run, cancel).await?;
-    run.record(|cp| {
-        cp.tunnels = facts;
-        cp.consistent = mismatches.is_empty();
-        cp.mismatches = mismatches;
-    });
-    Ok(())
-}
 
 /// Checks which recorded sub-resources still exist (ids of the vanished ones, and of those
 /// now under another state's claim, become empty) and which carry other tags than cloudlink
@@ -363,7 +178,9 @@ impl TagDrift {
 pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     let d = Desired::from_value(state, &Value::Null);
     let cp = Checkpoint::from_state(state, &d);
-    let run = match Run::new(ctx, d.clone(), cp, d.timeouts.create).await {
+    // A read has no limit of its own; its few waits are bounded by the create limit.
+    let deadline = Deadline::new("create", d.timeouts.create);
+    let run = match Run::new(ctx, d.clone(), cp, deadline).await {
         Ok(r) => Arc::new(r),
         Err(e) => return error(state, "Cannot reach the clouds", e),
     };

@@ -2,8 +2,9 @@
 //! reporting on the offending attribute. Unknown values are skipped (checked again at plan).
 //! Diagnostics never quote a pre-shared key.
 
+pub use super::ipsec::ipsec_policy;
 use super::sku;
-use crate::resources::default_tags::{OWNERSHIP_TAGS, TAGS_MAX};
+use crate::resources::default_tags::tag_map_at;
 use crate::resources::timeouts;
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
 use ipnet::Ipv4Net;
@@ -400,40 +401,6 @@ pub fn tag_map(v: &Value) -> Vec<Diagnostic> {
     tag_map_at(v, &root("tags"))
 }
 
-/// [`tag_map`] for a tag map at `at` (a resource's `tags`, the provider's
-/// `default_tags.tags`).
-/// rules: AWS-TAGS, AZ-TAGS
-pub fn tag_map_at(v: &Value, at: &AttributePath) -> Vec<Diagnostic> {
-    let Some(m) = v.as_map().filter(|_| v.is_wholly_known()) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if m.len() + OWNERSHIP_TAGS > TAGS_MAX {
-        out.push(Diagnostic::error("Too many tags", format!("{} tags plus cloudlink's {OWNERSHIP_TAGS} ownership tags exceed the {TAGS_MAX} tags AWS and Azure allow per resource.", m.len())).with_path(at.clone()));
-    }
-    for (k, val) in m {
-        let here = at.clone().key(k);
-        let lower = k.to_ascii_lowercase();
-        let why = if k.is_empty() || k.chars().count() > 128 {
-            Some("tag keys must be 1-128 characters (AWS's limit)".to_string())
-        } else if let Some(c) = k.chars().find(|c| "<>%&\\?/".contains(*c)) {
-            Some(format!("Azure refuses the character {c:?} in tag names"))
-        } else if lower.starts_with("aws:") {
-            Some("AWS reserves the aws: prefix".into())
-        } else if lower.starts_with("cloudlink") {
-            Some("the cloudlink prefix belongs to cloudlink's ownership tags".into())
-        } else if val.as_str().is_some_and(|s| s.chars().count() > 256) {
-            Some("tag values must be at most 256 characters (both clouds)".into())
-        } else {
-            None
-        };
-        if let Some(w) = why {
-            out.push(Diagnostic::error("Invalid tag", format!("Tag {k:?}: {w}.")).with_path(here));
-        }
-    }
-    out
-}
-
 /// The GatewaySubnet prefix is a network of /29 or larger (MS: "as small as /29", /27
 /// recommended).
 /// rule: AZ-GW-SUBNET
@@ -474,72 +441,6 @@ pub fn gateway_subnet_inside(cidr: &str, space: &[String]) -> Option<Diagnostic>
             space.join(", ")
         ),
     )
-}
-
-/// The custom IPsec policy uses values both clouds accept.
-/// rules: AZ-IPSEC-POLICY, AWS-TUNNEL-OPTIONS (only values both clouds accept).
-pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    if p.is_null() || !p.is_wholly_known() {
-        return out;
-    }
-    let at = |a: &str| AttributePath::root().attr("ipsec_policy").attr(a);
-    let one_of = |a: &str, allowed: &[&str], out: &mut Vec<Diagnostic>| {
-        if let Some(v) = p.attr(a).as_str() {
-            if !allowed.contains(&v) {
-                out.push(
-                    Diagnostic::error(
-                        "Unsupported IPsec policy value",
-                        format!("{a} must be one of {}, not {v:?}.", allowed.join(", ")),
-                    )
-                    .with_path(at(a)),
-                );
-            }
-        }
-    };
-    one_of(
-        "ike_encryption",
-        &["AES128", "AES256", "GCMAES128", "GCMAES256"],
-        &mut out,
-    );
-    one_of("ike_integrity", &["SHA1", "SHA256", "SHA384"], &mut out);
-    one_of(
-        "ipsec_encryption",
-        &["AES128", "AES256", "GCMAES128", "GCMAES256"],
-        &mut out,
-    );
-    one_of(
-        "ipsec_integrity",
-        &["SHA1", "SHA256", "GCMAES128", "GCMAES256"],
-        &mut out,
-    );
-    for g in ["dh_group", "pfs_group"] {
-        if let Some(n) = p.attr(g).as_i64() {
-            if ![2, 14, 19, 20, 24].contains(&n) {
-                out.push(
-                    Diagnostic::error(
-                        "Unsupported Diffie-Hellman group",
-                        format!(
-                            "{g} must be 2, 14, 19, 20 or 24 (groups both clouds offer), not {n}."
-                        ),
-                    )
-                    .with_path(at(g)),
-                );
-            }
-        }
-    }
-    if let Some(n) = p.attr("sa_lifetime_seconds").as_i64() {
-        if !(900..=3600).contains(&n) {
-            out.push(
-                Diagnostic::error(
-                    "Unsupported SA lifetime",
-                    format!("sa_lifetime_seconds must be 900-3600 (AWS phase 2 range), not {n}."),
-                )
-                .with_path(at("sa_lifetime_seconds")),
-            );
-        }
-    }
-    out
 }
 
 /// Every offline rule over a configuration.
@@ -759,19 +660,5 @@ mod tests {
         assert!(gateway_subnet_size("10.1.255.0/30").is_some());
         assert!(gateway_subnet_inside("10.1.255.0/27", &["10.1.0.0/16".into()]).is_none());
         assert!(gateway_subnet_inside("10.2.255.0/27", &["10.1.0.0/16".into()]).is_some());
-    }
-
-    #[test]
-    fn policy_values_both_clouds_accept() {
-        let pol = Value::object([
-            ("ike_encryption", Value::string("AES256")),
-            ("ike_integrity", Value::string("MD5")),
-            ("dh_group", Value::int(5)),
-            ("ipsec_encryption", Value::string("AES256")),
-            ("ipsec_integrity", Value::string("SHA256")),
-            ("pfs_group", Value::int(14)),
-            ("sa_lifetime_seconds", Value::int(3600)),
-        ]);
-        assert_eq!(ipsec_policy(&pol).len(), 2);
     }
 }

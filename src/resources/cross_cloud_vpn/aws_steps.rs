@@ -1,0 +1,274 @@
+//! The AWS steps of the converging graph: customer gateways, the virtual private gateway and
+//! its attachment (nothing with a transit gateway), the VPN connections with their tunnels,
+//! and the route tables; plus the route pruning an update runs first. Each finds its object
+//! by ownership tags and adopts it, else creates it, and records the id at once. They read
+//! the run context (clients, claim, checkpoint, deadline) and the AWS-side description
+//! ([`AwsSide`], `run.aws`) only, never the Azure half of the link, so a resource whose peer
+//! is any IPsec device can run them as they are. What they need from the peer (its public
+//! IPs, its prefixes) they take from the checkpoint, where the peer's steps put it.
+
+use super::aws_side::{AwsSide, AwsTunnel};
+use super::ipsec::aws_tunnel_policy;
+use super::psk;
+use super::run::Run;
+use super::state::TunnelFacts;
+use super::topology::Desired;
+use crate::cloud::aws::{Ec2, RouteTarget, TunnelSpec, VpnConnectionSpec, VpnTarget};
+use anyhow::anyhow;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// The ASN the peer must use for transit gateway `tgw`: its own `AmazonSideAsn` (rule
+/// AWS-TGW-ASN), never the configuration's default.
+pub async fn transit_gateway_asn(ec2: &Ec2, tgw: &str) -> anyhow::Result<i64> {
+    let t = ec2
+        .find_transit_gateway_by_id(tgw)
+        .await?
+        .ok_or_else(|| anyhow!("AWS transit gateway {tgw} does not exist"))?;
+    t.amazon_side_asn
+        .ok_or_else(|| anyhow!("AWS transit gateway {tgw} reports no AmazonSideAsn"))
+}
+
+/// rule: AWS-CGW-IP-IMMUTABLE: a customer gateway whose IP is not the peer's IP is never
+/// modified (AWS cannot); the plan replaces the link whenever the public IPs would change.
+/// Step: one AWS customer gateway per peer public IP, with the peer's ASN.
+pub async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let aws = &run.aws;
+    let ec2 = run.ec2(&cancel);
+    for i in 0..aws.vpn_connections {
+        let tags = run.aws_tags(&Desired::customer_gateway_component(i));
+        let ip = run.cp.lock().unwrap().public_ips[i].clone();
+        let found = ec2.find_customer_gateway_by_tags(&tags).await?;
+        if let Some(c) = &found {
+            run.ensure_owns_aws(&c.tags)?;
+        }
+        let id = match found {
+            Some(c) if c.ip_address == ip => {
+                ec2.sync_tags(&c.id, &c.tags, &tags).await?;
+                c.id
+            }
+            Some(c) => anyhow::bail!(
+                "customer gateway {} points at {}, not the Azure public IP {ip}; replace the resource",
+                c.id,
+                c.ip_address
+            ),
+            None => {
+                let id = ec2.create_customer_gateway(&ip, aws.peer_asn, &tags).await?;
+                run.record(|cp| cp.customer_gateway_ids[i] = id.clone());
+                id
+            }
+        };
+        run.record(|cp| cp.customer_gateway_ids[i] = id.clone());
+        ec2.wait_customer_gateway_available(&id, &run.wait(&cancel))
+            .await?;
+    }
+    Ok(())
+}
+
+/// rule: AWS-VGW-ONE-PER-VPC: AWS refuses a second attachment (`InvalidVpcState`); the
+/// plan reports a VPC that already has another virtual private gateway attached.
+/// Step: the virtual private gateway, attached to the VPC (nothing with a transit gateway).
+pub async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let aws = &run.aws;
+    let Some(vpc) = aws.vpc_id.clone() else {
+        return Ok(());
+    };
+    let ec2 = run.ec2(&cancel);
+    let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
+    let found = ec2.find_vpn_gateway_by_tags(&tags).await?;
+    if let Some(g) = &found {
+        run.ensure_owns_aws(&g.tags)?;
+    }
+    let id = match found {
+        Some(g) => {
+            ec2.sync_tags(&g.id, &g.tags, &tags).await?;
+            g.id
+        }
+        None => {
+            ec2.create_vpn_gateway(Some(aws.amazon_side_asn), &tags)
+                .await?
+        }
+    };
+    run.record(|cp| cp.vpn_gateway_id = id.clone());
+    let g = ec2
+        .wait_vpn_gateway_available(&id, &run.wait(&cancel))
+        .await?;
+    match g.attachment_state(&vpc) {
+        Some("attached") => {}
+        Some("attaching") => {}
+        _ => ec2.attach_vpn_gateway(&id, &vpc).await?,
+    }
+    ec2.wait_vpn_gateway_attached(&id, &vpc, &run.wait(&cancel))
+        .await?;
+    Ok(())
+}
+
+/// What a new VPN connection `i` is created with: both tunnel slots, ours with their inside
+/// CIDR and key (configured or fresh), the custom policy on each.
+fn vpn_connection_spec(run: &Run, i: usize, tags: &crate::cloud::aws::Tags) -> VpnConnectionSpec {
+    let aws = &run.aws;
+    let (cgw, vgw) = {
+        let cp = run.cp.lock().unwrap();
+        (
+            cp.customer_gateway_ids[i].clone(),
+            cp.vpn_gateway_id.clone(),
+        )
+    };
+    let target = match &aws.transit_gateway_id {
+        Some(t) => VpnTarget::TransitGateway(t.clone()),
+        None => VpnTarget::VpnGateway(vgw),
+    };
+    let tunnels = (0..2)
+        .map(|slot| {
+            let ours = aws.tunnels_of(i).map(|(_, t)| t).find(|t| t.slot == slot);
+            let mut spec = TunnelSpec {
+                inside_cidr: ours.map(|t| t.inside_cidr.clone()),
+                psk: Some(psk::initial_key(ours)),
+                ..Default::default()
+            };
+            if let Some(p) = &aws.policy {
+                aws_tunnel_policy(&mut spec, p);
+            }
+            spec
+        })
+        .collect();
+    VpnConnectionSpec {
+        customer_gateway_id: cgw,
+        target,
+        static_routes_only: !aws.bgp,
+        tunnels,
+        tags: tags.clone(),
+    }
+}
+
+/// Step: one VPN connection per customer gateway, both tunnels with inside CIDRs and PSKs;
+/// static routes to the peer's prefixes when routing is static.
+pub async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let aws = &run.aws;
+    let ec2 = run.ec2(&cancel);
+    for i in 0..aws.vpn_connections {
+        let tags = run.aws_tags(&Desired::vpn_connection_component(i));
+        let existing = ec2.find_vpn_connection_by_tags(&tags).await?;
+        if let Some(v) = &existing {
+            run.ensure_owns_aws(&v.tags)?;
+        }
+        let id = match existing {
+            Some(v) => {
+                ec2.sync_tags(&v.id, &v.tags, &tags).await?;
+                v.id
+            }
+            None => {
+                let id = ec2
+                    .create_vpn_connection(&vpn_connection_spec(&run, i, &tags))
+                    .await?;
+                run.record(|cp| cp.vpn_connection_ids[i] = id.clone());
+                id
+            }
+        };
+        run.record(|cp| cp.vpn_connection_ids[i] = id.clone());
+        let v = ec2
+            .wait_vpn_connection_available(&id, &run.wait(&cancel))
+            .await?;
+        // AWS creates the TGW attachment itself, untagged: give it our tags like the rest.
+        if let Some(tgw) = &aws.transit_gateway_id {
+            let a = ec2
+                .wait_transit_gateway_vpn_attachment_present(tgw, &id, &run.wait(&cancel))
+                .await?;
+            let want = run.aws_tags(&Desired::transit_gateway_attachment_component(i));
+            ec2.sync_tags(&a.id, &a.tags, &want).await?;
+        }
+        // A configured PSK AWS does not have yet (adopted connection): rotate it there.
+        let ours: Vec<&AwsTunnel> = aws.tunnels_of(i).map(|(_, t)| t).collect();
+        let v = psk::configured_keys_on_aws(&run, v, &ours, &cancel).await?;
+        for (t, want) in aws.tunnels_of(i) {
+            let tunnel = v
+                .tunnel_by_inside_cidr(&want.inside_cidr)
+                .cloned()
+                .unwrap_or_default();
+            run.psks.lock().unwrap()[t] = tunnel.psk.clone();
+            run.record(|cp| {
+                cp.tunnels.resize(aws.tunnels.len(), TunnelFacts::default());
+                cp.tunnels[t] = TunnelFacts {
+                    vpn_connection_id: id.clone(),
+                    outside_ip: tunnel.outside_ip.clone(),
+                    inside_cidr: want.inside_cidr.clone(),
+                    aws_bgp_address: want.aws_bgp_address.clone(),
+                    azure_bgp_address: want.peer_bgp_address.clone(),
+                    ..Default::default()
+                };
+            });
+        }
+        if !aws.bgp {
+            let want = run.cp.lock().unwrap().azure_cidrs.clone();
+            for c in want.iter().filter(|c| !v.routes.contains(c)) {
+                ec2.create_vpn_connection_route(&id, c).await?;
+                ec2.wait_vpn_connection_route_available(&id, c, &run.wait(&cancel))
+                    .await?;
+            }
+            for c in v.routes.iter().filter(|c| !want.contains(c)) {
+                ec2.delete_vpn_connection_route(&id, c).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Step: the VPC route tables reach the peer through the VGW (propagation or static routes).
+pub async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let aws = &run.aws;
+    let Some((vgw, cidrs)) = run.routed_through_vgw() else {
+        return Ok(());
+    };
+    let ec2 = run.ec2(&cancel);
+    for rtb in &aws.route_table_ids {
+        if aws.route_propagation {
+            let t = ec2
+                .find_route_table_by_id(rtb)
+                .await?
+                .ok_or_else(|| anyhow!("route table {rtb} does not exist"))?;
+            if !t.propagating_vgws.contains(&vgw) {
+                ec2.enable_vgw_route_propagation(rtb, &vgw).await?;
+            }
+        } else {
+            for c in &cidrs {
+                ec2.create_route(rtb, c, &RouteTarget::VpnGateway(vgw.clone()))
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Before an update converges: removes from the route tables of `old` what the new side
+/// (`run.aws`) no longer wants: VGW propagation, or the static routes to `old_peer_cidrs`
+/// that are not among `new_peer_cidrs` (`None`: not known yet, so every old one stays).
+pub async fn prune_routes(
+    run: &Run,
+    old: &AwsSide,
+    old_peer_cidrs: &[String],
+    new_peer_cidrs: Option<&[String]>,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let new = &run.aws;
+    let vgw = run.cp.lock().unwrap().vpn_gateway_id.clone();
+    if vgw.is_empty() {
+        return Ok(());
+    }
+    let ec2 = run.ec2(cancel);
+    for rtb in &old.route_table_ids {
+        let kept = new.route_table_ids.contains(rtb);
+        if old.route_propagation && (!kept || !new.route_propagation) {
+            ec2.disable_vgw_route_propagation(rtb, &vgw).await?;
+        }
+        if !old.route_propagation {
+            for c in old_peer_cidrs {
+                let still =
+                    kept && !new.route_propagation && new_peer_cidrs.is_none_or(|n| n.contains(c));
+                if !still {
+                    ec2.delete_route(rtb, c).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
