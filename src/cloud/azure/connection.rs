@@ -12,7 +12,7 @@
 
 use super::client::Network;
 use super::convert::str_enum;
-use super::object::{put_and_poll, remaining, ArmKind, ArmObject, Managed};
+use super::object::{object_functions, put_and_poll, remaining, ArmKind, Managed};
 use super::raw::{get_json, RawConnection};
 use super::sdk::models;
 use super::states::{ProvisioningStates, NETWORK_STATES};
@@ -115,10 +115,10 @@ pub struct Connection {
     pub name: String,
     /// Region.
     pub location: String,
-    /// `Unknown`, `Connecting`, `Connected`, `NotConnected`.
-    pub connection_status: String,
     /// ARM provisioning state.
     pub provisioning_state: String,
+    /// `Unknown`, `Connecting`, `Connected`, `NotConnected`.
+    pub connection_status: String,
     /// `IKEv2`/`IKEv1`.
     pub connection_protocol: String,
     /// BGP on this connection.
@@ -168,7 +168,6 @@ impl Connection {
             && self.ipsec_policies == spec.ipsec_policy.iter().cloned().collect::<Vec<_>>()
             && same_dpd
             && self.tags == spec.tags
-            && self.tags == spec.tags
     }
 }
 
@@ -211,6 +210,7 @@ impl Managed for Connection {
 impl ArmKind for Connection {
     type Wire = RawConnection;
     const NOUN: &'static str = "connection";
+    const RESOURCE_TYPE: &'static str = "connections";
     fn from_wire(r: RawConnection) -> Connection {
         from_raw(r)
     }
@@ -246,22 +246,6 @@ fn from_raw(r: RawConnection) -> Connection {
         ipsec_policies: p.ipsec_policies.iter().map(policy_from_json).collect(),
         tags: r.tags.unwrap_or_default(),
     }
-}
-
-/// The connection `name` in `rg`.
-fn connection<'a>(net: &'a Network, rg: &str, name: &str) -> ArmObject<'a, Connection> {
-    ArmObject::top_level(net, rg, "connections", name)
-}
-
-/// Finds the connection (raw GET, tolerant of id-only references); `None` when it (or
-/// its resource group) does not exist.
-pub async fn find_connection(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<Connection>> {
-    connection(net, rg, name).find(cancel).await
 }
 
 fn ipsec_policy(p: &IpsecPolicySpec) -> Result<models::IpsecPolicy> {
@@ -321,7 +305,7 @@ pub async fn create_or_update_connection(
     spec: &ConnectionSpec,
     cfg: &WaitConfig,
 ) -> Result<Connection> {
-    let conn = &connection(net, rg, name);
+    let conn = &Connection::at(net, rg, name);
     let context = conn.context("creating");
     let body = body(spec).map_err(|e| e.context(context.clone()))?;
     conn.within(
@@ -352,7 +336,7 @@ pub async fn get_shared_key(
     name: &str,
     cancel: &CancellationToken,
 ) -> Result<String> {
-    let conn = connection(net, rg, name);
+    let conn = Connection::at(net, rg, name);
     let context = conn.context("reading the shared key of");
     let path = format!("{}/sharedkey", conn.path());
     let k: Option<models::ConnectionSharedKey> = get_json(net, cancel, &context, &path).await?;
@@ -369,7 +353,7 @@ pub async fn set_shared_key(
     key: &str,
     cfg: &WaitConfig,
 ) -> Result<()> {
-    let conn = connection(net, rg, name);
+    let conn = Connection::at(net, rg, name);
     let context = conn.context("setting the shared key of");
     let path = format!("{}/sharedkey", conn.path());
     put_and_poll(
@@ -382,14 +366,13 @@ pub async fn set_shared_key(
     .await
 }
 
-/// Deletes the connection and waits until it is gone; already gone counts as success.
-pub async fn delete_connection(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    connection(net, rg, name).delete(cfg).await
+object_functions! {
+    Connection, name;
+    /// Finds the connection (raw GET, tolerant of id-only references); `None` when it (or
+    /// its resource group) does not exist.
+    find: find_connection;
+    /// Deletes the connection and waits until it is gone; already gone counts as success.
+    delete: delete_connection;
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use super::client::Network;
 use super::convert::{id_name, opt_enum_str, str_enum};
-use super::object::{remaining, ArmKind, ArmObject, Managed};
+use super::object::{object_functions, remaining, ArmKind, Managed};
 use super::sdk::models;
 use super::states::{ProvisioningStates, StateClass, DELETING, NETWORK_STATES};
 use super::tags;
@@ -12,7 +12,6 @@ use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// One ip configuration of a new gateway (two for active-active).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -98,6 +97,10 @@ pub struct Gateway {
     pub name: String,
     /// Region.
     pub location: String,
+    /// Ip configurations.
+    pub ip_configurations: Vec<GatewayIpConfiguration>,
+    /// Public IP ids of the ip configurations, in order.
+    pub public_ip_ids: Vec<String>,
     /// SKU name.
     pub sku: String,
     /// `Generation1`/`Generation2`/`None`.
@@ -112,10 +115,6 @@ pub struct Gateway {
     pub asn: Option<u32>,
     /// Per-instance BGP addresses.
     pub bgp_peering_addresses: Vec<BgpPeeringAddress>,
-    /// Ip configurations.
-    pub ip_configurations: Vec<GatewayIpConfiguration>,
-    /// Public IP ids of the ip configurations, in order.
-    pub public_ip_ids: Vec<String>,
     /// ARM provisioning state.
     pub provisioning_state: String,
     /// All tags.
@@ -145,12 +144,13 @@ impl Gateway {
 impl ArmKind for Gateway {
     type Wire = models::VirtualNetworkGateway;
     const NOUN: &'static str = "virtual network gateway";
+    const RESOURCE_TYPE: &'static str = "virtualNetworkGateways";
     fn from_wire(m: models::VirtualNetworkGateway) -> Gateway {
-        from_model(m)
+        gateway_from_model(m)
     }
 }
 
-fn from_model(m: models::VirtualNetworkGateway) -> Gateway {
+fn gateway_from_model(m: models::VirtualNetworkGateway) -> Gateway {
     let p = m.properties;
     let ip_configurations: Vec<GatewayIpConfiguration> = p
         .ip_configurations
@@ -200,37 +200,20 @@ fn from_model(m: models::VirtualNetworkGateway) -> Gateway {
     }
 }
 
-/// The gateway `name` in `rg`.
-fn gateway<'a>(net: &'a Network, rg: &str, name: &str) -> ArmObject<'a, Gateway> {
-    ArmObject::top_level(net, rg, "virtualNetworkGateways", name)
-}
-
 /// The id of ip configuration `ip_config` of gateway `name`.
 pub fn ip_configuration_id(net: &Network, rg: &str, name: &str, ip_config: &str) -> String {
     format!(
         "{}/ipConfigurations/{ip_config}",
-        net.resource_id(rg, "virtualNetworkGateways", name)
+        net.resource_id(rg, Gateway::RESOURCE_TYPE, name)
     )
 }
 
-/// Finds the gateway; `None` when it (or its resource group) does not exist.
-pub async fn find_gateway(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<Gateway>> {
-    gateway(net, rg, name).find(cancel).await
-}
-
-/// Waits for the gateway's target state (see [`Managed::STATES`]).
-pub async fn wait_gateway_succeeded(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<Gateway> {
-    gateway(net, rg, name).wait_created(cfg).await
+object_functions! {
+    Gateway, name;
+    /// Finds the gateway; `None` when it (or its resource group) does not exist.
+    find: find_gateway;
+    /// Waits for the gateway's target state (see [`Managed::STATES`]).
+    wait_created: wait_gateway_succeeded;
 }
 
 /// Waits until no create or update runs on the gateway: a terminal provisioning state,
@@ -307,7 +290,7 @@ pub async fn create_or_update_gateway(
     spec: &GatewaySpec,
     cfg: &WaitConfig,
 ) -> Result<Gateway> {
-    let gw = gateway(net, rg, name);
+    let gw = Gateway::at(net, rg, name);
     let context = gw.context("creating");
     if spec.ip_configurations.is_empty() || spec.ip_configurations.len() > 2 {
         return Err(CloudError::new(
@@ -365,8 +348,9 @@ pub async fn create_or_update_gateway(
 }
 
 /// Changes SKU, BGP, APIPA addresses or tags in place: reads the gateway, changes only the
-/// given fields, PUTs it back and waits, within [`Gateway::UPDATE_TIMEOUT`] and `cfg`. Ip configuration
-/// changes are not possible in place (azurerm PR #27828); resources replace the gateway.
+/// given fields, PUTs it back and waits, within [`Gateway::UPDATE_TIMEOUT`] and `cfg`. Ip
+/// configuration changes are not possible in place (azurerm PR #27828); resources replace
+/// the gateway.
 pub async fn update_gateway(
     net: &Network,
     rg: &str,
@@ -374,7 +358,7 @@ pub async fn update_gateway(
     update: &GatewayUpdate,
     cfg: &WaitConfig,
 ) -> Result<Gateway> {
-    let gw = gateway(net, rg, name);
+    let gw = Gateway::at(net, rg, name);
     let context = gw.context("updating");
     let mut m = gw.find_wire(&cfg.cancel).await?.ok_or_else(|| {
         CloudError::new(ErrorKind::NotFound, "the gateway does not exist").context(context.clone())
@@ -442,7 +426,7 @@ pub async fn update_gateway(
 /// already gone counts as success. Connections must be deleted first. A gateway still
 /// building is waited for first (see [`wait_gateway_settled`]).
 pub async fn delete_gateway(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
-    let gw = &gateway(net, rg, name);
+    let gw = &Gateway::at(net, rg, name);
     gw.within("delete", Gateway::DELETE_TIMEOUT, cfg, |cfg| async move {
         let start = tokio::time::Instant::now();
         wait_gateway_settled(net, rg, name, &cfg)

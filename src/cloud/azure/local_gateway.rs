@@ -8,7 +8,7 @@
 
 use super::client::Network;
 use super::convert::opt_enum_str;
-use super::object::{ArmKind, ArmObject, Managed};
+use super::object::{object_functions, ArmKind, Managed};
 use super::sdk::models;
 use super::states::{ProvisioningStates, NETWORK_STATES};
 use super::tags;
@@ -16,7 +16,6 @@ use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// BGP settings of the remote (AWS) side.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,10 +56,10 @@ pub struct LocalGateway {
     pub address_prefixes: Vec<String>,
     /// Remote BGP peer.
     pub bgp: Option<LocalGatewayBgp>,
-    /// ARM provisioning state.
-    pub provisioning_state: String,
     /// All tags.
     pub tags: BTreeMap<String, String>,
+    /// ARM provisioning state.
+    pub provisioning_state: String,
 }
 
 impl LocalGateway {
@@ -91,6 +90,7 @@ impl Managed for LocalGateway {
 impl ArmKind for LocalGateway {
     type Wire = models::LocalNetworkGateway;
     const NOUN: &'static str = "local network gateway";
+    const RESOURCE_TYPE: &'static str = "localNetworkGateways";
     fn from_wire(m: models::LocalNetworkGateway) -> LocalGateway {
         let p = m.properties;
         LocalGateway {
@@ -114,30 +114,9 @@ impl ArmKind for LocalGateway {
     }
 }
 
-/// The ARM resource type segment of a local network gateway.
-const RESOURCE_TYPE: &str = "localNetworkGateways";
-
-/// Finds the local network gateway; `None` when it (or its resource group) is absent.
-pub async fn find_local_gateway(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<LocalGateway>> {
-    ArmObject::<LocalGateway>::top_level(net, rg, RESOURCE_TYPE, name)
-        .find(cancel)
-        .await
-}
-
-/// Creates or updates the local network gateway to exactly `spec` in one PUT and waits.
-pub async fn create_or_update_local_gateway(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    spec: &LocalGatewaySpec,
-    cfg: &WaitConfig,
-) -> Result<LocalGateway> {
-    let props = models::LocalNetworkGatewayPropertiesFormat {
+/// The properties of `spec`, all of them: an update sends the whole desired state.
+fn properties(spec: &LocalGatewaySpec) -> models::LocalNetworkGatewayPropertiesFormat {
+    models::LocalNetworkGatewayPropertiesFormat {
         gateway_ip_address: Some(spec.gateway_ip_address.clone()),
         local_network_address_space: Some(models::AddressSpace {
             address_prefixes: spec.address_prefixes.clone(),
@@ -148,24 +127,30 @@ pub async fn create_or_update_local_gateway(
             ..Default::default()
         }),
         ..Default::default()
-    };
-    let mut body = models::LocalNetworkGateway::new(props);
+    }
+}
+
+/// Creates or updates the local network gateway to exactly `spec` in one PUT and waits.
+pub async fn create_or_update_local_gateway(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    spec: &LocalGatewaySpec,
+    cfg: &WaitConfig,
+) -> Result<LocalGateway> {
+    let mut body = models::LocalNetworkGateway::new(properties(spec));
     body.resource.location = Some(spec.location.clone());
     body.resource.tags = tags::to_sdk(&spec.tags);
-    ArmObject::<LocalGateway>::top_level(net, rg, RESOURCE_TYPE, name)
+    LocalGateway::at(net, rg, name)
         .put("creating", &body, cfg)
         .await
 }
 
-/// Deletes the local network gateway and waits until it is gone; already gone counts as
-/// success. Its connections must be deleted first.
-pub async fn delete_local_gateway(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    ArmObject::<LocalGateway>::top_level(net, rg, RESOURCE_TYPE, name)
-        .delete(cfg)
-        .await
+object_functions! {
+    LocalGateway, name;
+    /// Finds the local network gateway; `None` when it (or its resource group) is absent.
+    find: find_local_gateway;
+    /// Deletes the local network gateway and waits until it is gone; already gone counts
+    /// as success. Its connections must be deleted first.
+    delete: delete_local_gateway;
 }

@@ -39,8 +39,16 @@ pub trait ArmKind: Sized {
     type Wire: DeserializeOwned;
     /// The kind in messages: `reading Azure {NOUN} (rg/name)`.
     const NOUN: &'static str;
+    /// The `Microsoft.Network` resource type segment (`publicIPAddresses`).
+    const RESOURCE_TYPE: &'static str;
     /// Our plain struct from the GET body.
     fn from_wire(wire: Self::Wire) -> Self;
+
+    /// The object `name` of this kind in `rg`; a child kind (a subnet) names its parent
+    /// in `name` or overrides this.
+    fn at<'a>(net: &'a Network, rg: &str, name: &str) -> ArmObject<'a, Self> {
+        ArmObject::top_level(net, rg, Self::RESOURCE_TYPE, name)
+    }
 }
 
 /// A kind of ARM object we write and wait for: its states and how long its operations may
@@ -233,6 +241,59 @@ impl<K: Managed> ArmObject<'_, K> {
             .map_err(|e| e.context(context))
     }
 }
+
+/// Declares a kind's public one-line delegations to this layer, so their shape is written
+/// once: the finder (`find_x(net, rg, name, cancel)`), and where the kind has them the
+/// created-waiter (`wait_x_succeeded(net, rg, name, cfg)`) and the deleter
+/// (`delete_x(net, rg, name, cfg)`). `$name` is what the third parameter is called (`vnet`
+/// for the GatewaySubnet, whose object is named by its VNet). Each function keeps the doc
+/// comment given before it.
+macro_rules! object_functions {
+    ($kind:ty, $name:ident;) => {};
+    ($kind:ty, $name:ident; $(#[$doc:meta])* find: $find:ident; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub async fn $find(
+            net: &$crate::cloud::azure::Network,
+            rg: &str,
+            $name: &str,
+            cancel: &tokio_util::sync::CancellationToken,
+        ) -> $crate::cloud::error::Result<Option<$kind>> {
+            <$kind as $crate::cloud::azure::object::ArmKind>::at(net, rg, $name)
+                .find(cancel)
+                .await
+        }
+        $crate::cloud::azure::object::object_functions!($kind, $name; $($rest)*);
+    };
+    ($kind:ty, $name:ident; $(#[$doc:meta])* wait_created: $wait:ident; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub async fn $wait(
+            net: &$crate::cloud::azure::Network,
+            rg: &str,
+            $name: &str,
+            cfg: &$crate::cloud::wait::WaitConfig,
+        ) -> $crate::cloud::error::Result<$kind> {
+            <$kind as $crate::cloud::azure::object::ArmKind>::at(net, rg, $name)
+                .wait_created(cfg)
+                .await
+        }
+        $crate::cloud::azure::object::object_functions!($kind, $name; $($rest)*);
+    };
+    ($kind:ty, $name:ident; $(#[$doc:meta])* delete: $delete:ident; $($rest:tt)*) => {
+        $(#[$doc])*
+        pub async fn $delete(
+            net: &$crate::cloud::azure::Network,
+            rg: &str,
+            $name: &str,
+            cfg: &$crate::cloud::wait::WaitConfig,
+        ) -> $crate::cloud::error::Result<()> {
+            <$kind as $crate::cloud::azure::object::ArmKind>::at(net, rg, $name)
+                .delete(cfg)
+                .await
+        }
+        $crate::cloud::azure::object::object_functions!($kind, $name; $($rest)*);
+    };
+}
+pub(crate) use object_functions;
 
 /// `30 min`, `90 s`, `250 ms`.
 fn spell(d: Duration) -> String {

@@ -3,7 +3,7 @@
 
 use super::client::Network;
 use super::convert::{opt_enum_str, str_enum};
-use super::object::{ArmKind, ArmObject, Managed};
+use super::object::{object_functions, ArmKind, Managed};
 use super::sdk::models;
 use super::states::{ProvisioningStates, NETWORK_STATES};
 use super::tags;
@@ -11,10 +11,6 @@ use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
-
-/// The ARM resource type segment of a public IP.
-const RESOURCE_TYPE: &str = "publicIPAddresses";
 
 /// What to create.
 #[derive(Debug, Clone, Default)]
@@ -52,21 +48,10 @@ pub struct PublicIp {
     pub tags: BTreeMap<String, String>,
 }
 
-impl Managed for PublicIp {
-    const STATES: ProvisioningStates = NETWORK_STATES;
-    /// azurerm `azurerm_public_ip`, Timeouts: create 30 min (hashicorp/terraform-provider-azurerm
-    /// `website/docs/r/public_ip.html.markdown`, read 2026-12-07).
-    const CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-    /// azurerm `azurerm_public_ip`, Timeouts: delete 30 min (same page).
-    const DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-    fn provisioning_state(&self) -> &str {
-        &self.provisioning_state
-    }
-}
-
 impl ArmKind for PublicIp {
     type Wire = models::PublicIpAddress;
     const NOUN: &'static str = "public IP";
+    const RESOURCE_TYPE: &'static str = "publicIPAddresses";
     fn from_wire(m: models::PublicIpAddress) -> PublicIp {
         let props = m.properties.map(|b| *b).unwrap_or_default();
         PublicIp {
@@ -88,16 +73,16 @@ impl ArmKind for PublicIp {
     }
 }
 
-/// Finds the public IP; `None` when it (or its resource group) does not exist.
-pub async fn find_public_ip(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<PublicIp>> {
-    ArmObject::<PublicIp>::top_level(net, rg, RESOURCE_TYPE, name)
-        .find(cancel)
-        .await
+impl Managed for PublicIp {
+    const STATES: ProvisioningStates = NETWORK_STATES;
+    /// azurerm `azurerm_public_ip`, Timeouts: create 30 min (hashicorp/terraform-provider-azurerm
+    /// `website/docs/r/public_ip.html.markdown`, read 2026-12-07).
+    const CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    /// azurerm `azurerm_public_ip`, Timeouts: delete 30 min (same page).
+    const DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    fn provisioning_state(&self) -> &str {
+        &self.provisioning_state
+    }
 }
 
 /// rules: AZ-PIP-STANDARD-STATIC (Standard SKU, Static), AZ-PIP-ZONES-IMMUTABLE (zones only
@@ -124,15 +109,16 @@ pub async fn create_or_update_public_ip(
         public_ip_address_version: Some(str_enum("IPv4")?),
         ..Default::default()
     }));
-    ArmObject::<PublicIp>::top_level(net, rg, RESOURCE_TYPE, name)
+    PublicIp::at(net, rg, name)
         .put("creating", &body, cfg)
         .await
 }
 
-/// Deletes the public IP and waits until it is gone; already gone counts as success.
-/// Fails with `PublicIPAddressCannotBeDeleted`-style errors while a gateway still uses it.
-pub async fn delete_public_ip(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
-    ArmObject::<PublicIp>::top_level(net, rg, RESOURCE_TYPE, name)
-        .delete(cfg)
-        .await
+object_functions! {
+    PublicIp, name;
+    /// Finds the public IP; `None` when it (or its resource group) does not exist.
+    find: find_public_ip;
+    /// Deletes the public IP and waits until it is gone; already gone counts as success.
+    /// Fails with `PublicIPAddressCannotBeDeleted`-style errors while a gateway still uses it.
+    delete: delete_public_ip;
 }

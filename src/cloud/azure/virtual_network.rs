@@ -1,12 +1,9 @@
 //! Reads the user's existing virtual network (cloudlink never creates or changes it; it
 //! only adds the GatewaySubnet, which the `gateway_subnet` module writes).
 
-use super::client::Network;
 use super::convert::opt_enum_str;
-use super::object::{ArmKind, ArmObject};
+use super::object::{object_functions, ArmKind};
 use super::sdk::models;
-use crate::cloud::error::Result;
-use tokio_util::sync::CancellationToken;
 
 /// A virtual network as we use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +60,7 @@ pub(crate) fn subnet_from_model(m: models::Subnet) -> Subnet {
 impl ArmKind for VirtualNetwork {
     type Wire = models::VirtualNetwork;
     const NOUN: &'static str = "virtual network";
+    const RESOURCE_TYPE: &'static str = "virtualNetworks";
     fn from_wire(m: models::VirtualNetwork) -> VirtualNetwork {
         let props = m.properties.unwrap_or_default();
         VirtualNetwork {
@@ -79,14 +77,8 @@ impl ArmKind for VirtualNetwork {
     }
 }
 
-/// Finds the virtual network; `None` when it (or its resource group) does not exist.
-pub async fn find_virtual_network(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<VirtualNetwork>> {
-    ArmObject::<VirtualNetwork>::top_level(net, rg, "virtualNetworks", name)
-        .find(cancel)
-        .await
+object_functions! {
+    VirtualNetwork, name;
+    /// Finds the virtual network; `None` when it (or its resource group) does not exist.
+    find: find_virtual_network;
 }
