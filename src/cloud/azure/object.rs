@@ -163,9 +163,8 @@ impl<K: Managed> ArmObject<'_, K> {
         .await
     }
 
-    /// Runs `op` with `cfg` bounded by `limit` (the kind's default for `operation`): the
-    /// timeout `op` gets is the smaller of the two, and a timeout caused by the default
-    /// says that it was the default that fired.
+    /// Runs `op` with `cfg` bounded by `limit`, the kind's default for `operation`; see
+    /// [`bounded`].
     pub async fn within<T, F, Fut>(
         &self,
         operation: &str,
@@ -177,23 +176,13 @@ impl<K: Managed> ArmObject<'_, K> {
         F: FnOnce(WaitConfig) -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        let default_binds = limit < cfg.timeout;
-        let mut bounded = cfg.clone();
-        bounded.timeout = limit.min(cfg.timeout);
-        match op(bounded).await {
-            Err(mut e) if default_binds && e.kind == ErrorKind::Timeout => {
-                e.message = format!(
-                    "{} (the bound that fired: the {operation} timeout of an Azure {}, {}, \
-                     which is shorter than the {} the caller allowed)",
-                    e.message,
-                    K::NOUN,
-                    spell(limit),
-                    spell(cfg.timeout)
-                );
-                Err(e)
-            }
-            r => r,
-        }
+        bounded(
+            &format!("the {operation} timeout of an Azure {}", K::NOUN),
+            limit,
+            cfg,
+            op,
+        )
+        .await
     }
 
     /// PUTs `body` and waits for the target state, all within [`Managed::CREATE_TIMEOUT`]
@@ -239,6 +228,32 @@ impl<K: Managed> ArmObject<'_, K> {
         self.wait_deleted(&remaining(&cfg, start))
             .await
             .map_err(|e| e.context(context))
+    }
+}
+
+/// Runs `op` with `cfg`'s timeout lowered to `limit` (named `bound`, e.g. `the create
+/// timeout of an Azure public IP`) when that is shorter. A timeout that the lowered bound
+/// caused says so, with both numbers, so the reader knows which limit to question.
+pub async fn bounded<T, F, Fut>(bound: &str, limit: Duration, cfg: &WaitConfig, op: F) -> Result<T>
+where
+    F: FnOnce(WaitConfig) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let default_binds = limit < cfg.timeout;
+    let mut lowered = cfg.clone();
+    lowered.timeout = limit.min(cfg.timeout);
+    match op(lowered).await {
+        Err(mut e) if default_binds && e.kind == ErrorKind::Timeout => {
+            e.message = format!(
+                "{} (the bound that fired: {bound}, {}, shorter than the {} the operation had \
+                 left)",
+                e.message,
+                spell(limit),
+                spell(cfg.timeout)
+            );
+            Err(e)
+        }
+        r => r,
     }
 }
 
@@ -367,6 +382,50 @@ pub fn remaining(cfg: &WaitConfig, start: Instant) -> WaitConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cfg(timeout: Duration) -> WaitConfig {
+        WaitConfig::with_timeout(timeout, CancellationToken::new())
+    }
+
+    async fn never_done(cfg: WaitConfig) -> Result<()> {
+        wait_for("the thing", &cfg, || async {
+            Ok(Probe::Pending("Updating".into()))
+        })
+        .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_caused_by_the_kinds_default_names_that_bound() {
+        let bound = "the create timeout of an Azure public IP";
+        let e = bounded(
+            bound,
+            Duration::from_secs(30 * 60),
+            &cfg(Duration::from_secs(3600)),
+            never_done,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout);
+        assert!(
+            e.message.contains(
+                "the bound that fired: the create timeout of an Azure public IP, 30 min, \
+                 shorter than the 60 min the operation had left"
+            ),
+            "{e}"
+        );
+        // The caller's own deadline is the shorter one: the error is the waiter's, unchanged.
+        let e = bounded(
+            bound,
+            Duration::from_secs(30 * 60),
+            &cfg(Duration::from_secs(60)),
+            never_done,
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout);
+        assert!(!e.message.contains("the bound that fired"), "{e}");
+        assert!(e.message.contains("limit 60s"), "{e}");
+    }
 
     #[test]
     fn bounds_are_spelled_in_their_unit() {
