@@ -422,9 +422,9 @@ pub async fn update_gateway(
 }
 
 /// Deletes the gateway and waits until it is gone, within its delete timeout (see
-/// [`Managed::DELETE_TIMEOUT`]);
-/// already gone counts as success. Connections must be deleted first. A gateway still
-/// building is waited for first (see [`wait_gateway_settled`]).
+/// [`Managed::DELETE_TIMEOUT`]); already gone counts as success. Connections must be
+/// deleted first. A gateway still building is waited for first (see
+/// [`wait_gateway_settled`]), within the same bound.
 pub async fn delete_gateway(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
     let gw = &Gateway::at(net, rg, name);
     gw.within("delete", Gateway::DELETE_TIMEOUT, cfg, |cfg| async move {
