@@ -566,3 +566,292 @@ async fn waits_time_out_saying_what_they_saw_and_failed_operations_keep_their_co
         "{s}"
     );
 }
+
+/// The ARM resource type a recorded request addressed (`sharedkey` for a connection's key).
+fn resource_type_of(path: &str) -> &str {
+    if path.ends_with("/sharedkey") {
+        "sharedkey"
+    } else if path.contains("/subnets/") {
+        "subnets"
+    } else {
+        path.trim_end_matches('/').rsplit('/').nth(1).unwrap_or("")
+    }
+}
+
+/// One VPN gateway (non-active-active, no BGP) on `vnet`'s new GatewaySubnet with its own
+/// public IP, built without faults.
+async fn gateway_on(
+    net: &terraform_provider_cloudlink::cloud::azure::Network,
+    vnet: &str,
+    prefix: &str,
+    name: &str,
+    cfg: &WaitConfig,
+) -> terraform_provider_cloudlink::cloud::azure::gateway::Gateway {
+    let subnet = create_gateway_subnet(net, RG, vnet, prefix, cfg)
+        .await
+        .unwrap();
+    let pip_spec = PublicIpSpec {
+        location: LOCATION.into(),
+        zones: vec!["1".into(), "2".into(), "3".into()],
+        tags: tags(&format!("public-ip-{name}")),
+    };
+    let pip = create_or_update_public_ip(net, RG, &format!("pip-{name}"), &pip_spec, cfg)
+        .await
+        .unwrap();
+    let spec = GatewaySpec {
+        location: LOCATION.into(),
+        sku: "VpnGw1AZ".into(),
+        generation: Some("Generation1".into()),
+        ip_configurations: vec![GatewayIpConfigSpec {
+            name: "default".into(),
+            subnet_id: subnet.id,
+            public_ip_id: pip.id,
+            apipa_addresses: vec![],
+        }],
+        tags: tags(&format!("virtual-network-gateway-{name}")),
+        ..Default::default()
+    };
+    create_or_update_gateway(net, RG, name, &spec, cfg)
+        .await
+        .unwrap()
+}
+
+fn local_gateway_spec(ip: &str, prefix: &str, component: &str) -> LocalGatewaySpec {
+    LocalGatewaySpec {
+        location: LOCATION.into(),
+        gateway_ip_address: ip.into(),
+        address_prefixes: vec![prefix.into()],
+        bgp: None,
+        tags: tags(component),
+    }
+}
+
+fn connection_spec(gateway_id: &str, local_gateway_id: &str, key: &str) -> ConnectionSpec {
+    ConnectionSpec {
+        location: LOCATION.into(),
+        virtual_network_gateway_id: gateway_id.into(),
+        local_network_gateway_id: local_gateway_id.into(),
+        shared_key: key.into(),
+        tags: tags("connection"),
+        ..Default::default()
+    }
+}
+
+/// Every ARM call cloudlink makes, on every object kind (public IP, GatewaySubnet, virtual
+/// network gateway, local network gateway, connection and its shared key, and the VNet it
+/// reads), answered once with `429 Retry-After: 3`: the emulator's record shows the same
+/// request again no sooner than 3 s later, answered with success, and the call succeeds.
+/// The kinds run concurrently (each on its own objects, writes on one gateway in turn), so
+/// the whole test waits about three Retry-Afters, not eighteen.
+#[tokio::test]
+async fn every_kinds_throttled_get_put_and_delete_wait_their_retry_after() {
+    let e = start(1.0).await;
+    let vnets: Vec<Value> = [("vnet-a", 1), ("vnet-b", 2), ("vnet-c", 3), ("vnet-d", 4)]
+        .iter()
+        .map(|(name, n)| {
+            json!({"resource_group": RG, "name": name, "location": LOCATION,
+                   "address_space": [format!("10.{n}.0.0/16")], "subnets": []})
+        })
+        .collect();
+    e.post(
+        "/_emulator/fixtures",
+        &json!({"azure": {
+            "resource_groups": [{"name": RG, "location": LOCATION}],
+            "virtual_networks": vnets,
+        }}),
+    )
+    .await;
+    let az = Azure::with_retry_policy(
+        e.settings("emulator-secret"),
+        RetryPolicy {
+            budget: Duration::from_secs(20),
+            ..fast_retry()
+        },
+    );
+    let net = az.network().await.unwrap();
+    let cfg = wait(60_000);
+    let c = &cfg.cancel;
+
+    // Without faults: gateway a with a connection (its reads and key), gateway b (updated,
+    // then deleted), gateway c (gets a new connection, then loses it).
+    let gw_a = gateway_on(net, "vnet-a", "10.1.255.0/27", "gw-a", &cfg).await;
+    gateway_on(net, "vnet-b", "10.2.255.0/27", "gw-b", &cfg).await;
+    let gw_c = gateway_on(net, "vnet-c", "10.3.255.0/27", "gw-c", &cfg).await;
+    let lgw_a = create_or_update_local_gateway(
+        net,
+        RG,
+        "lgw-a",
+        &local_gateway_spec("203.0.113.1", "172.16.1.0/24", "local-network-gateway-a"),
+        &cfg,
+    )
+    .await
+    .unwrap();
+    let lgw_c = create_or_update_local_gateway(
+        net,
+        RG,
+        "lgw-c",
+        &local_gateway_spec("203.0.113.3", "172.16.3.0/24", "local-network-gateway-c"),
+        &cfg,
+    )
+    .await
+    .unwrap();
+    create_or_update_connection(
+        net,
+        RG,
+        "conn-a",
+        &connection_spec(&gw_a.id, &lgw_a.id, "First_key_1"),
+        &cfg,
+    )
+    .await
+    .unwrap();
+
+    let throttled = [
+        "GET virtualNetworks",
+        "GET publicIPAddresses",
+        "PUT publicIPAddresses",
+        "DELETE publicIPAddresses",
+        "GET subnets",
+        "PUT subnets",
+        "DELETE subnets",
+        "GET localNetworkGateways",
+        "PUT localNetworkGateways",
+        "DELETE localNetworkGateways",
+        "GET virtualNetworkGateways",
+        "PUT virtualNetworkGateways",
+        "DELETE virtualNetworkGateways",
+        "GET connections",
+        "PUT connections",
+        "DELETE connections",
+        "GET sharedkey",
+        "PUT sharedkey",
+    ];
+    for action in throttled {
+        e.post(
+            "/_emulator/faults",
+            &json!({"spec": format!("arm:{action}=throttle,count=1,retry_after_s=3")}),
+        )
+        .await;
+    }
+
+    let started = std::time::Instant::now();
+    let pip_spec = PublicIpSpec {
+        location: LOCATION.into(),
+        zones: vec![],
+        tags: tags("public-ip-new"),
+    };
+    let vnet = async {
+        let v = find_virtual_network(net, RG, "vnet-a", c).await.unwrap();
+        assert!(v.is_some());
+    };
+    let public_ip = async {
+        assert!(find_public_ip(net, RG, "pip-gw-a", c)
+            .await
+            .unwrap()
+            .is_some());
+        create_or_update_public_ip(net, RG, "pip-new", &pip_spec, &cfg)
+            .await
+            .unwrap();
+        delete_public_ip(net, RG, "pip-new", &cfg).await.unwrap();
+    };
+    let subnet = async {
+        assert!(find_gateway_subnet(net, RG, "vnet-a", c)
+            .await
+            .unwrap()
+            .is_some());
+        create_gateway_subnet(net, RG, "vnet-d", "10.4.255.0/27", &cfg)
+            .await
+            .unwrap();
+        delete_gateway_subnet(net, RG, "vnet-d", &cfg)
+            .await
+            .unwrap();
+    };
+    let local_gateway = async {
+        assert!(find_local_gateway(net, RG, "lgw-a", c)
+            .await
+            .unwrap()
+            .is_some());
+        let spec = local_gateway_spec("203.0.113.9", "172.16.9.0/24", "local-network-gateway-n");
+        create_or_update_local_gateway(net, RG, "lgw-new", &spec, &cfg)
+            .await
+            .unwrap();
+        delete_local_gateway(net, RG, "lgw-new", &cfg)
+            .await
+            .unwrap();
+    };
+    let gateway = async {
+        let update = GatewayUpdate {
+            tags: Some(tags("virtual-network-gateway-b2")),
+            ..Default::default()
+        };
+        update_gateway(net, RG, "gw-b", &update, &cfg)
+            .await
+            .unwrap();
+        delete_gateway(net, RG, "gw-b", &cfg).await.unwrap();
+    };
+    let shared_key = async {
+        assert!(find_connection(net, RG, "conn-a", c)
+            .await
+            .unwrap()
+            .is_some());
+        assert_eq!(
+            get_shared_key(net, RG, "conn-a", c).await.unwrap(),
+            "First_key_1"
+        );
+        set_shared_key(net, RG, "conn-a", "Second_key_2", &cfg)
+            .await
+            .unwrap();
+    };
+    let connection = async {
+        let spec = connection_spec(&gw_c.id, &lgw_c.id, "Other_key_3");
+        create_or_update_connection(net, RG, "conn-c", &spec, &cfg)
+            .await
+            .unwrap();
+        delete_connection(net, RG, "conn-c", &cfg).await.unwrap();
+    };
+    tokio::join!(
+        vnet,
+        public_ip,
+        subnet,
+        local_gateway,
+        gateway,
+        shared_key,
+        connection
+    );
+    let took = started.elapsed();
+
+    let exchanges = e.emu.observe.exchanges();
+    let mut seen = Vec::new();
+    for x in exchanges.iter().filter(|x| x.status == 429) {
+        let action = format!("{} {}", x.method, resource_type_of(&x.path));
+        let retry = exchanges
+            .iter()
+            .find(|y| y.seq > x.seq && y.method == x.method && y.path == x.path)
+            .unwrap_or_else(|| panic!("{action} {} was never retried", x.path));
+        assert!(
+            retry.at_ms - x.at_ms >= 3000,
+            "{action} {} was retried {} ms after a 429 with Retry-After: 3",
+            x.path,
+            retry.at_ms - x.at_ms
+        );
+        assert!(
+            (200..300).contains(&retry.status),
+            "{action} {}: the retry got {}",
+            x.path,
+            retry.status
+        );
+        seen.push(action);
+    }
+    seen.sort();
+    let mut expected: Vec<String> = throttled.iter().map(|a| a.to_string()).collect();
+    expected.sort();
+    assert_eq!(seen, expected, "one 429 per throttled action");
+    assert!(
+        took < Duration::from_secs(30),
+        "the kinds did not wait out their Retry-Afters concurrently: {took:?}"
+    );
+    assert!(find_gateway(net, RG, "gw-b", c).await.unwrap().is_none());
+    assert_eq!(
+        get_shared_key(net, RG, "conn-a", c).await.unwrap(),
+        "Second_key_2"
+    );
+}

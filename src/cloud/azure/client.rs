@@ -5,26 +5,24 @@
 //! because azure_core 0.21 keeps the response headers of a failed call private (so
 //! `Retry-After` was lost) and logs request bodies.
 //!
-//! [`Azure::new`] does no I/O and never fails; [`Azure::network`] builds everything once,
-//! the first time a resource needs Azure, and reports missing credentials then.
+//! The provider's lazily building handle, `Azure`, lives in `handle`; it builds a
+//! [`Network`] here once, the first time a resource needs Azure.
 
 use super::credentials::{
     self, Cached, CertificateCredential, Labelled, ManagedIdentityCredential, OidcCredential,
     OidcSource, SecretCredential, TokenEndpoint,
 };
 use super::errors::{from_azure, from_response};
-use super::gateway_queue::GatewayQueue;
-use super::locations::{self, Region};
 use super::settings::{AzureSettings, DEFAULT_ENDPOINT};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::retry::{with_retry, RetryPolicy};
 use azure_core::auth::TokenCredential;
 use azure_core::headers::Headers;
 use azure_core::{HttpClient, Method, Request, Url};
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::OnceCell;
+use tokio::sync::OwnedMutexGuard;
 use tokio_util::sync::CancellationToken;
 
 /// Longest a single ARM or token request may take before it counts as a transient failure
@@ -38,72 +36,6 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// ARM token scope for the public cloud.
 pub const PUBLIC_CLOUD_SCOPE: &str = "https://management.azure.com/.default";
-
-/// The provider's handle to Azure; cheap to create, builds its clients on first use.
-pub struct Azure {
-    settings: AzureSettings,
-    retry: RetryPolicy,
-    network: OnceCell<Network>,
-    regions: OnceCell<BTreeMap<String, Region>>,
-}
-
-impl std::fmt::Debug for Azure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Azure")
-            .field("settings", &self.settings)
-            .field("built", &self.network.initialized())
-            .finish()
-    }
-}
-
-impl Azure {
-    /// Keeps the settings; no I/O, no validation yet.
-    pub fn new(settings: AzureSettings) -> Self {
-        Azure {
-            settings,
-            retry: RetryPolicy::default(),
-            network: OnceCell::new(),
-            regions: OnceCell::new(),
-        }
-    }
-
-    /// Same as [`Azure::new`] with a custom retry policy (tests use fewer attempts).
-    pub fn with_retry_policy(settings: AzureSettings, retry: RetryPolicy) -> Self {
-        Azure {
-            settings,
-            retry,
-            network: OnceCell::new(),
-            regions: OnceCell::new(),
-        }
-    }
-
-    /// The settings this handle was made with.
-    pub fn settings(&self) -> &AzureSettings {
-        &self.settings
-    }
-
-    /// The network client, built on first call. Fails with [`ErrorKind::Auth`] naming what
-    /// is missing when there is neither a complete service principal nor `use_cli`.
-    /// The token itself is fetched on the first ARM call, so a wrong secret surfaces there
-    /// (also as [`ErrorKind::Auth`]).
-    pub async fn network(&self) -> Result<&Network> {
-        self.network
-            .get_or_try_init(|| async { Network::build(&self.settings, self.retry.clone()) })
-            .await
-    }
-
-    /// The subscription's region `name` with its availability zones, `None` when the
-    /// subscription has no such region. The list is read once per provider process (it
-    /// changes when Microsoft opens a region, not during a plan); a failed read is not cached.
-    pub async fn region(&self, name: &str, cancel: &CancellationToken) -> Result<Option<Region>> {
-        let net = self.network().await?;
-        let all = self
-            .regions
-            .get_or_try_init(|| locations::list_regions(net, cancel))
-            .await?;
-        Ok(all.get(&name.to_lowercase()).cloned())
-    }
-}
 
 /// A ready ARM network client for one subscription.
 #[derive(Clone)]
@@ -126,6 +58,28 @@ impl std::fmt::Debug for Network {
     }
 }
 
+/// The per-gateway locks of one provider process (shared by every clone of [`Network`]):
+/// one operation at a time per virtual network gateway, see `gateway_queue::on_gateway`.
+#[derive(Debug, Clone, Default)]
+pub struct GatewayQueue {
+    locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+impl GatewayQueue {
+    /// Waits for the turn of gateway `id` (ARM id, any case); the turn ends when the guard
+    /// drops. Tokio's mutex is fair, so operations run in the order they asked.
+    pub async fn turn(&self, id: &str) -> OwnedMutexGuard<()> {
+        let lock = self
+            .locks
+            .lock()
+            .unwrap()
+            .entry(id.to_lowercase())
+            .or_default()
+            .clone();
+        lock.lock_owned().await
+    }
+}
+
 /// A raw ARM response with a success status (the body collected).
 #[derive(Debug)]
 pub struct RawResponse {
@@ -138,7 +92,9 @@ pub struct RawResponse {
 }
 
 impl Network {
-    fn build(settings: &AzureSettings, retry: RetryPolicy) -> Result<Network> {
+    /// Builds the client (credential, HTTP client, endpoint) without I/O. Fails with
+    /// [`ErrorKind::Auth`] naming what is missing when no credential is configured.
+    pub(super) fn build(settings: &AzureSettings, retry: RetryPolicy) -> Result<Network> {
         let subscription_id = settings
             .subscription_id
             .clone()
@@ -429,32 +385,6 @@ fn credential(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn missing_credentials_fail_on_first_use_with_auth() {
-        let az = Azure::new(AzureSettings {
-            subscription_id: Some("sub".into()),
-            client_id: Some("app".into()),
-            ..Default::default()
-        });
-        let e = az.network().await.unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Auth);
-        assert!(e.message.contains("no credentials"), "{e}");
-        assert!(
-            e.message.contains("client_secret (ARM_CLIENT_SECRET)"),
-            "{e}"
-        );
-        assert!(!e.message.contains("client_id (ARM_CLIENT_ID)"), "{e}");
-        for needs in [
-            "ARM_CLIENT_CERTIFICATE_PATH",
-            "ARM_USE_OIDC",
-            "ARM_OIDC_REQUEST_URL",
-            "ARM_USE_MSI",
-            "ARM_USE_CLI",
-        ] {
-            assert!(e.message.contains(needs), "{needs} missing from {e}");
-        }
-    }
 
     #[test]
     fn scopes_follow_the_endpoint() {

@@ -12,12 +12,11 @@
 
 use super::client::Network;
 use super::convert::str_enum;
-use super::raw::{get_connection, get_json, RawConnection};
+use super::object::{object_functions, put_and_poll, remaining, ArmKind, Managed};
+use super::raw::{get_json, RawConnection};
 use super::sdk::models;
+use super::states::{ProvisioningStates, NETWORK_STATES};
 use super::tags;
-use super::waiters::{
-    delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded, Provisioned,
-};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
@@ -25,12 +24,6 @@ use std::fmt;
 use std::time::Duration;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-
-/// Default create/update timeout (azurerm `azurerm_virtual_network_gateway_connection`:
-/// 30 min).
-pub const CONNECTION_CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// Default delete timeout (azurerm `azurerm_virtual_network_gateway_connection`: 30 min).
-pub const CONNECTION_DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// The APIPA address one gateway instance uses for this connection
 /// (`gatewayCustomBgpIpAddresses`). Set one per gateway ip configuration, or every
@@ -122,10 +115,10 @@ pub struct Connection {
     pub name: String,
     /// Region.
     pub location: String,
-    /// `Unknown`, `Connecting`, `Connected`, `NotConnected`.
-    pub connection_status: String,
     /// ARM provisioning state.
     pub provisioning_state: String,
+    /// `Unknown`, `Connecting`, `Connected`, `NotConnected`.
+    pub connection_status: String,
     /// `IKEv2`/`IKEv1`.
     pub connection_protocol: String,
     /// BGP on this connection.
@@ -161,7 +154,7 @@ impl Connection {
                 });
         let same_dpd = spec.dpd_timeout_seconds.is_none()
             || self.dpd_timeout_seconds == spec.dpd_timeout_seconds;
-        self.provisioning_state == "Succeeded"
+        Self::STATES.is_target(&self.provisioning_state)
             && same_id(
                 &self.virtual_network_gateway_id,
                 &spec.virtual_network_gateway_id,
@@ -174,7 +167,6 @@ impl Connection {
             && same_bgp
             && self.ipsec_policies == spec.ipsec_policy.iter().cloned().collect::<Vec<_>>()
             && same_dpd
-            && self.tags == spec.tags
             && self.tags == spec.tags
     }
 }
@@ -199,9 +191,28 @@ fn policy_from_json(v: &serde_json::Value) -> IpsecPolicySpec {
     }
 }
 
-impl Provisioned for Connection {
+impl Managed for Connection {
+    const STATES: ProvisioningStates = NETWORK_STATES;
+    /// azurerm `azurerm_virtual_network_gateway_connection`, Timeouts: create 30 min (update
+    /// 30 min too) (hashicorp/terraform-provider-azurerm
+    /// `website/docs/r/virtual_network_gateway_connection.html.markdown`, read 2026-12-07).
+    const CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    /// azurerm `azurerm_virtual_network_gateway_connection`, Timeouts: delete 30 min (same
+    /// page).
+    const DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
     fn provisioning_state(&self) -> &str {
         &self.provisioning_state
+    }
+}
+
+/// Read through our own [`RawConnection`]: the SDK's model requires `properties` in the
+/// gateway references, which real ARM sends as `{"id": ..}` only.
+impl ArmKind for Connection {
+    type Wire = RawConnection;
+    const NOUN: &'static str = "connection";
+    const RESOURCE_TYPE: &'static str = "connections";
+    fn from_wire(r: RawConnection) -> Connection {
+        from_raw(r)
     }
 }
 
@@ -235,51 +246,6 @@ fn from_raw(r: RawConnection) -> Connection {
         ipsec_policies: p.ipsec_policies.iter().map(policy_from_json).collect(),
         tags: r.tags.unwrap_or_default(),
     }
-}
-
-fn ctx(verb: &str, rg: &str, name: &str) -> String {
-    format!("{verb} Azure connection ({rg}/{name})")
-}
-
-/// Finds the connection (raw GET, tolerant of id-only references); `None` when it (or
-/// its resource group) does not exist.
-pub async fn find_connection(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<Connection>> {
-    Ok(get_connection(net, rg, name, cancel).await?.map(from_raw))
-}
-
-/// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
-pub async fn wait_connection_succeeded(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<Connection> {
-    wait_succeeded(
-        &format!("Azure connection ({rg}/{name}) to succeed"),
-        cfg,
-        || find_connection(net, rg, name, &cfg.cancel),
-    )
-    .await
-}
-
-/// Waits until the connection is gone.
-pub async fn wait_connection_deleted(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    wait_absent(
-        &format!("Azure connection ({rg}/{name}) to be deleted"),
-        cfg,
-        || find_connection(net, rg, name, &cfg.cancel),
-    )
-    .await
 }
 
 fn ipsec_policy(p: &IpsecPolicySpec) -> Result<models::IpsecPolicy> {
@@ -339,22 +305,27 @@ pub async fn create_or_update_connection(
     spec: &ConnectionSpec,
     cfg: &WaitConfig,
 ) -> Result<Connection> {
-    let context = ctx("creating", rg, name);
-    let start = Instant::now();
-    let existed = find_connection(net, rg, name, &cfg.cancel).await?.is_some();
+    let conn = &Connection::at(net, rg, name);
+    let context = conn.context("creating");
     let body = body(spec).map_err(|e| e.context(context.clone()))?;
-    let path = net.resource_id(rg, "connections", name);
-    put_and_poll(net, &path, &body, &context, cfg).await?;
-    let conn = wait_connection_succeeded(net, rg, name, &remaining(cfg, start))
-        .await
-        .map_err(|e| e.context(context.clone()))?;
-    if existed && get_shared_key(net, rg, name, &cfg.cancel).await? != spec.shared_key {
-        set_shared_key(net, rg, name, &spec.shared_key, &remaining(cfg, start)).await?;
-        return wait_connection_succeeded(net, rg, name, &remaining(cfg, start))
-            .await
-            .map_err(|e| e.context(context));
-    }
-    Ok(conn)
+    conn.within(
+        "create",
+        Connection::CREATE_TIMEOUT,
+        cfg,
+        |cfg| async move {
+            let start = Instant::now();
+            let existed = conn.find(&cfg.cancel).await?.is_some();
+            let made = conn.put_unbounded("creating", &body, cfg.clone()).await?;
+            if !existed || get_shared_key(net, rg, name, &cfg.cancel).await? == spec.shared_key {
+                return Ok(made);
+            }
+            set_shared_key(net, rg, name, &spec.shared_key, &remaining(&cfg, start)).await?;
+            conn.wait_created(&remaining(&cfg, start))
+                .await
+                .map_err(|e| e.context(context))
+        },
+    )
+    .await
 }
 
 /// Reads the connection's shared key (`GET .../sharedkey`). Fails with
@@ -365,8 +336,9 @@ pub async fn get_shared_key(
     name: &str,
     cancel: &CancellationToken,
 ) -> Result<String> {
-    let context = ctx("reading the shared key of", rg, name);
-    let path = format!("{}/sharedkey", net.resource_id(rg, "connections", name));
+    let conn = Connection::at(net, rg, name);
+    let context = conn.context("reading the shared key of");
+    let path = format!("{}/sharedkey", conn.path());
     let k: Option<models::ConnectionSharedKey> = get_json(net, cancel, &context, &path).await?;
     k.map(|k| k.value).ok_or_else(|| {
         CloudError::new(ErrorKind::NotFound, "the connection does not exist").context(context)
@@ -381,8 +353,9 @@ pub async fn set_shared_key(
     key: &str,
     cfg: &WaitConfig,
 ) -> Result<()> {
-    let context = ctx("setting the shared key of", rg, name);
-    let path = format!("{}/sharedkey", net.resource_id(rg, "connections", name));
+    let conn = Connection::at(net, rg, name);
+    let context = conn.context("setting the shared key of");
+    let path = format!("{}/sharedkey", conn.path());
     put_and_poll(
         net,
         &path,
@@ -393,20 +366,13 @@ pub async fn set_shared_key(
     .await
 }
 
-/// Deletes the connection and waits until it is gone; already gone counts as success.
-pub async fn delete_connection(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    let context = ctx("deleting", rg, name);
-    let start = Instant::now();
-    let path = net.resource_id(rg, "connections", name);
-    delete_and_poll(net, &path, &context, cfg).await?;
-    wait_connection_deleted(net, rg, name, &remaining(cfg, start))
-        .await
-        .map_err(|e| e.context(context))
+object_functions! {
+    Connection, name;
+    /// Finds the connection (raw GET, tolerant of id-only references); `None` when it (or
+    /// its resource group) does not exist.
+    find: find_connection;
+    /// Deletes the connection and waits until it is gone; already gone counts as success.
+    delete: delete_connection;
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Small conversions between SDK models and our plain types: enum <-> string (every SDK
-//! enum has an `UnknownValue(String)` fallback, so any string converts), provisioning
-//! states, and ARM id helpers.
+//! enum has an `UnknownValue(String)` fallback, so any string converts) and ARM id helpers.
+//! What a provisioning state means lives in [`super::states`].
 
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use serde::{de::DeserializeOwned, Serialize};
@@ -34,26 +34,6 @@ pub fn same_id(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
-/// What a provisioning state means to a waiter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StateClass {
-    /// `Succeeded`.
-    Ready,
-    /// `Failed` (and `Canceled`).
-    Failed,
-    /// Anything else (`Updating`, `Creating`, `Accepted`, `Deleting`, absent).
-    Pending,
-}
-
-/// Classifies an ARM `provisioningState` (case-insensitive).
-pub fn classify_state(state: &str) -> StateClass {
-    match state.to_ascii_lowercase().as_str() {
-        "succeeded" => StateClass::Ready,
-        "failed" | "canceled" | "cancelled" => StateClass::Failed,
-        _ => StateClass::Pending,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,7 +45,6 @@ mod tests {
         assert_eq!(enum_str(&p), "Updating");
         let u: ProvisioningState = str_enum("Creating").unwrap();
         assert_eq!(enum_str(&u), "Creating");
-        assert_eq!(classify_state("Creating"), StateClass::Pending);
         assert_eq!(id_name("/a/b/publicIPAddresses/pip1"), "pip1");
     }
 }

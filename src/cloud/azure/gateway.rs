@@ -3,29 +3,15 @@
 //! in-place SKU/BGP updates, find, wait, delete. Gateways take 30-60+ minutes.
 
 use super::client::Network;
-use super::convert::{classify_state, id_name, opt_enum_str, str_enum, StateClass};
-use super::raw::get_json;
+use super::convert::{id_name, opt_enum_str, str_enum};
+use super::object::{object_functions, remaining, ArmKind, Managed};
 use super::sdk::models;
+use super::states::{ProvisioningStates, StateClass, DELETING, NETWORK_STATES};
 use super::tags;
-use super::waiters::{
-    delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded, Provisioned,
-};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
-
-/// Default create timeout: 90 min, azurerm's `azurerm_virtual_network_gateway` default
-/// since hashicorp/terraform-provider-azurerm PR #23003 (was 60; "context deadline
-/// exceeded" reports). Microsoft: "Creating a gateway can often take 45 minutes or more".
-pub const GATEWAY_CREATE_TIMEOUT: Duration = Duration::from_secs(90 * 60);
-/// Default update timeout: a SKU resize or BGP change rebuilds the gateway instances, so we
-/// use the create value (90 min, azurerm PR #23003).
-pub const GATEWAY_UPDATE_TIMEOUT: Duration = Duration::from_secs(90 * 60);
-/// Default delete timeout: 120 min, azurerm PR #23003 (was 60).
-pub const GATEWAY_DELETE_TIMEOUT: Duration = Duration::from_secs(120 * 60);
 
 /// One ip configuration of a new gateway (two for active-active).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,6 +97,10 @@ pub struct Gateway {
     pub name: String,
     /// Region.
     pub location: String,
+    /// Ip configurations.
+    pub ip_configurations: Vec<GatewayIpConfiguration>,
+    /// Public IP ids of the ip configurations, in order.
+    pub public_ip_ids: Vec<String>,
     /// SKU name.
     pub sku: String,
     /// `Generation1`/`Generation2`/`None`.
@@ -125,23 +115,42 @@ pub struct Gateway {
     pub asn: Option<u32>,
     /// Per-instance BGP addresses.
     pub bgp_peering_addresses: Vec<BgpPeeringAddress>,
-    /// Ip configurations.
-    pub ip_configurations: Vec<GatewayIpConfiguration>,
-    /// Public IP ids of the ip configurations, in order.
-    pub public_ip_ids: Vec<String>,
     /// ARM provisioning state.
     pub provisioning_state: String,
     /// All tags.
     pub tags: BTreeMap<String, String>,
 }
 
-impl Provisioned for Gateway {
+/// azurerm `azurerm_virtual_network_gateway`, Timeouts (hashicorp/terraform-provider-azurerm
+/// `website/docs/r/virtual_network_gateway.html.markdown` and the resource's
+/// `pluginsdk.ResourceTimeout`, read 2026-12-07): create 90 min, update 60 min, delete
+/// 60 min. Microsoft: "Creating a gateway can often take 45 minutes or more".
+impl Managed for Gateway {
+    const STATES: ProvisioningStates = NETWORK_STATES;
+    /// Create: 90 min (azurerm, raised from 60 by hashicorp/terraform-provider-azurerm#23003).
+    const CREATE_TIMEOUT: Duration = Duration::from_secs(90 * 60);
+    /// Delete: 60 min (azurerm).
+    const DELETE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
     fn provisioning_state(&self) -> &str {
         &self.provisioning_state
     }
 }
 
-fn from_model(m: models::VirtualNetworkGateway) -> Gateway {
+impl Gateway {
+    /// In-place update (SKU resize, BGP, APIPA, tags): 60 min (azurerm's update default).
+    pub const UPDATE_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+}
+
+impl ArmKind for Gateway {
+    type Wire = models::VirtualNetworkGateway;
+    const NOUN: &'static str = "virtual network gateway";
+    const RESOURCE_TYPE: &'static str = "virtualNetworkGateways";
+    fn from_wire(m: models::VirtualNetworkGateway) -> Gateway {
+        gateway_from_model(m)
+    }
+}
+
+fn gateway_from_model(m: models::VirtualNetworkGateway) -> Gateway {
     let p = m.properties;
     let ip_configurations: Vec<GatewayIpConfiguration> = p
         .ip_configurations
@@ -191,66 +200,20 @@ fn from_model(m: models::VirtualNetworkGateway) -> Gateway {
     }
 }
 
-fn ctx(verb: &str, rg: &str, name: &str) -> String {
-    format!("{verb} Azure virtual network gateway ({rg}/{name})")
-}
-
 /// The id of ip configuration `ip_config` of gateway `name`.
 pub fn ip_configuration_id(net: &Network, rg: &str, name: &str, ip_config: &str) -> String {
     format!(
         "{}/ipConfigurations/{ip_config}",
-        net.resource_id(rg, "virtualNetworkGateways", name)
+        net.resource_id(rg, Gateway::RESOURCE_TYPE, name)
     )
 }
 
-async fn find_model(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<models::VirtualNetworkGateway>> {
-    let path = net.resource_id(rg, "virtualNetworkGateways", name);
-    get_json(net, cancel, &ctx("reading", rg, name), &path).await
-}
-
-/// Finds the gateway; `None` when it (or its resource group) does not exist.
-pub async fn find_gateway(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<Gateway>> {
-    Ok(find_model(net, rg, name, cancel).await?.map(from_model))
-}
-
-/// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
-pub async fn wait_gateway_succeeded(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<Gateway> {
-    wait_succeeded(
-        &format!("Azure virtual network gateway ({rg}/{name}) to succeed"),
-        cfg,
-        || find_gateway(net, rg, name, &cfg.cancel),
-    )
-    .await
-}
-
-/// Waits until the gateway is gone.
-pub async fn wait_gateway_deleted(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    wait_absent(
-        &format!("Azure virtual network gateway ({rg}/{name}) to be deleted"),
-        cfg,
-        || find_gateway(net, rg, name, &cfg.cancel),
-    )
-    .await
+object_functions! {
+    Gateway, name;
+    /// Finds the gateway; `None` when it (or its resource group) does not exist.
+    find: find_gateway;
+    /// Waits for the gateway's target state (see [`Managed::STATES`]).
+    wait_created: wait_gateway_succeeded;
 }
 
 /// Waits until no create or update runs on the gateway: a terminal provisioning state,
@@ -268,14 +231,15 @@ pub async fn wait_gateway_settled(
         || {
             let found = find_gateway(net, rg, name, &cfg.cancel);
             async move {
-                Ok(match found.await? {
-                    Some(g)
-                        if classify_state(&g.provisioning_state) == StateClass::Pending
-                            && !g.provisioning_state.eq_ignore_ascii_case("deleting") =>
-                    {
+                let Some(g) = found.await? else {
+                    return Ok(Probe::Done(()));
+                };
+                Ok(match Gateway::STATES.classify(&g.provisioning_state) {
+                    StateClass::Ready | StateClass::Failed => Probe::Done(()),
+                    _ if g.provisioning_state.eq_ignore_ascii_case(DELETING) => Probe::Done(()),
+                    StateClass::Pending | StateClass::Unlisted => {
                         Probe::Pending(g.provisioning_state)
                     }
-                    _ => Probe::Done(()),
                 })
             }
         },
@@ -318,7 +282,7 @@ fn sku(name: &str) -> Result<models::VirtualNetworkGatewaySku> {
 }
 
 /// Creates (or overwrites with `spec`) a route-based VPN gateway and waits until it has
-/// succeeded (allow [`GATEWAY_CREATE_TIMEOUT`]).
+/// succeeded, within the gateway's create timeout (see [`Managed::CREATE_TIMEOUT`]).
 pub async fn create_or_update_gateway(
     net: &Network,
     rg: &str,
@@ -326,7 +290,8 @@ pub async fn create_or_update_gateway(
     spec: &GatewaySpec,
     cfg: &WaitConfig,
 ) -> Result<Gateway> {
-    let context = ctx("creating", rg, name);
+    let gw = Gateway::at(net, rg, name);
+    let context = gw.context("creating");
     if spec.ip_configurations.is_empty() || spec.ip_configurations.len() > 2 {
         return Err(CloudError::new(
             ErrorKind::Client,
@@ -379,28 +344,13 @@ pub async fn create_or_update_gateway(
     let mut body = models::VirtualNetworkGateway::new(props);
     body.resource.location = Some(spec.location.clone());
     body.resource.tags = tags::to_sdk(&spec.tags);
-    put(net, rg, name, body, &context, cfg).await
-}
-
-async fn put(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    body: models::VirtualNetworkGateway,
-    context: &str,
-    cfg: &WaitConfig,
-) -> Result<Gateway> {
-    let start = Instant::now();
-    let path = net.resource_id(rg, "virtualNetworkGateways", name);
-    put_and_poll(net, &path, &body, context, cfg).await?;
-    wait_gateway_succeeded(net, rg, name, &remaining(cfg, start))
-        .await
-        .map_err(|e| e.context(context))
+    gw.put("creating", &body, cfg).await
 }
 
 /// Changes SKU, BGP, APIPA addresses or tags in place: reads the gateway, changes only the
-/// given fields, PUTs it back and waits (allow [`GATEWAY_UPDATE_TIMEOUT`]). Ip configuration
-/// changes are not possible in place (azurerm PR #27828); resources replace the gateway.
+/// given fields, PUTs it back and waits, within [`Gateway::UPDATE_TIMEOUT`] and `cfg`. Ip
+/// configuration changes are not possible in place (azurerm PR #27828); resources replace
+/// the gateway.
 pub async fn update_gateway(
     net: &Network,
     rg: &str,
@@ -408,13 +358,11 @@ pub async fn update_gateway(
     update: &GatewayUpdate,
     cfg: &WaitConfig,
 ) -> Result<Gateway> {
-    let context = ctx("updating", rg, name);
-    let mut m = find_model(net, rg, name, &cfg.cancel)
-        .await?
-        .ok_or_else(|| {
-            CloudError::new(ErrorKind::NotFound, "the gateway does not exist")
-                .context(context.clone())
-        })?;
+    let gw = Gateway::at(net, rg, name);
+    let context = gw.context("updating");
+    let mut m = gw.find_wire(&cfg.cancel).await?.ok_or_else(|| {
+        CloudError::new(ErrorKind::NotFound, "the gateway does not exist").context(context.clone())
+    })?;
     // Read-only fields (swagger 2024-03-01) the GET returned: ARM ignores them on input, but
     // a well-formed request does not send them back.
     m.properties.provisioning_state = None;
@@ -467,23 +415,26 @@ pub async fn update_gateway(
     if let Some(t) = &update.tags {
         m.resource.tags = tags::to_sdk(t);
     }
-    put(net, rg, name, m, &context, cfg).await
+    gw.within("update", Gateway::UPDATE_TIMEOUT, cfg, |cfg| {
+        gw.put_unbounded("updating", &m, cfg)
+    })
+    .await
 }
 
-/// Deletes the gateway and waits until it is gone (allow [`GATEWAY_DELETE_TIMEOUT`]);
-/// already gone counts as success. Connections must be deleted first. A gateway still
-/// building is waited for first (see [`wait_gateway_settled`]).
+/// Deletes the gateway and waits until it is gone, within its delete timeout (see
+/// [`Managed::DELETE_TIMEOUT`]); already gone counts as success. Connections must be
+/// deleted first. A gateway still building is waited for first (see
+/// [`wait_gateway_settled`]), within the same bound.
 pub async fn delete_gateway(net: &Network, rg: &str, name: &str, cfg: &WaitConfig) -> Result<()> {
-    let context = ctx("deleting", rg, name);
-    let start = Instant::now();
-    wait_gateway_settled(net, rg, name, cfg)
-        .await
-        .map_err(|e| e.context(context.clone()))?;
-    let path = net.resource_id(rg, "virtualNetworkGateways", name);
-    delete_and_poll(net, &path, &context, &remaining(cfg, start)).await?;
-    wait_gateway_deleted(net, rg, name, &remaining(cfg, start))
-        .await
-        .map_err(|e| e.context(context))
+    let gw = &Gateway::at(net, rg, name);
+    gw.within("delete", Gateway::DELETE_TIMEOUT, cfg, |cfg| async move {
+        let start = tokio::time::Instant::now();
+        wait_gateway_settled(net, rg, name, &cfg)
+            .await
+            .map_err(|e| e.context(gw.context("deleting")))?;
+        gw.delete_unbounded(remaining(&cfg, start)).await
+    })
+    .await
 }
 
 /// The name part of an ip configuration id (`.../ipConfigurations/default` -> `default`).

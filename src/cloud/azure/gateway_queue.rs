@@ -10,32 +10,8 @@ use super::client::Network;
 use super::gateway::wait_gateway_settled;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::WaitConfig;
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-use tokio::sync::OwnedMutexGuard;
 use tokio::time::Instant;
-
-/// The per-gateway locks of one provider process (shared by every clone of [`Network`]).
-#[derive(Debug, Clone, Default)]
-pub struct GatewayQueue {
-    locks: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>>,
-}
-
-impl GatewayQueue {
-    /// Waits for the turn of gateway `id` (ARM id, any case); the turn ends when the guard
-    /// drops. Tokio's mutex is fair, so operations run in the order they asked.
-    pub async fn turn(&self, id: &str) -> OwnedMutexGuard<()> {
-        let lock = self
-            .locks
-            .lock()
-            .unwrap()
-            .entry(id.to_lowercase())
-            .or_default()
-            .clone();
-        lock.lock_owned().await
-    }
-}
 
 /// Runs `op` (one write on gateway `rg/gateway` or one of its connections, including its
 /// wait for completion) in the gateway's turn. A `409 AnotherOperationInProgress` is waited

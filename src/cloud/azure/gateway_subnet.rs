@@ -2,82 +2,42 @@
 //! (after the gateway is gone; ARM refuses with `InUseSubnetCannotBeDeleted` before).
 
 use super::client::Network;
-use super::raw::get_json;
+use super::object::{object_functions, ArmKind, ArmObject, Managed};
 use super::sdk::models;
+use super::states::{ProvisioningStates, NETWORK_STATES};
 use super::virtual_network::{subnet_from_model, Subnet};
-use super::waiters::{delete_and_poll, put_and_poll, remaining, wait_absent, wait_succeeded};
 use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::time::Duration;
-use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 /// The only subnet name a VPN gateway accepts (azurerm `IsGatewaySubnet`).
 pub const GATEWAY_SUBNET_NAME: &str = "GatewaySubnet";
 
-/// Default create timeout (azurerm `azurerm_subnet`: create 30 min).
-pub const GATEWAY_SUBNET_CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// Default delete timeout (azurerm `azurerm_subnet`: delete 30 min).
-pub const GATEWAY_SUBNET_DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// A subnet is a child of its VNet: [`ArmKind::at`] takes the VNet's name and gives its
+/// GatewaySubnet, the only subnet cloudlink writes.
+impl ArmKind for Subnet {
+    type Wire = models::Subnet;
+    const NOUN: &'static str = "subnet";
+    const RESOURCE_TYPE: &'static str = "virtualNetworks";
+    fn from_wire(m: models::Subnet) -> Subnet {
+        subnet_from_model(m)
+    }
 
-fn subnet_path(net: &Network, rg: &str, vnet: &str) -> String {
-    net.resource_id(
-        rg,
-        "virtualNetworks",
-        &format!("{vnet}/subnets/{GATEWAY_SUBNET_NAME}"),
-    )
+    fn at<'a>(net: &'a Network, rg: &str, vnet: &str) -> ArmObject<'a, Subnet> {
+        let child = format!("{vnet}/subnets/{GATEWAY_SUBNET_NAME}");
+        let path = net.resource_id(rg, Self::RESOURCE_TYPE, &child);
+        ArmObject::new(net, path, format!("{rg}/{child}"))
+    }
 }
 
-fn ctx(verb: &str, rg: &str, vnet: &str) -> String {
-    format!("{verb} Azure subnet ({rg}/{vnet}/{GATEWAY_SUBNET_NAME})")
-}
-
-/// Finds the GatewaySubnet of `vnet`; `None` when it, the VNet or the resource group is
-/// absent.
-pub async fn find_gateway_subnet(
-    net: &Network,
-    rg: &str,
-    vnet: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<Subnet>> {
-    let found: Option<models::Subnet> = get_json(
-        net,
-        cancel,
-        &ctx("reading", rg, vnet),
-        &subnet_path(net, rg, vnet),
-    )
-    .await?;
-    Ok(found.map(subnet_from_model))
-}
-
-/// Waits for `Succeeded` (pending: `Updating`, absent; failure: `Failed`).
-pub async fn wait_gateway_subnet_succeeded(
-    net: &Network,
-    rg: &str,
-    vnet: &str,
-    cfg: &WaitConfig,
-) -> Result<Subnet> {
-    wait_succeeded(
-        &format!("Azure subnet ({rg}/{vnet}/{GATEWAY_SUBNET_NAME}) to succeed"),
-        cfg,
-        || find_gateway_subnet(net, rg, vnet, &cfg.cancel),
-    )
-    .await
-}
-
-/// Waits until the GatewaySubnet is gone.
-pub async fn wait_gateway_subnet_deleted(
-    net: &Network,
-    rg: &str,
-    vnet: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    wait_absent(
-        &format!("Azure subnet ({rg}/{vnet}/{GATEWAY_SUBNET_NAME}) to be deleted"),
-        cfg,
-        || find_gateway_subnet(net, rg, vnet, &cfg.cancel),
-    )
-    .await
+object_functions! {
+    Subnet, vnet;
+    /// Finds the GatewaySubnet of `vnet`; `None` when it, the VNet or the resource group
+    /// is absent.
+    find: find_gateway_subnet;
+    /// Deletes the GatewaySubnet and waits until it is gone; already gone counts as
+    /// success.
+    delete: delete_gateway_subnet;
 }
 
 /// Creates the GatewaySubnet with `prefix` and waits for it. An existing GatewaySubnet is
@@ -90,14 +50,6 @@ pub async fn create_gateway_subnet(
     prefix: &str,
     cfg: &WaitConfig,
 ) -> Result<Subnet> {
-    let start = Instant::now();
-    if find_gateway_subnet(net, rg, vnet, &cfg.cancel)
-        .await?
-        .is_some()
-    {
-        return wait_gateway_subnet_succeeded(net, rg, vnet, &remaining(cfg, start)).await;
-    }
-    let context = ctx("creating", rg, vnet);
     let body = models::Subnet {
         name: Some(GATEWAY_SUBNET_NAME.to_string()),
         properties: Some(models::SubnetPropertiesFormat {
@@ -106,23 +58,25 @@ pub async fn create_gateway_subnet(
         }),
         ..Default::default()
     };
-    put_and_poll(net, &subnet_path(net, rg, vnet), &body, &context, cfg).await?;
-    wait_gateway_subnet_succeeded(net, rg, vnet, &remaining(cfg, start))
+    let subnet = Subnet::at(net, rg, vnet);
+    subnet
+        .within("create", Subnet::CREATE_TIMEOUT, cfg, |cfg| async {
+            match subnet.find(&cfg.cancel).await? {
+                Some(_) => subnet.wait_created(&cfg).await,
+                None => subnet.put_unbounded("creating", &body, cfg).await,
+            }
+        })
         .await
-        .map_err(|e| e.context(context))
 }
 
-/// Deletes the GatewaySubnet and waits until it is gone; already gone counts as success.
-pub async fn delete_gateway_subnet(
-    net: &Network,
-    rg: &str,
-    vnet: &str,
-    cfg: &WaitConfig,
-) -> Result<()> {
-    let context = ctx("deleting", rg, vnet);
-    let start = Instant::now();
-    delete_and_poll(net, &subnet_path(net, rg, vnet), &context, cfg).await?;
-    wait_gateway_subnet_deleted(net, rg, vnet, &remaining(cfg, start))
-        .await
-        .map_err(|e| e.context(context))
+impl Managed for Subnet {
+    const STATES: ProvisioningStates = NETWORK_STATES;
+    /// azurerm `azurerm_subnet`, Timeouts: create 30 min (hashicorp/terraform-provider-azurerm
+    /// `website/docs/r/subnet.html.markdown`, read 2026-12-07).
+    const CREATE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    /// azurerm `azurerm_subnet`, Timeouts: delete 30 min (same page).
+    const DELETE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    fn provisioning_state(&self) -> &str {
+        &self.provisioning_state
+    }
 }

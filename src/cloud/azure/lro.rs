@@ -6,6 +6,7 @@
 
 use super::client::Network;
 use super::errors::{parse_error_body, retry_after};
+use super::states::{StateClass, OPERATION_STATES};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::{wait_for, Probe, WaitConfig};
 use azure_core::headers::{HeaderName, Headers};
@@ -130,18 +131,16 @@ async fn poll_once(
             )
         })?;
         let status = v.get("status").and_then(|s| s.as_str()).unwrap_or("");
-        let probe = match status {
-            "Succeeded" => Probe::Done(Ok(())),
-            "Failed" | "Canceled" | "Cancelled" => {
-                Probe::Done(Err(operation_error(status, &rsp.body)))
-            }
-            "" => {
-                return Err(CloudError::new(
-                    ErrorKind::Client,
-                    "async operation body has no status",
-                ))
-            }
-            other => Probe::Pending(other.to_string()),
+        if status.is_empty() {
+            return Err(CloudError::new(
+                ErrorKind::Client,
+                "async operation body has no status",
+            ));
+        }
+        let probe = match OPERATION_STATES.classify(status) {
+            StateClass::Ready => Probe::Done(Ok(())),
+            StateClass::Failed => Probe::Done(Err(operation_error(status, &rsp.body))),
+            StateClass::Pending | StateClass::Unlisted => Probe::Pending(status.to_string()),
         };
         return Ok((probe, ra));
     }

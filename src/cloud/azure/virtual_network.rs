@@ -1,13 +1,9 @@
 //! Reads the user's existing virtual network (cloudlink never creates or changes it; it
-//! only adds the GatewaySubnet through [`super::gateway_subnet`]).
+//! only adds the GatewaySubnet, which the `gateway_subnet` module writes).
 
-use super::client::Network;
 use super::convert::opt_enum_str;
-use super::raw::get_json;
+use super::object::{object_functions, ArmKind};
 use super::sdk::models;
-use super::waiters::Provisioned;
-use crate::cloud::error::Result;
-use tokio_util::sync::CancellationToken;
 
 /// A virtual network as we use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,18 +37,6 @@ pub struct Subnet {
     pub provisioning_state: String,
 }
 
-impl Provisioned for Subnet {
-    fn provisioning_state(&self) -> &str {
-        &self.provisioning_state
-    }
-}
-
-impl Provisioned for VirtualNetwork {
-    fn provisioning_state(&self) -> &str {
-        &self.provisioning_state
-    }
-}
-
 /// Our subnet from the SDK model.
 pub(crate) fn subnet_from_model(m: models::Subnet) -> Subnet {
     let props = m.properties.unwrap_or_default();
@@ -71,17 +55,13 @@ pub(crate) fn subnet_from_model(m: models::Subnet) -> Subnet {
     }
 }
 
-/// Finds the virtual network; `None` when it (or its resource group) does not exist.
-pub async fn find_virtual_network(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<VirtualNetwork>> {
-    let context = format!("reading Azure virtual network ({rg}/{name})");
-    let path = net.resource_id(rg, "virtualNetworks", name);
-    let found: Option<models::VirtualNetwork> = get_json(net, cancel, &context, &path).await?;
-    Ok(found.map(|m| {
+/// Read only: a VNet has no waits and no writes here, so it is an [`ArmKind`] and not a
+/// `Managed` one.
+impl ArmKind for VirtualNetwork {
+    type Wire = models::VirtualNetwork;
+    const NOUN: &'static str = "virtual network";
+    const RESOURCE_TYPE: &'static str = "virtualNetworks";
+    fn from_wire(m: models::VirtualNetwork) -> VirtualNetwork {
         let props = m.properties.unwrap_or_default();
         VirtualNetwork {
             id: m.resource.id.unwrap_or_default(),
@@ -94,5 +74,11 @@ pub async fn find_virtual_network(
             subnets: props.subnets.into_iter().map(subnet_from_model).collect(),
             provisioning_state: opt_enum_str(props.provisioning_state.as_ref()),
         }
-    }))
+    }
+}
+
+object_functions! {
+    VirtualNetwork, name;
+    /// Finds the virtual network; `None` when it (or its resource group) does not exist.
+    find: find_virtual_network;
 }
