@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod delete;
 pub mod import;
+pub mod names;
 pub mod plan;
 pub mod read;
 pub mod routes;
@@ -29,10 +30,6 @@ impl Resource for CrossCloudVpn {
 
     fn schema(&self) -> Schema {
         schema::schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate::validate_config(config)
     }
 
     async fn modify_plan(
