@@ -145,10 +145,7 @@ pub fn with_tags_all(ctx: &ProviderContext, v: &Value) -> Value {
     let mut out = v.clone();
     if !v.attr(TAGS_ALL).is_wholly_known() || v.attr(TAGS_ALL).is_null() {
         let resource = tags_of(v.attr(TAGS)).unwrap_or_default();
-        out.set_attr(
-            TAGS_ALL,
-            tags_value(&merged(&ctx.default_tags, &resource)),
-        );
+        out.set_attr(TAGS_ALL, tags_value(&merged(&ctx.default_tags, &resource)));
     }
     out
 }

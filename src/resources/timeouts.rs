@@ -51,8 +51,12 @@ pub fn go_duration() -> Arc<dyn Validator> {
 pub fn block(defaults: Defaults) -> NestedBlock {
     let fmt = |d: Duration| format!("{}m", d.as_secs() / 60);
     let limit = |op: &str, d: Duration| {
-        Attribute::optional(op, Type::String, format!("Limit for {op} (default `{}`).", fmt(d)))
-            .validator(go_duration())
+        Attribute::optional(
+            op,
+            Type::String,
+            format!("Limit for {op} (default `{}`).", fmt(d)),
+        )
+        .validator(go_duration())
     };
     NestedBlock::single(
         TIMEOUTS,

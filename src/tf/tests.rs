@@ -883,20 +883,32 @@ fn validated_block() -> Block {
                 .collect()
         })
     };
-    let inner = || Block::new("").attr(Attribute::optional("cidr", Type::String, "Inside CIDR.").validator(slash30()));
+    let inner = || {
+        Block::new("")
+            .attr(Attribute::optional("cidr", Type::String, "Inside CIDR.").validator(slash30()))
+    };
     Block::new("top")
         .attr(Attribute::optional("cidr", Type::String, "Top CIDR.").validator(slash30()))
         .attr(Attribute::optional("name", Type::String, ""))
-        .attr(Attribute::optional("items", Type::list(Type::Dynamic), "").nested_type(NestingMode::List, inner()))
+        .attr(
+            Attribute::optional("items", Type::list(Type::Dynamic), "")
+                .nested_type(NestingMode::List, inner()),
+        )
         .block(NestedBlock::single("single", inner()))
         .block(NestedBlock::list("tunnel", inner()))
         .block(NestedBlock::map("labelled", inner()))
-        .rule(BlockRule::new("name_needs_cidr", "`name` needs `cidr`.", |v, at| {
-            if v.attr("name").is_null() || !v.attr("cidr").is_null() {
-                return Diagnostics::new();
-            }
-            Diagnostic::error("Name without CIDR", "").with_path(at.clone().attr("name")).into()
-        }))
+        .rule(BlockRule::new(
+            "name_needs_cidr",
+            "`name` needs `cidr`.",
+            |v, at| {
+                if v.attr("name").is_null() || !v.attr("cidr").is_null() {
+                    return Diagnostics::new();
+                }
+                Diagnostic::error("Name without CIDR", "")
+                    .with_path(at.clone().attr("name"))
+                    .into()
+            },
+        ))
 }
 
 fn inner_cidr(c: Value) -> Value {
@@ -982,34 +994,50 @@ fn validate_config_skips_unknown_and_null_values() {
 
 #[test]
 fn rule_and_validator_descriptions_reach_the_docs() {
-    let b = validated_block()
-        .attr(Attribute::optional("zone", Type::String, "Zone.").replace_if(ReplaceIf::new(
+    let b = validated_block().attr(
+        Attribute::optional("zone", Type::String, "Zone.").replace_if(ReplaceIf::new(
             "Moving to another zone forces a new resource.",
             |p, n| p.as_str().is_some() && n.as_str().is_some(),
-        )));
+        )),
+    );
     let md = crate::docs::schema_markdown(&b);
     assert!(
         md.contains("- `cidr` (String) Top CIDR. Checked at validation: a /30."),
         "{md}"
     );
-    assert!(md.contains("Inside CIDR. Checked at validation: a /30."), "{md}");
     assert!(
-        md.contains("### Validation rules") && md.contains("- `name_needs_cidr`: `name` needs `cidr`."),
+        md.contains("Inside CIDR. Checked at validation: a /30."),
         "{md}"
     );
-    assert!(md.contains("Zone. Moving to another zone forces a new resource."), "{md}");
+    assert!(
+        md.contains("### Validation rules")
+            && md.contains("- `name_needs_cidr`: `name` needs `cidr`."),
+        "{md}"
+    );
+    assert!(
+        md.contains("Zone. Moving to another zone forces a new resource."),
+        "{md}"
+    );
     let proto = Schema::new(0, b).to_proto();
-    let cidr = proto.block.unwrap().attributes.into_iter().find(|a| a.name == "cidr").unwrap();
+    let cidr = proto
+        .block
+        .unwrap()
+        .attributes
+        .into_iter()
+        .find(|a| a.name == "cidr")
+        .unwrap();
     assert!(cidr.description.ends_with("Checked at validation: a /30."));
 }
 
 #[test]
 fn replace_if_conditions_decide_the_replacement_paths() {
     let b = Block::new("")
-        .attr(Attribute::optional("zone", Type::String, "").replace_if(ReplaceIf::new(
-            "Only a change away from `a` replaces.",
-            |p, _| p.as_str() == Some("a"),
-        )))
+        .attr(
+            Attribute::optional("zone", Type::String, "").replace_if(ReplaceIf::new(
+                "Only a change away from `a` replaces.",
+                |p, _| p.as_str() == Some("a"),
+            )),
+        )
         .attr(Attribute::optional("name", Type::String, "").requires_replace());
     let v = |zone: &str, name: &str| Value::object([("zone", s(zone)), ("name", s(name))]);
     let paths = |p: &Value, n: &Value| -> Vec<String> {
@@ -1023,5 +1051,8 @@ fn replace_if_conditions_decide_the_replacement_paths() {
     assert!(paths(&v("a", "x"), &v("a", "x")).is_empty());
     assert_eq!(paths(&v("b", "x"), &v("b", "y")), ["name"]);
     assert_eq!(b.attributes[1].replace, vec![ReplaceIf::always()]);
-    assert_eq!(ReplaceIf::always().description, schema::REQUIRES_REPLACE_NOTE);
+    assert_eq!(
+        ReplaceIf::always().description,
+        schema::REQUIRES_REPLACE_NOTE
+    );
 }

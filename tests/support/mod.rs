@@ -679,6 +679,79 @@ pub fn the_error<'a>(diags: &'a [PlanDiagnostic], summary: &str) -> &'a PlanDiag
         .iter()
         .filter(|d| d.severity == "error" && d.summary == summary)
         .collect();
-    assert_eq!(found.len(), 1, "one error {summary:?} expected in {diags:#?}");
+    assert_eq!(
+        found.len(),
+        1,
+        "one error {summary:?} expected in {diags:#?}"
+    );
     found[0]
+}
+
+/// The 1-based number of the first line of `config` whose trimmed text starts with `line`,
+/// looking only after the first line that contains `after` (e.g. `accepter {`).
+pub fn line_number(config: &str, after: &str, line: &str) -> u64 {
+    let lines: Vec<&str> = config.lines().collect();
+    let from = lines
+        .iter()
+        .position(|l| l.contains(after))
+        .unwrap_or_else(|| panic!("no line containing {after:?} in:\n{config}"));
+    let at = lines[from..]
+        .iter()
+        .position(|l| l.trim_start().starts_with(line))
+        .unwrap_or_else(|| panic!("no line {line:?} after {after:?} in:\n{config}"));
+    (from + at + 1) as u64
+}
+
+/// Asserts that `diags` holds exactly one error `summary`, on resource `address`, that
+/// terraform placed on the expression `highlight` of line `line` of `main.tf` (whose text
+/// is `config`'s line): the attribute path the provider reported, resolved by terraform.
+pub fn assert_error_at(
+    diags: &[PlanDiagnostic],
+    summary: &str,
+    address: &str,
+    config: &str,
+    line: u64,
+    highlight: &str,
+) {
+    let d = the_error(diags, summary);
+    assert_eq!(d.address.as_deref(), Some(address), "{d:#?}");
+    let r = d
+        .range
+        .as_ref()
+        .unwrap_or_else(|| panic!("{summary:?} has no source range: {d:#?}"));
+    let text = config.lines().nth(line as usize - 1).unwrap_or_default();
+    let column = text
+        .find(highlight)
+        .unwrap_or_else(|| panic!("{highlight:?} is not on line {line}: {text:?}"))
+        + 1;
+    assert_eq!(
+        (
+            r.filename.as_str(),
+            r.code.as_str(),
+            r.highlight.as_str(),
+            r.start_line,
+            r.start_column
+        ),
+        ("main.tf", text, highlight, line, column as u64),
+        "{summary:?} is not on {highlight:?} at main.tf:{line}: {d:#?}"
+    );
+}
+
+/// Asserts that no message of a `terraform ... -json` stream holds `secret` outside the
+/// source terraform quotes (`diagnostic.snippet`), so the provider's own words never carry
+/// it.
+pub fn assert_secret_only_in_quoted_source(json_stream: &str, secret: &str) {
+    for line in json_stream.lines() {
+        let Ok(mut m) = serde_json::from_str::<Json>(line) else {
+            assert!(!line.contains(secret), "a secret outside JSON: {line}");
+            continue;
+        };
+        if let Some(d) = m.get_mut("diagnostic").and_then(Json::as_object_mut) {
+            d.remove("snippet");
+        }
+        assert!(
+            !m.to_string().contains(secret),
+            "a secret reached terraform's output outside the quoted source: {line}"
+        );
+    }
 }

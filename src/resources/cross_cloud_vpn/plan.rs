@@ -163,16 +163,18 @@ async fn cloud_checks(
     planned: &mut Value,
     diags: &mut crate::tf::Diagnostics,
 ) {
-    if !planned.is_wholly_known() && planned.attr(names::AZURE).attr(azure::RESOURCE_GROUP).is_unknown() {
+    if !planned.is_wholly_known()
+        && planned
+            .attr(names::AZURE)
+            .attr(azure::RESOURCE_GROUP)
+            .is_unknown()
+    {
         return;
     }
     let d = Desired::from_value(planned, &Value::Null);
     let mut aws_cidrs = d.aws_cidrs.clone();
     if let (None, Some(vpc)) = (&aws_cidrs, &d.vpc_id) {
-        let found = match ctx.aws_account(
-            d.aws_account.as_deref(),
-            aws_path(aws::ACCOUNT),
-        ) {
+        let found = match ctx.aws_account(d.aws_account.as_deref(), aws_path(aws::ACCOUNT)) {
             Ok(a) => match a.ec2().await {
                 Ok(ec2) => ec2.with_cancel(ctx.stop.clone()).find_vpc_by_id(vpc).await,
                 Err(e) => Err(e),
@@ -306,7 +308,10 @@ async fn claim_check(
 ) {
     let d = Desired::from_value(planned, &Value::Null);
     if planned.attr(names::NAME).is_unknown()
-        || planned.attr(names::AZURE).attr(azure::RESOURCE_GROUP).is_unknown()
+        || planned
+            .attr(names::AZURE)
+            .attr(azure::RESOURCE_GROUP)
+            .is_unknown()
     {
         return;
     }
@@ -449,7 +454,11 @@ async fn aws_target_checks(
                 }
             }
         }
-        if planned.attr(names::AWS).attr(aws::AMAZON_SIDE_ASN).is_unknown() {
+        if planned
+            .attr(names::AWS)
+            .attr(aws::AMAZON_SIDE_ASN)
+            .is_unknown()
+        {
             set_amazon_side_asn(planned, d.amazon_side_asn, diags);
         }
         // rule: AWS-VGW-ONE-PER-VPC (only at create: an existing link's own VGW is there).

@@ -519,7 +519,6 @@ pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
     out
 }
 
-
 /// The validators the schema attaches to single attributes; each reports on the path the
 /// schema walk found the value at.
 pub mod attribute {
@@ -571,9 +570,10 @@ pub mod attribute {
 
     /// `azure.asn`.
     pub fn azure_asn() -> Arc<dyn Validator> {
-        one("1-65534, not one Azure reserves (8074, 8075, 12076, 23456, 64496-64511, 65517-65520).", |v, at| {
-            super::azure_asn(v.as_i64()?, at)
-        })
+        one(
+            "1-65534, not one Azure reserves (8074, 8075, 12076, 23456, 64496-64511, 65517-65520).",
+            |v, at| super::azure_asn(v.as_i64()?, at),
+        )
     }
 
     /// `azure.sku`.

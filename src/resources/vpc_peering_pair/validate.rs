@@ -9,7 +9,7 @@ use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, Side};
 use crate::provider::validate::aws_region;
 use crate::tf::validator::{self, BlockRule, Validator};
-use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+use crate::tf::{AttributePath, Diagnostic, Diagnostics};
 use ipnet::Ipv4Net;
 use std::sync::Arc;
 
@@ -19,10 +19,9 @@ fn path(side: Side, attr: &str) -> AttributePath {
 
 /// The validator of `accepter.region`: an AWS region name.
 pub fn region() -> Arc<dyn Validator> {
-    validator::check(
-        "an AWS region name such as `us-east-1`.",
-        |v, at| aws_region(v, at).into_iter().collect(),
-    )
+    validator::check("an AWS region name such as `us-east-1`.", |v, at| {
+        aws_region(v, at).into_iter().collect()
+    })
 }
 
 /// Rule `both_sides`: the `requester` and `accepter` blocks are both present.
