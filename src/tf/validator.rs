@@ -60,7 +60,7 @@ where
 /// Runs `inner` on every element of a list (or tuple) value, at the element's index, so an
 /// error names `tunnel_psks[1]` rather than the whole list.
 pub fn each_element(inner: Arc<dyn Validator>) -> Arc<dyn Validator> {
-    let description = format!("Each element: {}", inner.description());
+    let description = format!("each element: {}", inner.description());
     check(description, move |v, at| {
         let mut out = Diagnostics::new();
         for (i, x) in v.as_list().unwrap_or_default().iter().enumerate() {
