@@ -288,11 +288,14 @@ async fn cloud_checks(
         _ => {}
     }
     if let (Some(a), Some(z)) = (&aws_cidrs, &azure_cidrs) {
-        diags.extend(validate::cidrs_disjoint(
-            a,
-            z,
-            AttributePath::attrs([names::AZURE_CIDRS]),
-        ));
+        let at = AttributePath::attrs([names::AZURE_CIDRS]);
+        // A configured list is reported on the overlapping prefix; the virtual network's
+        // address space (the default) has no element in the configuration to point at.
+        diags.extend(if d.azure_cidrs.is_some() {
+            validate::cidrs_disjoint_on_element(a, z, at)
+        } else {
+            validate::cidrs_disjoint(a, z, at)
+        });
     }
 }
 

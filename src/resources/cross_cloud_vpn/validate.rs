@@ -159,6 +159,17 @@ pub fn cidrs_disjoint(
     )
 }
 
+/// [`cidrs_disjoint`] reported on the overlapping element of the Azure list at `path` (for
+/// a list the user wrote, so terraform highlights the very prefix).
+pub fn cidrs_disjoint_on_element(
+    aws_cidrs: &[String],
+    azure_cidrs: &[String],
+    path: AttributePath,
+) -> Option<Diagnostic> {
+    let (_, j) = first_overlap(aws_cidrs, azure_cidrs)?;
+    cidrs_disjoint(aws_cidrs, azure_cidrs, path.index(j as i64))
+}
+
 /// An inside CIDR is a /30 in Azure's custom APIPA range 169.254.21.0-169.254.22.255 (the
 /// only range both clouds accept: AWS requires 169.254.0.0/16, Azure custom BGP addresses
 /// must be in 169.254.21.0/24-169.254.22.0/24).
@@ -630,11 +641,8 @@ pub fn rules() -> Vec<BlockRule> {
                 let (Some(a), Some(b)) = (known_list(c.attr(names::AWS_CIDRS)), known_list(c.attr(names::AZURE_CIDRS))) else {
                     return Diagnostics::new();
                 };
-                let at = first_overlap(&a, &b).map_or_else(
-                    || AttributePath::attrs([names::AZURE_CIDRS]),
-                    |(_, j)| AttributePath::attrs([names::AZURE_CIDRS]).index(j as i64),
-                );
-                cidrs_disjoint(&a, &b, at).into_iter().collect()
+                let at = AttributePath::attrs([names::AZURE_CIDRS]);
+                cidrs_disjoint_on_element(&a, &b, at).into_iter().collect()
             },
         ),
         BlockRule::new(
