@@ -2,9 +2,9 @@
 //! (the framework's `Validators`), named [`BlockRule`]s for checks that span several
 //! attributes (its `ConfigValidators`), and [`ReplaceIf`] conditions (its `RequiresReplace` /
 //! `RequiresReplaceIf` plan modifiers). Each carries a description, so the generated docs
-//! list the very rules the provider enforces. The walks that run them live in
-//! [`super::schema`]: the diagnostic's path comes from where the schema walk found the
-//! value, never from a path written by hand.
+//! list the very rules the provider enforces. The schema's validation walk runs them (this
+//! module knows nothing of schemas): the diagnostic's path comes from where the walk found
+//! the value, never from a path written by hand.
 
 use std::fmt;
 use std::sync::Arc;
