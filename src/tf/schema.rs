@@ -12,6 +12,7 @@ use super::validator::{BlockRule, ReplaceIf, Validator, Validators};
 use super::value::Value;
 use crate::proto::tfplugin6 as proto;
 
+/// Doc note of a plain `RequiresReplace` (re-exported from [`super::validator`]).
 pub use super::validator::REQUIRES_REPLACE_NOTE;
 /// Doc note added to attributes marked [`Attribute::use_state_for_unknown`].
 pub const USE_STATE_FOR_UNKNOWN_NOTE: &str =
@@ -189,11 +190,6 @@ impl Attribute {
     pub fn validator(mut self, v: Arc<dyn Validator>) -> Self {
         self.validators.0.push(v);
         self
-    }
-
-    /// Whether some change of this attribute replaces the resource.
-    pub fn can_force_replacement(&self) -> bool {
-        !self.replace.is_empty()
     }
 
     /// Keep the prior computed value in plans instead of marking it unknown.

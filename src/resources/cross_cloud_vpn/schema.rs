@@ -1,6 +1,9 @@
 //! The `cloudlink_cross_cloud_vpn` schema: what the user names (AWS and Azure anchors, the
 //! link's shape, CIDRs, PSKs, IPsec policy, tags, timeouts) and what cloudlink reports back
 //! (every sub-resource id, addresses, per-tunnel status from both clouds, `consistent`).
+//! Each attribute carries its plan behaviour as data: its validators (from `validate`),
+//! whether a change replaces the link, and the resource-level rules over several attributes
+//! are listed on the top block, so `terraform validate`, the plan and the docs share them.
 
 use super::names::{self, aws, azure, ipsec_policy, tunnel_details};
 use super::sku;

@@ -1,6 +1,8 @@
 //! The schema of `cloudlink_vpc_peering_pair`: what the user names (both VPCs, their route
 //! tables, DNS options, the accepter's account and region, tags) and what cloudlink reports
 //! (peering id and status, both owners, regions and CIDR blocks, the routes it created).
+//! Validators and the resource-level rules (`both_sides`, `no_self_peering`) are attached
+//! here, from `validate`.
 
 use super::names::{self, route, side};
 use super::validate;
