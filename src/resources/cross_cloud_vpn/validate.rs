@@ -856,6 +856,57 @@ mod tests {
     }
 
     #[test]
+    fn the_schema_walk_reports_each_rule_on_its_path() {
+        let block = super::super::schema::schema().block;
+        let c = Value::object([
+            ("name", Value::string("link")),
+            ("routing", Value::string("static")),
+            ("tunnels", Value::int(4)),
+            (
+                "tunnel_psks",
+                Value::string_list(["Abcdefgh1", "0Secretkey", "Abcdefgh3", "Abcdefgh4"]),
+            ),
+            ("aws_cidrs", Value::string_list(["10.0.0.0/16"])),
+            (
+                "azure_cidrs",
+                Value::string_list(["10.1.0.0/16", "10.0.1.0/24"]),
+            ),
+            ("aws", Value::object([("vpc_id", Value::string("vpc-1"))])),
+            (
+                "azure",
+                Value::object([("asn", Value::int(65518)), ("zones", Value::unknown())]),
+            ),
+            (
+                "timeouts",
+                Value::object([("create", Value::string("soon"))]),
+            ),
+        ]);
+        let d = crate::tf::validate_config(&block, &c);
+        let found: Vec<(String, String)> = d
+            .iter()
+            .map(|x| (x.path.as_ref().unwrap().to_string(), x.summary.clone()))
+            .collect();
+        let want = [
+            ("tunnel_psks[1]", "Pre-shared key starts with 0"),
+            ("azure.asn", "Invalid Azure ASN"),
+            ("timeouts.create", "Invalid duration"),
+            ("tunnels", "Four tunnels require BGP"),
+            ("azure_cidrs[1]", "Overlapping AWS and Azure CIDRs"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(p, s)| (p.to_string(), s.to_string()))
+            .collect();
+        assert_eq!(found, want);
+        assert!(d.iter().all(|x| !x.detail.contains("0Secretkey")));
+        // An unknown tunnel count leaves the rules that need it silent.
+        let mut c = c;
+        c.set_attr("tunnels", Value::unknown());
+        let d = crate::tf::validate_config(&block, &c);
+        assert!(d.iter().all(|x| x.summary != "Four tunnels require BGP"));
+    }
+
+    #[test]
     fn policy_values_both_clouds_accept() {
         let pol = Value::object([
             ("ike_encryption", Value::string("AES256")),
