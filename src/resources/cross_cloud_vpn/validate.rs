@@ -589,9 +589,14 @@ pub mod attribute {
 
     /// `azure.sku`.
     pub fn sku() -> Arc<dyn Validator> {
-        one("a SKU Azure still creates (the `AZ` SKUs).", |v, at| {
-            sku_creatable(v.as_str()?, at)
-        })
+        let names: Vec<String> = sku::creatable_names()
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect();
+        one(
+            format!("a SKU Azure still creates: {}.", names.join(", ")),
+            |v, at| sku_creatable(v.as_str()?, at),
+        )
     }
 
     /// `azure.zones`.
