@@ -67,6 +67,7 @@ pub fn schema_markdown(block: &Block) -> String {
     let mut out = String::from("## Schema\n\n");
     let mut nested: Vec<(String, &NestedBlock)> = Vec::new();
     write_block(&mut out, block, "", &mut nested);
+    write_rules(&mut out, block, "###");
     let mut i = 0;
     while i < nested.len() {
         let (path, nb) = (nested[i].0.clone(), nested[i].1);
@@ -78,10 +79,27 @@ pub fn schema_markdown(block: &Block) -> String {
         );
         let mut more = Vec::new();
         write_block(&mut out, &nb.block, &format!("{path}."), &mut more);
+        write_rules(&mut out, &nb.block, "####");
         nested.extend(more);
         i += 1;
     }
     out
+}
+
+/// The block's named rules over several attributes (the resource-level validators at the
+/// top), each with its name and what it requires, under a `heading` of the given level.
+fn write_rules(out: &mut String, block: &Block, heading: &str) {
+    if block.rules.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{heading} Validation rules\n\nChecked at `terraform validate` and `plan`, each reported on the attribute it names:\n"
+    );
+    for r in &block.rules {
+        let _ = writeln!(out, "- `{}`: {}", r.name, r.description.trim());
+    }
+    out.push('\n');
 }
 
 /// A reference section and which attributes belong in it.
@@ -142,10 +160,10 @@ fn write_block<'a>(
                 (NestingMode::Set, _) => "Block Set".to_string(),
                 (NestingMode::List, _) => "Block List".to_string(),
             };
-            let replace = if b.requires_replace {
-                " Changing it forces a new resource."
+            let replace = if b.replace.is_empty() {
+                String::new()
             } else {
-                ""
+                format!(" {}", b.replace_notes())
             };
             let _ = writeln!(
                 out,

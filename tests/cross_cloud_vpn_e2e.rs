@@ -10,8 +10,9 @@ mod support;
 use serde_json::{json, Value as Json};
 use std::time::Instant;
 use support::{
-    arm_of, assert_nothing_left, provider_block, vpn_fixture, with_default_tags, Emulator,
-    VpnFixture as Fixture, Workdir, REQUIRED_PROVIDERS,
+    arm_of, assert_error_at, assert_nothing_left, assert_secret_only_in_quoted_source, line_number,
+    provider_block, vpn_fixture, with_default_tags, Emulator, VpnFixture as Fixture, Workdir,
+    REQUIRED_PROVIDERS,
 };
 
 const ACCOUNT: &str = "123456789012";
@@ -192,6 +193,8 @@ fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
     let emu = Emulator::start("fast", 1.0);
     let fx = fixture(&emu);
     let before = mutating(&emu.counters());
+    // (routing, tunnels, extra HCL, summary, attribute path, the line terraform points at,
+    // the expression it highlights there).
     let cases = [
         (
             "static",
@@ -199,26 +202,42 @@ fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
             "  tunnel_psks = [\"0abcdefgh1\"]",
             "Pre-shared key starts with 0",
             "tunnel_psks[0]",
+            "tunnel_psks",
+            "\"0abcdefgh1\"",
         ),
-        ("static", 4, "", "Four tunnels require BGP", "tunnels"),
+        (
+            "static",
+            4,
+            "",
+            "Four tunnels require BGP",
+            "tunnels",
+            "tunnels ",
+            "4",
+        ),
         (
             "bgp",
             1,
             "  tunnel_inside_cidrs = [\"169.254.10.0/30\"]",
             "Inside CIDR outside the Azure APIPA range",
             "tunnel_inside_cidrs[0]",
+            "tunnel_inside_cidrs",
+            "\"169.254.10.0/30\"",
         ),
         (
+            // The overlap is reported on the overlapping element (before: on the list).
             "static",
             1,
             "  azure_cidrs = [\"10.0.128.0/17\"]",
             "Overlapping AWS and Azure CIDRs",
+            "azure_cidrs[0]",
             "azure_cidrs",
+            "\"10.0.128.0/17\"",
         ),
     ];
-    for (routing, tunnels, extra, summary, attr) in cases {
+    for (routing, tunnels, extra, summary, attr, line, highlight) in cases {
         let wd = Workdir::new();
-        wd.write("main.tf", &config(&emu, &fx, routing, tunnels, extra));
+        let main = config(&emu, &fx, routing, tunnels, extra);
+        wd.write("main.tf", &main);
         let plan = wd.tf(&["plan", "-no-color"]);
         assert_ne!(plan.code, 0, "{summary}");
         let out = plan.all();
@@ -234,6 +253,19 @@ fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
             out.matches("tunnel_psks = [\"0abcdefgh1\"]").count(),
             "a PSK reached the output outside the quoted source line:\n{out}"
         );
+        // The machine-readable UI: terraform resolved the diagnostic's attribute path (`attr`)
+        // to this expression of main.tf.
+        let (json, diags) = wd.plan_json_diagnostics();
+        assert_ne!(json.code, 0, "{summary}");
+        assert_error_at(
+            &diags,
+            summary,
+            "cloudlink_cross_cloud_vpn.this",
+            &main,
+            line_number(&main, "resource \"cloudlink_cross_cloud_vpn\"", line),
+            highlight,
+        );
+        assert_secret_only_in_quoted_source(&json.all(), "0abcdefgh1");
     }
     assert_eq!(
         mutating(&emu.counters()),

@@ -8,8 +8,8 @@ mod support;
 use aws_sdk_ec2::config::Credentials;
 use serde_json::{json, Value as Json};
 use support::{
-    block_on, ec2, emu_ec2, provider_block, with_default_tags, Emulator, Workdir,
-    REQUIRED_PROVIDERS,
+    assert_error_at, block_on, ec2, emu_ec2, line_number, provider_block, with_default_tags,
+    Emulator, Workdir, REQUIRED_PROVIDERS,
 };
 
 const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -305,14 +305,12 @@ fn overlapping_cidrs_fail_at_plan_with_no_mutating_call() {
     // The accepter's second block overlaps the requester's second block.
     let f = emulator_fixture(&emu, &acc, ["10.30.0.0/16", "10.11.128.0/17"]);
     let wd = Workdir::new();
-    wd.write(
-        "main.tf",
-        &format!(
-            "{REQUIRED_PROVIDERS}{}{}",
-            provider_block(&emu),
-            pair_hcl(&f, &acc, "")
-        ),
+    let main = format!(
+        "{REQUIRED_PROVIDERS}{}{}",
+        provider_block(&emu),
+        pair_hcl(&f, &acc, "")
     );
+    wd.write("main.tf", &main);
     let plan = wd.tf(&["plan", "-no-color"]);
     assert_ne!(plan.code, 0);
     let out = plan.all();
@@ -321,6 +319,17 @@ fn overlapping_cidrs_fail_at_plan_with_no_mutating_call() {
     assert!(
         out.contains("accepter.vpc_id") || out.contains("vpc_id"),
         "{out}"
+    );
+    // Terraform resolved the diagnostic's path, accepter.vpc_id, to the accepter's VPC id.
+    let (json, diags) = wd.plan_json_diagnostics();
+    assert_ne!(json.code, 0);
+    assert_error_at(
+        &diags,
+        "VPC CIDR blocks overlap",
+        "cloudlink_vpc_peering_pair.this",
+        &main,
+        line_number(&main, "accepter {", "vpc_id"),
+        &format!("\"{}\"", f.acc_vpc),
     );
     only_reads(&emu);
     assert!(peerings(&emu.dump()).is_empty());
@@ -338,18 +347,27 @@ fn self_peering_fails_at_plan_with_no_mutating_call() {
     f.acc_vpc = f.req_vpc.clone();
     f.acc_rtb = f.req_rtb.clone();
     let wd = Workdir::new();
-    wd.write(
-        "main.tf",
-        &format!(
-            "{REQUIRED_PROVIDERS}{}{}",
-            provider_block(&emu),
-            pair_hcl(&f, &acc, "")
-        ),
+    let main = format!(
+        "{REQUIRED_PROVIDERS}{}{}",
+        provider_block(&emu),
+        pair_hcl(&f, &acc, "")
     );
+    wd.write("main.tf", &main);
     let plan = wd.tf(&["plan", "-no-color"]);
     assert_ne!(plan.code, 0);
     let out = plan.all();
     assert!(out.contains("A VPC cannot peer with itself"), "{out}");
+    // Reported on accepter.vpc_id (the rule no_self_peering), not on the requester's line.
+    let (json, diags) = wd.plan_json_diagnostics();
+    assert_ne!(json.code, 0);
+    assert_error_at(
+        &diags,
+        "A VPC cannot peer with itself",
+        "cloudlink_vpc_peering_pair.this",
+        &main,
+        line_number(&main, "accepter {", "vpc_id"),
+        &format!("\"{}\"", f.acc_vpc),
+    );
     only_reads(&emu);
     assert!(peerings(&emu.dump()).is_empty());
 }

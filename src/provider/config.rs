@@ -72,7 +72,7 @@ pub fn schema() -> Schema {
         NestedBlock::single(
             "default_tags",
             Block::new("Tags merged into the tags of every sub-resource of every cloudlink resource, in both clouds, like the aws provider's `default_tags`. A resource's own `tags` win on the same key; cloudlink's ownership tags can never be overridden. Each resource shows the merged set in its computed `tags_all`.")
-                .attr(Attribute::optional("tags", Type::map(Type::String), "The default tags (same rules as a resource's `tags`). Changing them updates every sub-resource in place.")),
+                .attr(Attribute::optional(default_tags::TAGS, Type::map(Type::String), "The default tags (same rules as a resource's `tags`). Changing them updates every sub-resource in place.").validator(default_tags::tag_map())),
         )
         .max(1),
     );
@@ -94,7 +94,8 @@ pub struct ProviderConfig {
     pub default_tags: Tags,
 }
 
-/// Offline checks: formats of regions, URLs, ARNs, ids, and argument pairs.
+/// Offline checks: the schema's validators, then formats of regions, URLs, ARNs, ids, and
+/// argument pairs.
 pub fn validate(config: &Value) -> Diagnostics {
     let mut diags = Diagnostics::default();
     if config.is_null() {
@@ -115,10 +116,8 @@ pub fn validate(config: &Value) -> Diagnostics {
             );
         }
     }
-    diags.extend(default_tags::validate_defaults(
-        config.attr("default_tags").attr("tags"),
-        &root.clone().attr("default_tags").attr("tags"),
-    ));
+    // The validators attached to the schema (the tag rules of `default_tags.tags`).
+    diags.extend(crate::tf::validate_config(&schema().block, config));
     let az = config.attr("azure");
     if !az.is_null() {
         let p = root.attr("azure");
@@ -275,7 +274,7 @@ pub fn parse(config: &Value) -> ProviderConfig {
         aws_accounts,
         azure,
         poll_interval,
-        default_tags: default_tags::tags_of(config.attr("default_tags").attr("tags"))
+        default_tags: default_tags::tags_of(config.attr("default_tags").attr(default_tags::TAGS))
             .unwrap_or_default(),
     }
 }

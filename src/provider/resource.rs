@@ -77,8 +77,10 @@ pub trait Resource: Send + Sync {
     /// The schema (with descriptions, plan behaviour and sensitivity on each attribute).
     fn schema(&self) -> Schema;
 
-    /// Offline checks of a configuration (may contain unknowns): the place for every rule that
-    /// needs no cloud call, so bad input fails at `terraform validate`.
+    /// Offline checks of a configuration (may contain unknowns) beyond the schema's own: the
+    /// attribute validators and block rules of [`Resource::schema`] run first, so every rule
+    /// that needs no cloud call and can be written as data belongs there, and fails at
+    /// `terraform validate` on the path the schema walk found.
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::default()
     }

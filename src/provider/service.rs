@@ -225,8 +225,10 @@ impl pb::provider_server::Provider for CloudlinkProvider {
                     let write_only_ok = r
                         .client_capabilities
                         .is_some_and(|c| c.write_only_attributes_allowed);
-                    let mut d = refuse_write_only(&res.schema(), &cfg, write_only_ok);
-                    d.extend(res.validate(&cfg).iter().cloned());
+                    let schema = res.schema();
+                    let mut d = refuse_write_only(&schema, &cfg, write_only_ok);
+                    d.extend(tf::validate_config(&schema.block, &cfg));
+                    d.extend(res.validate(&cfg));
                     d
                 }
                 Err(d) => d,

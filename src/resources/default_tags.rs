@@ -1,12 +1,22 @@
-//! The provider's `default_tags`, shared by every resource: validating them, merging them
-//! under a resource's own `tags` (the resource wins on a key), planning the computed
-//! `tags_all`, checking the merged set against the clouds' tag limits, and telling on a
-//! refresh which cloud tags belong to the user's `tags` and which only came from the
-//! defaults (so a default tag on the cloud objects is never drift).
+//! Tags, shared by every resource and the provider's `default_tags`: the rules a tag map
+//! follows in both clouds (one validator, attached to a resource's `tags` and to
+//! `default_tags.tags`), merging the defaults under a resource's own `tags` (the resource
+//! wins on a key), planning the computed `tags_all`, checking the merged set against the
+//! clouds' tag limits, and telling on a refresh which cloud tags belong to the user's `tags`
+//! and which only came from the defaults (so a default tag on the cloud objects is never
+//! drift).
+
+use std::sync::Arc;
 
 use crate::cloud::aws::Tags;
 use crate::provider::ProviderContext;
+use crate::tf::validator::{self, Validator};
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+
+/// The name of a resource's own tag map.
+pub const TAGS: &str = "tags";
+/// The name of a resource's computed merged tag map.
+pub const TAGS_ALL: &str = "tags_all";
 
 /// Tags cloudlink adds to a sub-resource: on AWS `cloudlink:resource`, `cloudlink:component`,
 /// `Name` and the state's `cloudlink:claim`; on Azure the first public IP carries as many
@@ -38,21 +48,20 @@ pub fn merged(defaults: &Tags, resource: &Tags) -> Tags {
     out
 }
 
-/// `default_tags.tags` at validate: each tag follows the same rules as a resource's `tags`
-/// (so a reserved `cloudlink`/`aws:` key is an error on its path).
+/// The tag map validator of a resource's `tags` and of the provider's `default_tags.tags`:
+/// user tags fit both clouds' rules (AWS-TAGS, AZ-TAGS): at most 50 tags with cloudlink's
+/// own, keys 1-128 characters (AWS's limit; Azure allows 512) without Azure's forbidden
+/// `<>%&\?/`, values up to 256 characters, no `aws:` prefix (AWS reserves it) and no
+/// `cloudlink` prefix (ours: the ownership tags).
 /// rules: AWS-TAGS, AZ-TAGS
-pub fn validate_defaults(v: &Value, path: &AttributePath) -> Diagnostics {
-    let mut d = Diagnostics::default();
-    for diag in tag_map_at(v, path) {
-        d.push(diag);
-    }
-    d
+pub fn tag_map() -> Arc<dyn Validator> {
+    validator::check(
+        format!("at most {} tags (cloudlink adds {OWNERSHIP_TAGS} of its own); keys of 1-128 characters without `<>%&\\?/`, not starting with `aws:` or `cloudlink`; values of at most 256 characters.", TAGS_MAX - OWNERSHIP_TAGS),
+        |v, at| tag_map_at(v, at).into_iter().collect(),
+    )
 }
 
-/// The tag map at `at` (a resource's `tags`, the provider's `default_tags.tags`) fits both
-/// clouds: with cloudlink's own tags within [`TAGS_MAX`], and each key and value within the
-/// lengths, characters and prefixes both accept (the reason is in each diagnostic). It lives
-/// here, beside the limits it checks, because every resource and the provider share it.
+/// The errors of the tag map `v` at `at` (see [`tag_map`]); a map not wholly known passes.
 /// rules: AWS-TAGS, AZ-TAGS
 pub fn tag_map_at(v: &Value, at: &AttributePath) -> Vec<Diagnostic> {
     let Some(m) = v.as_map().filter(|_| v.is_wholly_known()) else {
@@ -85,25 +94,32 @@ pub fn tag_map_at(v: &Value, at: &AttributePath) -> Vec<Diagnostic> {
     out
 }
 
+/// `default_tags.tags` at validate: each tag follows the same rules as a resource's `tags`
+/// (so a reserved `cloudlink`/`aws:` key is an error on its path).
+/// rules: AWS-TAGS, AZ-TAGS
+pub fn validate_defaults(v: &Value, path: &AttributePath) -> Diagnostics {
+    tag_map_at(v, path).into_iter().collect()
+}
+
 /// Plans `tags_all` as `default_tags` ∪ `tags`, and checks the merged set against the
 /// clouds' per-resource tag limit (the defaults alone were checked at validate). Unknown
 /// while the provider is not configured or `tags` is not known yet.
 pub fn plan_tags_all(ctx: Option<&ProviderContext>, planned: &mut Value, diags: &mut Diagnostics) {
-    let tags = planned.attr("tags");
+    let tags = planned.attr(TAGS);
     let resource = if tags.is_null() {
         Some(Tags::new())
     } else {
         tags_of(tags)
     };
     let (Some(ctx), Some(resource)) = (ctx, resource) else {
-        planned.set_attr("tags_all", Value::unknown());
+        planned.set_attr(TAGS_ALL, Value::unknown());
         return;
     };
     let all = merged(&ctx.default_tags, &resource);
     if let Some(d) = too_many(&all) {
         diags.push(d);
     }
-    planned.set_attr("tags_all", tags_value(&all));
+    planned.set_attr(TAGS_ALL, tags_value(&all));
 }
 
 /// An error on `tags` when the merged tags `all` and cloudlink's ownership tags exceed the
@@ -119,7 +135,7 @@ fn too_many(all: &Tags) -> Option<Diagnostic> {
                 all.len()
             ),
         )
-        .with_path(AttributePath::root().attr("tags"))
+        .with_path(AttributePath::root().attr(TAGS))
     })
 }
 
@@ -127,12 +143,9 @@ fn too_many(all: &Tags) -> Option<Diagnostic> {
 /// provider was not configured yet): `default_tags` ∪ `tags`. A known `tags_all` is kept.
 pub fn with_tags_all(ctx: &ProviderContext, v: &Value) -> Value {
     let mut out = v.clone();
-    if !v.attr("tags_all").is_wholly_known() || v.attr("tags_all").is_null() {
-        let resource = tags_of(v.attr("tags")).unwrap_or_default();
-        out.set_attr(
-            "tags_all",
-            tags_value(&merged(&ctx.default_tags, &resource)),
-        );
+    if !v.attr(TAGS_ALL).is_wholly_known() || v.attr(TAGS_ALL).is_null() {
+        let resource = tags_of(v.attr(TAGS)).unwrap_or_default();
+        out.set_attr(TAGS_ALL, tags_value(&merged(&ctx.default_tags, &resource)));
     }
     out
 }
@@ -204,6 +217,23 @@ mod tests {
         assert_eq!(
             refreshed_tags(&same_as_default, &tags(&[("env", "dev")]), &defaults),
             same_as_default
+        );
+    }
+
+    #[test]
+    fn tag_maps_fit_both_clouds() {
+        let tags = |k: &str, v: &str| Value::map([(k.to_string(), Value::string(v))]);
+        let at = AttributePath::root().attr(TAGS);
+        let check = |v: &Value| tag_map().validate(v, &at);
+        assert!(check(&tags("team", "net")).is_empty());
+        assert!(!check(&tags("aws:x", "1")).is_empty());
+        assert!(!check(&tags("a/b", "1")).is_empty());
+        assert!(!check(&tags("cloudlink:resource", "1")).is_empty());
+        assert!(!check(&tags("k", &"v".repeat(257))).is_empty());
+        let d = check(&tags("aws:x", "1"));
+        assert_eq!(
+            d.iter().next().unwrap().path.as_ref().unwrap().to_string(),
+            "tags[\"aws:x\"]"
         );
     }
 

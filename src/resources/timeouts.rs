@@ -1,9 +1,21 @@
 //! The `timeouts {}` block every resource offers (the terraform-plugin-framework-timeouts
-//! shape: `create`, `update`, `delete` as Go durations), with per-resource defaults.
+//! shape: `create`, `update`, `delete` as Go durations), with per-resource defaults and a
+//! duration validator on each attribute.
 
 use crate::provider::validate::{duration, parse_duration};
-use crate::tf::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Type, Value};
+use crate::tf::validator::{self, Validator};
+use crate::tf::{Attribute, Block, NestedBlock, Type, Value};
+use std::sync::Arc;
 use std::time::Duration;
+
+/// The block's name.
+pub const TIMEOUTS: &str = "timeouts";
+/// The create limit's name.
+pub const CREATE: &str = "create";
+/// The update limit's name.
+pub const UPDATE: &str = "update";
+/// The delete limit's name.
+pub const DELETE: &str = "delete";
 
 /// Default limits of one resource; each names its source where it has one.
 #[derive(Debug, Clone, Copy)]
@@ -27,35 +39,38 @@ pub struct Timeouts {
     pub delete: Duration,
 }
 
+/// The validator of a Go duration string (`90m`, `1h30m`), shared with the provider block.
+pub fn go_duration() -> Arc<dyn Validator> {
+    validator::check(
+        "a Go duration such as `90m`, `2h` or `30s` (units `h`, `m`, `s`, `ms`).",
+        |v, at| duration(v, at).into_iter().collect(),
+    )
+}
+
 /// The `timeouts` block, documenting `defaults`.
 pub fn block(defaults: Defaults) -> NestedBlock {
     let fmt = |d: Duration| format!("{}m", d.as_secs() / 60);
+    let limit = |op: &str, d: Duration| {
+        Attribute::optional(
+            op,
+            Type::String,
+            format!("Limit for {op} (default `{}`).", fmt(d)),
+        )
+        .validator(go_duration())
+    };
     NestedBlock::single(
-        "timeouts",
+        TIMEOUTS,
         Block::new("How long each operation may take before cloudlink gives up (Go durations such as `90m` or `2h`).")
-            .attr(Attribute::optional("create", Type::String, format!("Limit for create (default `{}`).", fmt(defaults.create))))
-            .attr(Attribute::optional("update", Type::String, format!("Limit for update (default `{}`).", fmt(defaults.update))))
-            .attr(Attribute::optional("delete", Type::String, format!("Limit for delete (default `{}`).", fmt(defaults.delete)))),
+            .attr(limit(CREATE, defaults.create))
+            .attr(limit(UPDATE, defaults.update))
+            .attr(limit(DELETE, defaults.delete)),
     )
     .max(1)
 }
 
-/// Checks the durations in a configuration's `timeouts` block.
-pub fn validate(config: &Value) -> Diagnostics {
-    let mut diags = Diagnostics::default();
-    let t = config.attr("timeouts");
-    for op in ["create", "update", "delete"] {
-        diags.extend(duration(
-            t.attr(op),
-            &AttributePath::root().attr("timeouts").attr(op),
-        ));
-    }
-    diags
-}
-
 /// Resolves the limits from a planned or prior value, falling back to `defaults`.
 pub fn resolve(value: &Value, defaults: Defaults) -> Timeouts {
-    let t = value.attr("timeouts");
+    let t = value.attr(TIMEOUTS);
     let get = |op: &str, d: Duration| {
         t.attr(op)
             .as_str()
@@ -63,15 +78,20 @@ pub fn resolve(value: &Value, defaults: Defaults) -> Timeouts {
             .unwrap_or(d)
     };
     Timeouts {
-        create: get("create", defaults.create),
-        update: get("update", defaults.update),
-        delete: get("delete", defaults.delete),
+        create: get(CREATE, defaults.create),
+        update: get(UPDATE, defaults.update),
+        delete: get(DELETE, defaults.delete),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tf::{validate_config, Diagnostics};
+
+    fn validate(config: &Value) -> Diagnostics {
+        validate_config(&Block::new("").block(block(D)), config)
+    }
 
     const D: Defaults = Defaults {
         create: Duration::from_secs(90 * 60),

@@ -3,7 +3,8 @@
 //! Everything the provider needs to speak values with Terraform, independent of any
 //! resource: [`Type`] and [`Value`] model cty, [`msgpack`] and [`json`] are the
 //! schema-driven `DynamicValue` codecs, [`schema`] holds schemas with plan behaviour as
-//! data plus the generic plan helpers, and [`diag`]/[`path`] report problems at a place.
+//! data ([`validator`]: validators, named rules, replace conditions) plus the generic
+//! validation and plan walks, and [`diag`]/[`path`] report problems at a place.
 
 pub mod diag;
 pub mod json;
@@ -11,15 +12,17 @@ pub mod msgpack;
 pub mod path;
 pub mod schema;
 pub mod types;
+pub mod validator;
 pub mod value;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use path::{AttributePath, PathStep};
 pub use schema::{
     apply_defaults, mark_computed_unknown, null_write_only, requires_replace_paths,
-    write_only_paths_set, Attribute, Block, NestedBlock, NestingMode, Schema,
+    validate_config, write_only_paths_set, Attribute, Block, NestedBlock, NestingMode, Schema,
 };
 pub use types::Type;
+pub use validator::{BlockRule, ReplaceIf, Validator};
 pub use value::{Number, Refinements, Value};
 
 use crate::proto::tfplugin6 as proto;

@@ -1,15 +1,19 @@
-//! Schemas as data: attributes carry their plan behaviour (`requires_replace`,
-//! `use_state_for_unknown`, `default`) next to their docs, and generic plan helpers apply it.
+//! Schemas as data: attributes carry their plan behaviour (validators, replace conditions,
+//! `use_state_for_unknown`, `default`) next to their docs, and generic helpers apply it: the
+//! validation walk, defaults, unknown computed values and the replacement paths.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use super::diag::Diagnostics;
 use super::path::AttributePath;
 use super::types::Type;
+use super::validator::{BlockRule, ReplaceIf, Validator, Validators};
 use super::value::Value;
 use crate::proto::tfplugin6 as proto;
 
-/// Doc note added to attributes and blocks marked [`Attribute::requires_replace`].
-pub const REQUIRES_REPLACE_NOTE: &str = "Changing this forces a new resource to be created.";
+/// Doc note of a plain `RequiresReplace` (re-exported from [`super::validator`]).
+pub use super::validator::REQUIRES_REPLACE_NOTE;
 /// Doc note added to attributes marked [`Attribute::use_state_for_unknown`].
 pub const USE_STATE_FOR_UNKNOWN_NOTE: &str =
     "Once set, the value of this attribute in state will not change.";
@@ -87,8 +91,11 @@ pub struct Attribute {
     pub write_only: bool,
     /// Shown as deprecated.
     pub deprecated: bool,
-    /// `# forces replacement` when the planned value differs from prior.
-    pub requires_replace: bool,
+    /// Checks of a configured value, run by [`validate_config`] at the attribute's path.
+    pub validators: Validators,
+    /// `# forces replacement` when the planned value differs from prior and one of these
+    /// conditions holds.
+    pub replace: Vec<ReplaceIf>,
     /// A computed value is kept from prior state in plans instead of becoming unknown.
     pub use_state_for_unknown: bool,
     /// Applied when config is null (optional+computed).
@@ -109,7 +116,8 @@ impl Attribute {
             sensitive: false,
             write_only: false,
             deprecated: false,
-            requires_replace: false,
+            validators: Validators::default(),
+            replace: Vec::new(),
             use_state_for_unknown: false,
             default: None,
             nested: None,
@@ -167,9 +175,20 @@ impl Attribute {
         self
     }
 
-    /// A change forces replacement.
-    pub fn requires_replace(mut self) -> Self {
-        self.requires_replace = true;
+    /// Any change forces replacement (`RequiresReplace`).
+    pub fn requires_replace(self) -> Self {
+        self.replace_if(ReplaceIf::always())
+    }
+
+    /// A change forces replacement when `r`'s condition holds (`RequiresReplaceIf`).
+    pub fn replace_if(mut self, r: ReplaceIf) -> Self {
+        self.replace.push(r);
+        self
+    }
+
+    /// Check configured values with `v` (run in the order added).
+    pub fn validator(mut self, v: Arc<dyn Validator>) -> Self {
+        self.validators.0.push(v);
         self
     }
 
@@ -212,11 +231,15 @@ impl Attribute {
                 notes.push(format!("Defaults to `{}`.", String::from_utf8_lossy(&j)));
             }
         }
-        if self.requires_replace {
-            notes.push(REQUIRES_REPLACE_NOTE.to_string());
-        }
+        notes.extend(self.replace.iter().map(|r| r.description.clone()));
         if self.use_state_for_unknown {
             notes.push(USE_STATE_FOR_UNKNOWN_NOTE.to_string());
+        }
+        if !self.validators.is_empty() {
+            notes.push(format!(
+                "Checked at validation: {}",
+                self.validators.descriptions().join(" ")
+            ));
         }
         notes.retain(|n| !n.is_empty());
         notes.join(" ")
@@ -265,8 +288,8 @@ pub struct NestedBlock {
     pub min_items: i64,
     /// Maximum number of blocks (list/set), 0 for no limit.
     pub max_items: i64,
-    /// Any change to these blocks forces replacement.
-    pub requires_replace: bool,
+    /// A change to these blocks forces replacement when one of these conditions holds.
+    pub replace: Vec<ReplaceIf>,
     /// Markdown description (used when `block.description` is empty).
     pub description: String,
 }
@@ -280,7 +303,7 @@ impl NestedBlock {
             block,
             min_items: 0,
             max_items: 0,
-            requires_replace: false,
+            replace: Vec::new(),
             description: String::new(),
         }
     }
@@ -322,10 +345,24 @@ impl NestedBlock {
         self
     }
 
-    /// Any change forces replacement.
-    pub fn requires_replace(mut self) -> Self {
-        self.requires_replace = true;
+    /// Any change forces replacement (`RequiresReplace`).
+    pub fn requires_replace(self) -> Self {
+        self.replace_if(ReplaceIf::always())
+    }
+
+    /// A change forces replacement when `r`'s condition holds (`RequiresReplaceIf`).
+    pub fn replace_if(mut self, r: ReplaceIf) -> Self {
+        self.replace.push(r);
         self
+    }
+
+    /// The replacement notes, one sentence each, for the description and the docs.
+    pub fn replace_notes(&self) -> String {
+        self.replace
+            .iter()
+            .map(|r| r.description.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Set the description.
@@ -345,11 +382,11 @@ impl NestedBlock {
         if block.description.is_empty() {
             block.description = self.description.trim().to_string();
         }
-        if self.requires_replace {
+        if !self.replace.is_empty() {
             if !block.description.is_empty() {
                 block.description.push(' ');
             }
-            block.description.push_str(REQUIRES_REPLACE_NOTE);
+            block.description.push_str(&self.replace_notes());
         }
         // Terraform requires MinItems == MaxItems for single/group blocks: 1/1 when the
         // block is required, else 0/0 (at most one is implied by the nesting itself).
@@ -379,6 +416,9 @@ pub struct Block {
     pub description: String,
     /// Shown as deprecated.
     pub deprecated: bool,
+    /// Named rules over several attributes of this block, run by [`validate_config`] on
+    /// every instance of it; on the top-level block these are the resource-level rules.
+    pub rules: Vec<BlockRule>,
 }
 
 impl Block {
@@ -399,6 +439,12 @@ impl Block {
     /// Add a nested block type.
     pub fn block(mut self, b: NestedBlock) -> Self {
         self.blocks.push(b);
+        self
+    }
+
+    /// Add a rule over several attributes of this block.
+    pub fn rule(mut self, r: BlockRule) -> Self {
+        self.rules.push(r);
         self
     }
 
@@ -671,6 +717,61 @@ fn collect_write_only(block: &Block, v: &Value, at: AttributePath, out: &mut Vec
     }
 }
 
+/// Runs every attribute's validators and every block's rules over a configuration, walking
+/// it by the schema: single and group blocks at their name, list blocks and nested
+/// attributes element by element (`tunnel[1].psk`), map blocks by key. A set element has no
+/// index Terraform would understand, so what is found inside a set is reported on the set.
+/// Attribute values that are null or not wholly known are skipped (they are checked once
+/// known); a block's rules run on every instance of the block that is set, and skip the
+/// unknown attributes themselves.
+pub fn validate_config(block: &Block, config: &Value) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    validate_block(block, config, &AttributePath::root(), &mut out);
+    out
+}
+
+fn validate_block(block: &Block, v: &Value, at: &AttributePath, out: &mut Diagnostics) {
+    let v = unwrap_dynamic(v);
+    if v.is_null() || v.is_unknown() {
+        return;
+    }
+    for a in &block.attributes {
+        let (cur, here) = (v.attr(&a.name), at.clone().attr(&a.name));
+        if !cur.is_null() && cur.is_wholly_known() {
+            out.extend(a.validators.validate(unwrap_dynamic(cur), &here));
+        }
+        if let Some((mode, nb)) = &a.nested {
+            each_instance(*mode, cur, here, &mut |x, p| validate_block(nb, x, &p, out));
+        }
+    }
+    for b in &block.blocks {
+        let here = at.clone().attr(&b.name);
+        each_instance(b.nesting, v.attr(&b.name), here, &mut |x, p| {
+            validate_block(&b.block, x, &p, out)
+        });
+    }
+    for r in &block.rules {
+        out.extend((r.check)(v, at));
+    }
+}
+
+/// Like [`each_nested`], except that set elements are reported at the set's own path.
+fn each_instance(
+    mode: NestingMode,
+    v: &Value,
+    at: AttributePath,
+    f: &mut dyn FnMut(&Value, AttributePath),
+) {
+    match (mode, unwrap_dynamic(v)) {
+        (NestingMode::Set, Value::Set(items) | Value::List(items) | Value::Tuple(items)) => {
+            for x in items {
+                f(x, at.clone());
+            }
+        }
+        _ => each_nested(v, at, f),
+    }
+}
+
 /// Calls `f` on each element of a nested block or attribute value with its path: the object
 /// itself, each list element by index, each map element by key.
 fn each_nested(v: &Value, at: AttributePath, f: &mut dyn FnMut(&Value, AttributePath)) {
@@ -804,8 +905,8 @@ fn nested_changed(b: &NestedBlock, prior: &Value, planned: &Value) -> bool {
     }
 }
 
-/// The paths Terraform must show as `# forces replacement`: every `requires_replace`
-/// attribute or nested block whose planned value differs from prior (see the rule for
+/// The paths Terraform must show as `# forces replacement`: every attribute or nested block
+/// whose planned value differs from prior and one of whose [`ReplaceIf`] conditions holds (see the rule for
 /// unknowns above), recursing into single/group blocks, list blocks (by index) and map
 /// blocks (by key). Empty on create (prior null) and destroy (planned null).
 pub fn requires_replace_paths(block: &Block, prior: &Value, planned: &Value) -> Vec<AttributePath> {
@@ -830,8 +931,8 @@ fn replace_walk(
     for a in &block.attributes {
         let (p, n) = (prior.attr(&a.name), planned.attr(&a.name));
         let here = at.clone().attr(&a.name);
-        if a.requires_replace {
-            if attr_changed(a, p, n) {
+        if !a.replace.is_empty() {
+            if attr_changed(a, p, n) && a.replace.iter().any(|r| r.holds(p, n)) {
                 out.push(here);
             }
         } else if let Some((mode, nb)) = &a.nested {
@@ -841,8 +942,8 @@ fn replace_walk(
     for b in &block.blocks {
         let (p, n) = (prior.attr(&b.name), planned.attr(&b.name));
         let here = at.clone().attr(&b.name);
-        if b.requires_replace {
-            if nested_changed(b, p, n) {
+        if !b.replace.is_empty() {
+            if nested_changed(b, p, n) && b.replace.iter().any(|r| r.holds(p, n)) {
                 out.push(here);
             }
         } else {

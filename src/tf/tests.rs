@@ -869,3 +869,190 @@ proptest! {
         prop_assert_eq!(Type::from_json_bytes(&ty.to_json_bytes()).unwrap(), ty);
     }
 }
+
+/// A block whose `cidr` attributes must end in `/30`, in a single block, a list block and a
+/// list-nested attribute, with a rule over the top level.
+fn validated_block() -> Block {
+    use super::validator::check;
+    let slash30 = || {
+        check("a /30.", |v, at| {
+            v.as_str()
+                .filter(|s| !s.ends_with("/30"))
+                .map(|_| Diagnostic::error("Not a /30", "").with_path(at.clone()))
+                .into_iter()
+                .collect()
+        })
+    };
+    let inner = || {
+        Block::new("")
+            .attr(Attribute::optional("cidr", Type::String, "Inside CIDR.").validator(slash30()))
+    };
+    Block::new("top")
+        .attr(Attribute::optional("cidr", Type::String, "Top CIDR.").validator(slash30()))
+        .attr(Attribute::optional("name", Type::String, ""))
+        .attr(
+            Attribute::optional("items", Type::list(Type::Dynamic), "")
+                .nested_type(NestingMode::List, inner()),
+        )
+        .block(NestedBlock::single("single", inner()))
+        .block(NestedBlock::list("tunnel", inner()))
+        .block(NestedBlock::map("labelled", inner()))
+        .rule(BlockRule::new(
+            "name_needs_cidr",
+            "`name` needs `cidr`.",
+            |v, at| {
+                if v.attr("name").is_null() || !v.attr("cidr").is_null() {
+                    return Diagnostics::new();
+                }
+                Diagnostic::error("Name without CIDR", "")
+                    .with_path(at.clone().attr("name"))
+                    .into()
+            },
+        ))
+}
+
+fn inner_cidr(c: Value) -> Value {
+    Value::object([("cidr", c)])
+}
+
+fn validated_config(top: Value, tunnels: Vec<Value>) -> Value {
+    Value::object([
+        ("cidr", top),
+        ("name", Value::Null),
+        ("items", Value::Null),
+        ("single", inner_cidr(s("10.0.0.0/30"))),
+        ("tunnel", Value::List(tunnels)),
+        ("labelled", Value::Null),
+    ])
+}
+
+fn paths_of(d: &Diagnostics) -> Vec<String> {
+    d.iter()
+        .map(|x| x.path.as_ref().map(|p| p.to_string()).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn validate_config_reports_on_the_path_the_schema_walk_found() {
+    let b = validated_block();
+    let ok = validated_config(s("10.0.0.0/30"), vec![inner_cidr(s("10.0.0.4/30"))]);
+    assert!(validate_config(&b, &ok).is_empty());
+    // A bad value inside a single block and in the second element of a list block.
+    let mut c = validated_config(
+        s("10.0.0.0/30"),
+        vec![inner_cidr(s("10.0.0.4/30")), inner_cidr(s("10.0.0.0/24"))],
+    );
+    c.set_attr("single", inner_cidr(s("10.9.0.0/16")));
+    assert_eq!(
+        paths_of(&validate_config(&b, &c)),
+        ["single.cidr", "tunnel[1].cidr"]
+    );
+    // List-nested attributes by index, map blocks by key, the rule at the top.
+    let mut c = validated_config(s("10.0.0.0/24"), vec![]);
+    c.set_attr(
+        "items",
+        Value::List(vec![inner_cidr(s("10.0.0.0/30")), inner_cidr(s("bad"))]),
+    );
+    c.set_attr(
+        "labelled",
+        Value::map([("east".to_string(), inner_cidr(s("bad")))]),
+    );
+    assert_eq!(
+        paths_of(&validate_config(&b, &c)),
+        ["cidr", "items[1].cidr", "labelled[\"east\"].cidr"]
+    );
+    let mut c = validated_config(Value::Null, vec![]);
+    c.set_attr("name", s("x"));
+    let d = validate_config(&b, &c);
+    assert_eq!(paths_of(&d), ["name"]);
+    assert_eq!(d.iter().next().unwrap().summary, "Name without CIDR");
+}
+
+#[test]
+fn validate_config_skips_unknown_and_null_values() {
+    let b = validated_block();
+    let c = validated_config(
+        Value::unknown(),
+        vec![inner_cidr(Value::unknown()), inner_cidr(Value::Null)],
+    );
+    assert!(validate_config(&b, &c).is_empty());
+    // A list not known yet, or a wholly unknown block, is not entered.
+    let mut c = validated_config(s("10.0.0.0/30"), vec![]);
+    c.set_attr("tunnel", Value::unknown());
+    c.set_attr("single", Value::unknown());
+    assert!(validate_config(&b, &c).is_empty());
+    // each_element skips unknown elements of a list otherwise checked.
+    let psk = super::validator::each_element(super::validator::check("x", |_, at| {
+        Diagnostic::error("bad", "").with_path(at.clone()).into()
+    }));
+    let d = psk.validate(
+        &Value::List(vec![s("a"), Value::unknown(), s("b")]),
+        &AttributePath::attrs(["keys"]),
+    );
+    assert_eq!(paths_of(&d), ["keys[0]", "keys[2]"]);
+}
+
+#[test]
+fn rule_and_validator_descriptions_reach_the_docs() {
+    let b = validated_block().attr(
+        Attribute::optional("zone", Type::String, "Zone.").replace_if(ReplaceIf::new(
+            "Moving to another zone forces a new resource.",
+            |p, n| p.as_str().is_some() && n.as_str().is_some(),
+        )),
+    );
+    let md = crate::docs::schema_markdown(&b);
+    assert!(
+        md.contains("- `cidr` (String) Top CIDR. Checked at validation: a /30."),
+        "{md}"
+    );
+    assert!(
+        md.contains("Inside CIDR. Checked at validation: a /30."),
+        "{md}"
+    );
+    assert!(
+        md.contains("### Validation rules")
+            && md.contains("- `name_needs_cidr`: `name` needs `cidr`."),
+        "{md}"
+    );
+    assert!(
+        md.contains("Zone. Moving to another zone forces a new resource."),
+        "{md}"
+    );
+    let proto = Schema::new(0, b).to_proto();
+    let cidr = proto
+        .block
+        .unwrap()
+        .attributes
+        .into_iter()
+        .find(|a| a.name == "cidr")
+        .unwrap();
+    assert!(cidr.description.ends_with("Checked at validation: a /30."));
+}
+
+#[test]
+fn replace_if_conditions_decide_the_replacement_paths() {
+    let b = Block::new("")
+        .attr(
+            Attribute::optional("zone", Type::String, "").replace_if(ReplaceIf::new(
+                "Only a change away from `a` replaces.",
+                |p, _| p.as_str() == Some("a"),
+            )),
+        )
+        .attr(Attribute::optional("name", Type::String, "").requires_replace());
+    let v = |zone: &str, name: &str| Value::object([("zone", s(zone)), ("name", s(name))]);
+    let paths = |p: &Value, n: &Value| -> Vec<String> {
+        requires_replace_paths(&b, p, n)
+            .iter()
+            .map(|x| x.to_string())
+            .collect()
+    };
+    assert_eq!(paths(&v("a", "x"), &v("b", "x")), ["zone"]);
+    assert!(paths(&v("b", "x"), &v("c", "x")).is_empty());
+    assert!(paths(&v("a", "x"), &v("a", "x")).is_empty());
+    assert_eq!(paths(&v("b", "x"), &v("b", "y")), ["name"]);
+    assert_eq!(b.attributes[1].replace, vec![ReplaceIf::always()]);
+    assert_eq!(
+        ReplaceIf::always().description,
+        schema::REQUIRES_REPLACE_NOTE
+    );
+}

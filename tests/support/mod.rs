@@ -588,3 +588,170 @@ pub fn emu_ec2(emu: &Emulator, account: &str, region: &str) -> aws_sdk_ec2::Clie
         ),
     )
 }
+
+/// Where in the configuration terraform placed a diagnostic: the file, the start and end of
+/// the highlighted source, and that source itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRange {
+    /// File name relative to the working directory (`main.tf`).
+    pub filename: String,
+    /// 1-based line of the first highlighted character.
+    pub start_line: u64,
+    /// 1-based column of the first highlighted character.
+    pub start_column: u64,
+    /// 1-based line just past the highlight.
+    pub end_line: u64,
+    /// 1-based column just past the highlight.
+    pub end_column: u64,
+    /// The whole source line(s) of the snippet (`snippet.code`).
+    pub code: String,
+    /// The highlighted part of `code`: the expression terraform resolved the diagnostic's
+    /// attribute path to.
+    pub highlight: String,
+}
+
+/// One diagnostic of terraform's machine-readable UI (`terraform plan -json`).
+#[derive(Debug, Clone)]
+pub struct PlanDiagnostic {
+    /// `error` or `warning`.
+    pub severity: String,
+    /// The summary line.
+    pub summary: String,
+    /// The detail.
+    pub detail: String,
+    /// The resource address (`cloudlink_cross_cloud_vpn.this`), when terraform gives one.
+    pub address: Option<String>,
+    /// The source range terraform resolved the attribute path to, when it gives one.
+    pub range: Option<SourceRange>,
+}
+
+impl PlanDiagnostic {
+    fn from_json(d: &Json) -> Self {
+        let s = |v: &Json| v.as_str().unwrap_or_default().to_string();
+        let n = |v: &Json| v.as_u64().unwrap_or_default();
+        let range = d.get("range").map(|r| {
+            let snippet = &d["snippet"];
+            let code = s(&snippet["code"]);
+            let (from, to) = (
+                n(&snippet["highlight_start_offset"]) as usize,
+                n(&snippet["highlight_end_offset"]) as usize,
+            );
+            SourceRange {
+                filename: s(&r["filename"]),
+                start_line: n(&r["start"]["line"]),
+                start_column: n(&r["start"]["column"]),
+                end_line: n(&r["end"]["line"]),
+                end_column: n(&r["end"]["column"]),
+                highlight: code.get(from..to).unwrap_or_default().to_string(),
+                code,
+            }
+        });
+        PlanDiagnostic {
+            severity: s(&d["severity"]),
+            summary: s(&d["summary"]),
+            detail: s(&d["detail"]),
+            address: d.get("address").and_then(Json::as_str).map(str::to_string),
+            range,
+        }
+    }
+}
+
+impl Workdir {
+    /// `terraform plan -json`: the run (for its exit code and raw output) and every
+    /// diagnostic of its machine-readable UI stream, in order.
+    pub fn plan_json_diagnostics(&self) -> (Run, Vec<PlanDiagnostic>) {
+        let run = self.tf(&["plan", "-json"]);
+        let diags = run
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Json>(l).ok())
+            .filter(|m| m["type"] == "diagnostic")
+            .map(|m| PlanDiagnostic::from_json(&m["diagnostic"]))
+            .collect();
+        (run, diags)
+    }
+}
+
+/// The one error diagnostic called `summary` among `diags`, panicking with all of them when
+/// there is none or more than one.
+pub fn the_error<'a>(diags: &'a [PlanDiagnostic], summary: &str) -> &'a PlanDiagnostic {
+    let found: Vec<&PlanDiagnostic> = diags
+        .iter()
+        .filter(|d| d.severity == "error" && d.summary == summary)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one error {summary:?} expected in {diags:#?}"
+    );
+    found[0]
+}
+
+/// The 1-based number of the first line of `config` whose trimmed text starts with `line`,
+/// looking only after the first line that contains `after` (e.g. `accepter {`).
+pub fn line_number(config: &str, after: &str, line: &str) -> u64 {
+    let lines: Vec<&str> = config.lines().collect();
+    let from = lines
+        .iter()
+        .position(|l| l.contains(after))
+        .unwrap_or_else(|| panic!("no line containing {after:?} in:\n{config}"));
+    let at = lines[from..]
+        .iter()
+        .position(|l| l.trim_start().starts_with(line))
+        .unwrap_or_else(|| panic!("no line {line:?} after {after:?} in:\n{config}"));
+    (from + at + 1) as u64
+}
+
+/// Asserts that `diags` holds exactly one error `summary`, on resource `address`, that
+/// terraform placed on the expression `highlight` of line `line` of `main.tf` (whose text
+/// is `config`'s line): the attribute path the provider reported, resolved by terraform.
+pub fn assert_error_at(
+    diags: &[PlanDiagnostic],
+    summary: &str,
+    address: &str,
+    config: &str,
+    line: u64,
+    highlight: &str,
+) {
+    let d = the_error(diags, summary);
+    assert_eq!(d.address.as_deref(), Some(address), "{d:#?}");
+    let r = d
+        .range
+        .as_ref()
+        .unwrap_or_else(|| panic!("{summary:?} has no source range: {d:#?}"));
+    let text = config.lines().nth(line as usize - 1).unwrap_or_default();
+    let column = text
+        .find(highlight)
+        .unwrap_or_else(|| panic!("{highlight:?} is not on line {line}: {text:?}"))
+        + 1;
+    assert_eq!(
+        (
+            r.filename.as_str(),
+            r.code.as_str(),
+            r.highlight.as_str(),
+            r.start_line,
+            r.start_column
+        ),
+        ("main.tf", text, highlight, line, column as u64),
+        "{summary:?} is not on {highlight:?} at main.tf:{line}: {d:#?}"
+    );
+}
+
+/// Asserts that no message of a `terraform ... -json` stream holds `secret` outside the
+/// source terraform quotes (`diagnostic.snippet`), so the provider's own words never carry
+/// it.
+pub fn assert_secret_only_in_quoted_source(json_stream: &str, secret: &str) {
+    for line in json_stream.lines() {
+        let Ok(mut m) = serde_json::from_str::<Json>(line) else {
+            assert!(!line.contains(secret), "a secret outside JSON: {line}");
+            continue;
+        };
+        if let Some(d) = m.get_mut("diagnostic").and_then(Json::as_object_mut) {
+            d.remove("snippet");
+        }
+        assert!(
+            !m.to_string().contains(secret),
+            "a secret reached terraform's output outside the quoted source: {line}"
+        );
+    }
+}

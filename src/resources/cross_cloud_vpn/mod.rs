@@ -12,6 +12,7 @@ pub mod azure_steps;
 pub mod delete;
 pub mod import;
 pub mod ipsec;
+pub mod names;
 pub mod plan;
 pub mod psk;
 pub mod read;
@@ -40,10 +41,6 @@ impl Resource for CrossCloudVpn {
 
     fn schema(&self) -> Schema {
         schema::schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate::validate_config(config)
     }
 
     async fn modify_plan(

@@ -8,6 +8,7 @@
 //! (drift repair) shows their ids unknown with a warning naming the tunnels that go down. No
 //! mutating call happens here. Rule ids refer to `docs/cloud-rules.md`.
 
+use super::names::{self, aws, azure};
 use super::schema::schema;
 use super::schema::TYPE_NAME;
 use super::sku;
@@ -22,22 +23,22 @@ use crate::resources::default_tags;
 use crate::tf::{mark_computed_unknown, AttributePath, Diagnostic, Value};
 
 fn azure_path(a: &str) -> AttributePath {
-    AttributePath::root().attr("azure").attr(a)
+    AttributePath::attrs([names::AZURE, a])
 }
 
 /// Computed id attributes per block that a repair may recreate.
 const AWS_IDS: [&str; 3] = [
-    "vpn_gateway_id",
-    "customer_gateway_ids",
-    "vpn_connection_ids",
+    aws::VPN_GATEWAY_ID,
+    aws::CUSTOMER_GATEWAY_IDS,
+    aws::VPN_CONNECTION_IDS,
 ];
 const AZURE_IDS: [&str; 6] = [
-    "gateway_subnet_id",
-    "public_ip_ids",
-    "public_ips",
-    "gateway_id",
-    "local_network_gateway_ids",
-    "connection_ids",
+    azure::GATEWAY_SUBNET_ID,
+    azure::PUBLIC_IP_IDS,
+    azure::PUBLIC_IPS,
+    azure::GATEWAY_ID,
+    azure::LOCAL_NETWORK_GATEWAY_IDS,
+    azure::CONNECTION_IDS,
 ];
 
 fn has_gap(v: &Value) -> bool {
@@ -99,8 +100,8 @@ async fn plan_sku_change(
     plan: &mut PlanResponse,
 ) {
     let (Some(old), Some(new)) = (
-        req.prior.attr("azure").attr("sku").as_str(),
-        plan.planned.attr("azure").attr("sku").as_str(),
+        req.prior.attr(names::AZURE).attr(azure::SKU).as_str(),
+        plan.planned.attr(names::AZURE).attr(azure::SKU).as_str(),
     ) else {
         return;
     };
@@ -110,13 +111,13 @@ async fn plan_sku_change(
         plan.diags.push(Diagnostic::warning(
             "Gateway runs the non-AZ twin of its SKU",
             format!("Azure runs this gateway as {running} and the configuration says {new}: Azure's SKU consolidation migrates non-AZ gateways to the AZ SKU of the same size, so cloudlink changes nothing. Keep {new} in the configuration."),
-        ).with_path(azure_path("sku")));
+        ).with_path(azure_path(azure::SKU)));
     }
     let generation = existing
         .as_ref()
         .and_then(|g| sku::Generation::parse(&g.generation));
     if let sku::SkuChange::Replace(why) = sku::change(generation, running, new) {
-        plan.requires_replace.push(azure_path("sku"));
+        plan.requires_replace.push(azure_path(azure::SKU));
         plan.planned = mark_computed_unknown(
             &schema().block,
             &req.config,
@@ -125,7 +126,7 @@ async fn plan_sku_change(
         );
         plan.diags.push(
             Diagnostic::warning("The gateway SKU change replaces the link", why)
-                .with_path(azure_path("sku")),
+                .with_path(azure_path(azure::SKU)),
         );
     }
 }
@@ -146,10 +147,10 @@ async fn existing_gateway(
 
 /// Canonical inside CIDRs when not configured (deterministic, so known at plan).
 fn fill_defaults(planned: &mut Value) {
-    if planned.attr("tunnel_inside_cidrs").is_unknown() {
-        if let Some(n) = planned.attr("tunnels").as_i64() {
+    if planned.attr(names::TUNNEL_INSIDE_CIDRS).is_unknown() {
+        if let Some(n) = planned.attr(names::TUNNELS).as_i64() {
             planned.set_attr(
-                "tunnel_inside_cidrs",
+                names::TUNNEL_INSIDE_CIDRS,
                 Value::string_list(canonical_inside_cidrs(n.clamp(1, 4) as usize)),
             );
         }
@@ -162,16 +163,18 @@ async fn cloud_checks(
     planned: &mut Value,
     diags: &mut crate::tf::Diagnostics,
 ) {
-    if !planned.is_wholly_known() && planned.attr("azure").attr("resource_group").is_unknown() {
+    if !planned.is_wholly_known()
+        && planned
+            .attr(names::AZURE)
+            .attr(azure::RESOURCE_GROUP)
+            .is_unknown()
+    {
         return;
     }
     let d = Desired::from_value(planned, &Value::Null);
     let mut aws_cidrs = d.aws_cidrs.clone();
     if let (None, Some(vpc)) = (&aws_cidrs, &d.vpc_id) {
-        let found = match ctx.aws_account(
-            d.aws_account.as_deref(),
-            AttributePath::root().attr("aws").attr("account"),
-        ) {
+        let found = match ctx.aws_account(d.aws_account.as_deref(), aws_path(aws::ACCOUNT)) {
             Ok(a) => match a.ec2().await {
                 Ok(ec2) => ec2.with_cancel(ctx.stop.clone()).find_vpc_by_id(vpc).await,
                 Err(e) => Err(e),
@@ -186,7 +189,7 @@ async fn cloud_checks(
             Ok(None) => {
                 diags.push(
                     Diagnostic::error("VPC not found", format!("AWS VPC {vpc} does not exist."))
-                        .with_path(AttributePath::root().attr("aws").attr("vpc_id")),
+                        .with_path(aws_path(aws::VPC_ID)),
                 );
                 return;
             }
@@ -196,8 +199,8 @@ async fn cloud_checks(
             }
         }
         if let Some(c) = &aws_cidrs {
-            if planned.attr("aws_cidrs").is_unknown() {
-                planned.set_attr("aws_cidrs", Value::string_list(c.clone()));
+            if planned.attr(names::AWS_CIDRS).is_unknown() {
+                planned.set_attr(names::AWS_CIDRS, Value::string_list(c.clone()));
             }
         }
     }
@@ -221,7 +224,7 @@ async fn cloud_checks(
                             d.resource_group, d.vnet
                         ),
                     )
-                    .with_path(azure_path("virtual_network_name")),
+                    .with_path(azure_path(azure::VIRTUAL_NETWORK_NAME)),
                 );
                 return;
             }
@@ -244,7 +247,7 @@ async fn cloud_checks(
                     d.vnet, vnet.location, d.location
                 ),
             )
-            .with_path(azure_path("location")),
+            .with_path(azure_path(azure::LOCATION)),
         );
         return;
     }
@@ -252,9 +255,9 @@ async fn cloud_checks(
     let mut azure_cidrs = d.azure_cidrs.clone();
     if azure_cidrs.is_none() {
         azure_cidrs = Some(vnet.address_space.clone());
-        if planned.attr("azure_cidrs").is_unknown() {
+        if planned.attr(names::AZURE_CIDRS).is_unknown() {
             planned.set_attr(
-                "azure_cidrs",
+                names::AZURE_CIDRS,
                 Value::string_list(vnet.address_space.clone()),
             );
         }
@@ -272,11 +275,11 @@ async fn cloud_checks(
             }
         };
     match (&d.gateway_subnet_cidr, has_subnet) {
-        (None, false) => diags.push(Diagnostic::error("GatewaySubnet missing", format!("Virtual network {} has no GatewaySubnet: set azure.gateway_subnet_cidr (a /27 inside {}) so cloudlink creates it.", d.vnet, vnet.address_space.join(", "))).with_path(azure_path("gateway_subnet_cidr"))),
+        (None, false) => diags.push(Diagnostic::error("GatewaySubnet missing", format!("Virtual network {} has no GatewaySubnet: set azure.gateway_subnet_cidr (a /27 inside {}) so cloudlink creates it.", d.vnet, vnet.address_space.join(", "))).with_path(azure_path(azure::GATEWAY_SUBNET_CIDR))),
         (Some(c), false) => {
             diags.extend(validate::gateway_subnet_inside(c, &vnet.address_space));
             for s in vnet.subnets.iter().filter_map(|s| s.prefix.clone()) {
-                diags.extend(validate::cidrs_disjoint(std::slice::from_ref(c), std::slice::from_ref(&s), azure_path("gateway_subnet_cidr")).map(|mut x| {
+                diags.extend(validate::cidrs_disjoint(std::slice::from_ref(c), std::slice::from_ref(&s), azure_path(azure::GATEWAY_SUBNET_CIDR)).map(|mut x| {
                     x.summary = "GatewaySubnet overlaps an existing subnet".into();
                     x
                 }));
@@ -285,11 +288,14 @@ async fn cloud_checks(
         _ => {}
     }
     if let (Some(a), Some(z)) = (&aws_cidrs, &azure_cidrs) {
-        diags.extend(validate::cidrs_disjoint(
-            a,
-            z,
-            AttributePath::root().attr("azure_cidrs"),
-        ));
+        let at = AttributePath::attrs([names::AZURE_CIDRS]);
+        // A configured list is reported on the overlapping prefix; the virtual network's
+        // address space (the default) has no element in the configuration to point at.
+        diags.extend(if d.azure_cidrs.is_some() {
+            validate::cidrs_disjoint_on_element(a, z, at)
+        } else {
+            validate::cidrs_disjoint(a, z, at)
+        });
     }
 }
 
@@ -304,8 +310,11 @@ async fn claim_check(
     diags: &mut crate::tf::Diagnostics,
 ) {
     let d = Desired::from_value(planned, &Value::Null);
-    if planned.attr("name").is_unknown()
-        || planned.attr("azure").attr("resource_group").is_unknown()
+    if planned.attr(names::NAME).is_unknown()
+        || planned
+            .attr(names::AZURE)
+            .attr(azure::RESOURCE_GROUP)
+            .is_unknown()
     {
         return;
     }
@@ -339,7 +348,7 @@ async fn claim_check(
                     d.public_ip_name(0)
                 ),
             )
-            .with_path(AttributePath::root().attr("name")),
+            .with_path(AttributePath::attrs([names::NAME])),
         );
     }
 }
@@ -361,7 +370,7 @@ async fn zone_checks(
                     "Unknown Azure region",
                     format!("The subscription has no Azure region {:?}.", d.location),
                 )
-                .with_path(azure_path("location")),
+                .with_path(azure_path(azure::LOCATION)),
             );
             return;
         }
@@ -375,23 +384,23 @@ async fn zone_checks(
     };
     match &d.zones {
         None => {
-            let mut az = planned.attr("azure").clone();
-            az.set_attr("zones", Value::string_list(region.zones.clone()));
-            planned.set_attr("azure", az);
+            let mut az = planned.attr(names::AZURE).clone();
+            az.set_attr(azure::ZONES, Value::string_list(region.zones.clone()));
+            planned.set_attr(names::AZURE, az);
         }
         Some(z) if region.zones.is_empty() && !z.is_empty() => diags.push(
             Diagnostic::error(
                 "Region has no availability zones",
                 format!("{} has no availability zones, and Azure refuses zones on its public IPs (LocationNotSupportAvailabilityZones): omit azure.zones or set it to [].", d.location),
             )
-            .with_path(azure_path("zones")),
+            .with_path(azure_path(azure::ZONES)),
         ),
         Some(z) if !region.zones.is_empty() && z.is_empty() => diags.push(
             Diagnostic::error(
                 "Zones required in this region",
                 format!("{} has availability zones: Azure builds an AZ gateway there only on zonal or zone-redundant public IPs (VmssVpnGatewayPublicIpsMustHaveZonesConfigured). Omit azure.zones for zone-redundant {:?}.", d.location, region.zones),
             )
-            .with_path(azure_path("zones")),
+            .with_path(azure_path(azure::ZONES)),
         ),
         Some(z) => {
             if let Some(bad) = z.iter().find(|x| !region.zones.contains(x)) {
@@ -400,7 +409,7 @@ async fn zone_checks(
                         "Zone not in this region",
                         format!("{} has zones {:?}; zone {bad} does not exist there.", d.location, region.zones),
                     )
-                    .with_path(azure_path("zones")),
+                    .with_path(azure_path(azure::ZONES)),
                 );
             }
         }
@@ -416,7 +425,7 @@ async fn aws_target_checks(
     planned: &mut Value,
     diags: &mut crate::tf::Diagnostics,
 ) -> bool {
-    let Ok(account) = ctx.aws_account(d.aws_account.as_deref(), aws_path("account")) else {
+    let Ok(account) = ctx.aws_account(d.aws_account.as_deref(), aws_path(aws::ACCOUNT)) else {
         return true;
     };
     let ec2 = match account.ec2().await {
@@ -428,7 +437,7 @@ async fn aws_target_checks(
     };
     if let Some(vpc) = &d.vpc_id {
         for (i, rtb) in d.route_table_ids.iter().enumerate() {
-            let at = aws_path("route_table_ids").index(i as i64);
+            let at = aws_path(aws::ROUTE_TABLE_IDS).index(i as i64);
             match ec2.find_route_table_by_id(rtb).await {
                 Ok(Some(t)) if &t.vpc_id != vpc => diags.push(
                     Diagnostic::error(
@@ -448,11 +457,15 @@ async fn aws_target_checks(
                 }
             }
         }
-        if planned.attr("aws").attr("amazon_side_asn").is_unknown() {
+        if planned
+            .attr(names::AWS)
+            .attr(aws::AMAZON_SIDE_ASN)
+            .is_unknown()
+        {
             set_amazon_side_asn(planned, d.amazon_side_asn, diags);
         }
         // rule: AWS-VGW-ONE-PER-VPC (only at create: an existing link's own VGW is there).
-        if planned.attr("id").is_unknown() {
+        if planned.attr(names::ID).is_unknown() {
             let owner = crate::cloud::aws::ownership_tags(
                 &d.owner(),
                 Desired::VPN_GATEWAY_COMPONENT,
@@ -477,7 +490,7 @@ async fn aws_target_checks(
                         "VPC already has a virtual private gateway",
                         format!("VPC {vpc} already has {} attached, and AWS attaches one virtual private gateway per VPC (InvalidVpcState). Use that VPC's existing gateway through a transit gateway, or detach it first.", other.id),
                     )
-                    .with_path(aws_path("vpc_id")),
+                    .with_path(aws_path(aws::VPC_ID)),
                 );
             }
         }
@@ -494,7 +507,7 @@ async fn aws_target_checks(
                     "Transit gateway not found",
                     format!("AWS transit gateway {tgw} does not exist."),
                 )
-                .with_path(aws_path("transit_gateway_id")),
+                .with_path(aws_path(aws::TRANSIT_GATEWAY_ID)),
             );
             return true;
         }
@@ -509,14 +522,14 @@ async fn aws_target_checks(
     let Some(asn) = t.amazon_side_asn else {
         return true;
     };
-    let configured = planned.attr("aws").attr("amazon_side_asn").as_i64();
+    let configured = planned.attr(names::AWS).attr(aws::AMAZON_SIDE_ASN).as_i64();
     match configured {
         Some(c) if c != asn => diags.push(
             Diagnostic::error(
                 "Amazon-side ASN differs from the transit gateway's",
                 format!("Transit gateway {tgw} has ASN {asn}; its VPN connections peer with that ASN, so amazon_side_asn = {c} would never bring BGP up. Omit amazon_side_asn (cloudlink reads it) or set it to {asn}."),
             )
-            .with_path(aws_path("amazon_side_asn")),
+            .with_path(aws_path(aws::AMAZON_SIDE_ASN)),
         ),
         Some(_) => {}
         None => set_amazon_side_asn(planned, asn, diags),
@@ -528,7 +541,7 @@ async fn aws_target_checks(
                 "Transit gateway routes are yours to manage",
                 format!("Transit gateway {tgw} does not associate new attachments with, or propagate them into, its default route table: the VPN attachments cloudlink creates reach no VPC until you associate them and add routes in the transit gateway route tables."),
             )
-            .with_path(aws_path("transit_gateway_id")),
+            .with_path(aws_path(aws::TRANSIT_GATEWAY_ID)),
         );
     }
     if d.bgp && d.tunnels == 4 && off(&t.vpn_ecmp_support) {
@@ -537,25 +550,25 @@ async fn aws_target_checks(
                 "Transit gateway without VPN ECMP",
                 format!("Transit gateway {tgw} has VpnEcmpSupport disabled: of the four BGP tunnels only one carries traffic from AWS at a time."),
             )
-            .with_path(aws_path("transit_gateway_id")),
+            .with_path(aws_path(aws::TRANSIT_GATEWAY_ID)),
         );
     }
     true
 }
 
 fn aws_path(a: &str) -> AttributePath {
-    AttributePath::root().attr("aws").attr(a)
+    AttributePath::attrs([names::AWS, a])
 }
 
 /// Records the resolved Amazon-side ASN in the plan; it must differ from the Azure side's
 /// (eBGP between two ASNs).
 fn set_amazon_side_asn(planned: &mut Value, asn: i64, diags: &mut crate::tf::Diagnostics) {
-    if let Some(azure) = planned.attr("azure").attr("asn").as_i64() {
+    if let Some(azure) = planned.attr(names::AZURE).attr(azure::ASN).as_i64() {
         diags.extend(validate::asns_differ(asn, azure));
     }
-    let mut aws = planned.attr("aws").clone();
-    aws.set_attr("amazon_side_asn", Value::int(asn));
-    planned.set_attr("aws", aws);
+    let mut block = planned.attr(names::AWS).clone();
+    block.set_attr(aws::AMAZON_SIDE_ASN, Value::int(asn));
+    planned.set_attr(names::AWS, block);
 }
 
 /// In-place update planning: repairs, status refresh, PSK-rotation warnings.
@@ -564,20 +577,20 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
     let d = Desired::from_value(prior, &Value::Null);
     let mut planned = plan.planned.clone();
     let mut down: Vec<usize> = Vec::new();
-    for (block, ids) in [("aws", &AWS_IDS[..]), ("azure", &AZURE_IDS[..])] {
+    for (block, ids) in [(names::AWS, &AWS_IDS[..]), (names::AZURE, &AZURE_IDS[..])] {
         let mut b = planned.attr(block).clone();
         for id in ids {
             let pv = prior.attr(block).attr(id);
-            if id == &"gateway_subnet_id"
+            if id == &azure::GATEWAY_SUBNET_ID
                 && !prior
-                    .attr("azure")
-                    .attr("gateway_subnet_created")
+                    .attr(names::AZURE)
+                    .attr(azure::GATEWAY_SUBNET_CREATED)
                     .as_bool()
                     .unwrap_or(false)
             {
                 continue;
             }
-            if id == &"vpn_gateway_id" && d.vpc_id.is_none() {
+            if id == &aws::VPN_GATEWAY_ID && d.vpc_id.is_none() {
                 continue;
             }
             if has_gap(pv) {
@@ -612,15 +625,15 @@ fn update_plan(req: &PlanRequest, plan: &mut PlanResponse) {
         planned.set_attr(claim::ATTRIBUTE, Value::unknown());
     }
     let psk_change = !prior
-        .attr("tunnel_psks")
-        .equals(planned.attr("tunnel_psks"))
+        .attr(names::TUNNEL_PSKS)
+        .equals(planned.attr(names::TUNNEL_PSKS))
         || !prior
-            .attr("tunnel_psks_wo_version")
-            .equals(planned.attr("tunnel_psks_wo_version"));
-    let inconsistent = prior.attr("consistent").as_bool() == Some(false);
+            .attr(names::TUNNEL_PSKS_WO_VERSION)
+            .equals(planned.attr(names::TUNNEL_PSKS_WO_VERSION));
+    let inconsistent = prior.attr(names::CONSISTENT).as_bool() == Some(false);
     if !planned.equals(prior) || inconsistent || !down.is_empty() {
-        planned.set_attr("tunnel_details", Value::unknown());
-        planned.set_attr("consistent", Value::unknown());
+        planned.set_attr(names::TUNNEL_DETAILS, Value::unknown());
+        planned.set_attr(names::CONSISTENT, Value::unknown());
     }
     down.sort();
     down.dedup();

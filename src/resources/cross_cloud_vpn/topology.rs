@@ -10,6 +10,7 @@ use rand::Rng;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
+pub use super::ipsec::Policy;
 use super::schema::TIMEOUTS;
 use super::sku;
 
@@ -17,25 +18,6 @@ use super::sku;
 pub const IP_CONFIG_PRIMARY: &str = "default";
 /// Name of the second (active-active) gateway ip configuration.
 pub const IP_CONFIG_SECONDARY: &str = "activeActive";
-
-/// The custom IKE/IPsec policy, in our neutral spelling.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    /// `AES128`, `AES256`, `GCMAES128`, `GCMAES256`.
-    pub ike_encryption: String,
-    /// `SHA1`, `SHA256`, `SHA384`.
-    pub ike_integrity: String,
-    /// 2, 14, 19, 20, 24.
-    pub dh_group: i64,
-    /// `AES128`, `AES256`, `GCMAES128`, `GCMAES256`.
-    pub ipsec_encryption: String,
-    /// `SHA1`, `SHA256`, `GCMAES128`, `GCMAES256`.
-    pub ipsec_integrity: String,
-    /// 2, 14, 19, 20, 24.
-    pub pfs_group: i64,
-    /// IPsec SA lifetime.
-    pub sa_lifetime_seconds: i64,
-}
 
 /// Everything the configuration (or a planned value) says about the link.
 #[derive(Clone)]

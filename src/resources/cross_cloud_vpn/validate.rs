@@ -1,24 +1,19 @@
-//! Offline validation: one small named validator per cross-cloud rule (anchors.md §6), each
-//! reporting on the offending attribute. Unknown values are skipped (checked again at plan).
-//! Diagnostics never quote a pre-shared key.
+//! Offline validation: one small named validator per cross-cloud rule (anchors.md §6). The
+//! schema attaches the one-attribute rules to their attribute (so the walk in
+//! `tf::schema::validate_config` reports each on the path it found the value at) and lists
+//! the rules over several attributes, [`rules`], on the resource. Unknown values are skipped
+//! (checked again at plan). Diagnostics never quote a pre-shared key.
 
 pub use super::ipsec::ipsec_policy;
+use super::names::{self, aws as aws_names, azure as azure_names};
 use super::sku;
-use crate::resources::default_tags::tag_map_at;
-use crate::resources::timeouts;
+use crate::tf::validator::{self, BlockRule, Validator};
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
 use ipnet::Ipv4Net;
-
-fn root(a: &str) -> AttributePath {
-    AttributePath::root().attr(a)
-}
-
-fn aws(a: &str) -> AttributePath {
-    AttributePath::root().attr("aws").attr(a)
-}
+use std::sync::Arc;
 
 fn azure(a: &str) -> AttributePath {
-    AttributePath::root().attr("azure").attr(a)
+    AttributePath::root().attr(names::AZURE).attr(a)
 }
 
 fn err(path: AttributePath, summary: &str, detail: String) -> Option<Diagnostic> {
@@ -31,12 +26,20 @@ fn known_list(v: &Value) -> Option<Vec<String>> {
         .flatten()
 }
 
+/// An attribute validator from a description and a check returning at most one error.
+fn one(
+    description: impl Into<String>,
+    f: fn(&Value, &AttributePath) -> Option<Diagnostic>,
+) -> Arc<dyn Validator> {
+    validator::check(description, move |v, at| f(v, at).into_iter().collect())
+}
+
 /// `routing` is `static` or `bgp`.
-pub fn routing_mode(routing: &Value) -> Option<Diagnostic> {
+pub fn routing_mode(routing: &Value, path: &AttributePath) -> Option<Diagnostic> {
     match routing.as_str() {
         None | Some("static") | Some("bgp") => None,
         Some(o) => err(
-            root("routing"),
+            path.clone(),
             "Invalid routing mode",
             format!("routing must be \"static\" or \"bgp\", not {o:?}."),
         ),
@@ -44,12 +47,12 @@ pub fn routing_mode(routing: &Value) -> Option<Diagnostic> {
 }
 
 /// `tunnels` is 1, 2 or 4.
-pub fn tunnel_count(tunnels: &Value) -> Option<Diagnostic> {
+pub fn tunnel_count(tunnels: &Value, path: &AttributePath) -> Option<Diagnostic> {
     match tunnels.as_i64() {
         None if tunnels.is_null() || tunnels.is_unknown() => None,
         Some(1 | 2 | 4) => None,
         _ => err(
-            root("tunnels"),
+            path.clone(),
             "Invalid tunnel count",
             "tunnels must be 1, 2 (both tunnels of one AWS VPN connection) or 4 (active-active with BGP).".into(),
         ),
@@ -61,7 +64,7 @@ pub fn tunnel_count(tunnels: &Value) -> Option<Diagnostic> {
 pub fn four_tunnels_need_bgp(tunnels: &Value, routing: &Value) -> Option<Diagnostic> {
     if tunnels.as_i64() == Some(4) && routing.as_str() == Some("static") {
         return err(
-            root("tunnels"),
+            AttributePath::attrs([names::TUNNELS]),
             "Four tunnels require BGP",
             "tunnels = 4 builds the active-active reference topology, which needs routing = \"bgp\".".into(),
         );
@@ -74,7 +77,7 @@ pub fn four_tunnels_need_bgp(tunnels: &Value, routing: &Value) -> Option<Diagnos
 pub fn two_tunnels_bgp_needs_active_active(tunnels: &Value, routing: &Value) -> Option<Diagnostic> {
     if tunnels.as_i64() == Some(2) && routing.as_str() == Some("bgp") {
         return err(
-            root("tunnels"),
+            AttributePath::attrs([names::TUNNELS]),
             "Two BGP tunnels need an active-active gateway",
             "An active-standby Azure gateway accepts only one custom APIPA BGP address, so BGP works with tunnels = 1 or tunnels = 4 (active-active).".into(),
         );
@@ -85,40 +88,57 @@ pub fn two_tunnels_bgp_needs_active_active(tunnels: &Value, routing: &Value) -> 
 /// Exactly one of `aws.vpc_id` and `aws.transit_gateway_id`; route tables only with a VPC;
 /// `aws_cidrs` must be given with a transit gateway (there is no VPC to default from).
 pub fn aws_target(aws_block: &Value, aws_cidrs: &Value) -> Option<Diagnostic> {
-    let vpc = aws_block.attr("vpc_id");
-    let tgw = aws_block.attr("transit_gateway_id");
+    let vpc = aws_block.attr(aws_names::VPC_ID);
+    let tgw = aws_block.attr(aws_names::TRANSIT_GATEWAY_ID);
     if vpc.is_unknown() || tgw.is_unknown() {
         return None;
     }
+    let aws = |a: &str| AttributePath::attrs([names::AWS, a]);
     match (vpc.is_null(), tgw.is_null()) {
-        (true, true) => err(aws("vpc_id"), "Missing AWS target", "Set aws.vpc_id (a new virtual private gateway is attached to it) or aws.transit_gateway_id.".into()),
-        (false, false) => err(aws("transit_gateway_id"), "Conflicting AWS targets", "Set only one of aws.vpc_id and aws.transit_gateway_id.".into()),
-        (true, false) if !aws_block.attr("route_table_ids").is_null() => err(aws("route_table_ids"), "Route tables need a VPC", "aws.route_table_ids is only used with aws.vpc_id; with a transit gateway, manage its route tables yourself.".into()),
-        (true, false) if aws_cidrs.is_null() => err(root("aws_cidrs"), "AWS CIDRs required with a transit gateway", "With aws.transit_gateway_id there is no VPC to take the advertised prefixes from: set aws_cidrs.".into()),
+        (true, true) => err(aws(aws_names::VPC_ID), "Missing AWS target", "Set aws.vpc_id (a new virtual private gateway is attached to it) or aws.transit_gateway_id.".into()),
+        (false, false) => err(aws(aws_names::TRANSIT_GATEWAY_ID), "Conflicting AWS targets", "Set only one of aws.vpc_id and aws.transit_gateway_id.".into()),
+        (true, false) if !aws_block.attr(aws_names::ROUTE_TABLE_IDS).is_null() => err(aws(aws_names::ROUTE_TABLE_IDS), "Route tables need a VPC", "aws.route_table_ids is only used with aws.vpc_id; with a transit gateway, manage its route tables yourself.".into()),
+        (true, false) if aws_cidrs.is_null() => err(AttributePath::attrs([names::AWS_CIDRS]), "AWS CIDRs required with a transit gateway", "With aws.transit_gateway_id there is no VPC to take the advertised prefixes from: set aws_cidrs.".into()),
         _ => None,
     }
 }
 
-/// Every entry of a CIDR list is an IPv4 network in canonical form.
-pub fn cidr_list(v: &Value, path: AttributePath) -> Option<Diagnostic> {
+/// Every entry of a CIDR list is an IPv4 network in canonical form; a bad entry is reported
+/// on its element.
+pub fn cidr_list(v: &Value, path: &AttributePath) -> Option<Diagnostic> {
     let list = known_list(v)?;
     if list.is_empty() {
         return err(
-            path,
+            path.clone(),
             "Empty CIDR list",
             "Give at least one prefix, or omit the attribute to use the network's address space."
                 .into(),
         );
     }
-    for c in list {
+    for (i, c) in list.iter().enumerate() {
         match c.parse::<Ipv4Net>() {
             Ok(n) if n.trunc() == n => {}
             _ => {
                 return err(
-                    path,
+                    path.clone().index(i as i64),
                     "Invalid CIDR",
                     format!("{c:?} is not an IPv4 network in CIDR form (e.g. 10.0.0.0/16)."),
                 )
+            }
+        }
+    }
+    None
+}
+
+/// The indexes of the first overlapping pair of prefixes, one from each list.
+fn first_overlap(a: &[String], b: &[String]) -> Option<(usize, usize)> {
+    for (i, x) in a.iter().enumerate() {
+        for (j, y) in b.iter().enumerate() {
+            let (Ok(x), Ok(y)) = (x.parse::<Ipv4Net>(), y.parse::<Ipv4Net>()) else {
+                continue;
+            };
+            if x.contains(&y.network()) || y.contains(&x.network()) {
+                return Some((i, j));
             }
         }
     }
@@ -131,17 +151,24 @@ pub fn cidrs_disjoint(
     azure_cidrs: &[String],
     path: AttributePath,
 ) -> Option<Diagnostic> {
-    for a in aws_cidrs {
-        for b in azure_cidrs {
-            let (Ok(x), Ok(y)) = (a.parse::<Ipv4Net>(), b.parse::<Ipv4Net>()) else {
-                continue;
-            };
-            if x.contains(&y.network()) || y.contains(&x.network()) {
-                return err(path, "Overlapping AWS and Azure CIDRs", format!("AWS prefix {a} overlaps Azure prefix {b}; the two networks must be disjoint."));
-            }
-        }
-    }
-    None
+    let (i, j) = first_overlap(aws_cidrs, azure_cidrs)?;
+    let (a, b) = (&aws_cidrs[i], &azure_cidrs[j]);
+    err(
+        path,
+        "Overlapping AWS and Azure CIDRs",
+        format!("AWS prefix {a} overlaps Azure prefix {b}; the two networks must be disjoint."),
+    )
+}
+
+/// [`cidrs_disjoint`] reported on the overlapping element of the Azure list at `path` (for
+/// a list the user wrote, so terraform highlights the very prefix).
+pub fn cidrs_disjoint_on_element(
+    aws_cidrs: &[String],
+    azure_cidrs: &[String],
+    path: AttributePath,
+) -> Option<Diagnostic> {
+    let (_, j) = first_overlap(aws_cidrs, azure_cidrs)?;
+    cidrs_disjoint(aws_cidrs, azure_cidrs, path.index(j as i64))
 }
 
 /// An inside CIDR is a /30 in Azure's custom APIPA range 169.254.21.0-169.254.22.255 (the
@@ -186,6 +213,12 @@ pub fn inside_cidr_not_aws_reserved(cidr: &str, path: AttributePath) -> Option<D
         );
     }
     None
+}
+
+/// One inside CIDR is usable by both clouds: not reserved by AWS, then in the APIPA range.
+fn inside_cidr(v: &Value, path: &AttributePath) -> Option<Diagnostic> {
+    let c = v.as_str()?;
+    inside_cidr_not_aws_reserved(c, path.clone()).or_else(|| inside_cidr_in_apipa(c, path.clone()))
 }
 
 /// One inside CIDR per tunnel, all distinct; with 4 tunnels, the canonical mapping: tunnels
@@ -273,27 +306,25 @@ pub fn psk(k: &str, path: AttributePath) -> Option<Diagnostic> {
     None
 }
 
-/// One PSK per tunnel in `tunnel_psks` / `tunnel_psks_wo`, each valid; not both lists.
-pub fn psk_list(v: &Value, name: &str, tunnels: Option<i64>) -> Vec<Diagnostic> {
-    let Some(list) = known_list(v) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if let Some(n) = tunnels {
-        if list.len() as i64 != n {
-            out.push(
-                Diagnostic::error(
-                    "Wrong number of pre-shared keys",
-                    format!("{name} needs one key per tunnel ({n}), got {}.", list.len()),
-                )
-                .with_path(root(name)),
-            );
-        }
-    }
-    for (i, k) in list.iter().enumerate() {
-        out.extend(psk(k, root(name).index(i as i64)));
-    }
-    out
+/// One PSK per tunnel in the list `name` (`tunnel_psks` or `tunnel_psks_wo`) of `config`,
+/// when both the list and a valid tunnel count are known.
+pub fn psk_count(config: &Value, name: &str) -> Option<Diagnostic> {
+    let list = known_list(config.attr(name))?;
+    let n = valid_tunnel_count(config)?;
+    (list.len() as i64 != n).then(|| {
+        Diagnostic::error(
+            "Wrong number of pre-shared keys",
+            format!("{name} needs one key per tunnel ({n}), got {}.", list.len()),
+        )
+        .with_path(AttributePath::attrs([name]))
+    })
+}
+
+fn valid_tunnel_count(config: &Value) -> Option<i64> {
+    config
+        .attr(names::TUNNELS)
+        .as_i64()
+        .filter(|n| [1, 2, 4].contains(n))
 }
 
 /// Azure-reserved ASNs (MS BGP FAQ): public 8074, 8075, 12076; private 65515, 65517-65520;
@@ -307,21 +338,21 @@ pub fn azure_reserved_asn(asn: i64) -> bool {
 /// (64512-65534 or 4200000000-4294967294) and not one Azure reserves, since Azure's local
 /// network gateways peer with it (Azure takes 32-bit peer ASNs: VPN Gateway FAQ, 2026-06-04).
 /// rule: AWS-AMAZON-ASN
-pub fn amazon_side_asn(asn: i64) -> Option<Diagnostic> {
+pub fn amazon_side_asn(asn: i64, path: &AttributePath) -> Option<Diagnostic> {
     if !(64512..=65534).contains(&asn) && !(4_200_000_000..=4_294_967_294).contains(&asn) {
-        return err(aws("amazon_side_asn"), "Invalid Amazon-side ASN", format!("{asn} is not a private ASN AWS accepts for a virtual private gateway (64512-65534 or 4200000000-4294967294)."));
+        return err(path.clone(), "Invalid Amazon-side ASN", format!("{asn} is not a private ASN AWS accepts for a virtual private gateway (64512-65534 or 4200000000-4294967294)."));
     }
     if azure_reserved_asn(asn) {
-        return err(aws("amazon_side_asn"), "ASN reserved by Azure", format!("Azure reserves ASN {asn} and refuses it for a BGP peer (65515, 65517-65520 are used by Azure gateways)."));
+        return err(path.clone(), "ASN reserved by Azure", format!("Azure reserves ASN {asn} and refuses it for a BGP peer (65515, 65517-65520 are used by Azure gateways)."));
     }
     None
 }
 
 /// The Azure gateway ASN: 1-65534 and not reserved (65515, Azure's default, is allowed).
 /// rule: AWS-CGW-ASN (the Azure ASN is the customer gateways' ASN), AZ-BGP-ASN-RESERVED
-pub fn azure_asn(asn: i64) -> Option<Diagnostic> {
+pub fn azure_asn(asn: i64, path: &AttributePath) -> Option<Diagnostic> {
     if !(1..=65534).contains(&asn) || (asn != 65515 && azure_reserved_asn(asn)) {
-        return err(azure("asn"), "Invalid Azure ASN", format!("{asn} is out of range or reserved by Azure (8074, 8075, 12076, 23456, 64496-64511, 65517-65520, 65535+)."));
+        return err(path.clone(), "Invalid Azure ASN", format!("{asn} is out of range or reserved by Azure (8074, 8075, 12076, 23456, 64496-64511, 65517-65520, 65535+)."));
     }
     None
 }
@@ -329,7 +360,7 @@ pub fn azure_asn(asn: i64) -> Option<Diagnostic> {
 /// The two sides' ASNs differ (eBGP).
 pub fn asns_differ(amazon: i64, azure_asn: i64) -> Option<Diagnostic> {
     if amazon == azure_asn {
-        return err(azure("asn"), "Both sides use the same ASN", format!("The Azure ASN and the Amazon-side ASN are both {amazon}; BGP between them needs two ASNs."));
+        return err(azure(azure_names::ASN), "Both sides use the same ASN", format!("The Azure ASN and the Amazon-side ASN are both {amazon}; BGP between them needs two ASNs."));
     }
     None
 }
@@ -337,21 +368,21 @@ pub fn asns_differ(amazon: i64, azure_asn: i64) -> Option<Diagnostic> {
 /// A new gateway's SKU is one Azure still creates (rules AZ-GW-SKU-NONAZ-RETIRED,
 /// AZ-GW-SKU-LEGACY-RETIRED, AZ-GW-SKU-BASIC); the message says why and what to use.
 /// rules: AZ-GW-SKU-NONAZ-RETIRED, AZ-GW-SKU-LEGACY-RETIRED, AZ-GW-SKU-BASIC
-pub fn sku_creatable(sku: &str) -> Option<Diagnostic> {
+pub fn sku_creatable(sku: &str, path: &AttributePath) -> Option<Diagnostic> {
     let why = sku::refusal(sku)?;
-    err(azure("sku"), "Gateway SKU not available", why)
+    err(path.clone(), "Gateway SKU not available", why)
 }
 
 /// Zones are distinct entries of `1`, `2`, `3` (rule AZ-PIP-ZONES-UNSUPPORTED decides at
 /// plan whether the region has any).
 /// rule: AZ-ZONES-OF-REGION (values)
-pub fn zone_list(v: &Value) -> Option<Diagnostic> {
+pub fn zone_list(v: &Value, path: &AttributePath) -> Option<Diagnostic> {
     let zones = known_list(v)?;
     let mut seen = Vec::new();
     for z in &zones {
         if !["1", "2", "3"].contains(&z.as_str()) || seen.contains(z) {
             return err(
-                azure("zones"),
+                path.clone(),
                 "Invalid availability zones",
                 format!(
                     "zones must be distinct values among \"1\", \"2\" and \"3\"; got {zones:?}."
@@ -373,7 +404,7 @@ const AZURE_NAME_MAX: usize = 80;
 /// letters, digits, `_`, `.`, `-`, starting with a letter or digit, ending with a letter,
 /// digit or `_`; cloudlink's suffixes end with a digit or letter).
 /// rule: AZ-NAME
-pub fn link_name(v: &Value) -> Option<Diagnostic> {
+pub fn link_name(v: &Value, path: &AttributePath) -> Option<Diagnostic> {
     let name = v.as_str()?;
     let max = AZURE_NAME_MAX - LONGEST_AZURE_SUFFIX;
     let bad = name.is_empty()
@@ -384,7 +415,7 @@ pub fn link_name(v: &Value) -> Option<Diagnostic> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if bad {
         return err(
-            root("name"),
+            path.clone(),
             "Invalid link name",
             format!("name must be 1-{max} characters of letters, digits, '_', '.' and '-', starting with a letter or digit: cloudlink derives Azure names such as \"{name}-conn-4\" from it, and Azure allows 80 characters of that alphabet."),
         );
@@ -392,23 +423,14 @@ pub fn link_name(v: &Value) -> Option<Diagnostic> {
     None
 }
 
-/// User tags fit both clouds' rules (AWS-TAGS, AZ-TAGS): at most 50 tags with cloudlink's
-/// own, keys 1-128 characters (AWS's limit; Azure allows 512) without Azure's forbidden
-/// `<>%&\?/`, values up to 256 characters, no `aws:` prefix (AWS reserves it) and no
-/// `cloudlink` prefix (ours: the ownership tags).
-/// rules: AWS-TAGS, AZ-TAGS
-pub fn tag_map(v: &Value) -> Vec<Diagnostic> {
-    tag_map_at(v, &root("tags"))
-}
-
 /// The GatewaySubnet prefix is a network of /29 or larger (MS: "as small as /29", /27
 /// recommended).
 /// rule: AZ-GW-SUBNET
-pub fn gateway_subnet_size(cidr: &str) -> Option<Diagnostic> {
+pub fn gateway_subnet_size(cidr: &str, path: &AttributePath) -> Option<Diagnostic> {
     match cidr.parse::<Ipv4Net>() {
         Ok(n) if n.trunc() == n && n.prefix_len() <= 29 => None,
         Ok(n) if n.trunc() == n => err(
-            azure("gateway_subnet_cidr"),
+            path.clone(),
             "GatewaySubnet too small",
             format!(
                 "{cidr} is a /{}; a GatewaySubnet must be /29 or larger (/27 recommended).",
@@ -416,7 +438,7 @@ pub fn gateway_subnet_size(cidr: &str) -> Option<Diagnostic> {
             ),
         ),
         _ => err(
-            azure("gateway_subnet_cidr"),
+            path.clone(),
             "Invalid GatewaySubnet prefix",
             format!("{cidr:?} is not an IPv4 network in CIDR form."),
         ),
@@ -443,77 +465,179 @@ pub fn gateway_subnet_inside(cidr: &str, space: &[String]) -> Option<Diagnostic>
     )
 }
 
-/// Every offline rule over a configuration.
-pub fn validate_config(c: &Value) -> Diagnostics {
-    let mut d = Diagnostics::default();
-    let routing = c.attr("routing");
-    let tunnels = c.attr("tunnels");
-    let aws_block = c.attr("aws");
-    let az = c.attr("azure");
-    let mut push = |x: Option<Diagnostic>| d.extend(x);
-    push(routing_mode(routing));
-    push(tunnel_count(tunnels));
-    push(four_tunnels_need_bgp(tunnels, routing));
-    push(two_tunnels_bgp_needs_active_active(tunnels, routing));
-    if !aws_block.is_null() {
-        push(aws_target(aws_block, c.attr("aws_cidrs")));
+/// The validators the schema attaches to single attributes; each reports on the path the
+/// schema walk found the value at.
+pub mod attribute {
+    use super::*;
+
+    /// `name`.
+    pub fn name() -> Arc<dyn Validator> {
+        one("1-73 characters of letters, digits, `_`, `.` and `-`, starting with a letter or digit (the derived Azure names, up to `<name>-conn-4`, must fit Azure's 80).", link_name)
     }
-    push(cidr_list(c.attr("aws_cidrs"), root("aws_cidrs")));
-    push(cidr_list(c.attr("azure_cidrs"), root("azure_cidrs")));
-    if let (Some(a), Some(b)) = (
-        known_list(c.attr("aws_cidrs")),
-        known_list(c.attr("azure_cidrs")),
-    ) {
-        push(cidrs_disjoint(&a, &b, root("azure_cidrs")));
+
+    /// `routing`.
+    pub fn routing() -> Arc<dyn Validator> {
+        one("`static` or `bgp`.", routing_mode)
     }
-    let n = tunnels.as_i64().filter(|n| [1, 2, 4].contains(n));
-    if let Some(cidrs) = known_list(c.attr("tunnel_inside_cidrs")) {
-        for (i, x) in cidrs.iter().enumerate() {
-            let p = root("tunnel_inside_cidrs").index(i as i64);
-            push(inside_cidr_not_aws_reserved(x, p.clone()).or_else(|| inside_cidr_in_apipa(x, p)));
-        }
-        if let Some(n) = n {
-            push(inside_cidr_layout(
-                &cidrs,
-                n as usize,
-                root("tunnel_inside_cidrs"),
-            ));
-        }
+
+    /// `tunnels`.
+    pub fn tunnels() -> Arc<dyn Validator> {
+        one("1, 2 or 4.", tunnel_count)
     }
-    let mut d2 = Diagnostics::default();
-    d2.extend(psk_list(c.attr("tunnel_psks"), "tunnel_psks", n));
-    d2.extend(psk_list(c.attr("tunnel_psks_wo"), "tunnel_psks_wo", n));
-    if !c.attr("tunnel_psks").is_null() && !c.attr("tunnel_psks_wo").is_null() {
-        d2.push(
-            Diagnostic::error(
-                "Conflicting pre-shared keys",
-                "Set tunnel_psks or tunnel_psks_wo, not both.",
-            )
-            .with_path(root("tunnel_psks_wo")),
-        );
+
+    /// `aws_cidrs` and `azure_cidrs`.
+    pub fn cidrs() -> Arc<dyn Validator> {
+        one(
+            "at least one prefix; each an IPv4 network in canonical CIDR form.",
+            cidr_list,
+        )
     }
-    d.extend(d2);
-    if let Some(a) = aws_block.attr("amazon_side_asn").as_i64() {
-        d.extend(amazon_side_asn(a));
-        if let Some(z) = az.attr("asn").as_i64() {
-            d.extend(asns_differ(a, z));
-        }
+
+    /// `tunnel_inside_cidrs`.
+    pub fn inside_cidrs() -> Arc<dyn Validator> {
+        validator::each_element(one("a /30 inside 169.254.21.0/24 or 169.254.22.0/24, not one AWS reserves (169.254.0.0/30-169.254.5.0/30, 169.254.169.252/30).", inside_cidr))
     }
-    if let Some(z) = az.attr("asn").as_i64() {
-        d.extend(azure_asn(z));
+
+    /// `tunnel_psks` and `tunnel_psks_wo`. The key never appears in a diagnostic.
+    pub fn psks() -> Arc<dyn Validator> {
+        validator::each_element(one(
+            "8-64 characters of `A-Za-z0-9_.`, not starting with `0`.",
+            |v, at| psk(v.as_str()?, at.clone()),
+        ))
     }
-    if let Some(sku) = az.attr("sku").as_str() {
-        d.extend(sku_creatable(sku));
+
+    /// `aws.amazon_side_asn`.
+    pub fn amazon_side_asn() -> Arc<dyn Validator> {
+        one(
+            "64512-65534 or 4200000000-4294967294, and not an ASN Azure reserves.",
+            |v, at| super::amazon_side_asn(v.as_i64()?, at),
+        )
     }
-    d.extend(zone_list(az.attr("zones")));
-    d.extend(link_name(c.attr("name")));
-    d.extend(tag_map(c.attr("tags")));
-    if let Some(g) = az.attr("gateway_subnet_cidr").as_str() {
-        d.extend(gateway_subnet_size(g));
+
+    /// `azure.asn`.
+    pub fn azure_asn() -> Arc<dyn Validator> {
+        one(
+            "1-65534, not one Azure reserves (8074, 8075, 12076, 23456, 64496-64511, 65517-65520).",
+            |v, at| super::azure_asn(v.as_i64()?, at),
+        )
     }
-    d.extend(ipsec_policy(c.attr("ipsec_policy")));
-    d.extend(timeouts::validate(c));
-    d
+
+    /// `azure.sku`.
+    pub fn sku() -> Arc<dyn Validator> {
+        let names: Vec<String> = sku::creatable_names()
+            .iter()
+            .map(|s| format!("`{s}`"))
+            .collect();
+        one(
+            format!("a SKU Azure still creates: {}.", names.join(", ")),
+            |v, at| sku_creatable(v.as_str()?, at),
+        )
+    }
+
+    /// `azure.zones`.
+    pub fn zones() -> Arc<dyn Validator> {
+        one(
+            "distinct values among `\"1\"`, `\"2\"` and `\"3\"`.",
+            zone_list,
+        )
+    }
+
+    /// `azure.gateway_subnet_cidr`.
+    pub fn gateway_subnet_cidr() -> Arc<dyn Validator> {
+        one("an IPv4 network of /29 or larger.", |v, at| {
+            gateway_subnet_size(v.as_str()?, at)
+        })
+    }
+}
+
+/// The resource-level rules over several attributes, each named, in the order they run.
+pub fn rules() -> Vec<BlockRule> {
+    vec![
+        BlockRule::new(
+            "four_tunnels_need_bgp",
+            "`tunnels = 4` (the active-active reference topology) needs `routing = \"bgp\"`. Reported on `tunnels`.",
+            |c, _| four_tunnels_need_bgp(c.attr(names::TUNNELS), c.attr(names::ROUTING)).into_iter().collect(),
+        ),
+        BlockRule::new(
+            "two_bgp_tunnels_need_active_active",
+            "BGP works with `tunnels = 1` or `tunnels = 4`: an active-standby Azure gateway (`tunnels = 2`) takes only one custom APIPA BGP address. Reported on `tunnels`.",
+            |c, _| two_tunnels_bgp_needs_active_active(c.attr(names::TUNNELS), c.attr(names::ROUTING)).into_iter().collect(),
+        ),
+        BlockRule::new(
+            "aws_target",
+            "Exactly one of `aws.vpc_id` and `aws.transit_gateway_id`; `aws.route_table_ids` only with `aws.vpc_id`; `aws_cidrs` is required with `aws.transit_gateway_id`.",
+            |c, _| {
+                let b = c.attr(names::AWS);
+                if b.is_null() {
+                    return Diagnostics::new();
+                }
+                aws_target(b, c.attr(names::AWS_CIDRS)).into_iter().collect()
+            },
+        ),
+        BlockRule::new(
+            "cidrs_disjoint",
+            "No prefix of `aws_cidrs` overlaps one of `azure_cidrs`. Reported on the overlapping element of `azure_cidrs`.",
+            |c, _| {
+                let (Some(a), Some(b)) = (known_list(c.attr(names::AWS_CIDRS)), known_list(c.attr(names::AZURE_CIDRS))) else {
+                    return Diagnostics::new();
+                };
+                let at = AttributePath::attrs([names::AZURE_CIDRS]);
+                cidrs_disjoint_on_element(&a, &b, at).into_iter().collect()
+            },
+        ),
+        BlockRule::new(
+            "inside_cidr_layout",
+            "`tunnel_inside_cidrs` holds one distinct /30 per tunnel; with `tunnels = 4`, VPN connection N uses 169.254.21.X/30 for its tunnel 1 and 169.254.22.X/30 (same X) for its tunnel 2.",
+            |c, _| {
+                let (Some(cidrs), Some(n)) = (known_list(c.attr(names::TUNNEL_INSIDE_CIDRS)), valid_tunnel_count(c)) else {
+                    return Diagnostics::new();
+                };
+                inside_cidr_layout(&cidrs, n as usize, AttributePath::attrs([names::TUNNEL_INSIDE_CIDRS])).into_iter().collect()
+            },
+        ),
+        BlockRule::new(
+            "psks_per_tunnel",
+            "`tunnel_psks` and `tunnel_psks_wo` hold one key per tunnel.",
+            |c, _| {
+                [names::TUNNEL_PSKS, names::TUNNEL_PSKS_WO]
+                    .into_iter()
+                    .filter_map(|n| psk_count(c, n))
+                    .collect()
+            },
+        ),
+        BlockRule::new(
+            "psks_conflict",
+            "At most one of `tunnel_psks` and `tunnel_psks_wo`. Reported on `tunnel_psks_wo`.",
+            |c, _| {
+                if c.attr(names::TUNNEL_PSKS).is_null() || c.attr(names::TUNNEL_PSKS_WO).is_null() {
+                    return Diagnostics::new();
+                }
+                Diagnostic::error(
+                    "Conflicting pre-shared keys",
+                    "Set tunnel_psks or tunnel_psks_wo, not both.",
+                )
+                .with_path(AttributePath::attrs([names::TUNNEL_PSKS_WO]))
+                .into()
+            },
+        ),
+        BlockRule::new(
+            "asns_differ",
+            "`azure.asn` differs from `aws.amazon_side_asn` (eBGP between two ASNs). Reported on `azure.asn`.",
+            |c, _| {
+                let a = c.attr(names::AWS).attr(aws_names::AMAZON_SIDE_ASN).as_i64();
+                let z = c.attr(names::AZURE).attr(azure_names::ASN).as_i64();
+                let (Some(a), Some(z)) = (a, z) else {
+                    return Diagnostics::new();
+                };
+                asns_differ(a, z).into_iter().collect()
+            },
+        ),
+        BlockRule::new(
+            "ipsec_policy",
+            super::ipsec::policy_description(),
+            |c, _| ipsec_policy(c.attr(names::IPSEC_POLICY)).into_iter().collect(),
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -521,15 +645,15 @@ mod tests {
     use super::*;
 
     fn p() -> AttributePath {
-        root("x")
+        AttributePath::attrs(["x"])
     }
 
     #[test]
     fn routing_and_tunnel_shape() {
-        assert!(routing_mode(&Value::string("ospf")).is_some());
-        assert!(routing_mode(&Value::string("bgp")).is_none());
-        assert!(tunnel_count(&Value::int(3)).is_some());
-        assert!(tunnel_count(&Value::int(4)).is_none());
+        assert!(routing_mode(&Value::string("ospf"), &p()).is_some());
+        assert!(routing_mode(&Value::string("bgp"), &p()).is_none());
+        assert!(tunnel_count(&Value::int(3), &p()).is_some());
+        assert!(tunnel_count(&Value::int(4), &p()).is_none());
         assert!(four_tunnels_need_bgp(&Value::int(4), &Value::string("static")).is_some());
         assert!(four_tunnels_need_bgp(&Value::int(4), &Value::string("bgp")).is_none());
         assert!(
@@ -566,11 +690,17 @@ mod tests {
 
     #[test]
     fn cidrs_are_valid_and_disjoint() {
-        assert!(cidr_list(&Value::string_list(["10.0.0.1/16"]), p()).is_some());
-        assert!(cidr_list(&Value::string_list(["10.0.0.0/16"]), p()).is_none());
+        assert!(cidr_list(&Value::string_list(["10.0.0.1/16"]), &p()).is_some());
+        assert!(cidr_list(&Value::string_list(["10.0.0.0/16"]), &p()).is_none());
+        let bad = cidr_list(&Value::string_list(["10.0.0.0/16", "10.1.0.1/16"]), &p()).unwrap();
+        assert_eq!(bad.path.unwrap().to_string(), "x[1]");
         let a = vec!["10.0.0.0/16".to_string()];
         assert!(cidrs_disjoint(&a, &["10.0.128.0/17".into()], p()).is_some());
         assert!(cidrs_disjoint(&a, &["10.1.0.0/16".into()], p()).is_none());
+        assert_eq!(
+            first_overlap(&a, &["10.1.0.0/16".into(), "10.0.128.0/17".into()]),
+            Some((0, 1))
+        );
     }
 
     #[test]
@@ -614,51 +744,119 @@ mod tests {
         let d = psk("0SecretKey1", p()).unwrap();
         assert!(!d.detail.contains("0SecretKey1"));
         assert!(psk("Secret+Key1", p()).is_some());
-        assert_eq!(
-            psk_list(&Value::string_list(["Abcdefgh1"]), "tunnel_psks", Some(2)).len(),
-            1
+        let c = Value::object([
+            ("tunnels", Value::int(2)),
+            ("tunnel_psks", Value::string_list(["Abcdefgh1"])),
+        ]);
+        assert!(psk_count(&c, "tunnel_psks").is_some());
+        let d = attribute::psks().validate(
+            &Value::string_list(["Abcdefgh1", "0SecretKey1"]),
+            &AttributePath::attrs(["tunnel_psks"]),
         );
+        assert_eq!(d.len(), 1);
+        let d = d.iter().next().unwrap();
+        assert_eq!(d.path.as_ref().unwrap().to_string(), "tunnel_psks[1]");
+        assert!(!d.detail.contains("0SecretKey1") && !d.summary.contains("0SecretKey1"));
     }
 
     #[test]
     fn asn_rules() {
-        assert!(amazon_side_asn(64512).is_none());
-        assert!(amazon_side_asn(65515).is_some());
-        assert!(amazon_side_asn(4_200_000_000).is_none());
-        assert!(amazon_side_asn(70_000).is_some());
-        assert!(azure_asn(65515).is_none());
-        assert!(azure_asn(65518).is_some());
+        assert!(amazon_side_asn(64512, &p()).is_none());
+        assert!(amazon_side_asn(65515, &p()).is_some());
+        assert!(amazon_side_asn(4_200_000_000, &p()).is_none());
+        assert!(amazon_side_asn(70_000, &p()).is_some());
+        assert!(azure_asn(65515, &p()).is_none());
+        assert!(azure_asn(65518, &p()).is_some());
         assert!(asns_differ(65000, 65000).is_some());
     }
 
     #[test]
-    fn names_and_tags_fit_both_clouds() {
-        assert!(link_name(&Value::string("hub-to-azure")).is_none());
-        assert!(link_name(&Value::string("-x")).is_some());
-        assert!(link_name(&Value::string("a b")).is_some());
-        assert!(link_name(&Value::string("a".repeat(74))).is_some());
-        assert!(link_name(&Value::string("a".repeat(73))).is_none());
-        let tags = |k: &str, v: &str| Value::map([(k.to_string(), Value::string(v))]);
-        assert!(tag_map(&tags("team", "net")).is_empty());
-        assert!(!tag_map(&tags("aws:x", "1")).is_empty());
-        assert!(!tag_map(&tags("a/b", "1")).is_empty());
-        assert!(!tag_map(&tags("cloudlink:resource", "1")).is_empty());
-        assert!(!tag_map(&tags("k", &"v".repeat(257))).is_empty());
+    fn names_fit_azure() {
+        assert!(link_name(&Value::string("hub-to-azure"), &p()).is_none());
+        assert!(link_name(&Value::string("-x"), &p()).is_some());
+        assert!(link_name(&Value::string("a b"), &p()).is_some());
+        assert!(link_name(&Value::string("a".repeat(74)), &p()).is_some());
+        assert!(link_name(&Value::string("a".repeat(73)), &p()).is_none());
     }
 
     #[test]
     fn sku_and_gateway_subnet_rules() {
-        assert!(sku_creatable("Basic").is_some());
-        assert!(sku_creatable("VpnGw1").is_some());
-        assert!(sku_creatable("Standard").is_some());
-        assert!(sku_creatable("VpnGw9").is_some());
-        assert!(sku_creatable("VpnGw1AZ").is_none());
-        assert!(zone_list(&Value::string_list(["1", "2", "3"])).is_none());
-        assert!(zone_list(&Value::string_list(["1", "1"])).is_some());
-        assert!(zone_list(&Value::string_list(["4"])).is_some());
-        assert!(gateway_subnet_size("10.1.255.0/27").is_none());
-        assert!(gateway_subnet_size("10.1.255.0/30").is_some());
+        assert!(sku_creatable("Basic", &p()).is_some());
+        assert!(sku_creatable("VpnGw1", &p()).is_some());
+        assert!(sku_creatable("Standard", &p()).is_some());
+        assert!(sku_creatable("VpnGw9", &p()).is_some());
+        assert!(sku_creatable("VpnGw1AZ", &p()).is_none());
+        assert!(zone_list(&Value::string_list(["1", "2", "3"]), &p()).is_none());
+        assert!(zone_list(&Value::string_list(["1", "1"]), &p()).is_some());
+        assert!(zone_list(&Value::string_list(["4"]), &p()).is_some());
+        assert!(gateway_subnet_size("10.1.255.0/27", &p()).is_none());
+        assert!(gateway_subnet_size("10.1.255.0/30", &p()).is_some());
         assert!(gateway_subnet_inside("10.1.255.0/27", &["10.1.0.0/16".into()]).is_none());
         assert!(gateway_subnet_inside("10.2.255.0/27", &["10.1.0.0/16".into()]).is_some());
+    }
+
+    #[test]
+    fn the_schema_walk_reports_each_rule_on_its_path() {
+        let block = super::super::schema::schema().block;
+        let c = Value::object([
+            ("name", Value::string("link")),
+            ("routing", Value::string("static")),
+            ("tunnels", Value::int(4)),
+            (
+                "tunnel_psks",
+                Value::string_list(["Abcdefgh1", "0Secretkey", "Abcdefgh3", "Abcdefgh4"]),
+            ),
+            ("aws_cidrs", Value::string_list(["10.0.0.0/16"])),
+            (
+                "azure_cidrs",
+                Value::string_list(["10.1.0.0/16", "10.0.1.0/24"]),
+            ),
+            ("aws", Value::object([("vpc_id", Value::string("vpc-1"))])),
+            (
+                "azure",
+                Value::object([("asn", Value::int(65518)), ("zones", Value::unknown())]),
+            ),
+            (
+                "timeouts",
+                Value::object([("create", Value::string("soon"))]),
+            ),
+        ]);
+        let d = crate::tf::validate_config(&block, &c);
+        let found: Vec<(String, String)> = d
+            .iter()
+            .map(|x| (x.path.as_ref().unwrap().to_string(), x.summary.clone()))
+            .collect();
+        let want = [
+            ("tunnel_psks[1]", "Pre-shared key starts with 0"),
+            ("azure.asn", "Invalid Azure ASN"),
+            ("timeouts.create", "Invalid duration"),
+            ("tunnels", "Four tunnels require BGP"),
+            ("azure_cidrs[1]", "Overlapping AWS and Azure CIDRs"),
+        ];
+        let want: Vec<(String, String)> = want
+            .iter()
+            .map(|(p, s)| (p.to_string(), s.to_string()))
+            .collect();
+        assert_eq!(found, want);
+        assert!(d.iter().all(|x| !x.detail.contains("0Secretkey")));
+        // An unknown tunnel count leaves the rules that need it silent.
+        let mut c = c;
+        c.set_attr("tunnels", Value::unknown());
+        let d = crate::tf::validate_config(&block, &c);
+        assert!(d.iter().all(|x| x.summary != "Four tunnels require BGP"));
+    }
+
+    #[test]
+    fn policy_values_both_clouds_accept() {
+        let pol = Value::object([
+            ("ike_encryption", Value::string("AES256")),
+            ("ike_integrity", Value::string("MD5")),
+            ("dh_group", Value::int(5)),
+            ("ipsec_encryption", Value::string("AES256")),
+            ("ipsec_integrity", Value::string("SHA256")),
+            ("pfs_group", Value::int(14)),
+            ("sa_lifetime_seconds", Value::int(3600)),
+        ]);
+        assert_eq!(ipsec_policy(&pol).len(), 2);
     }
 }

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod delete;
 pub mod import;
+pub mod names;
 pub mod plan;
 pub mod read;
 pub mod schema;
@@ -27,10 +28,6 @@ impl Resource for VpcPeeringPair {
 
     fn schema(&self) -> Schema {
         schema::schema()
-    }
-
-    fn validate(&self, config: &Value) -> Diagnostics {
-        validate::config(config)
     }
 
     async fn modify_plan(

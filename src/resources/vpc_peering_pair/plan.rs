@@ -4,6 +4,7 @@
 //! provider is configured the read-only checks of [`super::validate::at_plan`] run.
 
 use super::apply::{adoptable, existing_peering, identity, owned_by_another_state};
+use super::names;
 use super::schema::TYPE_NAME;
 use super::sides::Sides;
 use super::state::{routes_value, PairState, Side};
@@ -29,7 +30,7 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
         let routes = planned
             .desired_routes()
             .map_or_else(Value::unknown, |r| routes_value(&r));
-        plan.planned.set_attr("routes", routes);
+        plan.planned.set_attr(names::ROUTES, routes);
     }
     let Some(ctx) = ctx else {
         return;

@@ -1,7 +1,11 @@
 //! The schema of `cloudlink_vpc_peering_pair`: what the user names (both VPCs, their route
 //! tables, DNS options, the accepter's account and region, tags) and what cloudlink reports
 //! (peering id and status, both owners, regions and CIDR blocks, the routes it created).
+//! Validators and the resource-level rules (`both_sides`, `no_self_peering`) are attached
+//! here, from `validate`.
 
+use super::names::{self, route, side};
+use super::validate;
 use crate::resources::timeouts::{self, Defaults};
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type};
 use std::time::Duration;
@@ -27,17 +31,17 @@ fn side_block(accepter: bool) -> Block {
         "The VPC that requests the peering, in the provider's default `aws {}` account and region."
     })
     .attr(
-        Attribute::required("vpc_id", Type::String, format!("ID of the {who} VPC (`vpc-...`)."))
+        Attribute::required(side::VPC_ID, Type::String, format!("ID of the {who} VPC (`vpc-...`)."))
             .requires_replace(),
     )
     .attr(Attribute::optional(
-        "route_table_ids",
+        side::ROUTE_TABLE_IDS,
         Type::set(Type::String),
         format!("Route tables of the {who} VPC that get a route to every CIDR block of the other VPC through the peering. Each must belong to `vpc_id`; checked at plan time."),
     ))
     .attr(
         Attribute::optional(
-            "allow_remote_vpc_dns_resolution",
+            side::ALLOW_REMOTE_VPC_DNS_RESOLUTION,
             Type::Bool,
             format!("Whether the {who} VPC resolves the other VPC's public DNS hostnames to private IPs (`AllowDnsResolutionFromRemoteVpc`, set with the {who}'s credentials once the peering is active)."),
         )
@@ -47,7 +51,7 @@ fn side_block(accepter: bool) -> Block {
         b = b
             .attr(
                 Attribute::optional(
-                    "account",
+                    side::ACCOUNT,
                     Type::String,
                     "Name of an `aws_account` block of the provider configuration whose credentials accept the peering and act on the accepter side. Omit for the provider's default `aws {}` account.",
                 )
@@ -55,17 +59,18 @@ fn side_block(accepter: bool) -> Block {
             )
             .attr(
                 Attribute::optional_computed(
-                    "region",
+                    side::REGION,
                     Type::String,
                     "Region of the accepter VPC. Defaults to the region of `account`. Set it for a cross-region peering.",
                 )
                 .requires_replace()
-                .use_state_for_unknown(),
+                .use_state_for_unknown()
+                .validator(validate::region()),
             );
     } else {
         b = b.attr(
             Attribute::computed(
-                "region",
+                side::REGION,
                 Type::String,
                 "Region of the requester VPC (the provider's default region).",
             )
@@ -74,7 +79,7 @@ fn side_block(accepter: bool) -> Block {
     }
     b.attr(
         Attribute::computed(
-            "owner_id",
+            side::OWNER_ID,
             Type::String,
             format!("AWS account ID owning the {who} VPC."),
         )
@@ -82,7 +87,7 @@ fn side_block(accepter: bool) -> Block {
     )
     .attr(
         Attribute::computed(
-            "cidr_blocks",
+            side::CIDR_BLOCKS,
             Type::list(Type::String),
             format!("Every IPv4 CIDR block associated with the {who} VPC. A block associated later shows as drift, and the next apply adds its routes."),
         )
@@ -92,9 +97,9 @@ fn side_block(accepter: bool) -> Block {
 
 fn route_type() -> Type {
     Type::object([
-        ("side", Type::String),
-        ("route_table_id", Type::String),
-        ("destination_cidr_block", Type::String),
+        (route::SIDE, Type::String),
+        (route::ROUTE_TABLE_ID, Type::String),
+        (route::DESTINATION_CIDR_BLOCK, Type::String),
     ])
 }
 
@@ -106,7 +111,7 @@ pub fn schema() -> Schema {
             "Both sides of an AWS VPC peering connection in one resource, in the same or another account and region: requests the peering, accepts it with the accepter's credentials, waits for `active`, sets each side's DNS option with that side's credentials and adds routes to every CIDR block of the other VPC in the listed route tables of both sides. Overlapping CIDR blocks, self-peering, unknown accounts and foreign route tables are refused at plan time. Destroy removes the routes on both sides and deletes the peering.",
         )
         .attr(
-            Attribute::computed("id", Type::String, "ID of the VPC peering connection (`pcx-...`).")
+            Attribute::computed(names::ID, Type::String, "ID of the VPC peering connection (`pcx-...`).")
                 .use_state_for_unknown(),
         )
         .attr(
@@ -115,29 +120,31 @@ pub fn schema() -> Schema {
         )
         .attr(
             Attribute::computed(
-                "status",
+                names::STATUS,
                 Type::String,
                 "Status code of the peering (`active` once created; a failed apply may leave `pending-acceptance`).",
             )
             .use_state_for_unknown(),
         )
         .attr(Attribute::optional(
-            "tags",
+            names::TAGS,
             Type::map(Type::String),
             "Tags applied to the peering connection on both sides (each account keeps its own tags). cloudlink adds `cloudlink:resource` and `cloudlink:component` so a re-run adopts the peering instead of requesting another.",
         ))
         .attr(Attribute::computed(
-            "tags_all",
+            names::TAGS_ALL,
             Type::map(Type::String),
             "The tags on the peering connection apart from cloudlink's ownership tags: the provider's `default_tags` merged with `tags` (which win on a shared key). A change of `default_tags` updates it in place.",
         ))
         .attr(Attribute::computed(
-            "routes",
+            names::ROUTES,
             Type::list(route_type()),
             "The routes through the peering that exist: `side` (`requester` or `accepter`, the owner of the route table), `route_table_id` and `destination_cidr_block`. A route deleted out of band shows as drift and the next apply re-adds it.",
         ))
-        .block(NestedBlock::single("requester", side_block(false)).description("The requesting side (required)."))
-        .block(NestedBlock::single("accepter", side_block(true)).description("The accepting side (required)."))
-        .block(timeouts::block(DEFAULTS)),
+        .block(NestedBlock::single(names::REQUESTER, side_block(false)).description("The requesting side (required)."))
+        .block(NestedBlock::single(names::ACCEPTER, side_block(true)).description("The accepting side (required)."))
+        .block(timeouts::block(DEFAULTS))
+        .rule(validate::both_sides())
+        .rule(validate::no_self_peering()),
     )
 }

@@ -1,51 +1,79 @@
 //! The checks that refuse a bad peering before anything is created: offline ones on the
-//! configuration (blocks present, self-peering, region syntax, timeouts) and, at plan time
+//! configuration (attached to the schema: blocks present, self-peering, region syntax;
+//! timeouts come with the `timeouts` block) and, at plan time
 //! with read-only calls, unknown accounts, missing VPCs, overlapping CIDR blocks of the two
 //! VPCs (all associated blocks) and route tables that are not in their side's VPC.
 
+use super::names::{self, side as side_names};
 use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, Side};
 use crate::provider::validate::aws_region;
-use crate::resources::timeouts;
-use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+use crate::tf::validator::{self, BlockRule, Validator};
+use crate::tf::{AttributePath, Diagnostic, Diagnostics};
 use ipnet::Ipv4Net;
+use std::sync::Arc;
 
 fn path(side: Side, attr: &str) -> AttributePath {
     AttributePath::attrs([side.as_str(), attr])
 }
 
-/// Offline checks of a configuration (unknown values pass).
-pub fn config(config: &Value) -> Diagnostics {
-    let mut diags = timeouts::validate(config);
-    for side in [Side::Requester, Side::Accepter] {
-        if config.attr(side.as_str()).is_null() {
-            diags.push(
-                Diagnostic::error(
-                    format!("Missing {} block", side.as_str()),
-                    format!(
-                        "A cloudlink_vpc_peering_pair needs a `{} {{ vpc_id = ... }}` block.",
-                        side.as_str()
-                    ),
-                )
-                .with_path(AttributePath::root().attr(side.as_str())),
+/// The validator of `accepter.region`: an AWS region name.
+pub fn region() -> Arc<dyn Validator> {
+    validator::check("an AWS region name such as `us-east-1`.", |v, at| {
+        aws_region(v, at).into_iter().collect()
+    })
+}
+
+/// Rule `both_sides`: the `requester` and `accepter` blocks are both present.
+pub fn both_sides() -> BlockRule {
+    BlockRule::new(
+        "both_sides",
+        "Both the `requester` and the `accepter` block are set. Reported on the missing block.",
+        |config, at| {
+            let mut diags = Diagnostics::new();
+            for side in [names::REQUESTER, names::ACCEPTER] {
+                if config.attr(side).is_null() {
+                    diags.push(
+                        Diagnostic::error(
+                            format!("Missing {side} block"),
+                            format!(
+                                "A cloudlink_vpc_peering_pair needs a `{side} {{ vpc_id = ... }}` block."
+                            ),
+                        )
+                        .with_path(at.clone().attr(side)),
+                    );
+                }
+            }
+            diags
+        },
+    )
+}
+
+/// Rule `no_self_peering`: the same VPC on both sides in the same account and region (as
+/// far as the configuration tells; the plan checks again once accounts and regions are
+/// resolved).
+pub fn no_self_peering() -> BlockRule {
+    BlockRule::new(
+        "no_self_peering",
+        "`requester.vpc_id` and `accepter.vpc_id` differ when both sides are in the same account and region (checked again at plan with the resolved account and region). Reported on `accepter.vpc_id`.",
+        |config, _| {
+            let acc = config.attr(names::ACCEPTER);
+            let (r, a) = (
+                config.attr(names::REQUESTER).attr(side_names::VPC_ID).as_str(),
+                acc.attr(side_names::VPC_ID).as_str(),
             );
-        }
-    }
-    let acc = config.attr("accepter");
-    diags.extend(aws_region(
-        acc.attr("region"),
-        &path(Side::Accepter, "region"),
-    ));
-    let (r, a) = (
-        config.attr("requester").attr("vpc_id").as_str(),
-        acc.attr("vpc_id").as_str(),
-    );
-    if let (Some(r), Some(a)) = (r, a) {
-        if r == a && acc.attr("account").is_null() && acc.attr("region").is_null() {
-            diags.push(self_peering(r));
-        }
-    }
-    diags
+            match (r, a) {
+                (Some(r), Some(a))
+                    if r == a
+                        && acc.attr(side_names::ACCOUNT).is_null()
+                        && acc.attr(side_names::REGION).is_null() =>
+                {
+                    self_peering(r).into()
+                }
+                _ => Diagnostics::new(),
+            }
+        },
+    )
 }
 
 fn self_peering(vpc: &str) -> Diagnostic {
@@ -53,7 +81,7 @@ fn self_peering(vpc: &str) -> Diagnostic {
         "A VPC cannot peer with itself",
         format!("requester.vpc_id and accepter.vpc_id are both {vpc} in the same account and region; AWS refuses a peering of a VPC with itself."),
     )
-    .with_path(path(Side::Accepter, "vpc_id"))
+    .with_path(path(Side::Accepter, side_names::VPC_ID))
 }
 
 /// The first pair of overlapping blocks, one from each list.
@@ -108,7 +136,7 @@ pub async fn at_plan(
                 continue;
             }
             match sides.ec2(side).find_route_table_by_id(rtb).await {
-                Err(e) => diags.push(cloud_diag(e).with_path(path(side, "route_table_ids"))),
+                Err(e) => diags.push(cloud_diag(e).with_path(path(side, side_names::ROUTE_TABLE_IDS))),
                 Ok(None) => diags.push(
                     Diagnostic::error(
                         "Route table not found",
@@ -119,7 +147,7 @@ pub async fn at_plan(
                             side.as_str()
                         ),
                     )
-                    .with_path(path(side, "route_table_ids")),
+                    .with_path(path(side, side_names::ROUTE_TABLE_IDS)),
                 ),
                 Ok(Some(t)) if t.vpc_id != vpc => diags.push(
                     Diagnostic::error(
@@ -131,7 +159,7 @@ pub async fn at_plan(
                             side.as_str()
                         ),
                     )
-                    .with_path(path(side, "route_table_ids")),
+                    .with_path(path(side, side_names::ROUTE_TABLE_IDS)),
                 ),
                 Ok(Some(_)) => {}
             }
@@ -154,7 +182,7 @@ async fn check_vpc_pair(sides: &Sides, planned: &PairState, diags: &mut Diagnost
     let mut blocks = Vec::new();
     for (side, vpc) in [(Side::Requester, rv), (Side::Accepter, av)] {
         match sides.ec2(side).find_vpc_by_id(vpc).await {
-            Err(e) => diags.push(cloud_diag(e).with_path(path(side, "vpc_id"))),
+            Err(e) => diags.push(cloud_diag(e).with_path(path(side, side_names::VPC_ID))),
             Ok(None) => diags.push(
                 Diagnostic::error(
                     "VPC not found",
@@ -165,7 +193,7 @@ async fn check_vpc_pair(sides: &Sides, planned: &PairState, diags: &mut Diagnost
                         side.as_str()
                     ),
                 )
-                .with_path(path(side, "vpc_id")),
+                .with_path(path(side, side_names::VPC_ID)),
             ),
             Ok(Some(v)) => blocks.push(v.cidr_blocks),
         }
@@ -177,7 +205,7 @@ async fn check_vpc_pair(sides: &Sides, planned: &PairState, diags: &mut Diagnost
                     "VPC CIDR blocks overlap",
                     format!("The requester VPC {rv} ({}) and the accepter VPC {av} ({}) have overlapping CIDR blocks ({x} and {y}). AWS cannot peer VPCs with overlapping IPv4 CIDR blocks (the request would end in `failed`).", req.join(", "), acc.join(", ")),
                 )
-                .with_path(path(Side::Accepter, "vpc_id")),
+                .with_path(path(Side::Accepter, side_names::VPC_ID)),
             );
         }
     }
