@@ -2483,7 +2483,7 @@ async fn device_types_list_real_devices_and_page_within_the_model_limits() {
 
 #[tokio::test]
 async fn sample_configuration_carries_the_connections_own_tunnels_keys_and_asns() {
-    let (_emu, url) = start().await;
+    let (emu, url) = start().await;
     let c = ec2(&url);
     let (id, ips) = site_vpn(
         &c,
@@ -2593,6 +2593,12 @@ async fn sample_configuration_carries_the_connections_own_tunnels_keys_and_asns(
         .send()
         .await;
     assert_eq!(code(r), "InvalidParameterValue");
+    // The recorded wire traffic never holds the keys the configurations carry.
+    let recorded = serde_json::to_string(&emu.observe.exchanges()).unwrap();
+    assert!(recorded.contains("GetVpnConnectionDeviceSampleConfiguration"));
+    for key in ["first_key_1", "second_key_2", "rotated_key_3"] {
+        assert!(!recorded.contains(key), "{key} recorded");
+    }
 }
 
 #[tokio::test]
