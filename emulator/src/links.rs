@@ -137,8 +137,9 @@ impl Registry {
             .collect();
         if peers.is_empty() && !self.is_azure_gateway_ip(&t.customer_gateway_ip) {
             return Err(format!(
-                "no IPSEC peer: no device is configured at customer gateway {} (site VPN; \
-                 POST /_emulator/peer-devices configures the simulated device)",
+                "no IPSEC peer: nothing connects to this outside IP and no device is \
+                 configured at customer gateway {} (a site VPN's simulated device is \
+                 configured with POST /_emulator/peer-devices)",
                 t.customer_gateway_ip
             ));
         }
