@@ -1,13 +1,35 @@
 //! The admin API under `/_emulator`: state dump, reset, call counters, the timeline of long
 //! operations, the recorded wire exchanges, fault rules and fixtures (pre-existing VPCs, VNets and friends for tests and
 //! the demo). Everything is JSON.
+//!
+//! # Simulated peer devices (site VPNs)
+//!
+//! A VPN connection whose customer gateway IP is not an Azure gateway's reports both tunnels
+//! `DOWN` ("no IPSEC peer") until the device at that IP is configured:
+//!
+//! ```text
+//! POST /_emulator/peer-devices
+//! {"customer_gateway_ip": "192.0.2.10",
+//!  "tunnels": [{"outside_ip": "<AWS tunnel outside IP>", "psk": "<key>",
+//!               "inside_cidr": "169.254.21.0/30"}],          // inside_cidr: needed for BGP
+//!  "bgp_asn": 65010,                                          // omit for static routing
+//!  "amazon_side_asn": 64512}                                  // optional
+//! ```
+//!
+//! replaces any earlier device at that IP and answers it with keys redacted; a tunnel then
+//! reads `UP` when the device's entry for its outside IP has the same key (and, for BGP, the
+//! same /30 and ASNs), otherwise `DOWN` with what differs (never the key). Rotating a key on
+//! AWS takes the tunnel down again until the device is posted anew. `GET /_emulator/peer-devices`
+//! lists the devices (keys redacted), `DELETE /_emulator/peer-devices/{ip}` forgets one (404
+//! if unknown). A device at an Azure gateway's public IP is refused with 409: that end is the
+//! ARM side's. Bad bodies get 400 naming the field. Telemetry is recomputed at once.
 
-use crate::{arm, ec2, faults::FaultRule, Shared};
+use crate::{arm, ec2, faults::FaultRule, peer_device::PeerDevice, Shared};
 use axum::{
     extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::{get, post},
+    routing::{delete, get, post},
     Json, Router,
 };
 use serde_json::{json, Value};
@@ -27,6 +49,11 @@ pub fn router() -> Router<Shared> {
             get(list_faults).post(add_fault).delete(clear_faults),
         )
         .route("/fixtures", post(fixtures))
+        .route(
+            "/peer-devices",
+            get(list_peer_devices).post(add_peer_device),
+        )
+        .route("/peer-devices/{ip}", delete(remove_peer_device))
         .route("/github/id-token", get(github_id_token))
 }
 
@@ -174,4 +201,58 @@ async fn fixtures(State(emu): State<Shared>, Json(body): Json<Value>) -> Respons
         }
     }
     Json(out).into_response()
+}
+
+/// Configures (or reconfigures) the simulated device of a site VPN; see the module doc.
+async fn add_peer_device(State(emu): State<Shared>, Json(body): Json<Value>) -> Response {
+    let device: PeerDevice = match serde_json::from_value(body) {
+        Ok(d) => d,
+        Err(e) => return bad_request(&format!("peer device: {e}")),
+    };
+    if let Err(e) = device.validate() {
+        return bad_request(&format!("peer device: {e}"));
+    }
+    let ip = device.customer_gateway_ip.clone();
+    let azure = emu.arm.lock().unwrap().public_ip_addresses().contains(&ip)
+        || emu.links.lock().unwrap().is_azure_gateway_ip(&ip);
+    if azure {
+        return (
+            StatusCode::CONFLICT,
+            Json(json!({"error": format!(
+                "{ip} is a public IP of an Azure gateway in this emulator; its tunnels follow the Azure connection, not a simulated device"
+            )})),
+        )
+            .into_response();
+    }
+    let shown = device.redacted();
+    emu.links.lock().unwrap().publish_device(device);
+    resync_tunnels(&emu);
+    Json(json!(shown)).into_response()
+}
+
+async fn list_peer_devices(State(emu): State<Shared>) -> Json<Value> {
+    Json(json!(emu.links.lock().unwrap().devices_redacted()))
+}
+
+async fn remove_peer_device(
+    State(emu): State<Shared>,
+    axum::extract::Path(ip): axum::extract::Path<String>,
+) -> Response {
+    if !emu.links.lock().unwrap().remove_device(&ip) {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"error": format!("no peer device at {ip}")})),
+        )
+            .into_response();
+    }
+    resync_tunnels(&emu);
+    Json(json!({"status": "ok"})).into_response()
+}
+
+/// Recomputes every tunnel's telemetry now, so a device change shows in the next describe
+/// and in the dump without waiting for another EC2 call.
+fn resync_tunnels(emu: &Shared) {
+    let now = emu.clock.now_ms();
+    let mut st = emu.ec2.lock().unwrap();
+    ec2::vpn_connection::sync_links(&mut st, &emu.links, now);
 }

@@ -4,7 +4,8 @@
 //! One process serves both clouds on one loopback port:
 //! - `POST /` (form-encoded, `Action=...`): EC2 and STS query API ([`ec2`]);
 //! - `/{tenant}/oauth2/v2.0/token` and `/subscriptions/...`: Entra ID + ARM ([`arm`]);
-//! - `/_emulator/...`: the admin API ([`admin`]): dump, reset, counters, timeline, faults, fixtures.
+//! - `/_emulator/...`: the admin API ([`admin`]): dump, reset, counters, timeline, faults, fixtures,
+//!   simulated peer devices of site VPNs.
 
 pub mod admin;
 pub mod arm;
@@ -13,6 +14,7 @@ pub mod ec2;
 pub mod faults;
 pub mod links;
 pub mod observe;
+pub mod peer_device;
 pub mod profile;
 pub mod server;
 

@@ -5,7 +5,12 @@
 //! gateway is one of the Azure gateway's public IPs, the pre-shared keys are equal, and either
 //! both use BGP with matching ASNs and inside addresses or both route statically with
 //! matching prefixes.
+//!
+//! A site VPN (customer gateway IP that is no Azure gateway's) has a simulated device instead
+//! ([`crate::peer_device`]): its tunnels stay `DOWN` until a test registers the device, then
+//! follow the device's agreement with each tunnel.
 
+use crate::peer_device::PeerDevice;
 use ipnet::Ipv4Net;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -68,6 +73,8 @@ pub struct AzureConnection {
 pub struct Registry {
     aws: BTreeMap<(String, u8), AwsTunnel>,
     azure: BTreeMap<String, AzureConnection>,
+    /// Simulated customer gateway devices by public IP.
+    devices: BTreeMap<String, PeerDevice>,
 }
 
 impl Registry {
@@ -91,17 +98,51 @@ impl Registry {
         self.azure.remove(connection_id);
     }
 
+    /// Registers (or replaces) a simulated device at `d.customer_gateway_ip`.
+    pub fn publish_device(&mut self, d: PeerDevice) {
+        self.devices.insert(d.customer_gateway_ip.clone(), d);
+    }
+
+    /// Forgets the device at `ip`; whether there was one.
+    pub fn remove_device(&mut self, ip: &str) -> bool {
+        self.devices.remove(ip).is_some()
+    }
+
+    /// Every registered device, keys redacted.
+    pub fn devices_redacted(&self) -> Vec<PeerDevice> {
+        self.devices.values().map(PeerDevice::redacted).collect()
+    }
+
+    /// Whether `ip` is a public IP of a published Azure gateway (such a customer gateway is
+    /// simulated by the ARM side, not by a peer device).
+    pub fn is_azure_gateway_ip(&self, ip: &str) -> bool {
+        self.azure
+            .values()
+            .any(|z| z.gateway_public_ips.iter().any(|g| g == ip))
+    }
+
     /// Whether AWS tunnel `tunnel` of `vpn_connection_id` is up, and if not, why.
     pub fn aws_tunnel_status(&self, vpn_connection_id: &str, tunnel: u8) -> Result<(), String> {
         let t = self
             .aws
             .get(&(vpn_connection_id.to_string(), tunnel))
             .ok_or_else(|| "tunnel not published".to_string())?;
+        if let Some(d) = self.devices.get(&t.customer_gateway_ip) {
+            return d.agree(t);
+        }
         let peers: Vec<_> = self
             .azure
             .values()
             .filter(|z| z.local_gateway_ip == t.outside_ip)
             .collect();
+        if peers.is_empty() && !self.is_azure_gateway_ip(&t.customer_gateway_ip) {
+            return Err(format!(
+                "no IPSEC peer: nothing connects to this outside IP and no device is \
+                 configured at customer gateway {} (a site VPN's simulated device is \
+                 configured with POST /_emulator/peer-devices)",
+                t.customer_gateway_ip
+            ));
+        }
         if peers.is_empty() {
             return Err("no IPSEC peer: nothing connects to this outside IP".into());
         }
@@ -155,6 +196,7 @@ impl Registry {
                 v["shared_key"] = serde_json::Value::String("<redacted>".into());
                 v
             }).collect::<Vec<_>>(),
+            "peer_devices": self.devices_redacted(),
         })
     }
 }

@@ -45,6 +45,12 @@ use std::sync::Arc;
 ///   POST /_emulator/fixtures          create existing VPCs / VNets: {"aws": {...}, "azure": {...}}
 ///                                     azure also takes "client_certificates" and
 ///                                     "federated_credentials" (client assertions)
+///   POST /_emulator/peer-devices      configure the simulated device of a site VPN (customer
+///                                     gateway IP that is no Azure gateway's); its tunnels stay
+///                                     DOWN until then: {"customer_gateway_ip": ip, "tunnels":
+///                                     [{"outside_ip", "psk", "inside_cidr"}], "bgp_asn": n}
+///   GET  /_emulator/peer-devices      the configured devices (keys redacted)
+///   DELETE /_emulator/peer-devices/IP forget a device (its tunnels go DOWN)
 ///   GET  /_emulator/github/id-token   GitHub Actions ID tokens (bearer
 ///                                     emulator-github-request-token)
 ///                                     azure also takes "regions" (add a region, with or

@@ -70,8 +70,15 @@ const SECRET_JSON_KEYS: [&str; 6] = [
 const SECRET_FORM_KEYS: [&str; 2] = ["client_secret", "client_assertion"];
 
 /// XML elements whose text is a secret: EC2 tunnel PSKs (`preSharedKey`, and
-/// `pre_shared_key` inside the escaped customer gateway configuration) and STS credentials.
-const SECRET_XML_ELEMENTS: [&str; 3] = ["preSharedKey", "SecretAccessKey", "SessionToken"];
+/// `pre_shared_key` inside the escaped customer gateway configuration), the device sample
+/// configuration (its text carries the keys in each vendor's syntax, so all of it goes) and
+/// STS credentials.
+const SECRET_XML_ELEMENTS: [&str; 4] = [
+    "preSharedKey",
+    "vpnConnectionDeviceSampleConfiguration",
+    "SecretAccessKey",
+    "SessionToken",
+];
 
 /// The request body as recorded: secrets replaced, cut at [`MAX_BODY_BYTES`]. Returns the
 /// text and whether it was cut.
@@ -344,6 +351,16 @@ mod tests {
         assert_eq!(
             r,
             "<a><preSharedKey>REDACTED</preSharedKey><b>keep</b><c>&lt;pre_shared_key&gt;REDACTED&lt;/pre_shared_key&gt;</c><SessionToken>REDACTED</SessionToken></a>"
+        );
+    }
+
+    #[test]
+    fn a_device_sample_configuration_is_redacted_whole() {
+        let x = "<r><vpnConnectionDeviceSampleConfiguration>crypto keyring k\n pre-shared-key address 203.0.113.5 key sEcret_1\n</vpnConnectionDeviceSampleConfiguration></r>";
+        let (r, _) = redact_response("/", x.as_bytes());
+        assert_eq!(
+            r,
+            "<r><vpnConnectionDeviceSampleConfiguration>REDACTED</vpnConnectionDeviceSampleConfiguration></r>"
         );
     }
 

@@ -42,6 +42,7 @@ fn help_documents_ports_profiles_time_scale_seed_and_the_admin_api() {
         "/_emulator/reset",
         "/_emulator/counters",
         "/_emulator/timeline",
+        "/_emulator/peer-devices",
         "/_emulator/faults",
         "/_emulator/fixtures",
         "/_emulator/requests",

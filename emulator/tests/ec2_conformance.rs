@@ -7,10 +7,11 @@ use aws_sdk_ec2::config::{BehaviorVersion, Region};
 use aws_sdk_ec2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ec2::operation::RequestId;
 use aws_sdk_ec2::types::{
-    AttributeBooleanValue, Filter, GatewayType, ModifyVpnTunnelOptionsSpecification,
-    PeeringConnectionOptionsRequest, Phase1EncryptionAlgorithmsRequestListValue, ResourceType, Tag,
-    TagSpecification, TransitGatewayRequestOptions, VpcAttributeName,
-    VpnConnectionOptionsSpecification, VpnTunnelOptionsSpecification,
+    AttributeBooleanValue, CloudWatchLogOptionsSpecification, Filter, GatewayType,
+    ModifyVpnTunnelOptionsSpecification, PeeringConnectionOptionsRequest,
+    Phase1EncryptionAlgorithmsRequestListValue, ResourceType, Tag, TagSpecification,
+    TransitGatewayRequestOptions, VpcAttributeName, VpnConnectionOptionsSpecification,
+    VpnTunnelLogOptionsSpecification, VpnTunnelOptionsSpecification,
 };
 use cloudlink_emulator::faults::FaultRule;
 use cloudlink_emulator::links::AzureConnection;
@@ -2295,4 +2296,669 @@ async fn reserved_tag_keys_tag_limits_and_propagation_into_another_vpc_are_refus
         ),
         "Gateway.NotAttached"
     );
+}
+
+/// A bare HTTP/1.1 call to the admin API: (status, JSON body).
+async fn admin(
+    url: &str,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = url.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let req = format!(
+        "{method} /_emulator{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let status: u16 = out.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let json = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .and_then(|b| serde_json::from_str(b).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// A VPN connection from the customer gateway at `cgw_ip` (ASN 65010) to a fresh VGW
+/// (AS64512), static or BGP, with the given tunnel CIDRs and keys; answers its id once
+/// available, and the tunnels' outside IPs.
+async fn site_vpn(
+    c: &aws_sdk_ec2::Client,
+    cgw_ip: &str,
+    static_only: bool,
+    tunnels: [VpnTunnelOptionsSpecification; 2],
+) -> (String, Vec<String>) {
+    let v = vpc(c, "10.0.0.0/16").await;
+    let g = vgw(c).await;
+    c.attach_vpn_gateway()
+        .vpn_gateway_id(&g)
+        .vpc_id(&v)
+        .send()
+        .await
+        .unwrap();
+    let cg = cgw(c, cgw_ip, 65010).await;
+    tokio::time::sleep(SETTLE).await;
+    let [t1, t2] = tunnels;
+    let out = c
+        .create_vpn_connection()
+        .customer_gateway_id(&cg)
+        .vpn_gateway_id(&g)
+        .r#type("ipsec.1")
+        .options(
+            VpnConnectionOptionsSpecification::builder()
+                .static_routes_only(static_only)
+                .tunnel_options(t1)
+                .tunnel_options(t2)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let vpn = out.vpn_connection().unwrap();
+    let id = vpn.vpn_connection_id().unwrap().to_string();
+    let ips = vpn
+        .options()
+        .unwrap()
+        .tunnel_options()
+        .iter()
+        .map(|t| t.outside_ip_address().unwrap().to_string())
+        .collect();
+    tokio::time::sleep(SETTLE).await;
+    (id, ips)
+}
+
+/// (status, status message) of both tunnels.
+async fn telemetry(c: &aws_sdk_ec2::Client, id: &str) -> Vec<(String, String)> {
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(id)
+        .send()
+        .await
+        .unwrap();
+    d.vpn_connections()[0]
+        .vgw_telemetry()
+        .iter()
+        .map(|t| {
+            (
+                t.status().unwrap().as_str().to_string(),
+                t.status_message().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The id of the device type `vendor` lists first.
+async fn device_type(c: &aws_sdk_ec2::Client, vendor: &str) -> String {
+    let out = c.get_vpn_connection_device_types().send().await.unwrap();
+    out.vpn_connection_device_types()
+        .iter()
+        .find(|d| d.vendor() == Some(vendor))
+        .and_then(|d| d.vpn_connection_device_type_id())
+        .unwrap_or_else(|| panic!("no device type of {vendor}"))
+        .to_string()
+}
+
+async fn sample(c: &aws_sdk_ec2::Client, id: &str, type_id: &str, ike: Option<&str>) -> String {
+    c.get_vpn_connection_device_sample_configuration()
+        .vpn_connection_id(id)
+        .vpn_connection_device_type_id(type_id)
+        .set_internet_key_exchange_version(ike.map(String::from))
+        .send()
+        .await
+        .unwrap()
+        .vpn_connection_device_sample_configuration()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn device_types_list_real_devices_and_page_within_the_model_limits() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let all = c.get_vpn_connection_device_types().send().await.unwrap();
+    let types = all.vpn_connection_device_types();
+    assert!(all.next_token().is_none());
+    let row = |vendor: &str| {
+        types
+            .iter()
+            .find(|d| d.vendor() == Some(vendor))
+            .map(|d| {
+                (
+                    d.vpn_connection_device_type_id().unwrap().to_string(),
+                    d.platform().unwrap().to_string(),
+                    d.software().unwrap().to_string(),
+                )
+            })
+            .unwrap_or_else(|| panic!("{vendor} missing from {types:?}"))
+    };
+    assert_eq!(
+        row("Cisco Systems, Inc."),
+        (
+            "7b2d4e61".into(),
+            "ISR Series Routers".into(),
+            "IOS 12.4+".into()
+        )
+    );
+    assert_eq!(
+        row("Generic"),
+        (
+            "3f1c9b0e".into(),
+            "Generic".into(),
+            "Vendor Agnostic".into()
+        )
+    );
+    assert_eq!(row("Strongswan").0, "e6f3a2b8");
+    assert_eq!(row("Fortinet").0, "a41e9d53");
+
+    // MaxResults is 200-1000 (model limits): a page of 200 holds every type.
+    let page = c
+        .get_vpn_connection_device_types()
+        .max_results(200)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.vpn_connection_device_types().len(), types.len());
+    assert!(page.next_token().is_none());
+    for bad in [100, 1001] {
+        let r = c
+            .get_vpn_connection_device_types()
+            .max_results(bad)
+            .send()
+            .await;
+        assert_eq!(code(r), "InvalidParameterValue", "MaxResults {bad}");
+    }
+    let r = c
+        .get_vpn_connection_device_types()
+        .next_token("not-a-token")
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidNextToken");
+}
+
+#[tokio::test]
+async fn sample_configuration_carries_the_connections_own_tunnels_keys_and_asns() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    let (id, ips) = site_vpn(
+        &c,
+        "192.0.2.10",
+        false,
+        [
+            tunnel("169.254.21.0/30", "first_key_1"),
+            tunnel("169.254.22.0/30", "second_key_2"),
+        ],
+    )
+    .await;
+    let generic = sample(&c, &id, &device_type(&c, "Generic").await, None).await;
+    for want in [
+        "Amazon Web Services",
+        "Virtual Private Cloud",
+        &id,
+        "192.0.2.10",
+        &ips[0],
+        &ips[1],
+        "first_key_1",
+        "second_key_2",
+        "169.254.21.2/30",
+        "169.254.21.1/30",
+        "169.254.22.2/30",
+        "169.254.22.1/30",
+        "Customer Gateway ASN        : 65010",
+        "Virtual Private Gateway ASN : 64512",
+        "IPSec Tunnel #2",
+    ] {
+        assert!(generic.contains(want), "{want:?} missing from\n{generic}");
+    }
+
+    let cisco_id = device_type(&c, "Cisco Systems, Inc.").await;
+    let cisco = sample(&c, &id, &cisco_id, Some("ikev1")).await;
+    for want in [
+        "crypto keyring",
+        &format!("pre-shared-key address {} key first_key_1", ips[0]),
+        "crypto isakmp policy",
+        "crypto ipsec transform-set",
+        "interface Tunnel1",
+        "interface Tunnel2",
+        "ip address 169.254.21.2 255.255.255.252",
+        &format!("tunnel destination {}", ips[1]),
+        "router bgp 65010",
+        "neighbor 169.254.22.1 remote-as 64512",
+    ] {
+        assert!(cisco.contains(want), "{want:?} missing from\n{cisco}");
+    }
+    let cisco2 = sample(&c, &id, &cisco_id, Some("ikev2")).await;
+    assert!(cisco2.contains("crypto ikev2 keyring"), "{cisco2}");
+    assert!(!cisco2.contains("crypto isakmp"), "{cisco2}");
+
+    let swan = sample(&c, &id, &device_type(&c, "Strongswan").await, None).await;
+    for want in [
+        "/etc/ipsec.conf",
+        "/etc/ipsec.secrets",
+        &format!("right={}", ips[0]),
+        &format!("192.0.2.10 {} : PSK \"second_key_2\"", ips[1]),
+        "router bgp 65010",
+    ] {
+        assert!(swan.contains(want), "{want:?} missing from\n{swan}");
+    }
+    let forti = sample(&c, &id, &device_type(&c, "Fortinet").await, None).await;
+    assert!(forti.contains("set psksecret first_key_1"), "{forti}");
+    assert!(forti.contains("set remote-as 64512"), "{forti}");
+
+    // Rotating tunnel 1's key changes the configuration, and only that key.
+    c.modify_vpn_tunnel_options()
+        .vpn_connection_id(&id)
+        .vpn_tunnel_outside_ip_address(&ips[0])
+        .tunnel_options(
+            ModifyVpnTunnelOptionsSpecification::builder()
+                .pre_shared_key("rotated_key_3")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let after = sample(&c, &id, &cisco_id, None).await;
+    assert!(
+        after.contains("rotated_key_3") && !after.contains("first_key_1"),
+        "{after}"
+    );
+    assert!(after.contains("second_key_2"), "{after}");
+
+    // Unknown ids, bad IKE versions.
+    let r = c
+        .get_vpn_connection_device_sample_configuration()
+        .vpn_connection_id("vpn-0000000000000000f")
+        .vpn_connection_device_type_id(&cisco_id)
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidVpnConnectionID.NotFound");
+    let r = c
+        .get_vpn_connection_device_sample_configuration()
+        .vpn_connection_id(&id)
+        .vpn_connection_device_type_id("ffffffff")
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidParameterValue");
+    let r = c
+        .get_vpn_connection_device_sample_configuration()
+        .vpn_connection_id(&id)
+        .vpn_connection_device_type_id(&cisco_id)
+        .internet_key_exchange_version("ikev3")
+        .send()
+        .await;
+    assert_eq!(code(r), "InvalidParameterValue");
+    // The recorded wire traffic never holds the keys the configurations carry.
+    let recorded = serde_json::to_string(&emu.observe.exchanges()).unwrap();
+    assert!(recorded.contains("GetVpnConnectionDeviceSampleConfiguration"));
+    for key in ["first_key_1", "second_key_2", "rotated_key_3"] {
+        assert!(!recorded.contains(key), "{key} recorded");
+    }
+}
+
+#[tokio::test]
+async fn a_static_sample_configuration_routes_statically_without_bgp() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let (id, _) = site_vpn(
+        &c,
+        "192.0.2.11",
+        true,
+        [
+            tunnel("169.254.31.0/30", "static_key_1"),
+            tunnel("169.254.32.0/30", "static_key_2"),
+        ],
+    )
+    .await;
+    let generic = sample(&c, &id, "3f1c9b0e", None).await;
+    assert!(generic.contains("Static Routing"), "{generic}");
+    assert!(!generic.contains("Border Gateway Protocol"), "{generic}");
+    let cisco = sample(&c, &id, "7b2d4e61", None).await;
+    assert!(!cisco.contains("router bgp"), "{cisco}");
+    assert!(cisco.contains("ip route "), "{cisco}");
+}
+
+fn logs(
+    enabled: Option<bool>,
+    arn: Option<&str>,
+    format: Option<&str>,
+) -> VpnTunnelLogOptionsSpecification {
+    VpnTunnelLogOptionsSpecification::builder()
+        .cloud_watch_log_options(
+            CloudWatchLogOptionsSpecification::builder()
+                .set_log_enabled(enabled)
+                .set_log_group_arn(arn.map(String::from))
+                .set_log_output_format(format.map(String::from))
+                .build(),
+        )
+        .build()
+}
+
+/// (logEnabled, logGroupArn, logOutputFormat) of both tunnels as DescribeVpnConnections shows them.
+async fn log_options(
+    c: &aws_sdk_ec2::Client,
+    id: &str,
+) -> Vec<(Option<bool>, Option<String>, Option<String>)> {
+    let d = c
+        .describe_vpn_connections()
+        .vpn_connection_ids(id)
+        .send()
+        .await
+        .unwrap();
+    d.vpn_connections()[0]
+        .options()
+        .unwrap()
+        .tunnel_options()
+        .iter()
+        .map(|t| {
+            let cw = t
+                .log_options()
+                .and_then(|l| l.cloud_watch_log_options())
+                .expect("logOptions/cloudWatchLogOptions");
+            (
+                cw.log_enabled(),
+                cw.log_group_arn().map(String::from),
+                cw.log_output_format().map(String::from),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn tunnel_log_options_round_trip_and_switch_off_in_place() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    let group = "arn:aws:logs:us-east-1:123456789012:log-group:/vpn/office";
+    let with_logs = |cidr: &str, psk: &str, format: Option<&str>| {
+        VpnTunnelOptionsSpecification::builder()
+            .tunnel_inside_cidr(cidr)
+            .pre_shared_key(psk)
+            .log_options(logs(Some(true), Some(group), format))
+            .build()
+    };
+    let (id, ips) = site_vpn(
+        &c,
+        "192.0.2.12",
+        true,
+        [
+            with_logs("169.254.41.0/30", "log_key_1", None),
+            with_logs("169.254.42.0/30", "log_key_2", Some("text")),
+        ],
+    )
+    .await;
+    assert_eq!(
+        log_options(&c, &id).await,
+        vec![
+            (
+                Some(true),
+                Some(group.to_string()),
+                Some("json".to_string())
+            ),
+            (
+                Some(true),
+                Some(group.to_string()),
+                Some("text".to_string())
+            ),
+        ]
+    );
+    let dump = reqwest_free_dump(&emu);
+    let tunnels = &dump["accounts"]["123456789012"]["us-east-1"]["vpn_connections"][0]["tunnels"];
+    assert_eq!(tunnels[0]["log_options"]["log_enabled"], true);
+    assert_eq!(tunnels[0]["log_options"]["log_group_arn"], group);
+    assert_eq!(tunnels[1]["log_options"]["log_output_format"], "text");
+
+    // Switched off in place on tunnel 1; tunnel 2 keeps logging.
+    c.modify_vpn_tunnel_options()
+        .vpn_connection_id(&id)
+        .vpn_tunnel_outside_ip_address(&ips[0])
+        .tunnel_options(
+            ModifyVpnTunnelOptionsSpecification::builder()
+                .log_options(logs(Some(false), None, None))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let now = log_options(&c, &id).await;
+    assert_eq!(now[0], (Some(false), None, None));
+    assert_eq!(now[1].0, Some(true));
+    let dump = reqwest_free_dump(&emu);
+    let vpn = &dump["accounts"]["123456789012"]["us-east-1"]["vpn_connections"][0];
+    assert_eq!(vpn["id"], id.as_str());
+    assert_eq!(vpn["tunnels"][0]["log_options"]["log_enabled"], false);
+
+    // Refused values: a format other than json|text, an ARN that is no log group, no ARN.
+    for (spec, what) in [
+        (logs(Some(true), Some(group), Some("xml")), "format xml"),
+        (
+            logs(Some(true), Some("arn:aws:s3:::vpn-logs"), None),
+            "an S3 ARN",
+        ),
+        (logs(Some(true), None, None), "no ARN"),
+    ] {
+        let r = c
+            .modify_vpn_tunnel_options()
+            .vpn_connection_id(&id)
+            .vpn_tunnel_outside_ip_address(&ips[0])
+            .tunnel_options(
+                ModifyVpnTunnelOptionsSpecification::builder()
+                    .log_options(spec)
+                    .build(),
+            )
+            .send()
+            .await;
+        assert_eq!(code(r), "InvalidParameterValue", "{what}");
+    }
+    assert_eq!(log_options(&c, &id).await[0], (Some(false), None, None));
+}
+
+#[tokio::test]
+async fn a_site_vpn_tunnel_is_up_only_while_the_simulated_device_matches() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    let (id, ips) = site_vpn(
+        &c,
+        "192.0.2.20",
+        true,
+        [
+            tunnel("169.254.51.0/30", "device_key_1"),
+            tunnel("169.254.52.0/30", "device_key_2"),
+        ],
+    )
+    .await;
+    for (status, msg) in telemetry(&c, &id).await {
+        assert_eq!(status, "DOWN");
+        assert!(
+            msg.contains("no IPSEC peer") && msg.contains("192.0.2.20"),
+            "{msg}"
+        );
+        assert!(msg.contains("/_emulator/peer-devices"), "{msg}");
+    }
+
+    // Tunnel 1 configured right, tunnel 2 with a wrong key.
+    let device = |k1: &str, k2: &str| {
+        serde_json::json!({
+            "customer_gateway_ip": "192.0.2.20",
+            "tunnels": [
+                {"outside_ip": ips[0], "psk": k1},
+                {"outside_ip": ips[1], "psk": k2},
+            ],
+        })
+    };
+    let (status, body) = admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(device("device_key_1", "typo_key_2")),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["tunnels"][0]["psk"], "<redacted>");
+    let tel = telemetry(&c, &id).await;
+    assert_eq!(tel[0].0, "UP", "{tel:?}");
+    assert_eq!(tel[1].0, "DOWN");
+    assert!(tel[1].1.contains("pre-shared keys differ"), "{tel:?}");
+    assert!(!tel[1].1.contains("typo_key_2") && !tel[1].1.contains("device_key_2"));
+    let (_, listed) = admin(&url, "GET", "/peer-devices", None).await;
+    assert_eq!(listed[0]["customer_gateway_ip"], "192.0.2.20");
+    assert!(!listed.to_string().contains("device_key_1"), "{listed}");
+    let dump = emu.links.lock().unwrap().dump();
+    assert!(!dump.to_string().contains("device_key_1"), "{dump}");
+
+    // Reconfigured: both up.
+    admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(device("device_key_1", "device_key_2")),
+    )
+    .await;
+    let tel = telemetry(&c, &id).await;
+    assert!(tel.iter().all(|t| t.0 == "UP"), "{tel:?}");
+
+    // Rotating tunnel 2's key on AWS takes it down until the device has the new key.
+    c.modify_vpn_tunnel_options()
+        .vpn_connection_id(&id)
+        .vpn_tunnel_outside_ip_address(&ips[1])
+        .tunnel_options(
+            ModifyVpnTunnelOptionsSpecification::builder()
+                .pre_shared_key("device_key_9")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    let tel = telemetry(&c, &id).await;
+    assert_eq!(tel[0].0, "UP");
+    assert_eq!(tel[1].0, "DOWN");
+    assert!(tel[1].1.contains("pre-shared keys differ"), "{tel:?}");
+    admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(device("device_key_1", "device_key_9")),
+    )
+    .await;
+    assert!(telemetry(&c, &id).await.iter().all(|t| t.0 == "UP"));
+
+    // Forgetting the device takes both down; an unknown device is 404.
+    let (status, _) = admin(&url, "DELETE", "/peer-devices/192.0.2.20", None).await;
+    assert_eq!(status, 200);
+    assert!(telemetry(&c, &id).await.iter().all(|t| t.0 == "DOWN"));
+    let (status, _) = admin(&url, "DELETE", "/peer-devices/192.0.2.20", None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn a_bgp_site_vpn_needs_the_device_inside_cidr_and_asn_and_bad_devices_are_refused() {
+    let (emu, url) = start().await;
+    let c = ec2(&url);
+    let (id, ips) = site_vpn(
+        &c,
+        "192.0.2.30",
+        false,
+        [
+            tunnel("169.254.61.0/30", "bgp_key_1"),
+            tunnel("169.254.62.0/30", "bgp_key_2"),
+        ],
+    )
+    .await;
+    let device = |asn: u32, cidr1: &str| {
+        serde_json::json!({
+            "customer_gateway_ip": "192.0.2.30",
+            "bgp_asn": asn,
+            "amazon_side_asn": 64512,
+            "tunnels": [
+                {"outside_ip": ips[0], "psk": "bgp_key_1", "inside_cidr": cidr1},
+                {"outside_ip": ips[1], "psk": "bgp_key_2", "inside_cidr": "169.254.62.2/30"},
+            ],
+        })
+    };
+    admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(device(65010, "169.254.99.0/30")),
+    )
+    .await;
+    let tel = telemetry(&c, &id).await;
+    assert_eq!(tel[0].0, "DOWN");
+    assert!(
+        tel[0].1.contains("169.254.99.0/30") && tel[0].1.contains("169.254.61.0/30"),
+        "{tel:?}"
+    );
+    assert_eq!(tel[1].0, "UP", "{tel:?}");
+    admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(device(65099, "169.254.61.0/30")),
+    )
+    .await;
+    let tel = telemetry(&c, &id).await;
+    assert!(
+        tel.iter().all(|t| t.0 == "DOWN" && t.1.contains("AS65099")),
+        "{tel:?}"
+    );
+    admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(device(65010, "169.254.61.0/30")),
+    )
+    .await;
+    assert!(telemetry(&c, &id).await.iter().all(|t| t.0 == "UP"));
+
+    // Bad bodies are 400 naming the field; an Azure gateway's IP is 409.
+    let (status, body) = admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(serde_json::json!({"customer_gateway_ip": "nope", "tunnels": [{"outside_ip": ips[0], "psk": "k"}]})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("customer_gateway_ip"),
+        "{body}"
+    );
+    let (status, _) = admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(serde_json::json!({"customer_gateway_ip": "192.0.2.31", "tunnels": [], "colour": 1})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    emu.links.lock().unwrap().publish_azure(AzureConnection {
+        connection_id:
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/connections/az".into(),
+        gateway_public_ips: vec!["198.51.100.77".into()],
+        gateway_asn: 65515,
+        gateway_bgp_ips: vec![],
+        local_gateway_ip: "203.0.113.250".into(),
+        local_address_prefixes: vec!["10.0.0.0/16".into()],
+        local_bgp_peer: None,
+        enable_bgp: false,
+        shared_key: "azure_key_1".into(),
+        ready: true,
+    });
+    let (status, body) = admin(
+        &url,
+        "POST",
+        "/peer-devices",
+        Some(serde_json::json!({"customer_gateway_ip": "198.51.100.77", "tunnels": [{"outside_ip": ips[0], "psk": "bgp_key_1"}]})),
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
 }

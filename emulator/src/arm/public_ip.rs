@@ -241,3 +241,16 @@ pub(crate) fn delete(st: &mut State, cx: &Ctx, loc: &Loc) -> Result<Reply, ArmEr
     }
     Ok(st.begin_delete(cx, &[loc.key()], Op::ArmOtherWrite))
 }
+
+impl State {
+    /// Every allocated public IP address, so the admin API can tell an Azure gateway's IP
+    /// from a site VPN's device.
+    pub fn public_ip_addresses(&self) -> Vec<String> {
+        self.of_kind(Kind::PublicIp)
+            .filter_map(|r| match &r.props {
+                Props::PublicIp(p) => Some(p.ip.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -22,7 +22,8 @@
 //!             transit_gateway_id, transit_gateway_attachment_id, static_routes_only,
 //!             local_ipv4_network_cidr, remote_ipv4_network_cidr,
 //!             routes: [{destination_cidr_block, state}],
-//!             tunnels: [{outside_ip, inside_cidr, psk, status, status_message}], tags}],
+//!             tunnels: [{outside_ip, inside_cidr, psk, status, status_message,
+//!                        log_options: {log_enabled, log_group_arn, log_output_format}}], tags}],
 //!   "vpc_peering_connections": [{id, status, status_message, tags,
 //!             requester: {account, region, vpc_id, cidr_blocks, allow_dns_resolution_from_remote_vpc},
 //!             accepter: {..same..}}],
@@ -43,8 +44,10 @@ pub mod route_table;
 pub mod sts;
 pub mod tags;
 pub mod transit_gateway;
+pub mod tunnel_logs;
 pub mod vpc;
 pub mod vpn_connection;
+pub mod vpn_device;
 pub mod vpn_gateway;
 pub mod xml;
 
@@ -302,6 +305,8 @@ fn dispatch(st: &mut State, cx: &Ctx) -> R<Xml> {
         "DeleteVpnConnectionRoute" => vpn_connection::delete_route(st, cx),
         "ModifyVpnTunnelOptions" => vpn_connection::modify_tunnel(st, cx),
         "ModifyVpnConnectionOptions" => vpn_connection::modify_options(st, cx),
+        "GetVpnConnectionDeviceTypes" => vpn_device::device_types(st, cx),
+        "GetVpnConnectionDeviceSampleConfiguration" => vpn_device::sample_configuration(st, cx),
         "CreateVpcPeeringConnection" => peering::create(st, cx),
         "AcceptVpcPeeringConnection" => peering::accept(st, cx),
         "RejectVpcPeeringConnection" => peering::reject(st, cx),

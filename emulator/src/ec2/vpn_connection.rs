@@ -6,6 +6,7 @@
 use super::errors::{Ec2Error, R};
 use super::query::{self, Query};
 use super::tags::{self, Tags};
+use super::tunnel_logs::TunnelLogs;
 use super::xml::Xml;
 use super::{iso_time, transit_gateway, Ctx, Phase, State};
 use crate::links::{AwsTunnel, Registry};
@@ -98,6 +99,8 @@ pub struct Tunnel {
     pub scalars: Vec<(&'static str, String)>,
     /// List options by response locationName.
     pub lists: Vec<(&'static str, Vec<String>)>,
+    /// CloudWatch Logs settings of the tunnel's activity log.
+    pub logs: TunnelLogs,
     /// The tunnel is down for modification until then.
     pub modifying_until: u64,
     /// Telemetry as last computed: `UP` or `DOWN`.
@@ -259,6 +262,7 @@ impl VpnConnection {
                             x.leaf("value", v);
                         });
                     }
+                    t.logs.write(x);
                 });
         });
         x.list("routes", &self.routes, |x, r| {
@@ -292,6 +296,7 @@ impl VpnConnection {
             "tunnels": self.tunnels.iter().map(|t| json!({
                 "outside_ip": t.outside_ip.to_string(), "inside_cidr": t.inside_cidr.to_string(), "psk": t.psk,
                 "status": t.status, "status_message": t.status_message,
+                "log_options": t.logs.dump(),
             })).collect::<Vec<_>>(),
             "tags": tags::json(&self.tags),
         })
@@ -529,6 +534,7 @@ fn new_tunnel(outside_ip: Ipv4Addr, inside_cidr: Ipv4Net, psk: String, now: u64)
             .iter()
             .map(|(_, loc, d)| (*loc, d.iter().map(|s| s.to_string()).collect()))
             .collect(),
+        logs: TunnelLogs::default(),
         modifying_until: 0,
         status: "DOWN",
         status_message: String::new(),
@@ -715,6 +721,7 @@ pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
         let ip = allocate_outside_ip(st)?;
         let mut t = new_tunnel(ip, inside, psk, now);
         apply_options(&mut t, &spec)?;
+        t.logs.apply(&spec)?;
         built.push(t);
     }
     let ready = cx.done_at(Op::VpnConnectionCreate);
@@ -947,6 +954,7 @@ pub fn modify_tunnel(st: &mut State, cx: &Ctx) -> R<Xml> {
         t.psk = psk.to_string();
     }
     apply_options(&mut t, &spec)?;
+    t.logs.apply(&spec)?;
     let done = cx.done_at(Op::VpnTunnelModify);
     t.modifying_until = done;
     let c = find(st, cx, &id)?;
