@@ -2,6 +2,9 @@
 //! target, a failure state, the deadline or cancellation. A timeout says what it saw last,
 //! how long it waited and how many probes it made. A long wait (a gateway build takes 30-60
 //! minutes) logs its progress at INFO every [`PROGRESS_EVERY`], so `TF_LOG=info` shows it.
+//! [`bounded`] caps a wait (or a whole write: PUT, operation, wait) at the shorter of the
+//! object's documented default and the operation's time left, and [`StateWait`] keeps a
+//! waiter's states and default limit as data beside its finder.
 
 use super::error::{CloudError, ErrorKind, Result};
 use std::future::Future;
@@ -118,7 +121,7 @@ impl StateWait {
     }
 
     /// Polls `find` until [`StateWait::judge`] says done, for at most min(the operation's
-    /// time left in `cfg`, this wait's default limit); a timeout names the limit that fired.
+    /// time left in `cfg`, this wait's default limit); see [`bounded`].
     pub async fn wait<T, F, Fut>(
         &self,
         what: &str,
@@ -130,10 +133,13 @@ impl StateWait {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Option<T>>>,
     {
-        let (cfg, limit) = bounded(cfg, self.default_limit, self.limit_source);
-        wait_within(what, &cfg, &limit, || {
-            let fut = find();
-            async move { Ok(self.judge(fut.await?)) }
+        let bound = format!("the default limit of this wait ({})", self.limit_source);
+        bounded(&bound, self.default_limit, cfg, |cfg| async move {
+            wait_for(what, &cfg, || {
+                let fut = find();
+                async move { Ok(self.judge(fut.await?)) }
+            })
+            .await
         })
         .await
     }
@@ -165,38 +171,44 @@ impl StateWait {
     }
 }
 
-/// `cfg` bounded by a wait's documented default `limit` too, with the words a timeout uses
-/// to name whichever of the two is shorter.
-pub fn bounded(cfg: &WaitConfig, limit: Duration, source: &str) -> (WaitConfig, String) {
-    if limit < cfg.timeout {
-        let mut c = cfg.clone();
-        c.timeout = limit;
-        let words = format!("this wait's default limit of {limit:?} ({source})");
-        (c, words)
-    } else {
-        let words = format!("the {:?} left of the operation's limit", cfg.timeout);
-        (cfg.clone(), words)
+/// Runs `op` with `cfg`'s timeout lowered to `limit` (named `bound`, e.g. `the create
+/// timeout of an Azure public IP`) when that is shorter. A timeout that the lowered bound
+/// caused says so, with both numbers, so the reader knows which limit to question.
+pub async fn bounded<T, F, Fut>(bound: &str, limit: Duration, cfg: &WaitConfig, op: F) -> Result<T>
+where
+    F: FnOnce(WaitConfig) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let default_binds = limit < cfg.timeout;
+    let mut lowered = cfg.clone();
+    lowered.timeout = limit.min(cfg.timeout);
+    match op(lowered).await {
+        Err(mut e) if default_binds && e.kind == ErrorKind::Timeout => {
+            e.message = format!(
+                "{} (the bound that fired: {bound}, {}, shorter than the {} the operation had \
+                 left)",
+                e.message,
+                spell(limit),
+                spell(cfg.timeout)
+            );
+            Err(e)
+        }
+        r => r,
+    }
+}
+
+/// `30 min`, `90 s`, `250 ms`.
+fn spell(d: Duration) -> String {
+    match d.as_secs() {
+        0 => format!("{} ms", d.as_millis()),
+        s if s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
     }
 }
 
 /// Probes until `probe` reports `Done`, `Failed`, or the deadline passes.
 /// `what` names the wait in errors: `EC2 VPN connection (vpn-1) to become available`.
-pub async fn wait_for<T, F, Fut>(what: &str, cfg: &WaitConfig, probe: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Probe<T>>>,
-{
-    let limit = format!("limit {:?}", cfg.timeout);
-    wait_within(what, cfg, &limit, probe).await
-}
-
-/// [`wait_for`], with `limit` naming the limit in a timeout error.
-async fn wait_within<T, F, Fut>(
-    what: &str,
-    cfg: &WaitConfig,
-    limit: &str,
-    mut probe: F,
-) -> Result<T>
+pub async fn wait_for<T, F, Fut>(what: &str, cfg: &WaitConfig, mut probe: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Probe<T>>>,
@@ -239,7 +251,7 @@ where
         if elapsed >= cfg.timeout {
             return Err(CloudError::new(
                 ErrorKind::Timeout,
-                format!("timed out after {elapsed:.1?} ({attempts} probes; {limit}); last state: {last}"),
+                format!("timed out after {elapsed:.1?} ({attempts} probes; limit {:?}); last state: {last}", cfg.timeout),
             )
             .context(format!("waiting for {what}")));
         }
@@ -394,7 +406,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn the_shorter_of_default_and_operation_limit_bounds_a_wait_and_is_named() {
+    async fn a_state_wait_is_bounded_by_its_default_and_names_it_when_it_fires() {
         let pending = || async { Ok(Some("pending".to_string())) };
         let e = SAMPLE
             .wait_present("thing", &cfg(3600), pending)
@@ -402,7 +414,7 @@ mod tests {
             .unwrap_err();
         let s = e.to_string();
         assert!(
-            s.contains("default limit of 600s (a documented default)"),
+            s.contains("the bound that fired: the default limit of this wait (a documented default), 10 min"),
             "{s}"
         );
         let start = Instant::now();
@@ -412,7 +424,47 @@ mod tests {
             .unwrap_err();
         assert!(start.elapsed() <= Duration::from_secs(61));
         let s = e.to_string();
-        assert!(s.contains("left of the operation's limit"), "{s}");
+        assert!(
+            s.contains("limit 60s") && !s.contains("bound that fired"),
+            "{s}"
+        );
+    }
+
+    async fn never_done(cfg: WaitConfig) -> Result<()> {
+        wait_for("the thing", &cfg, || async {
+            Ok(Probe::Pending("Updating".into()))
+        })
+        .await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timeout_caused_by_the_kinds_default_names_that_bound() {
+        let bound = "the create timeout of an Azure public IP";
+        let e = bounded(bound, Duration::from_secs(30 * 60), &cfg(3600), never_done)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout);
+        assert!(
+            e.message.contains(
+                "the bound that fired: the create timeout of an Azure public IP, 30 min, \
+                 shorter than the 60 min the operation had left"
+            ),
+            "{e}"
+        );
+        // The caller's own deadline is the shorter one: the error is the waiter's, unchanged.
+        let e = bounded(bound, Duration::from_secs(30 * 60), &cfg(60), never_done)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Timeout);
+        assert!(!e.message.contains("the bound that fired"), "{e}");
+        assert!(e.message.contains("limit 60s"), "{e}");
+    }
+
+    #[test]
+    fn bounds_are_spelled_in_their_unit() {
+        assert_eq!(spell(Duration::from_secs(90 * 60)), "90 min");
+        assert_eq!(spell(Duration::from_secs(45)), "45 s");
+        assert_eq!(spell(Duration::from_millis(300)), "300 ms");
     }
 
     #[tokio::test(start_paused = true)]

@@ -20,7 +20,7 @@ use super::lro::{wait_operation, Operation};
 use super::raw::{get_json, with_api_version};
 use super::states::{ProvisioningStates, StateClass};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
-use crate::cloud::wait::{wait_for, Probe, WaitConfig};
+use crate::cloud::wait::{bounded, wait_for, Probe, WaitConfig};
 use azure_core::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -164,7 +164,7 @@ impl<K: Managed> ArmObject<'_, K> {
     }
 
     /// Runs `op` with `cfg` bounded by `limit`, the kind's default for `operation`; see
-    /// [`bounded`].
+    /// [`crate::cloud::wait::bounded`].
     pub async fn within<T, F, Fut>(
         &self,
         operation: &str,
@@ -231,32 +231,6 @@ impl<K: Managed> ArmObject<'_, K> {
     }
 }
 
-/// Runs `op` with `cfg`'s timeout lowered to `limit` (named `bound`, e.g. `the create
-/// timeout of an Azure public IP`) when that is shorter. A timeout that the lowered bound
-/// caused says so, with both numbers, so the reader knows which limit to question.
-pub async fn bounded<T, F, Fut>(bound: &str, limit: Duration, cfg: &WaitConfig, op: F) -> Result<T>
-where
-    F: FnOnce(WaitConfig) -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let default_binds = limit < cfg.timeout;
-    let mut lowered = cfg.clone();
-    lowered.timeout = limit.min(cfg.timeout);
-    match op(lowered).await {
-        Err(mut e) if default_binds && e.kind == ErrorKind::Timeout => {
-            e.message = format!(
-                "{} (the bound that fired: {bound}, {}, shorter than the {} the operation had \
-                 left)",
-                e.message,
-                spell(limit),
-                spell(cfg.timeout)
-            );
-            Err(e)
-        }
-        r => r,
-    }
-}
-
 /// Declares a kind's public one-line delegations to this layer, so their shape is written
 /// once: the finder (`find_x(net, rg, name, cancel)`), and where the kind has them the
 /// created-waiter (`wait_x_succeeded(net, rg, name, cfg)`) and the deleter
@@ -309,15 +283,6 @@ macro_rules! object_functions {
     };
 }
 pub(crate) use object_functions;
-
-/// `30 min`, `90 s`, `250 ms`.
-fn spell(d: Duration) -> String {
-    match d.as_secs() {
-        0 => format!("{} ms", d.as_millis()),
-        s if s % 60 == 0 => format!("{} min", s / 60),
-        s => format!("{s} s"),
-    }
-}
 
 /// PUTs `body` (an SDK model or JSON) to `path` (`/subscriptions/..`, api-version added)
 /// through [`Network::raw`], then polls the operation it started, so a failed operation
@@ -377,60 +342,4 @@ pub fn remaining(cfg: &WaitConfig, start: Instant) -> WaitConfig {
     let mut c = cfg.clone();
     c.timeout = cfg.timeout.saturating_sub(start.elapsed());
     c
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn cfg(timeout: Duration) -> WaitConfig {
-        WaitConfig::with_timeout(timeout, CancellationToken::new())
-    }
-
-    async fn never_done(cfg: WaitConfig) -> Result<()> {
-        wait_for("the thing", &cfg, || async {
-            Ok(Probe::Pending("Updating".into()))
-        })
-        .await
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn a_timeout_caused_by_the_kinds_default_names_that_bound() {
-        let bound = "the create timeout of an Azure public IP";
-        let e = bounded(
-            bound,
-            Duration::from_secs(30 * 60),
-            &cfg(Duration::from_secs(3600)),
-            never_done,
-        )
-        .await
-        .unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Timeout);
-        assert!(
-            e.message.contains(
-                "the bound that fired: the create timeout of an Azure public IP, 30 min, \
-                 shorter than the 60 min the operation had left"
-            ),
-            "{e}"
-        );
-        // The caller's own deadline is the shorter one: the error is the waiter's, unchanged.
-        let e = bounded(
-            bound,
-            Duration::from_secs(30 * 60),
-            &cfg(Duration::from_secs(60)),
-            never_done,
-        )
-        .await
-        .unwrap_err();
-        assert_eq!(e.kind, ErrorKind::Timeout);
-        assert!(!e.message.contains("the bound that fired"), "{e}");
-        assert!(e.message.contains("limit 60s"), "{e}");
-    }
-
-    #[test]
-    fn bounds_are_spelled_in_their_unit() {
-        assert_eq!(spell(Duration::from_secs(90 * 60)), "90 min");
-        assert_eq!(spell(Duration::from_secs(45)), "45 s");
-        assert_eq!(spell(Duration::from_millis(300)), "300 ms");
-    }
 }
