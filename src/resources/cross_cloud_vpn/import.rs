@@ -6,7 +6,6 @@
 //! Not discoverable (left null; set them in configuration): `tunnel_psks`,
 //! `tunnel_psks_wo_version`, `ipsec_policy`, `timeouts`.
 
-use super::aws_steps::transit_gateway_asn;
 use super::read;
 use super::routes;
 use super::run::Run;
@@ -18,6 +17,8 @@ use crate::cloud::aws::Tags;
 use crate::cloud::azure::{gateway, local_gateway, public_ip, tags as az_tags, virtual_network};
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
+use crate::resources::aws_vpn;
+use crate::resources::aws_vpn::steps::transit_gateway_asn;
 use crate::resources::{claim, default_tags};
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
@@ -124,7 +125,7 @@ async fn discover(
         .find_vpn_gateway_by_tags(&run.aws_tags(Desired::VPN_GATEWAY_COMPONENT))
         .await?;
     let vpn0 = ec2
-        .find_vpn_connection_by_tags(&run.aws_tags(&Desired::vpn_connection_component(0)))
+        .find_vpn_connection_by_tags(&run.aws_tags(&aws_vpn::side::vpn_connection_component(0)))
         .await?
         .ok_or_else(|| anyhow!("no AWS VPN connection tagged for {name}"))?;
     let vpc_id = vgw.as_ref().and_then(|g| {
@@ -229,15 +230,17 @@ async fn discover(
     // The importing state takes over the link's claim (see resources::claim): the state it
     // came from, if it still exists, should forget it (`terraform state rm`).
     cp.claim = g.tags.get(claim::AZURE_TAG).cloned().unwrap_or_default();
-    cp.vpn_gateway_id = vgw.map(|g| g.id).unwrap_or_default();
+    cp.aws.vpn_gateway_id = vgw.map(|g| g.id).unwrap_or_default();
     for i in 0..d.instances() {
-        cp.customer_gateway_ids[i] = ec2
-            .find_customer_gateway_by_tags(&run.aws_tags(&Desired::customer_gateway_component(i)))
+        cp.aws.customer_gateway_ids[i] = ec2
+            .find_customer_gateway_by_tags(
+                &run.aws_tags(&aws_vpn::side::customer_gateway_component(i)),
+            )
             .await?
             .map(|c| c.id)
             .unwrap_or_default();
-        cp.vpn_connection_ids[i] = ec2
-            .find_vpn_connection_by_tags(&run.aws_tags(&Desired::vpn_connection_component(i)))
+        cp.aws.vpn_connection_ids[i] = ec2
+            .find_vpn_connection_by_tags(&run.aws_tags(&aws_vpn::side::vpn_connection_component(i)))
             .await?
             .map(|c| c.id)
             .unwrap_or_default();

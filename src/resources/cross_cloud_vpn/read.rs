@@ -18,6 +18,7 @@ use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, pu
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
+use crate::resources::aws_vpn;
 use crate::tf::{Diagnostic, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,29 +54,29 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
                 cp.public_ips[i].clear();
             }
         }
-        let c = &cp.customer_gateway_ids[i];
+        let c = &cp.aws.customer_gateway_ids[i];
         if !c.is_empty() {
             match ec2.find_customer_gateway_by_id(c).await? {
                 Some(g) if run.owns_aws(&g.tags) => {
-                    let want = run.aws_tags(&Desired::customer_gateway_component(i));
+                    let want = run.aws_tags(&aws_vpn::side::customer_gateway_component(i));
                     drift.aws(&g.id, &g.tags, &want);
                 }
-                _ => cp.customer_gateway_ids[i].clear(),
+                _ => cp.aws.customer_gateway_ids[i].clear(),
             }
         }
-        let v = &cp.vpn_connection_ids[i];
+        let v = &cp.aws.vpn_connection_ids[i];
         if !v.is_empty() {
             match ec2.find_vpn_connection_by_id(v).await? {
                 Some(x) if run.owns_aws(&x.tags) => {
-                    let want = run.aws_tags(&Desired::vpn_connection_component(i));
+                    let want = run.aws_tags(&aws_vpn::side::vpn_connection_component(i));
                     drift.aws(&x.id, &x.tags, &want);
                 }
-                _ => cp.vpn_connection_ids[i].clear(),
+                _ => cp.aws.vpn_connection_ids[i].clear(),
             }
         }
     }
-    if !cp.vpn_gateway_id.is_empty() {
-        match ec2.find_vpn_gateway_by_id(&cp.vpn_gateway_id).await? {
+    if !cp.aws.vpn_gateway_id.is_empty() {
+        match ec2.find_vpn_gateway_by_id(&cp.aws.vpn_gateway_id).await? {
             Some(g) if run.owns_aws(&g.tags) => {
                 drift.aws(
                     &g.id,
@@ -83,7 +84,7 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
                     &run.aws_tags(Desired::VPN_GATEWAY_COMPONENT),
                 );
             }
-            _ => cp.vpn_gateway_id.clear(),
+            _ => cp.aws.vpn_gateway_id.clear(),
         }
     }
     match gateway_subnet::find_gateway_subnet(&run.net, rg, &d.vnet, cancel).await? {
@@ -234,12 +235,12 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     }
     let mut new_state = with_migrated_sku(snap.to_state(state, &observed), &snap.gateway_sku);
     // Routes removed out of band: the table drops out of the state, the plan shows it.
-    if !snap.vpn_gateway_id.is_empty() && !d.route_table_ids.is_empty() {
+    if !snap.aws.vpn_gateway_id.is_empty() && !d.route_table_ids.is_empty() {
         let ec2 = run.ec2(&cancel);
         let routed = routes::route_tables_in_place(
             &ec2,
             &d.route_table_ids,
-            &snap.vpn_gateway_id,
+            &snap.aws.vpn_gateway_id,
             d.route_propagation,
             &snap.azure_cidrs,
         )

@@ -9,6 +9,7 @@ use super::state::TunnelFacts;
 use crate::cloud::azure::connection::{self, get_shared_key};
 use crate::cloud::azure::gateway;
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
+use crate::resources::aws_vpn::checkpoint::AwsTunnelFacts;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -52,13 +53,13 @@ pub async fn tunnel_status(
     }
     let mut vpns = Vec::new();
     for i in 0..d.instances() {
-        let id = &cp.vpn_connection_ids[i];
+        let id = &cp.aws.vpn_connection_ids[i];
         let v = if id.is_empty() {
             None
         } else {
             ec2.find_vpn_connection_by_id(id).await?
         };
-        let cgw_id = &cp.customer_gateway_ids[i];
+        let cgw_id = &cp.aws.customer_gateway_ids[i];
         let cgw = if cgw_id.is_empty() {
             None
         } else {
@@ -137,7 +138,7 @@ pub async fn tunnel_status(
                 }
                 if d.bgp {
                     let want = LocalGatewayBgp {
-                        asn: cp.amazon_side_asn as u32,
+                        asn: cp.aws.amazon_side_asn as u32,
                         peering_address: aws_bgp.clone(),
                     };
                     match &l.bgp {
@@ -169,17 +170,19 @@ pub async fn tunnel_status(
             (_, _, None) => mismatches.push(format!("tunnel {n}: the Azure connection is missing")),
         }
         out.push(TunnelFacts {
-            vpn_connection_id: v.map(|v| v.id.clone()).unwrap_or_default(),
-            outside_ip: tunnel
-                .as_ref()
-                .map(|x| x.outside_ip.clone())
-                .unwrap_or_default(),
-            inside_cidr: d.inside_cidr(t),
-            aws_bgp_address: if d.bgp { aws_bgp } else { String::new() },
-            azure_bgp_address: if d.bgp { azure_bgp } else { String::new() },
-            aws_status: tunnel
-                .and_then(|x| x.status)
-                .unwrap_or_else(|| "DOWN".into()),
+            aws: AwsTunnelFacts {
+                vpn_connection_id: v.map(|v| v.id.clone()).unwrap_or_default(),
+                outside_ip: tunnel
+                    .as_ref()
+                    .map(|x| x.outside_ip.clone())
+                    .unwrap_or_default(),
+                inside_cidr: d.inside_cidr(t),
+                aws_bgp_address: if d.bgp { aws_bgp } else { String::new() },
+                peer_bgp_address: if d.bgp { azure_bgp } else { String::new() },
+                status: tunnel
+                    .and_then(|x| x.status)
+                    .unwrap_or_else(|| "DOWN".into()),
+            },
             azure_status: match conn {
                 Some(c) if !c.connection_status.is_empty() => c.connection_status,
                 Some(_) => "Unknown".into(),
@@ -194,7 +197,8 @@ pub async fn tunnel_status(
 pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Result<()> {
     let (facts, mismatches) = tunnel_status(run, cancel).await?;
     run.record(|cp| {
-        cp.tunnels = facts;
+        (cp.aws.tunnels, cp.azure_statuses) =
+            facts.into_iter().map(|f| (f.aws, f.azure_status)).unzip();
         cp.consistent = mismatches.is_empty();
         cp.mismatches = mismatches;
     });
@@ -206,15 +210,15 @@ pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Resul
 /// [`TUNNEL_POLL_MAX`]; a disagreement between the clouds seen [`MISMATCH_POLLS`] times in a
 /// row ends the wait with an error naming it.
 pub async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let until = Instant::now() + TUNNEL_UP_WAIT.min(run.deadline.remaining());
-    let mut interval = run.poll;
+    let until = Instant::now() + TUNNEL_UP_WAIT.min(run.deadline().remaining());
+    let mut interval = run.aws.poll;
     let mut disagreeing = 0;
     loop {
         let (facts, mismatches) = tunnel_status(&run, &cancel).await?;
         if mismatches.is_empty()
             && facts
                 .iter()
-                .all(|f| f.aws_status == "UP" && f.azure_status == "Connected")
+                .all(|f| f.aws.status == "UP" && f.azure_status == "Connected")
         {
             return Ok(());
         }
@@ -237,6 +241,6 @@ pub async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
             _ = tokio::time::sleep(interval) => {}
             _ = cancel.cancelled() => anyhow::bail!("cancelled"),
         }
-        interval = (interval * 2).min(TUNNEL_POLL_MAX.max(run.poll));
+        interval = (interval * 2).min(TUNNEL_POLL_MAX.max(run.aws.poll));
     }
 }
