@@ -12,11 +12,20 @@
 //!   implements so the shared steps can run on it ([`run::AwsVpnRun`]);
 //! - `steps`: the converging steps (create, adopt, repair, update) and the route pruning;
 //! - `psk`: pre-shared keys on AWS tunnels (initial key, configured key, rotation);
-//! - `delete`: the delete steps.
+//! - `delete`: the delete steps;
+//! - `route_tables`: whether the VPC route tables reach the peer (read, import);
+//! - `read`: which recorded objects still exist and are this state's, and their tag drift;
+//! - `status`: the tunnels as AWS sees them (outside IPs, telemetry) and where the AWS side
+//!   disagrees with the peer;
+//! - `import`: finding an existing VPN's AWS objects by their ownership tags.
 
 pub mod checkpoint;
 pub mod delete;
+pub mod import;
 pub mod psk;
+pub mod read;
+pub mod route_tables;
 pub mod run;
 pub mod side;
+pub mod status;
 pub mod steps;

@@ -15,7 +15,6 @@ pub mod ipsec;
 pub mod plan;
 pub mod psk;
 pub mod read;
-pub mod routes;
 pub mod run;
 pub mod schema;
 pub mod sku;
