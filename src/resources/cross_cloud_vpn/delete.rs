@@ -177,7 +177,7 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         }
     };
     let outcome = delete_graph()
-        .run_within(run.clone(), &ctx.stop, &run.deadline())
+        .run_within(run.clone(), &ctx.stop, run.deadline())
         .await;
     match outcome {
         Ok(_) => {
