@@ -5,8 +5,10 @@
 //! deleted only when it carries this state's claim (or none), never another state's. Each
 //! step clears the ids it removed, so a failure leaves a state naming what is left.
 
-use super::run::AwsVpnRun;
+use super::checkpoint::AwsCheckpoint;
+use super::run::{AwsRun, AwsVpnRun};
 use super::side::{customer_gateway_component, vpn_connection_component, VPN_GATEWAY_COMPONENT};
+use crate::cloud::aws::{Ec2, Tags};
 use crate::resources::claim::ours_to_delete;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -39,33 +41,102 @@ pub async fn route_tables<R: AwsVpnRun>(
     Ok(())
 }
 
+/// The EC2 objects there is one of per VPN connection.
+#[derive(Debug, Clone, Copy)]
+enum PerVpnConnection {
+    VpnConnection,
+    CustomerGateway,
+}
+
+impl PerVpnConnection {
+    /// Their recorded ids.
+    fn ids(self, cp: &mut AwsCheckpoint) -> &mut Vec<String> {
+        match self {
+            PerVpnConnection::VpnConnection => &mut cp.vpn_connection_ids,
+            PerVpnConnection::CustomerGateway => &mut cp.customer_gateway_ids,
+        }
+    }
+
+    /// The one of VPN connection `i` (by its recorded `id`, else by tags), with its tags.
+    async fn find(
+        self,
+        aws: &AwsRun,
+        ec2: &Ec2,
+        i: usize,
+        id: &str,
+    ) -> anyhow::Result<Option<(String, Tags)>> {
+        Ok(match self {
+            PerVpnConnection::VpnConnection => if id.is_empty() {
+                ec2.find_vpn_connection_by_tags(&aws.tags(&vpn_connection_component(i)))
+                    .await?
+            } else {
+                ec2.find_vpn_connection_by_id(id).await?
+            }
+            .map(|v| (v.id, v.tags)),
+            PerVpnConnection::CustomerGateway => if id.is_empty() {
+                ec2.find_customer_gateway_by_tags(&aws.tags(&customer_gateway_component(i)))
+                    .await?
+            } else {
+                ec2.find_customer_gateway_by_id(id).await?
+            }
+            .map(|c| (c.id, c.tags)),
+        })
+    }
+
+    /// Deletes `id` and waits until it is gone.
+    async fn delete(
+        self,
+        aws: &AwsRun,
+        ec2: &Ec2,
+        id: &str,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<()> {
+        match self {
+            PerVpnConnection::VpnConnection => {
+                ec2.delete_vpn_connection(id).await?;
+                ec2.wait_vpn_connection_deleted(id, &aws.wait(cancel))
+                    .await?;
+            }
+            PerVpnConnection::CustomerGateway => {
+                ec2.delete_customer_gateway(id).await?;
+                ec2.wait_customer_gateway_deleted(id, &aws.wait(cancel))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Deletes every one that is this state's and clears its id.
+    async fn delete_all<R: AwsVpnRun>(
+        self,
+        run: &R,
+        cancel: &CancellationToken,
+    ) -> anyhow::Result<()> {
+        let aws = run.aws();
+        let ec2 = aws.ec2(cancel);
+        for i in 0..aws.side.vpn_connections {
+            let id = run.with_aws_checkpoint(|cp| self.ids(cp)[i].clone());
+            let found = self.find(aws, &ec2, i, &id).await?;
+            let ours = found
+                .filter(|(id, tags)| ours_to_delete(Some(tags), |t| aws.owns(t), id))
+                .map(|(id, _)| id);
+            if let Some(id) = ours {
+                self.delete(aws, &ec2, &id, cancel).await?;
+            }
+            run.with_aws_checkpoint(|cp| self.ids(cp)[i].clear());
+        }
+        Ok(())
+    }
+}
+
 /// Step: deletes every VPN connection and waits until it is gone.
 pub async fn vpn_connections<R: AwsVpnRun>(
     run: Arc<R>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let aws = run.aws();
-    let ec2 = aws.ec2(&cancel);
-    for i in 0..aws.side.vpn_connections {
-        let id = run.with_aws_checkpoint(|cp| cp.vpn_connection_ids[i].clone());
-        let found = if id.is_empty() {
-            let tags = aws.tags(&vpn_connection_component(i));
-            ec2.find_vpn_connection_by_tags(&tags).await?
-        } else {
-            ec2.find_vpn_connection_by_id(&id).await?
-        };
-        let id = found
-            .map(|v| (v.id, v.tags))
-            .filter(|(id, tags)| ours_to_delete(Some(tags), |t| aws.owns(t), id))
-            .map(|(id, _)| id);
-        if let Some(id) = id {
-            ec2.delete_vpn_connection(&id).await?;
-            ec2.wait_vpn_connection_deleted(&id, &aws.wait(&cancel))
-                .await?;
-        }
-        run.with_aws_checkpoint(|cp| cp.vpn_connection_ids[i].clear());
-    }
-    Ok(())
+    PerVpnConnection::VpnConnection
+        .delete_all(run.as_ref(), &cancel)
+        .await
 }
 
 /// Step: deletes every customer gateway (after the VPN connections that use them).
@@ -73,28 +144,9 @@ pub async fn customer_gateways<R: AwsVpnRun>(
     run: Arc<R>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
-    let aws = run.aws();
-    let ec2 = aws.ec2(&cancel);
-    for i in 0..aws.side.vpn_connections {
-        let id = run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i].clone());
-        let found = if id.is_empty() {
-            let tags = aws.tags(&customer_gateway_component(i));
-            ec2.find_customer_gateway_by_tags(&tags).await?
-        } else {
-            ec2.find_customer_gateway_by_id(&id).await?
-        };
-        let id = found
-            .map(|c| (c.id, c.tags))
-            .filter(|(id, tags)| ours_to_delete(Some(tags), |t| aws.owns(t), id))
-            .map(|(id, _)| id);
-        if let Some(id) = id {
-            ec2.delete_customer_gateway(&id).await?;
-            ec2.wait_customer_gateway_deleted(&id, &aws.wait(&cancel))
-                .await?;
-        }
-        run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i].clear());
-    }
-    Ok(())
+    PerVpnConnection::CustomerGateway
+        .delete_all(run.as_ref(), &cancel)
+        .await
 }
 
 /// Step: detaches and deletes the virtual private gateway (nothing with a transit gateway).

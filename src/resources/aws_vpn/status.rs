@@ -135,3 +135,107 @@ impl AwsObserved {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::aws::TunnelSpec;
+    use crate::resources::aws_vpn::side::AwsTunnel;
+
+    fn side(bgp: bool) -> AwsSide {
+        AwsSide {
+            vpc_id: Some("vpc-1".into()),
+            transit_gateway_id: None,
+            amazon_side_asn: 64512,
+            peer_asn: 65000,
+            bgp,
+            vpn_connections: 1,
+            tunnels: vec![AwsTunnel {
+                vpn_connection: 0,
+                slot: 0,
+                inside_cidr: "169.254.21.0/30".into(),
+                psk: None,
+                aws_bgp_address: "169.254.21.1".into(),
+                peer_bgp_address: "169.254.21.2".into(),
+            }],
+            tunnel_options: TunnelSpec::default(),
+            route_table_ids: vec![],
+            route_propagation: true,
+        }
+    }
+
+    fn seen(cgw_ip: &str, routes: &[&str]) -> AwsObserved {
+        AwsObserved {
+            vpn_connections: vec![Some(VpnConnection {
+                id: "vpn-1".into(),
+                state: "available".into(),
+                customer_gateway_id: "cgw-1".into(),
+                vpn_gateway_id: Some("vgw-1".into()),
+                transit_gateway_id: None,
+                static_routes_only: true,
+                routes: routes.iter().map(|r| r.to_string()).collect(),
+                tunnels: vec![Tunnel {
+                    outside_ip: "3.3.3.3".into(),
+                    inside_cidr: "169.254.21.0/30".into(),
+                    status: Some("UP".into()),
+                    ..Tunnel::default()
+                }],
+                tags: Default::default(),
+            })],
+            customer_gateways: vec![Some(CustomerGateway {
+                id: "cgw-1".into(),
+                ip_address: cgw_ip.into(),
+                bgp_asn: 65000,
+                state: "available".into(),
+                tags: Default::default(),
+            })],
+        }
+    }
+
+    const WORDS: PeerWords = PeerWords {
+        ip: "the device's IP",
+        asn_owner: "the device's",
+        cidrs: "the device's prefixes",
+    };
+
+    #[test]
+    fn a_customer_gateway_on_another_ip_and_missing_routes_are_named_in_the_peers_words() {
+        let ips = ["1.1.1.1".to_string()];
+        let cidrs = ["10.9.0.0/16".to_string()];
+        let peer = Peer {
+            ips: &ips,
+            asn: 65000,
+            cidrs: &cidrs,
+            words: WORDS,
+        };
+        let found = seen("2.2.2.2", &[]).mismatches(&side(false), &peer);
+        assert_eq!(
+            found,
+            vec![
+                "AWS customer gateway cgw-1 points at 2.2.2.2, but the device's IP is 1.1.1.1"
+                    .to_string(),
+                "AWS VPN connection vpn-1 routes [], but the device's prefixes are [\"10.9.0.0/16\"]"
+                    .to_string(),
+            ]
+        );
+        assert!(seen("1.1.1.1", &["10.9.0.0/16"])
+            .mismatches(&side(false), &peer)
+            .is_empty());
+    }
+
+    #[test]
+    fn tunnel_facts_carry_telemetry_and_bgp_addresses_only_with_bgp() {
+        let facts = seen("1.1.1.1", &[]).tunnel_facts(&side(true), 0);
+        assert_eq!(facts.vpn_connection_id, "vpn-1");
+        assert_eq!(facts.outside_ip, "3.3.3.3");
+        assert_eq!(facts.status, "UP");
+        assert_eq!(facts.peer_bgp_address, "169.254.21.2");
+        let static_facts = seen("1.1.1.1", &[]).tunnel_facts(&side(false), 0);
+        assert_eq!(static_facts.aws_bgp_address, "");
+        let gone = AwsObserved {
+            vpn_connections: vec![None],
+            customer_gateways: vec![None],
+        };
+        assert_eq!(gone.tunnel_facts(&side(false), 0).status, "DOWN");
+    }
+}
