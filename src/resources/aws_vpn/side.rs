@@ -6,6 +6,18 @@
 
 use crate::cloud::aws::TunnelSpec;
 
+/// How the texts about the AWS side name the peer's values, e.g. "the Azure public IP"
+/// (errors and status mismatches say what the AWS object disagrees with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerWords {
+    /// The peer's public IP ("the Azure public IP").
+    pub ip: &'static str,
+    /// Whose ASN the peer's is ("the Azure gateway's").
+    pub asn_owner: &'static str,
+    /// The peer's prefixes ("the Azure prefixes").
+    pub cidrs: &'static str,
+}
+
 /// One AWS tunnel the VPN uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsTunnel {
@@ -47,6 +59,8 @@ pub struct AwsSide {
     pub route_table_ids: Vec<String>,
     /// Propagation (true) or static routes in those tables.
     pub route_propagation: bool,
+    /// How texts name the peer.
+    pub peer_words: PeerWords,
 }
 
 impl AwsSide {

@@ -1,24 +1,13 @@
 //! Status of the AWS half: the recorded VPN connections and customer gateways as AWS sees
 //! them now, every tunnel's facts from them (outside IP, BGP addresses, `VgwTelemetry`
 //! status), and where the AWS side disagrees with what the peer says of itself (its IP, its
-//! ASN, its prefixes), in words that name both. The resource adds its own peer's checks.
+//! ASN, its prefixes), in words that name both (`AwsSide::peer_words`). The resource adds its own peer's checks.
 
 use super::checkpoint::{AwsCheckpoint, AwsTunnelFacts};
 use super::run::AwsRun;
 use super::side::AwsSide;
 use crate::cloud::aws::{CustomerGateway, Tunnel, VpnConnection};
 use tokio_util::sync::CancellationToken;
-
-/// How the mismatch texts name the peer's values, e.g. "the Azure public IP".
-#[derive(Debug, Clone, Copy)]
-pub struct PeerWords {
-    /// The peer's public IP ("the Azure public IP").
-    pub ip: &'static str,
-    /// Whose ASN the peer's is ("the Azure gateway's").
-    pub asn_owner: &'static str,
-    /// The peer's prefixes ("the Azure prefixes").
-    pub cidrs: &'static str,
-}
 
 /// What the peer says of itself, for the AWS side to be compared with.
 #[derive(Debug, Clone)]
@@ -29,8 +18,6 @@ pub struct Peer<'a> {
     pub asn: i64,
     /// The prefixes behind it.
     pub cidrs: &'a [String],
-    /// How the texts name these.
-    pub words: PeerWords,
 }
 
 /// The recorded AWS objects as AWS sees them now (`None`: not recorded, or gone).
@@ -70,7 +57,7 @@ pub async fn observe(
 impl AwsObserved {
     /// Where the customer gateways and VPN connections disagree with `peer`, or are missing.
     pub fn mismatches(&self, side: &AwsSide, peer: &Peer) -> Vec<String> {
-        let w = peer.words;
+        let w = side.peer_words;
         let mut out = Vec::new();
         for i in 0..side.vpn_connections {
             let ip = peer.ips.get(i).map(String::as_str).unwrap_or_default();
@@ -140,7 +127,7 @@ impl AwsObserved {
 mod tests {
     use super::*;
     use crate::cloud::aws::TunnelSpec;
-    use crate::resources::aws_vpn::side::AwsTunnel;
+    use crate::resources::aws_vpn::side::{AwsTunnel, PeerWords};
 
     fn side(bgp: bool) -> AwsSide {
         AwsSide {
@@ -161,6 +148,7 @@ mod tests {
             tunnel_options: TunnelSpec::default(),
             route_table_ids: vec![],
             route_propagation: true,
+            peer_words: WORDS,
         }
     }
 
@@ -206,7 +194,6 @@ mod tests {
             ips: &ips,
             asn: 65000,
             cidrs: &cidrs,
-            words: WORDS,
         };
         let found = seen("2.2.2.2", &[]).mismatches(&side(false), &peer);
         assert_eq!(

@@ -60,9 +60,10 @@ pub async fn customer_gateways<R: AwsVpnRun>(
                 c.id
             }
             Some(c) => anyhow::bail!(
-                "customer gateway {} points at {}, not the peer's public IP {ip}; replace the resource",
+                "customer gateway {} points at {}, not {} {ip}; replace the resource",
                 c.id,
-                c.ip_address
+                c.ip_address,
+                aws.side.peer_words.ip
             ),
             None => {
                 let id = ec2

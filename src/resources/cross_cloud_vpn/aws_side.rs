@@ -5,7 +5,14 @@
 use super::ipsec::aws_tunnel_policy;
 use super::topology::Desired;
 use crate::cloud::aws::TunnelSpec;
-use crate::resources::aws_vpn::side::{AwsSide, AwsTunnel};
+use crate::resources::aws_vpn::side::{AwsSide, AwsTunnel, PeerWords};
+
+/// How the AWS half's texts name the Azure end of the link.
+pub const AZURE_PEER: PeerWords = PeerWords {
+    ip: "the Azure public IP",
+    asn_owner: "the Azure gateway's",
+    cidrs: "the Azure prefixes",
+};
 
 /// The AWS end of the cross-cloud link `d`.
 pub fn of(d: &Desired) -> AwsSide {
@@ -36,6 +43,7 @@ pub fn of(d: &Desired) -> AwsSide {
         tunnel_options,
         route_table_ids: d.route_table_ids.clone(),
         route_propagation: d.route_propagation,
+        peer_words: AZURE_PEER,
     }
 }
 

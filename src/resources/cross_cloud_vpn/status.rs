@@ -9,17 +9,10 @@ use super::state::TunnelFacts;
 use crate::cloud::azure::connection::{self, get_shared_key};
 use crate::cloud::azure::gateway;
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
-use crate::resources::aws_vpn::status::{self as aws_status, PeerWords};
+use crate::resources::aws_vpn::status as aws_status;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
-
-/// How the AWS half's mismatch texts name the Azure end of the link.
-const AZURE_PEER: PeerWords = PeerWords {
-    ip: "the Azure public IP",
-    asn_owner: "the Azure gateway's",
-    cidrs: "the Azure prefixes",
-};
 
 /// How long the end of an apply waits for every tunnel to report up on both clouds before
 /// handing back (the state then shows the status it saw; not an error).
@@ -64,7 +57,6 @@ pub async fn tunnel_status(
             ips: &cp.public_ips,
             asn: d.azure_asn,
             cidrs: &cp.azure_cidrs,
-            words: AZURE_PEER,
         },
     ));
     let mut out = Vec::new();
