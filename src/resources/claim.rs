@@ -80,6 +80,24 @@ pub fn owned_by_another_state(name: &str, scope: &str) -> String {
     )
 }
 
+/// Whether an object found for deletion (tagged `tags`, `None` when absent) is this state's
+/// to delete, `owns` judging its claim: an absent one is nothing to do, another state's is
+/// left alone (and a warning names it).
+pub fn ours_to_delete(
+    tags: Option<&BTreeMap<String, String>>,
+    owns: impl Fn(&BTreeMap<String, String>) -> bool,
+    name: &str,
+) -> bool {
+    match tags {
+        None => false,
+        Some(t) if owns(t) => true,
+        Some(_) => {
+            tracing::warn!(object = %name, "left in place: another Terraform state owns it");
+            false
+        }
+    }
+}
+
 /// Private data carrying `claim` from a replacement's first plan to its second (see
 /// `PlanRequest::prior_private`).
 pub fn to_private(claim: &str) -> Vec<u8> {

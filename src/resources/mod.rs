@@ -1,6 +1,7 @@
 //! The resources cloudlink offers. Adding one means adding it to [`registry`]; the provider's
 //! dispatch code never changes.
 
+pub mod aws_vpn;
 pub mod claim;
 pub mod cross_cloud_vpn;
 pub mod default_tags;

@@ -12,12 +12,12 @@
 //! 4. a bounded wait for the tunnels, which stops early on a disagreement between the clouds.
 //!
 //! An update first rotates changed PSKs one tunnel at a time (`psk`) and removes routes no
-//! longer wanted (`aws_steps::prune_routes`), then converges. This file holds only the graph
-//! and the create/update entry points; the steps live in `azure_steps` and `aws_steps`, the
+//! longer wanted (`aws_vpn::steps::prune_routes`), then converges. This file holds only the
+//! graph and the create/update entry points; the steps live in `azure_steps` and in the
+//! shared AWS half (`crate::resources::aws_vpn::steps`, over `aws_side`), the
 //! run context in `run`, the tunnel wait in `status`, and the deadline is `orchestrate`'s.
 
-use super::aws_side::AwsSide;
-use super::aws_steps::{self, transit_gateway_asn};
+use super::aws_side;
 use super::azure_steps::{self, resolve_zones};
 use super::psk;
 use super::run::Run;
@@ -29,6 +29,7 @@ use crate::cloud::azure::virtual_network::find_virtual_network;
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
+use crate::resources::aws_vpn::steps as aws_steps;
 use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
 use crate::tf::{Diagnostic, Value};
@@ -75,15 +76,12 @@ pub async fn resolve_cidrs(
         }
     };
     let zones = resolve_zones(run, ctx, cancel).await?;
-    let amazon_side_asn = match &d.transit_gateway_id {
-        Some(tgw) => transit_gateway_asn(&run.ec2(cancel), tgw).await?,
-        None => d.amazon_side_asn,
-    };
+    let amazon_side_asn = aws_steps::amazon_side_asn(&run.aws, cancel).await?;
     run.record(|cp| {
         cp.aws_cidrs = aws;
         cp.azure_cidrs = azure;
         cp.zones = zones;
-        cp.amazon_side_asn = amazon_side_asn;
+        cp.aws.amazon_side_asn = amazon_side_asn;
     });
     Ok(())
 }
@@ -91,7 +89,7 @@ pub async fn resolve_cidrs(
 /// The converging graph: Azure IPs and subnet first, the AWS side concurrently with the
 /// gateway build, local gateways and connections last.
 pub fn converge_graph() -> Graph<Run> {
-    Graph::new()
+    Graph::<Run>::new()
         .step("azure_public_ips", &[], azure_steps::public_ips)
         // After the IPs: the first one carries the subnet's claim before the subnet exists.
         .step(
@@ -121,7 +119,7 @@ pub fn converge_graph() -> Graph<Run> {
             &["aws_customer_gateways", "aws_vpn_gateway"],
             aws_steps::vpn_connections,
         )
-        .step("aws_routes", &["aws_vpn_gateway"], aws_steps::aws_routes)
+        .step("aws_routes", &["aws_vpn_gateway"], aws_steps::route_tables)
         .step(
             "azure_local_network_gateways",
             &["aws_vpn_connections"],
@@ -186,7 +184,7 @@ pub async fn converge(
     let verb = op.verb();
     let started = Instant::now();
     let mut result = run
-        .deadline
+        .deadline()
         .enforce(&ctx.stop, |cancel| {
             let run = run.clone();
             async move {
@@ -270,7 +268,7 @@ pub async fn update(
     let d = Desired::from_value(planned, &wo);
     let old = Desired::from_value(prior, &Value::Null);
     let mut cp = Checkpoint::from_state(prior, &d);
-    cp.tunnels = Vec::new();
+    cp.aws.tunnels = Vec::new();
     if cp.claim.is_empty() {
         // A state written before claims existed: its objects are claimed now.
         cp.claim = claim::new_claim();
@@ -308,8 +306,8 @@ async fn before_converge(
     psk::rotate(run, &cancel).await?;
     let old_cidrs = old.azure_cidrs.clone().unwrap_or_default();
     aws_steps::prune_routes(
-        run,
-        &AwsSide::of(old),
+        run.as_ref(),
+        &aws_side::of(old),
         &old_cidrs,
         run.d.azure_cidrs.as_deref(),
         &cancel,

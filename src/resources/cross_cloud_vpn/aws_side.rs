@@ -1,88 +1,49 @@
-//! The AWS end of a site-to-site VPN, described without its peer's cloud: the VPC or transit
-//! gateway, the ASNs, the VPN connections and their tunnels (inside CIDR, configured PSK, BGP
-//! addresses), the IPsec policy and the route tables. The AWS steps read only this (and the
-//! run context), never the Azure half of [`Desired`], so a resource whose peer is any IPsec
-//! device (`cloudlink_site_vpn`, issue 13) can build the same description and reuse them.
+//! The AWS end of the cross-cloud link as the shared AWS half reads it
+//! ([`crate::resources::aws_vpn::side::AwsSide`]): the peer is the Azure gateway, whose ASN
+//! the customer gateways carry, and the link's IPsec policy becomes every tunnel's options.
 
-use super::topology::{Desired, Policy};
+use super::ipsec::aws_tunnel_policy;
+use super::topology::Desired;
+use crate::cloud::aws::TunnelSpec;
+use crate::resources::aws_vpn::side::{AwsSide, AwsTunnel, PeerWords};
 
-/// One AWS tunnel of the link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsTunnel {
-    /// The VPN connection (= customer gateway = peer IP) carrying it.
-    pub vpn_connection: usize,
-    /// Its tunnel slot (0 or 1) within that VPN connection.
-    pub slot: usize,
-    /// The inside /30.
-    pub inside_cidr: String,
-    /// The configured pre-shared key; `None` lets AWS's key stand (generated on create).
-    pub psk: Option<String>,
-    /// AWS's BGP address in the inside /30 (its first host).
-    pub aws_bgp_address: String,
-    /// The peer's BGP address in the inside /30 (its second host).
-    pub peer_bgp_address: String,
-}
+/// How the AWS half's texts name the Azure end of the link.
+pub const AZURE_PEER: PeerWords = PeerWords {
+    ip: "the Azure public IP",
+    asn_owner: "the Azure gateway's",
+    cidrs: "the Azure prefixes",
+};
 
-/// What the AWS steps build.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AwsSide {
-    /// VPC to attach a virtual private gateway to (`None` with a transit gateway).
-    pub vpc_id: Option<String>,
-    /// Existing transit gateway the VPN connections attach to instead.
-    pub transit_gateway_id: Option<String>,
-    /// ASN of a new virtual private gateway.
-    pub amazon_side_asn: i64,
-    /// The peer's BGP ASN: that of every customer gateway.
-    pub peer_asn: i64,
-    /// BGP (true) or static routes.
-    pub bgp: bool,
-    /// VPN connections, one per customer gateway (peer public IP).
-    pub vpn_connections: usize,
-    /// Every tunnel the link uses, in tunnel order.
-    pub tunnels: Vec<AwsTunnel>,
-    /// Custom IKE/IPsec policy of every tunnel.
-    pub policy: Option<Policy>,
-    /// Route tables that reach the peer's prefixes.
-    pub route_table_ids: Vec<String>,
-    /// Propagation (true) or static routes in those tables.
-    pub route_propagation: bool,
-}
-
-impl AwsSide {
-    /// The AWS end of the cross-cloud link `d` (the peer is the Azure gateway).
-    pub fn of(d: &Desired) -> AwsSide {
-        AwsSide {
-            vpc_id: d.vpc_id.clone(),
-            transit_gateway_id: d.transit_gateway_id.clone(),
-            amazon_side_asn: d.amazon_side_asn,
-            peer_asn: d.azure_asn,
-            bgp: d.bgp,
-            vpn_connections: d.instances(),
-            tunnels: (0..d.tunnels)
-                .map(|t| {
-                    let (aws_bgp_address, peer_bgp_address) = d.bgp_addresses(t);
-                    AwsTunnel {
-                        vpn_connection: d.vpn_of(t),
-                        slot: d.slot_of(t),
-                        inside_cidr: d.inside_cidr(t),
-                        psk: d.psks.as_ref().and_then(|p| p.get(t).cloned()),
-                        aws_bgp_address,
-                        peer_bgp_address,
-                    }
-                })
-                .collect(),
-            policy: d.policy.clone(),
-            route_table_ids: d.route_table_ids.clone(),
-            route_propagation: d.route_propagation,
-        }
+/// The AWS end of the cross-cloud link `d`.
+pub fn of(d: &Desired) -> AwsSide {
+    let mut tunnel_options = TunnelSpec::default();
+    if let Some(p) = &d.policy {
+        aws_tunnel_policy(&mut tunnel_options, p);
     }
-
-    /// The tunnels (index, tunnel) of VPN connection `vpn`.
-    pub fn tunnels_of(&self, vpn: usize) -> impl Iterator<Item = (usize, &AwsTunnel)> {
-        self.tunnels
-            .iter()
-            .enumerate()
-            .filter(move |(_, t)| t.vpn_connection == vpn)
+    AwsSide {
+        vpc_id: d.vpc_id.clone(),
+        transit_gateway_id: d.transit_gateway_id.clone(),
+        amazon_side_asn: d.amazon_side_asn,
+        peer_asn: d.azure_asn,
+        bgp: d.bgp,
+        vpn_connections: d.instances(),
+        tunnels: (0..d.tunnels)
+            .map(|t| {
+                let (aws_bgp_address, peer_bgp_address) = d.bgp_addresses(t);
+                AwsTunnel {
+                    vpn_connection: d.vpn_of(t),
+                    slot: d.slot_of(t),
+                    inside_cidr: d.inside_cidr(t),
+                    psk: d.psks.as_ref().and_then(|p| p.get(t).cloned()),
+                    aws_bgp_address,
+                    peer_bgp_address,
+                }
+            })
+            .collect(),
+        tunnel_options,
+        route_table_ids: d.route_table_ids.clone(),
+        route_propagation: d.route_propagation,
+        peer_words: AZURE_PEER,
     }
 }
 
@@ -99,7 +60,7 @@ mod tests {
             ("tunnels", Value::int(4)),
         ]);
         let d = Desired::from_value(&v, &Value::Null);
-        let aws = AwsSide::of(&d);
+        let aws = of(&d);
         assert_eq!(aws.vpn_connections, 2);
         let of_second: Vec<usize> = aws.tunnels_of(1).map(|(t, _)| t).collect();
         assert_eq!(of_second, vec![2, 3]);

@@ -325,7 +325,7 @@ async fn local_gateway(run: Arc<Run>, t: usize, cancel: CancellationToken) -> an
     let name = d.local_gateway_name(t);
     let (ip, aws_cidrs) = {
         let cp = run.cp.lock().unwrap();
-        (cp.tunnels[t].outside_ip.clone(), cp.aws_cidrs.clone())
+        (cp.aws.tunnels[t].outside_ip.clone(), cp.aws_cidrs.clone())
     };
     let (aws_bgp, _) = d.bgp_addresses(t);
     let spec = LocalGatewaySpec {
@@ -337,7 +337,7 @@ async fn local_gateway(run: Arc<Run>, t: usize, cancel: CancellationToken) -> an
             aws_cidrs
         },
         bgp: d.bgp.then_some(LocalGatewayBgp {
-            asn: run.cp.lock().unwrap().amazon_side_asn as u32,
+            asn: run.cp.lock().unwrap().aws.amazon_side_asn as u32,
             peering_address: aws_bgp,
         }),
         tags: run.azure_tags(&format!("local-network-gateway-{}", t + 1)),
@@ -381,8 +381,9 @@ async fn connection_of_tunnel(
     let id = run.arm_id("connections", &name);
     let gw = d.gateway_name();
     let names = d.ip_config_names();
-    let psk = run.psks.lock().unwrap()[t]
-        .clone()
+    let psk = run
+        .aws
+        .psk(t)
         .ok_or_else(|| anyhow!("AWS did not return the pre-shared key of tunnel {}", t + 1))?;
     let spec = ConnectionSpec {
         location: d.location.clone(),

@@ -16,29 +16,11 @@ use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, pu
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
-use crate::resources::claim::CreateJournal;
+use crate::resources::aws_vpn::delete as aws_delete;
+use crate::resources::claim::{ours_to_delete, CreateJournal};
 use crate::tf::{Diagnostic, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
-
-/// Whether an object found for deletion (tagged `tags`, `None` when absent) is this state's
-/// to delete, `owns` judging its claim: an absent one is nothing to do, another state's is
-/// left alone (see `resources::claim`).
-fn ours(
-    tags: Option<&BTreeMap<String, String>>,
-    owns: impl Fn(&BTreeMap<String, String>) -> bool,
-    name: &str,
-) -> bool {
-    match tags {
-        None => false,
-        Some(t) if owns(t) => true,
-        Some(_) => {
-            tracing::warn!(object = %name, "left in place: another Terraform state owns it");
-            false
-        }
-    }
-}
 
 async fn connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     run.per_tunnel(&cancel, delete_connection).await
@@ -56,7 +38,7 @@ async fn delete_connection(
         run.wait(&cancel),
     );
     let found = connection::find_connection(&run.net, rg, &name, &cancel).await?;
-    if ours(
+    if ours_to_delete(
         found.as_ref().map(|c| &c.tags),
         |t| run.owns_azure(t),
         &name,
@@ -74,7 +56,7 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
     for t in 0..run.d.tunnels {
         let (rg, name) = (&run.d.resource_group, run.d.local_gateway_name(t));
         let found = local_gateway::find_local_gateway(&run.net, rg, &name, &cancel).await?;
-        if ours(
+        if ours_to_delete(
             found.as_ref().map(|l| &l.tags),
             |t| run.owns_azure(t),
             &name,
@@ -86,113 +68,11 @@ async fn local_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
     Ok(())
 }
 
-async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let d = &run.d;
-    let Some((vgw, cidrs)) = run.routed_through_vgw() else {
-        return Ok(());
-    };
-    let ec2 = run.ec2(&cancel);
-    // Routes to another state's gateway are that state's (a gone gateway leaves ours behind).
-    if let Some(g) = ec2.find_vpn_gateway_by_id(&vgw).await? {
-        if !ours(Some(&g.tags), |t| run.owns_aws(t), &g.id) {
-            return Ok(());
-        }
-    }
-    for rtb in &d.route_table_ids {
-        if d.route_propagation {
-            ec2.disable_vgw_route_propagation(rtb, &vgw).await?;
-        } else {
-            for c in &cidrs {
-                ec2.delete_route(rtb, c).await?;
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let ec2 = run.ec2(&cancel);
-    for i in 0..run.d.instances() {
-        let id = run.cp.lock().unwrap().vpn_connection_ids[i].clone();
-        let found = if id.is_empty() {
-            let tags = run.aws_tags(&Desired::vpn_connection_component(i));
-            ec2.find_vpn_connection_by_tags(&tags).await?
-        } else {
-            ec2.find_vpn_connection_by_id(&id).await?
-        };
-        let id = found
-            .map(|v| (v.id, v.tags))
-            .filter(|(id, tags)| ours(Some(tags), |t| run.owns_aws(t), id))
-            .map(|(id, _)| id);
-        if let Some(id) = id {
-            ec2.delete_vpn_connection(&id).await?;
-            ec2.wait_vpn_connection_deleted(&id, &run.wait(&cancel))
-                .await?;
-        }
-        run.record(|cp| cp.vpn_connection_ids[i].clear());
-    }
-    Ok(())
-}
-
-async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let ec2 = run.ec2(&cancel);
-    for i in 0..run.d.instances() {
-        let id = run.cp.lock().unwrap().customer_gateway_ids[i].clone();
-        let found = if id.is_empty() {
-            let tags = run.aws_tags(&Desired::customer_gateway_component(i));
-            ec2.find_customer_gateway_by_tags(&tags).await?
-        } else {
-            ec2.find_customer_gateway_by_id(&id).await?
-        };
-        let id = found
-            .map(|c| (c.id, c.tags))
-            .filter(|(id, tags)| ours(Some(tags), |t| run.owns_aws(t), id))
-            .map(|(id, _)| id);
-        if let Some(id) = id {
-            ec2.delete_customer_gateway(&id).await?;
-            ec2.wait_customer_gateway_deleted(&id, &run.wait(&cancel))
-                .await?;
-        }
-        run.record(|cp| cp.customer_gateway_ids[i].clear());
-    }
-    Ok(())
-}
-
-async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let ec2 = run.ec2(&cancel);
-    let id = run.cp.lock().unwrap().vpn_gateway_id.clone();
-    let found = if !id.is_empty() {
-        ec2.find_vpn_gateway_by_id(&id).await?
-    } else if run.d.vpc_id.is_some() {
-        let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
-        ec2.find_vpn_gateway_by_tags(&tags).await?
-    } else {
-        None
-    };
-    if let Some(g) = found.filter(|g| ours(Some(&g.tags), |t| run.owns_aws(t), &g.id)) {
-        let id = g.id.clone();
-        for a in g
-            .attachments
-            .iter()
-            .filter(|a| matches!(a.state.as_str(), "attached" | "attaching"))
-        {
-            ec2.detach_vpn_gateway(&id, &a.vpc_id).await?;
-            ec2.wait_vpn_gateway_detached(&id, &a.vpc_id, &run.wait(&cancel))
-                .await?;
-        }
-        ec2.delete_vpn_gateway(&id).await?;
-        ec2.wait_vpn_gateway_deleted(&id, &run.wait(&cancel))
-            .await?;
-    }
-    run.record(|cp| cp.vpn_gateway_id.clear());
-    Ok(())
-}
-
 async fn azure_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
     let d = &run.d;
     let (rg, name, cfg) = (&d.resource_group, d.gateway_name(), run.wait(&cancel));
     let found = gateway::find_gateway(&run.net, rg, &name, &cancel).await?;
-    if ours(
+    if ours_to_delete(
         found.as_ref().map(|g| &g.tags),
         |t| run.owns_azure(t),
         &name,
@@ -215,7 +95,7 @@ async fn public_ips(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
     for i in 0..d.instances() {
         let (rg, name) = (&d.resource_group, d.public_ip_name(i));
         let found = public_ip::find_public_ip(&run.net, rg, &name, &cancel).await?;
-        if ours(
+        if ours_to_delete(
             found.as_ref().map(|p| &p.tags),
             |t| run.owns_azure(t),
             &name,
@@ -248,11 +128,11 @@ async fn gateway_subnet_step(run: Arc<Run>, cancel: CancellationToken) -> anyhow
     Ok(())
 }
 
-/// The delete graph (the create graph reversed).
+/// The delete graph (the create graph reversed); the AWS steps are the shared AWS half's.
 pub fn delete_graph() -> Graph<Run> {
     Graph::new()
         .step("azure_connections", &[], connections)
-        .step("aws_routes", &[], aws_routes)
+        .step("aws_routes", &[], aws_delete::route_tables)
         .step(
             "azure_local_network_gateways",
             &["azure_connections"],
@@ -262,17 +142,17 @@ pub fn delete_graph() -> Graph<Run> {
         .step(
             "aws_vpn_connections",
             &["azure_connections"],
-            vpn_connections,
+            aws_delete::vpn_connections,
         )
         .step(
             "aws_customer_gateways",
             &["aws_vpn_connections"],
-            customer_gateways,
+            aws_delete::customer_gateways,
         )
         .step(
             "aws_vpn_gateway",
             &["aws_vpn_connections", "aws_routes"],
-            vpn_gateway,
+            aws_delete::vpn_gateway,
         )
         .step("azure_public_ips", &["azure_gateway"], public_ips)
         .step(
@@ -297,7 +177,7 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         }
     };
     let outcome = delete_graph()
-        .run_within(run.clone(), &ctx.stop, &run.deadline)
+        .run_within(run.clone(), &ctx.stop, run.deadline())
         .await;
     match outcome {
         Ok(_) => {
@@ -310,7 +190,8 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         }
         Err(e) => {
             let mut left = run.snapshot();
-            left.tunnels = Vec::new();
+            left.aws.tunnels = Vec::new();
+            left.azure_statuses = Vec::new();
             ApplyResult::partial(
                 Some(left.to_state(prior, &d)),
                 Diagnostic::error(

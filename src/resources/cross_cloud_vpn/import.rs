@@ -6,9 +6,7 @@
 //! Not discoverable (left null; set them in configuration): `tunnel_psks`,
 //! `tunnel_psks_wo_version`, `ipsec_policy`, `timeouts`.
 
-use super::aws_steps::transit_gateway_asn;
 use super::read;
-use super::routes;
 use super::run::Run;
 use super::schema::schema;
 use super::state::Checkpoint;
@@ -18,6 +16,8 @@ use crate::cloud::aws::Tags;
 use crate::cloud::azure::{gateway, local_gateway, public_ip, tags as az_tags, virtual_network};
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
+use crate::resources::aws_vpn::import as aws_import;
+use crate::resources::aws_vpn::route_tables;
 use crate::resources::{claim, default_tags};
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
@@ -120,19 +120,12 @@ async fn discover(
         .unwrap_or_default()
         .to_string();
     let ec2 = run.ec2(&cancel);
-    let vgw = ec2
-        .find_vpn_gateway_by_tags(&run.aws_tags(Desired::VPN_GATEWAY_COMPONENT))
-        .await?;
-    let vpn0 = ec2
-        .find_vpn_connection_by_tags(&run.aws_tags(&Desired::vpn_connection_component(0)))
-        .await?
-        .ok_or_else(|| anyhow!("no AWS VPN connection tagged for {name}"))?;
-    let vpc_id = vgw.as_ref().and_then(|g| {
-        g.attachments
-            .iter()
-            .find(|a| a.state == "attached")
-            .map(|a| a.vpc_id.clone())
-    });
+    let found = aws_import::discover(&run.aws, &cancel).await?;
+    let (vgw, vpn0, vpc_id) = (
+        &found.vpn_gateway,
+        &found.first_vpn_connection,
+        &found.vpc_id,
+    );
     // Configuration facts.
     v.set_attr(
         "routing",
@@ -166,14 +159,7 @@ async fn discover(
             .unwrap_or(Value::Null),
     );
     aws.set_attr("route_propagation", Value::bool(true));
-    let amazon_side_asn = match &vpn0.transit_gateway_id {
-        Some(tgw) => transit_gateway_asn(&ec2, tgw).await?,
-        None => vgw
-            .as_ref()
-            .and_then(|g| g.amazon_side_asn)
-            .unwrap_or(64512),
-    };
-    aws.set_attr("amazon_side_asn", Value::int(amazon_side_asn));
+    aws.set_attr("amazon_side_asn", Value::int(found.amazon_side_asn));
     // The public IPs' zones (they never change after creation).
     let pip0 = public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(0), &cancel).await?;
     let pip0_tags = pip0.as_ref().map(|p| p.tags.clone()).unwrap_or_default();
@@ -196,7 +182,7 @@ async fn discover(
     let vnet = virtual_network::find_virtual_network(&run.net, rg, &vnet_name, &cancel).await?;
     let lng0 =
         local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(0), &cancel).await?;
-    let aws_cidrs = match (&lng0, g.enable_bgp, &vpc_id) {
+    let aws_cidrs = match (&lng0, g.enable_bgp, vpc_id) {
         (Some(l), false, _) => l.address_prefixes.clone(),
         (_, _, Some(vpc)) => ec2
             .find_vpc_by_id(vpc)
@@ -211,8 +197,10 @@ async fn discover(
         vpn0.routes.clone()
     };
     // Routing: the tables the VGW propagates into, else those with static routes to it.
-    let routing = match (&vgw, &vpc_id) {
-        (Some(g), Some(vpc)) => routes::discover_routing(&ec2, vpc, &g.id, &azure_cidrs).await?,
+    let routing = match (vgw, vpc_id) {
+        (Some(g), Some(vpc)) => {
+            route_tables::discover_routing(&ec2, vpc, &g.id, &azure_cidrs).await?
+        }
         _ => None,
     };
     if let Some((propagation, tables)) = routing {
@@ -229,19 +217,7 @@ async fn discover(
     // The importing state takes over the link's claim (see resources::claim): the state it
     // came from, if it still exists, should forget it (`terraform state rm`).
     cp.claim = g.tags.get(claim::AZURE_TAG).cloned().unwrap_or_default();
-    cp.vpn_gateway_id = vgw.map(|g| g.id).unwrap_or_default();
-    for i in 0..d.instances() {
-        cp.customer_gateway_ids[i] = ec2
-            .find_customer_gateway_by_tags(&run.aws_tags(&Desired::customer_gateway_component(i)))
-            .await?
-            .map(|c| c.id)
-            .unwrap_or_default();
-        cp.vpn_connection_ids[i] = ec2
-            .find_vpn_connection_by_tags(&run.aws_tags(&Desired::vpn_connection_component(i)))
-            .await?
-            .map(|c| c.id)
-            .unwrap_or_default();
-    }
+    aws_import::record_ids(&run.aws, &found, &mut cp.aws, &cancel).await?;
     for t in 0..d.tunnels {
         cp.local_gateway_ids[t] = run.arm_id("localNetworkGateways", &d.local_gateway_name(t));
         cp.connection_ids[t] = run.arm_id("connections", &d.connection_name(t));

@@ -1,13 +1,13 @@
 //! `cloudlink_cross_cloud_vpn`: the whole AWS <-> Azure site-to-site IPsec VPN as one
 //! resource. This file only wires the [`Resource`] trait to the phase files (`validate`,
 //! `plan`, `apply`, `read`, `delete`, `import`). They share the run context (`run`), the
-//! steps of each cloud (`azure_steps`; `aws_steps` over the AWS-only `aws_side`), the IPsec
+//! steps of each cloud (`azure_steps`; the AWS half is `crate::resources::aws_vpn`, shared
+//! with any other VPN resource, fed by `aws_side`), the IPsec
 //! tables (`ipsec`), key handling (`psk`) and the tunnel status (`status`); the deadline and
 //! the step graph are `crate::orchestrate`'s.
 
 pub mod apply;
 pub mod aws_side;
-pub mod aws_steps;
 pub mod azure_steps;
 pub mod delete;
 pub mod import;
@@ -16,7 +16,6 @@ pub mod names;
 pub mod plan;
 pub mod psk;
 pub mod read;
-pub mod routes;
 pub mod run;
 pub mod schema;
 pub mod sku;

@@ -5,19 +5,18 @@
 //! `aws.route_table_ids`, so the plan shows it and the apply puts the routes back.
 //! Tunnel status and `consistent` come from `status` (shared with the apply's tunnel wait).
 
-use super::routes;
 use super::run::Run;
 use super::sku;
 use super::state::Checkpoint;
 use super::status::refresh_run;
 use super::topology::Desired;
-use crate::cloud::aws::tags::tag_changes;
-use crate::cloud::aws::{TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 use crate::cloud::azure::tags as az_tags;
 use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
+use crate::resources::aws_vpn::read as aws_read;
+use crate::resources::aws_vpn::route_tables;
 use crate::tf::{Diagnostic, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -30,7 +29,6 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     let d = &run.d;
     let mut cp = run.snapshot();
     let mut drift = TagDrift::default();
-    let ec2 = run.ec2(cancel);
     let rg = &d.resource_group;
     for i in 0..d.instances() {
         let name = d.public_ip_name(i);
@@ -53,39 +51,10 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
                 cp.public_ips[i].clear();
             }
         }
-        let c = &cp.customer_gateway_ids[i];
-        if !c.is_empty() {
-            match ec2.find_customer_gateway_by_id(c).await? {
-                Some(g) if run.owns_aws(&g.tags) => {
-                    let want = run.aws_tags(&Desired::customer_gateway_component(i));
-                    drift.aws(&g.id, &g.tags, &want);
-                }
-                _ => cp.customer_gateway_ids[i].clear(),
-            }
-        }
-        let v = &cp.vpn_connection_ids[i];
-        if !v.is_empty() {
-            match ec2.find_vpn_connection_by_id(v).await? {
-                Some(x) if run.owns_aws(&x.tags) => {
-                    let want = run.aws_tags(&Desired::vpn_connection_component(i));
-                    drift.aws(&x.id, &x.tags, &want);
-                }
-                _ => cp.vpn_connection_ids[i].clear(),
-            }
-        }
+        aws_read::existing_of_vpn_connection(&run.aws, &mut cp.aws, i, &mut drift.found, cancel)
+            .await?;
     }
-    if !cp.vpn_gateway_id.is_empty() {
-        match ec2.find_vpn_gateway_by_id(&cp.vpn_gateway_id).await? {
-            Some(g) if run.owns_aws(&g.tags) => {
-                drift.aws(
-                    &g.id,
-                    &g.tags,
-                    &run.aws_tags(Desired::VPN_GATEWAY_COMPONENT),
-                );
-            }
-            _ => cp.vpn_gateway_id.clear(),
-        }
-    }
+    aws_read::existing_vpn_gateway(&run.aws, &mut cp.aws, &mut drift.found, cancel).await?;
     match gateway_subnet::find_gateway_subnet(&run.net, rg, &d.vnet, cancel).await? {
         Some(s) => cp.gateway_subnet_id = s.id,
         None => cp.gateway_subnet_id.clear(),
@@ -132,7 +101,8 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     Ok(cp)
 }
 
-/// Sub-resources whose tags are not the ones cloudlink stamps, with the user tags they carry.
+/// Sub-resources whose tags are not the ones cloudlink stamps, with the user tags they carry
+/// (the EC2 ones found by `aws_vpn::read`).
 #[derive(Default)]
 struct TagDrift {
     found: Vec<(String, BTreeMap<String, String>)>,
@@ -154,22 +124,6 @@ impl TagDrift {
         if without_subnet_claim(have) != without_subnet_claim(want) {
             self.found
                 .push((name.to_string(), az_tags::user_tags(have)));
-        }
-    }
-
-    /// An EC2 object: every tag counts but AWS's own (`aws:`).
-    fn aws(&mut self, id: &str, have: &BTreeMap<String, String>, want: &BTreeMap<String, String>) {
-        let (set, gone) = tag_changes(have, want);
-        if !set.is_empty() || !gone.is_empty() {
-            let user = have
-                .iter()
-                .filter(|(k, _)| {
-                    ![TAG_RESOURCE, TAG_COMPONENT, TAG_NAME, TAG_CLAIM].contains(&k.as_str())
-                        && !k.starts_with("aws:")
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            self.found.push((id.to_string(), user));
         }
     }
 }
@@ -234,12 +188,12 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     }
     let mut new_state = with_migrated_sku(snap.to_state(state, &observed), &snap.gateway_sku);
     // Routes removed out of band: the table drops out of the state, the plan shows it.
-    if !snap.vpn_gateway_id.is_empty() && !d.route_table_ids.is_empty() {
+    if !snap.aws.vpn_gateway_id.is_empty() && !d.route_table_ids.is_empty() {
         let ec2 = run.ec2(&cancel);
-        let routed = routes::route_tables_in_place(
+        let routed = route_tables::route_tables_in_place(
             &ec2,
             &d.route_table_ids,
-            &snap.vpn_gateway_id,
+            &snap.aws.vpn_gateway_id,
             d.route_propagation,
             &snap.azure_cidrs,
         )

@@ -1,48 +1,39 @@
 //! The run context: what every step of one operation (create, update, read, delete,
-//! import) shares: the clients of both clouds, the desired link and its AWS-side view, the
-//! operation's deadline, the checkpoint the steps write as soon as each cloud object exists,
-//! the PSKs (memory only) and the claim that decides which objects this state may touch.
-//! It lives apart from the steps so that the Azure steps, the AWS steps, PSK rotation and the
-//! status checks can all depend on it without depending on each other.
+//! import) shares: the AWS run context of the shared AWS half (`aws_vpn::run`: EC2, claim,
+//! deadline, PSKs), the ARM client, the desired link, and the checkpoint the steps write as
+//! soon as each cloud object exists (the AWS half's part of it lent to the AWS steps through
+//! [`AwsVpnRun`]). It lives apart from the steps so that the Azure steps, the AWS steps, PSK
+//! rotation and the status checks can all depend on it without depending on each other.
 
-use super::aws_side::AwsSide;
+use super::aws_side;
 use super::state::Checkpoint;
 use super::topology::Desired;
-use crate::cloud::aws::{ownership_tags, Ec2};
+use crate::cloud::aws::Ec2;
 use crate::cloud::azure::{tags as az_tags, Network};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
+use crate::resources::aws_vpn::checkpoint::AwsCheckpoint;
+use crate::resources::aws_vpn::run::{AwsRun, AwsVpnRun};
 use crate::resources::claim;
 use crate::tf::AttributePath;
 use anyhow::{anyhow, Context as _};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
-/// Everything the steps share: clients, the desired link, the deadline, the checkpoint and
-/// the PSKs (memory only; never logged, never in state unless the user configured them).
+/// Everything the steps share: the AWS half's context, the ARM client, the desired link and
+/// the checkpoint.
 pub struct Run {
     /// The desired link.
     pub d: Desired,
-    /// The AWS end of the link, as the AWS steps read it (see `aws_side`).
-    pub aws: AwsSide,
-    /// EC2 of the link's AWS account.
-    pub ec2: Ec2,
+    /// The AWS half's context (side, EC2, claim, deadline, PSKs).
+    pub aws: AwsRun,
     /// ARM network client.
     pub net: Network,
-    /// Longest poll interval.
-    pub poll: Duration,
-    /// The operation's deadline; orchestrate enforces it, the waits are bounded by it.
-    pub deadline: Deadline,
-    /// Ids created so far.
+    /// Ids created so far (the AWS half's in `cp.aws`).
     pub cp: Mutex<Checkpoint>,
-    /// PSK per tunnel once known.
-    pub psks: Mutex<Vec<Option<String>>>,
-    /// The claim of the state this run works for (see `resources::claim`).
-    pub claim: String,
 }
 
 impl Run {
@@ -66,33 +57,37 @@ impl Run {
             .await
             .context("connecting to Azure")?
             .clone();
-        let n = d.tunnels;
         Ok(Run {
-            claim: cp.claim.clone(),
-            ec2: ec2.with_cancel(ctx.stop.clone()),
+            aws: AwsRun {
+                side: aws_side::of(&d),
+                ec2: ec2.with_cancel(ctx.stop.clone()),
+                account: d.aws_account.clone(),
+                owner: d.owner(),
+                user_tags: d.tags.clone(),
+                claim: cp.claim.clone(),
+                poll: ctx.poll_interval,
+                deadline,
+                psks: Mutex::new(vec![None; d.tunnels]),
+            },
             net,
-            poll: ctx.poll_interval,
-            aws: AwsSide::of(&d),
-            deadline,
             cp: Mutex::new(cp),
-            psks: Mutex::new(vec![None; n]),
             d,
         })
     }
 
+    /// The operation's deadline.
+    pub fn deadline(&self) -> &Deadline {
+        &self.aws.deadline
+    }
+
     /// A wait bounded by the operation's deadline.
     pub fn wait(&self, cancel: &CancellationToken) -> WaitConfig {
-        WaitConfig {
-            timeout: self.deadline.remaining(),
-            initial_interval: Duration::from_millis(200).min(self.poll),
-            max_interval: self.poll,
-            cancel: cancel.clone(),
-        }
+        self.aws.wait(cancel)
     }
 
     /// EC2 whose calls stop with `cancel`.
     pub fn ec2(&self, cancel: &CancellationToken) -> Ec2 {
-        self.ec2.with_cancel(cancel.clone())
+        self.aws.ec2(cancel)
     }
 
     /// Updates the checkpoint.
@@ -105,39 +100,28 @@ impl Run {
         self.cp.lock().unwrap().clone()
     }
 
-    /// The virtual private gateway the route tables reach the peer through, with the peer's
-    /// prefixes; `None` until the gateway exists (and always with a transit gateway).
-    pub fn routed_through_vgw(&self) -> Option<(String, Vec<String>)> {
-        let cp = self.cp.lock().unwrap();
-        (!cp.vpn_gateway_id.is_empty()).then(|| (cp.vpn_gateway_id.clone(), cp.azure_cidrs.clone()))
-    }
-
     /// Azure tags of component `c`, with the run's claim.
     pub fn azure_tags(&self, c: &str) -> BTreeMap<String, String> {
         let mut tags = az_tags::ownership_tags(&self.d.owner(), c, &self.d.tags);
-        if !self.claim.is_empty() {
-            tags.insert(claim::AZURE_TAG.to_string(), self.claim.clone());
+        if !self.aws.claim.is_empty() {
+            tags.insert(claim::AZURE_TAG.to_string(), self.aws.claim.clone());
         }
         tags
     }
 
     /// AWS tags of component `c`, with the run's claim.
     pub fn aws_tags(&self, c: &str) -> BTreeMap<String, String> {
-        let mut tags = ownership_tags(&self.d.owner(), c, &self.d.tags);
-        if !self.claim.is_empty() {
-            tags.insert(claim::AWS_TAG.to_string(), self.claim.clone());
-        }
-        tags
+        self.aws.tags(c)
     }
 
     /// Whether this run may adopt, change or delete the Azure object tagged `tags`.
     pub fn owns_azure(&self, tags: &BTreeMap<String, String>) -> bool {
-        claim::ownership(tags, claim::AZURE_TAG, &self.claim).adoptable()
+        claim::ownership(tags, claim::AZURE_TAG, &self.aws.claim).adoptable()
     }
 
     /// Whether this run may adopt, change or delete the EC2 object tagged `tags`.
     pub fn owns_aws(&self, tags: &BTreeMap<String, String>) -> bool {
-        claim::ownership(tags, claim::AWS_TAG, &self.claim).adoptable()
+        self.aws.owns(tags)
     }
 
     /// Fails unless this run may adopt the Azure object tagged `tags`.
@@ -146,18 +130,6 @@ impl Run {
             return Ok(());
         }
         let scope = format!("Azure resource group {}", self.d.resource_group);
-        Err(anyhow!(claim::owned_by_another_state(&self.d.name, &scope)))
-    }
-
-    /// Fails unless this run may adopt the EC2 object tagged `tags`.
-    pub fn ensure_owns_aws(&self, tags: &BTreeMap<String, String>) -> anyhow::Result<()> {
-        if self.owns_aws(tags) {
-            return Ok(());
-        }
-        let scope = match &self.d.aws_account {
-            Some(a) => format!("AWS region {} of account {a:?}", self.ec2.region()),
-            None => format!("AWS region {}", self.ec2.region()),
-        };
         Err(anyhow!(claim::owned_by_another_state(&self.d.name, &scope)))
     }
 
@@ -182,5 +154,25 @@ impl Run {
     /// ARM id of `Microsoft.Network/{kind}/{name}` in the link's resource group.
     pub fn arm_id(&self, kind: &str, name: &str) -> String {
         self.net.resource_id(&self.d.resource_group, kind, name)
+    }
+}
+
+/// The Azure gateway is the peer of the shared AWS half: its public IPs are the customer
+/// gateways' IPs, the VNet's prefixes are what the AWS side routes to it.
+impl AwsVpnRun for Run {
+    fn aws(&self) -> &AwsRun {
+        &self.aws
+    }
+
+    fn with_aws_checkpoint<T>(&self, f: impl FnOnce(&mut AwsCheckpoint) -> T) -> T {
+        f(&mut self.cp.lock().unwrap().aws)
+    }
+
+    fn peer_ip(&self, vpn: usize) -> String {
+        self.cp.lock().unwrap().public_ips[vpn].clone()
+    }
+
+    fn peer_cidrs(&self) -> Vec<String> {
+        self.cp.lock().unwrap().azure_cidrs.clone()
     }
 }

@@ -3,24 +3,16 @@
 //! An empty string means "not created (yet)" or "gone".
 
 use super::topology::Desired;
+use crate::resources::aws_vpn::checkpoint::{AwsCheckpoint, AwsTunnelFacts};
 use crate::resources::{claim, default_tags};
 use crate::tf::Value;
 
-/// What one tunnel looks like from both clouds.
+/// What one tunnel looks like from both clouds: the AWS facts and the Azure connection's
+/// status.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TunnelFacts {
-    /// The AWS VPN connection carrying it.
-    pub vpn_connection_id: String,
-    /// AWS endpoint IP.
-    pub outside_ip: String,
-    /// Inside /30.
-    pub inside_cidr: String,
-    /// AWS inside address (BGP peer).
-    pub aws_bgp_address: String,
-    /// Azure inside address (APIPA).
-    pub azure_bgp_address: String,
-    /// AWS telemetry status (`UP`/`DOWN`).
-    pub aws_status: String,
+    /// What AWS says (its `peer_bgp_address` is the Azure inside address).
+    pub aws: AwsTunnelFacts,
     /// Azure connection status.
     pub azure_status: String,
 }
@@ -31,12 +23,9 @@ pub struct Checkpoint {
     /// The claim of the state that owns the link (see `resources::claim`); empty in a state
     /// written before claims existed.
     pub claim: String,
-    /// VGW (empty with a TGW).
-    pub vpn_gateway_id: String,
-    /// Customer gateways per instance.
-    pub customer_gateway_ids: Vec<String>,
-    /// VPN connections per instance.
-    pub vpn_connection_ids: Vec<String>,
+    /// The AWS half: VGW, customer gateways and VPN connections per instance, the AWS facts
+    /// of every tunnel and the Amazon-side ASN (see `aws_vpn::checkpoint`).
+    pub aws: AwsCheckpoint,
     /// GatewaySubnet.
     pub gateway_subnet_id: String,
     /// Whether we created the GatewaySubnet.
@@ -55,14 +44,12 @@ pub struct Checkpoint {
     pub aws_cidrs: Vec<String>,
     /// Resolved Azure prefixes.
     pub azure_cidrs: Vec<String>,
-    /// Per-tunnel facts.
-    pub tunnels: Vec<TunnelFacts>,
+    /// Azure connection status per tunnel (beside `aws.tunnels`).
+    pub azure_statuses: Vec<String>,
     /// Both clouds agree.
     pub consistent: bool,
     /// Availability zones of the public IPs (resolved).
     pub zones: Vec<String>,
-    /// The Amazon-side ASN the Azure side peers with (the VGW's, or the transit gateway's).
-    pub amazon_side_asn: i64,
     /// What the clouds disagree on (empty when `consistent`); not stored in state.
     pub mismatches: Vec<String>,
     /// The SKU Azure runs the gateway with (read at refresh); not stored in state.
@@ -101,9 +88,12 @@ impl Checkpoint {
         let i = d.instances();
         Checkpoint {
             zones: d.zones.clone().unwrap_or_default(),
-            amazon_side_asn: d.amazon_side_asn,
-            customer_gateway_ids: sized(vec![], i),
-            vpn_connection_ids: sized(vec![], i),
+            aws: AwsCheckpoint {
+                amazon_side_asn: d.amazon_side_asn,
+                customer_gateway_ids: sized(vec![], i),
+                vpn_connection_ids: sized(vec![], i),
+                ..Default::default()
+            },
             public_ip_ids: sized(vec![], i),
             public_ips: sized(vec![], i),
             local_gateway_ids: sized(vec![], d.tunnels),
@@ -120,9 +110,16 @@ impl Checkpoint {
         let n = d.tunnels;
         Checkpoint {
             claim: string(v.attr(claim::ATTRIBUTE)),
-            vpn_gateway_id: string(aws.attr("vpn_gateway_id")),
-            customer_gateway_ids: sized(strings(aws.attr("customer_gateway_ids")), i),
-            vpn_connection_ids: sized(strings(aws.attr("vpn_connection_ids")), i),
+            aws: AwsCheckpoint {
+                vpn_gateway_id: string(aws.attr("vpn_gateway_id")),
+                customer_gateway_ids: sized(strings(aws.attr("customer_gateway_ids")), i),
+                vpn_connection_ids: sized(strings(aws.attr("vpn_connection_ids")), i),
+                tunnels: Vec::new(),
+                amazon_side_asn: aws
+                    .attr("amazon_side_asn")
+                    .as_i64()
+                    .unwrap_or(d.amazon_side_asn),
+            },
             gateway_subnet_id: string(az.attr("gateway_subnet_id")),
             gateway_subnet_created: az.attr("gateway_subnet_created").as_bool().unwrap_or(false),
             public_ip_ids: sized(strings(az.attr("public_ip_ids")), i),
@@ -132,13 +129,9 @@ impl Checkpoint {
             connection_ids: sized(strings(az.attr("connection_ids")), n),
             aws_cidrs: strings(v.attr("aws_cidrs")),
             azure_cidrs: strings(v.attr("azure_cidrs")),
-            tunnels: Vec::new(),
+            azure_statuses: Vec::new(),
             consistent: v.attr("consistent").as_bool().unwrap_or(false),
             zones: strings(az.attr("zones")),
-            amazon_side_asn: aws
-                .attr("amazon_side_asn")
-                .as_i64()
-                .unwrap_or(d.amazon_side_asn),
             mismatches: Vec::new(),
             tag_drift: Vec::new(),
             gateway_user_tags: None,
@@ -149,9 +142,7 @@ impl Checkpoint {
     /// Whether nothing at all exists.
     pub fn is_empty(&self) -> bool {
         let none = |v: &[String]| v.iter().all(String::is_empty);
-        self.vpn_gateway_id.is_empty()
-            && none(&self.customer_gateway_ids)
-            && none(&self.vpn_connection_ids)
+        self.aws.is_empty()
             && !self.gateway_subnet_created
             && none(&self.public_ip_ids)
             && self.gateway_id.is_empty()
@@ -164,10 +155,10 @@ impl Checkpoint {
     pub fn to_state(&self, base: &Value, d: &Desired) -> Value {
         let list = |v: &[String]| Value::string_list(v.iter().cloned());
         let mut aws = base.attr("aws").clone();
-        aws.set_attr("amazon_side_asn", Value::int(self.amazon_side_asn));
-        aws.set_attr("vpn_gateway_id", Value::string(&self.vpn_gateway_id));
-        aws.set_attr("customer_gateway_ids", list(&self.customer_gateway_ids));
-        aws.set_attr("vpn_connection_ids", list(&self.vpn_connection_ids));
+        aws.set_attr("amazon_side_asn", Value::int(self.aws.amazon_side_asn));
+        aws.set_attr("vpn_gateway_id", Value::string(&self.aws.vpn_gateway_id));
+        aws.set_attr("customer_gateway_ids", list(&self.aws.customer_gateway_ids));
+        aws.set_attr("vpn_connection_ids", list(&self.aws.vpn_connection_ids));
         let mut az = base.attr("azure").clone();
         az.set_attr("zones", list(&self.zones));
         az.set_attr("gateway_subnet_id", Value::string(&self.gateway_subnet_id));
@@ -181,19 +172,21 @@ impl Checkpoint {
         az.set_attr("local_network_gateway_ids", list(&self.local_gateway_ids));
         az.set_attr("connection_ids", list(&self.connection_ids));
         let tunnels: Vec<Value> = self
+            .aws
             .tunnels
             .iter()
             .enumerate()
             .map(|(t, f)| {
+                let azure_status = self.azure_statuses.get(t).cloned().unwrap_or_default();
                 Value::object([
                     ("number", Value::int(t as i64 + 1)),
                     ("aws_vpn_connection_id", Value::string(&f.vpn_connection_id)),
                     ("outside_ip", Value::string(&f.outside_ip)),
                     ("inside_cidr", Value::string(&f.inside_cidr)),
                     ("aws_bgp_address", Value::string(&f.aws_bgp_address)),
-                    ("azure_bgp_address", Value::string(&f.azure_bgp_address)),
-                    ("aws_status", Value::string(&f.aws_status)),
-                    ("azure_status", Value::string(&f.azure_status)),
+                    ("azure_bgp_address", Value::string(&f.peer_bgp_address)),
+                    ("aws_status", Value::string(&f.status)),
+                    ("azure_status", Value::string(azure_status)),
                 ])
             })
             .collect();

@@ -9,6 +9,7 @@ use super::state::TunnelFacts;
 use crate::cloud::azure::connection::{self, get_shared_key};
 use crate::cloud::azure::gateway;
 use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
+use crate::resources::aws_vpn::status as aws_status;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -33,7 +34,6 @@ pub async fn tunnel_status(
 ) -> anyhow::Result<(Vec<TunnelFacts>, Vec<String>)> {
     let d = &run.d;
     let cp = run.snapshot();
-    let ec2 = run.ec2(cancel);
     let rg = &d.resource_group;
     let mut mismatches: Vec<String> = Vec::new();
     if !cp.gateway_id.is_empty() {
@@ -50,55 +50,19 @@ pub async fn tunnel_status(
             None => mismatches.push(format!("Azure gateway {} does not exist", d.gateway_name())),
         }
     }
-    let mut vpns = Vec::new();
-    for i in 0..d.instances() {
-        let id = &cp.vpn_connection_ids[i];
-        let v = if id.is_empty() {
-            None
-        } else {
-            ec2.find_vpn_connection_by_id(id).await?
-        };
-        let cgw_id = &cp.customer_gateway_ids[i];
-        let cgw = if cgw_id.is_empty() {
-            None
-        } else {
-            ec2.find_customer_gateway_by_id(cgw_id).await?
-        };
-        match &cgw {
-            Some(c) if c.ip_address != cp.public_ips[i] => mismatches.push(format!(
-                "AWS customer gateway {} points at {}, but the Azure public IP is {}",
-                c.id, c.ip_address, cp.public_ips[i]
-            )),
-            Some(c) if c.bgp_asn != d.azure_asn => mismatches.push(format!(
-                "AWS customer gateway {} has ASN {}, but the Azure gateway's is {}",
-                c.id, c.bgp_asn, d.azure_asn
-            )),
-            Some(_) => {}
-            None => mismatches.push(format!("AWS customer gateway {} is missing", i + 1)),
-        }
-        match &v {
-            Some(v) if !d.bgp => {
-                let mut have = v.routes.clone();
-                let mut want = cp.azure_cidrs.clone();
-                have.sort();
-                want.sort();
-                if have != want {
-                    mismatches.push(format!(
-                        "AWS VPN connection {} routes {have:?}, but the Azure prefixes are {want:?}",
-                        v.id
-                    ));
-                }
-            }
-            Some(_) => {}
-            None => mismatches.push(format!("AWS VPN connection {} is missing", i + 1)),
-        }
-        vpns.push(v);
-    }
+    let seen = aws_status::observe(&run.aws, &cp.aws, cancel).await?;
+    mismatches.extend(seen.mismatches(
+        &run.aws.side,
+        &aws_status::Peer {
+            ips: &cp.public_ips,
+            asn: d.azure_asn,
+            cidrs: &cp.azure_cidrs,
+        },
+    ));
     let mut out = Vec::new();
     for t in 0..d.tunnels {
-        let (aws_bgp, azure_bgp) = d.bgp_addresses(t);
-        let v = vpns[d.vpn_of(t)].as_ref();
-        let tunnel = v.and_then(|v| v.tunnel_by_inside_cidr(&d.inside_cidr(t)).cloned());
+        let (aws_bgp, _) = d.bgp_addresses(t);
+        let tunnel = seen.tunnel(&run.aws.side, t);
         let conn_name = d.connection_name(t);
         let conn = if cp.connection_ids[t].is_empty() {
             None
@@ -137,7 +101,7 @@ pub async fn tunnel_status(
                 }
                 if d.bgp {
                     let want = LocalGatewayBgp {
-                        asn: cp.amazon_side_asn as u32,
+                        asn: cp.aws.amazon_side_asn as u32,
                         peering_address: aws_bgp.clone(),
                     };
                     match &l.bgp {
@@ -169,17 +133,7 @@ pub async fn tunnel_status(
             (_, _, None) => mismatches.push(format!("tunnel {n}: the Azure connection is missing")),
         }
         out.push(TunnelFacts {
-            vpn_connection_id: v.map(|v| v.id.clone()).unwrap_or_default(),
-            outside_ip: tunnel
-                .as_ref()
-                .map(|x| x.outside_ip.clone())
-                .unwrap_or_default(),
-            inside_cidr: d.inside_cidr(t),
-            aws_bgp_address: if d.bgp { aws_bgp } else { String::new() },
-            azure_bgp_address: if d.bgp { azure_bgp } else { String::new() },
-            aws_status: tunnel
-                .and_then(|x| x.status)
-                .unwrap_or_else(|| "DOWN".into()),
+            aws: seen.tunnel_facts(&run.aws.side, t),
             azure_status: match conn {
                 Some(c) if !c.connection_status.is_empty() => c.connection_status,
                 Some(_) => "Unknown".into(),
@@ -194,7 +148,8 @@ pub async fn tunnel_status(
 pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Result<()> {
     let (facts, mismatches) = tunnel_status(run, cancel).await?;
     run.record(|cp| {
-        cp.tunnels = facts;
+        (cp.aws.tunnels, cp.azure_statuses) =
+            facts.into_iter().map(|f| (f.aws, f.azure_status)).unzip();
         cp.consistent = mismatches.is_empty();
         cp.mismatches = mismatches;
     });
@@ -206,15 +161,15 @@ pub async fn refresh_run(run: &Run, cancel: &CancellationToken) -> anyhow::Resul
 /// [`TUNNEL_POLL_MAX`]; a disagreement between the clouds seen [`MISMATCH_POLLS`] times in a
 /// row ends the wait with an error naming it.
 pub async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let until = Instant::now() + TUNNEL_UP_WAIT.min(run.deadline.remaining());
-    let mut interval = run.poll;
+    let until = Instant::now() + TUNNEL_UP_WAIT.min(run.deadline().remaining());
+    let mut interval = run.aws.poll;
     let mut disagreeing = 0;
     loop {
         let (facts, mismatches) = tunnel_status(&run, &cancel).await?;
         if mismatches.is_empty()
             && facts
                 .iter()
-                .all(|f| f.aws_status == "UP" && f.azure_status == "Connected")
+                .all(|f| f.aws.status == "UP" && f.azure_status == "Connected")
         {
             return Ok(());
         }
@@ -237,6 +192,6 @@ pub async fn tunnels_up(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
             _ = tokio::time::sleep(interval) => {}
             _ = cancel.cancelled() => anyhow::bail!("cancelled"),
         }
-        interval = (interval * 2).min(TUNNEL_POLL_MAX.max(run.poll));
+        interval = (interval * 2).min(TUNNEL_POLL_MAX.max(run.aws.poll));
     }
 }

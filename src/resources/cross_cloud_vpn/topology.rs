@@ -3,10 +3,10 @@
 //! mapping (MS "Create a VPN connection between Azure and AWS" with BGP); deterministic names
 //! and ownership tags; PSK generation in the AWS alphabet.
 
+use crate::resources::aws_vpn;
 use crate::resources::default_tags;
 use crate::resources::timeouts::{self, Timeouts};
 use crate::tf::Value;
-use rand::Rng;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
@@ -282,23 +282,8 @@ impl Desired {
         format!("{}-conn-{}", self.name, t + 1)
     }
 
-    /// AWS component name of customer gateway `i`.
-    pub fn customer_gateway_component(i: usize) -> String {
-        format!("customer-gateway-{}", i + 1)
-    }
-
-    /// AWS component name of the VGW.
-    pub const VPN_GATEWAY_COMPONENT: &'static str = "vpn-gateway";
-
-    /// AWS component name of VPN connection `i`.
-    pub fn vpn_connection_component(i: usize) -> String {
-        format!("vpn-connection-{}", i + 1)
-    }
-
-    /// AWS component name of the transit gateway attachment of VPN connection `i`.
-    pub fn transit_gateway_attachment_component(i: usize) -> String {
-        format!("transit-gateway-attachment-{}", i + 1)
-    }
+    /// AWS component name of the VGW (the shared AWS half's, see `aws_vpn::side`).
+    pub const VPN_GATEWAY_COMPONENT: &'static str = aws_vpn::side::VPN_GATEWAY_COMPONENT;
 
     /// The composite id (and import id).
     pub fn id(&self) -> String {
@@ -312,21 +297,6 @@ impl Desired {
     pub fn generation(&self) -> Option<&'static str> {
         sku::generation_for_new(&self.sku).map(sku::Generation::as_str)
     }
-}
-
-/// The AWS PSK alphabet (`[0-9A-Za-z_.]`, terraform-provider-aws
-/// `validVPNConnectionTunnelPreSharedKey`).
-pub const PSK_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.";
-
-/// A fresh 32-character PSK in the AWS alphabet that starts with a letter (never `0`).
-pub fn generate_psk() -> String {
-    let mut rng = rand::thread_rng();
-    let mut out = String::with_capacity(32);
-    out.push(PSK_ALPHABET[rng.gen_range(0..52)] as char);
-    while out.len() < 32 {
-        out.push(PSK_ALPHABET[rng.gen_range(0..PSK_ALPHABET.len())] as char);
-    }
-    out
 }
 
 #[cfg(test)]
@@ -386,15 +356,5 @@ mod tests {
         assert_eq!(d.tunnels_of_vpn(0), [0, 1]);
         assert!(d.apipa_of_instance(0).is_empty());
         assert_eq!(d.local_gateway_name(1), "l-lng-2");
-    }
-
-    #[test]
-    fn generated_psks_are_valid_aws_keys() {
-        for _ in 0..200 {
-            let k = generate_psk();
-            assert_eq!(k.len(), 32);
-            assert!(!k.starts_with('0'));
-            assert!(k.bytes().all(|b| PSK_ALPHABET.contains(&b)));
-        }
     }
 }

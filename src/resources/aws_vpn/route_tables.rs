@@ -1,41 +1,37 @@
-//! Whether the VPC route tables still reach Azure the way cloudlink set them up: VGW route
-//! propagation, or one static route per Azure CIDR to the VGW. Read uses it to see routes
-//! removed out of band (the table drops out of `aws.route_table_ids`, so the plan shows it
-//! and the apply puts the routes back); import uses it to find the tables a link routes.
+//! Whether the VPC route tables still reach the peer the way the AWS steps set them up: VGW
+//! route propagation, or one static route per peer prefix to the VGW. Read uses it to see
+//! routes removed out of band (the table drops out of the recorded `route_table_ids`, so the
+//! plan shows it and the apply puts the routes back); import uses it to find the tables a
+//! VPN routes.
 
 use crate::cloud::aws::{Ec2, RouteTable};
 
-/// Whether table `t` reaches Azure through VGW `vgw`: with `propagation`, the VGW propagates
-/// into it; without, every Azure CIDR has a route to the VGW.
-pub fn routes_to_azure(
-    t: &RouteTable,
-    vgw: &str,
-    propagation: bool,
-    azure_cidrs: &[String],
-) -> bool {
+/// Whether table `t` reaches the peer through VGW `vgw`: with `propagation`, the VGW propagates
+/// into it; without, every peer CIDR has a route to the VGW.
+pub fn routes_to_peer(t: &RouteTable, vgw: &str, propagation: bool, peer_cidrs: &[String]) -> bool {
     if propagation {
         t.propagating_vgws.iter().any(|g| g == vgw)
     } else {
-        azure_cidrs.iter().all(|c| {
+        peer_cidrs.iter().all(|c| {
             t.route(c)
                 .is_some_and(|r| r.gateway_id.as_deref() == Some(vgw))
         })
     }
 }
 
-/// The tables of `recorded` that still reach Azure through `vgw`, in their recorded order;
+/// The tables of `recorded` that still reach the peer through `vgw`, in their recorded order;
 /// a table that no longer exists drops out too.
 pub async fn route_tables_in_place(
     ec2: &Ec2,
     recorded: &[String],
     vgw: &str,
     propagation: bool,
-    azure_cidrs: &[String],
+    peer_cidrs: &[String],
 ) -> anyhow::Result<Vec<String>> {
     let mut kept = Vec::new();
     for id in recorded {
         if let Some(t) = ec2.find_route_table_by_id(id).await? {
-            if routes_to_azure(&t, vgw, propagation, azure_cidrs) {
+            if routes_to_peer(&t, vgw, propagation, peer_cidrs) {
                 kept.push(id.clone());
             }
         }
@@ -44,22 +40,22 @@ pub async fn route_tables_in_place(
 }
 
 /// How an existing link routes VPC `vpc_id`: the tables the VGW propagates into (then
-/// `route_propagation` is true), else those holding a route to the VGW for every Azure CIDR
+/// `route_propagation` is true), else those holding a route to the VGW for every peer CIDR
 /// (false). Sorted by id; `None` when no table routes to the link.
 pub async fn discover_routing(
     ec2: &Ec2,
     vpc_id: &str,
     vgw: &str,
-    azure_cidrs: &[String],
+    peer_cidrs: &[String],
 ) -> anyhow::Result<Option<(bool, Vec<String>)>> {
     let tables = ec2.find_route_tables_of_vpc(vpc_id).await?;
     for propagation in [true, false] {
-        if !propagation && azure_cidrs.is_empty() {
+        if !propagation && peer_cidrs.is_empty() {
             continue;
         }
         let mut ids: Vec<String> = tables
             .iter()
-            .filter(|t| routes_to_azure(t, vgw, propagation, azure_cidrs))
+            .filter(|t| routes_to_peer(t, vgw, propagation, peer_cidrs))
             .map(|t| t.id.clone())
             .collect();
         if !ids.is_empty() {
@@ -93,23 +89,18 @@ mod tests {
 
     #[test]
     fn propagation_counts_only_for_the_links_own_gateway() {
-        assert!(routes_to_azure(&table(&["vgw-a"], &[]), "vgw-a", true, &[]));
-        assert!(!routes_to_azure(
-            &table(&["vgw-b"], &[]),
-            "vgw-a",
-            true,
-            &[]
-        ));
+        assert!(routes_to_peer(&table(&["vgw-a"], &[]), "vgw-a", true, &[]));
+        assert!(!routes_to_peer(&table(&["vgw-b"], &[]), "vgw-a", true, &[]));
     }
 
     #[test]
-    fn static_routing_needs_every_azure_cidr_routed_to_the_gateway() {
+    fn static_routing_needs_every_peer_cidr_routed_to_the_gateway() {
         let cidrs = ["10.1.0.0/16".to_string(), "10.2.0.0/16".to_string()];
         let both = table(&[], &[("10.1.0.0/16", "vgw-a"), ("10.2.0.0/16", "vgw-a")]);
-        assert!(routes_to_azure(&both, "vgw-a", false, &cidrs));
+        assert!(routes_to_peer(&both, "vgw-a", false, &cidrs));
         let one = table(&[], &[("10.1.0.0/16", "vgw-a")]);
-        assert!(!routes_to_azure(&one, "vgw-a", false, &cidrs));
+        assert!(!routes_to_peer(&one, "vgw-a", false, &cidrs));
         let elsewhere = table(&[], &[("10.1.0.0/16", "vgw-a"), ("10.2.0.0/16", "igw-x")]);
-        assert!(!routes_to_azure(&elsewhere, "vgw-a", false, &cidrs));
+        assert!(!routes_to_peer(&elsewhere, "vgw-a", false, &cidrs));
     }
 }

@@ -1,19 +1,19 @@
-//! The AWS steps of the converging graph: customer gateways, the virtual private gateway and
-//! its attachment (nothing with a transit gateway), the VPN connections with their tunnels,
-//! and the route tables; plus the route pruning an update runs first. Each finds its object
-//! by ownership tags and adopts it, else creates it, and records the id at once. They read
-//! the run context (clients, claim, checkpoint, deadline) and the AWS-side description
-//! ([`AwsSide`], `run.aws`) only, never the Azure half of the link, so a resource whose peer
-//! is any IPsec device can run them as they are. What they need from the peer (its public
-//! IPs, its prefixes) they take from the checkpoint, where the peer's steps put it.
+//! The converging AWS steps: customer gateways, the virtual private gateway and its
+//! attachment (nothing with a transit gateway), the VPN connections with their tunnels, and
+//! the route tables; plus the route pruning an update runs first. Each finds its object by
+//! ownership tags and adopts it, else creates it, and records the id at once, so create, a
+//! re-run after a crash, a repair and an in-place update are the same walk. They are generic
+//! over the resource's run ([`AwsVpnRun`]) so a graph of any VPN resource can use them as
+//! steps; what they need from the peer they ask the run for.
 
-use super::aws_side::{AwsSide, AwsTunnel};
-use super::ipsec::aws_tunnel_policy;
+use super::checkpoint::AwsTunnelFacts;
 use super::psk;
-use super::run::Run;
-use super::state::TunnelFacts;
-use super::topology::Desired;
-use crate::cloud::aws::{Ec2, RouteTarget, TunnelSpec, VpnConnectionSpec, VpnTarget};
+use super::run::{AwsRun, AwsVpnRun};
+use super::side::{
+    customer_gateway_component, transit_gateway_attachment_component, vpn_connection_component,
+    AwsSide, AwsTunnel, VPN_GATEWAY_COMPONENT,
+};
+use crate::cloud::aws::{Ec2, RouteTarget, Tags, TunnelSpec, VpnConnectionSpec, VpnTarget};
 use anyhow::anyhow;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -29,18 +29,30 @@ pub async fn transit_gateway_asn(ec2: &Ec2, tgw: &str) -> anyhow::Result<i64> {
         .ok_or_else(|| anyhow!("AWS transit gateway {tgw} reports no AmazonSideAsn"))
 }
 
+/// The Amazon-side ASN the peer peers with: the transit gateway's own, else the one the new
+/// virtual private gateway gets.
+pub async fn amazon_side_asn(aws: &AwsRun, cancel: &CancellationToken) -> anyhow::Result<i64> {
+    match &aws.side.transit_gateway_id {
+        Some(tgw) => transit_gateway_asn(&aws.ec2(cancel), tgw).await,
+        None => Ok(aws.side.amazon_side_asn),
+    }
+}
+
 /// rule: AWS-CGW-IP-IMMUTABLE: a customer gateway whose IP is not the peer's IP is never
-/// modified (AWS cannot); the plan replaces the link whenever the public IPs would change.
+/// modified (AWS cannot); the plan replaces the resource whenever the peer IPs would change.
 /// Step: one AWS customer gateway per peer public IP, with the peer's ASN.
-pub async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let aws = &run.aws;
-    let ec2 = run.ec2(&cancel);
-    for i in 0..aws.vpn_connections {
-        let tags = run.aws_tags(&Desired::customer_gateway_component(i));
-        let ip = run.cp.lock().unwrap().public_ips[i].clone();
+pub async fn customer_gateways<R: AwsVpnRun>(
+    run: Arc<R>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let aws = run.aws();
+    let ec2 = aws.ec2(&cancel);
+    for i in 0..aws.side.vpn_connections {
+        let tags = aws.tags(&customer_gateway_component(i));
+        let ip = run.peer_ip(i);
         let found = ec2.find_customer_gateway_by_tags(&tags).await?;
         if let Some(c) = &found {
-            run.ensure_owns_aws(&c.tags)?;
+            aws.ensure_owns(&c.tags)?;
         }
         let id = match found {
             Some(c) if c.ip_address == ip => {
@@ -48,18 +60,21 @@ pub async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyh
                 c.id
             }
             Some(c) => anyhow::bail!(
-                "customer gateway {} points at {}, not the Azure public IP {ip}; replace the resource",
+                "customer gateway {} points at {}, not {} {ip}; replace the resource",
                 c.id,
-                c.ip_address
+                c.ip_address,
+                aws.side.peer_words.ip
             ),
             None => {
-                let id = ec2.create_customer_gateway(&ip, aws.peer_asn, &tags).await?;
-                run.record(|cp| cp.customer_gateway_ids[i] = id.clone());
+                let id = ec2
+                    .create_customer_gateway(&ip, aws.side.peer_asn, &tags)
+                    .await?;
+                run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i] = id.clone());
                 id
             }
         };
-        run.record(|cp| cp.customer_gateway_ids[i] = id.clone());
-        ec2.wait_customer_gateway_available(&id, &run.wait(&cancel))
+        run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i] = id.clone());
+        ec2.wait_customer_gateway_available(&id, &aws.wait(&cancel))
             .await?;
     }
     Ok(())
@@ -68,16 +83,19 @@ pub async fn customer_gateways(run: Arc<Run>, cancel: CancellationToken) -> anyh
 /// rule: AWS-VGW-ONE-PER-VPC: AWS refuses a second attachment (`InvalidVpcState`); the
 /// plan reports a VPC that already has another virtual private gateway attached.
 /// Step: the virtual private gateway, attached to the VPC (nothing with a transit gateway).
-pub async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let aws = &run.aws;
-    let Some(vpc) = aws.vpc_id.clone() else {
+pub async fn vpn_gateway<R: AwsVpnRun>(
+    run: Arc<R>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let aws = run.aws();
+    let Some(vpc) = aws.side.vpc_id.clone() else {
         return Ok(());
     };
-    let ec2 = run.ec2(&cancel);
-    let tags = run.aws_tags(Desired::VPN_GATEWAY_COMPONENT);
+    let ec2 = aws.ec2(&cancel);
+    let tags = aws.tags(VPN_GATEWAY_COMPONENT);
     let found = ec2.find_vpn_gateway_by_tags(&tags).await?;
     if let Some(g) = &found {
-        run.ensure_owns_aws(&g.tags)?;
+        aws.ensure_owns(&g.tags)?;
     }
     let id = match found {
         Some(g) => {
@@ -85,57 +103,52 @@ pub async fn vpn_gateway(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Re
             g.id
         }
         None => {
-            ec2.create_vpn_gateway(Some(aws.amazon_side_asn), &tags)
+            ec2.create_vpn_gateway(Some(aws.side.amazon_side_asn), &tags)
                 .await?
         }
     };
-    run.record(|cp| cp.vpn_gateway_id = id.clone());
+    run.with_aws_checkpoint(|cp| cp.vpn_gateway_id = id.clone());
     let g = ec2
-        .wait_vpn_gateway_available(&id, &run.wait(&cancel))
+        .wait_vpn_gateway_available(&id, &aws.wait(&cancel))
         .await?;
     match g.attachment_state(&vpc) {
         Some("attached") => {}
         Some("attaching") => {}
         _ => ec2.attach_vpn_gateway(&id, &vpc).await?,
     }
-    ec2.wait_vpn_gateway_attached(&id, &vpc, &run.wait(&cancel))
+    ec2.wait_vpn_gateway_attached(&id, &vpc, &aws.wait(&cancel))
         .await?;
     Ok(())
 }
 
 /// What a new VPN connection `i` is created with: both tunnel slots, ours with their inside
-/// CIDR and key (configured or fresh), the custom policy on each.
-fn vpn_connection_spec(run: &Run, i: usize, tags: &crate::cloud::aws::Tags) -> VpnConnectionSpec {
-    let aws = &run.aws;
-    let (cgw, vgw) = {
-        let cp = run.cp.lock().unwrap();
+/// CIDR and key (configured or fresh), the side's tunnel options on each.
+fn vpn_connection_spec<R: AwsVpnRun>(run: &R, i: usize, tags: &Tags) -> VpnConnectionSpec {
+    let side = &run.aws().side;
+    let (cgw, vgw) = run.with_aws_checkpoint(|cp| {
         (
             cp.customer_gateway_ids[i].clone(),
             cp.vpn_gateway_id.clone(),
         )
-    };
-    let target = match &aws.transit_gateway_id {
+    });
+    let target = match &side.transit_gateway_id {
         Some(t) => VpnTarget::TransitGateway(t.clone()),
         None => VpnTarget::VpnGateway(vgw),
     };
     let tunnels = (0..2)
         .map(|slot| {
-            let ours = aws.tunnels_of(i).map(|(_, t)| t).find(|t| t.slot == slot);
-            let mut spec = TunnelSpec {
+            let ours = side.tunnels_of(i).map(|(_, t)| t).find(|t| t.slot == slot);
+            TunnelSpec {
                 inside_cidr: ours.map(|t| t.inside_cidr.clone()),
                 psk: Some(psk::initial_key(ours)),
-                ..Default::default()
-            };
-            if let Some(p) = &aws.policy {
-                aws_tunnel_policy(&mut spec, p);
+                ..side.tunnel_options.clone()
             }
-            spec
         })
         .collect();
     VpnConnectionSpec {
         customer_gateway_id: cgw,
         target,
-        static_routes_only: !aws.bgp,
+        static_routes_only: !side.bgp,
         tunnels,
         tags: tags.clone(),
     }
@@ -143,14 +156,18 @@ fn vpn_connection_spec(run: &Run, i: usize, tags: &crate::cloud::aws::Tags) -> V
 
 /// Step: one VPN connection per customer gateway, both tunnels with inside CIDRs and PSKs;
 /// static routes to the peer's prefixes when routing is static.
-pub async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let aws = &run.aws;
-    let ec2 = run.ec2(&cancel);
-    for i in 0..aws.vpn_connections {
-        let tags = run.aws_tags(&Desired::vpn_connection_component(i));
+pub async fn vpn_connections<R: AwsVpnRun>(
+    run: Arc<R>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let aws = run.aws();
+    let side = &aws.side;
+    let ec2 = aws.ec2(&cancel);
+    for i in 0..side.vpn_connections {
+        let tags = aws.tags(&vpn_connection_component(i));
         let existing = ec2.find_vpn_connection_by_tags(&tags).await?;
         if let Some(v) = &existing {
-            run.ensure_owns_aws(&v.tags)?;
+            aws.ensure_owns(&v.tags)?;
         }
         let id = match existing {
             Some(v) => {
@@ -159,50 +176,51 @@ pub async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow
             }
             None => {
                 let id = ec2
-                    .create_vpn_connection(&vpn_connection_spec(&run, i, &tags))
+                    .create_vpn_connection(&vpn_connection_spec(run.as_ref(), i, &tags))
                     .await?;
-                run.record(|cp| cp.vpn_connection_ids[i] = id.clone());
+                run.with_aws_checkpoint(|cp| cp.vpn_connection_ids[i] = id.clone());
                 id
             }
         };
-        run.record(|cp| cp.vpn_connection_ids[i] = id.clone());
+        run.with_aws_checkpoint(|cp| cp.vpn_connection_ids[i] = id.clone());
         let v = ec2
-            .wait_vpn_connection_available(&id, &run.wait(&cancel))
+            .wait_vpn_connection_available(&id, &aws.wait(&cancel))
             .await?;
         // AWS creates the TGW attachment itself, untagged: give it our tags like the rest.
-        if let Some(tgw) = &aws.transit_gateway_id {
+        if let Some(tgw) = &side.transit_gateway_id {
             let a = ec2
-                .wait_transit_gateway_vpn_attachment_present(tgw, &id, &run.wait(&cancel))
+                .wait_transit_gateway_vpn_attachment_present(tgw, &id, &aws.wait(&cancel))
                 .await?;
-            let want = run.aws_tags(&Desired::transit_gateway_attachment_component(i));
+            let want = aws.tags(&transit_gateway_attachment_component(i));
             ec2.sync_tags(&a.id, &a.tags, &want).await?;
         }
         // A configured PSK AWS does not have yet (adopted connection): rotate it there.
-        let ours: Vec<&AwsTunnel> = aws.tunnels_of(i).map(|(_, t)| t).collect();
-        let v = psk::configured_keys_on_aws(&run, v, &ours, &cancel).await?;
-        for (t, want) in aws.tunnels_of(i) {
+        let ours: Vec<&AwsTunnel> = side.tunnels_of(i).map(|(_, t)| t).collect();
+        let v = psk::configured_keys_on_aws(aws, v, &ours, &cancel).await?;
+        for (t, want) in side.tunnels_of(i) {
             let tunnel = v
                 .tunnel_by_inside_cidr(&want.inside_cidr)
                 .cloned()
                 .unwrap_or_default();
-            run.psks.lock().unwrap()[t] = tunnel.psk.clone();
-            run.record(|cp| {
-                cp.tunnels.resize(aws.tunnels.len(), TunnelFacts::default());
-                cp.tunnels[t] = TunnelFacts {
+            aws.remember_psk(t, tunnel.psk.clone());
+            run.with_aws_checkpoint(|cp| {
+                cp.tunnels
+                    .resize(side.tunnels.len(), AwsTunnelFacts::default());
+                cp.tunnels[t] = AwsTunnelFacts {
                     vpn_connection_id: id.clone(),
                     outside_ip: tunnel.outside_ip.clone(),
                     inside_cidr: want.inside_cidr.clone(),
                     aws_bgp_address: want.aws_bgp_address.clone(),
-                    azure_bgp_address: want.peer_bgp_address.clone(),
+                    peer_bgp_address: want.peer_bgp_address.clone(),
                     ..Default::default()
                 };
             });
         }
-        if !aws.bgp {
-            let want = run.cp.lock().unwrap().azure_cidrs.clone();
+        if !side.bgp {
+            let want = run.peer_cidrs();
             for c in want.iter().filter(|c| !v.routes.contains(c)) {
                 ec2.create_vpn_connection_route(&id, c).await?;
-                ec2.wait_vpn_connection_route_available(&id, c, &run.wait(&cancel))
+                ec2.wait_vpn_connection_route_available(&id, c, &aws.wait(&cancel))
                     .await?;
             }
             for c in v.routes.iter().filter(|c| !want.contains(c)) {
@@ -214,14 +232,18 @@ pub async fn vpn_connections(run: Arc<Run>, cancel: CancellationToken) -> anyhow
 }
 
 /// Step: the VPC route tables reach the peer through the VGW (propagation or static routes).
-pub async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
-    let aws = &run.aws;
+pub async fn route_tables<R: AwsVpnRun>(
+    run: Arc<R>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let aws = run.aws();
+    let side = &aws.side;
     let Some((vgw, cidrs)) = run.routed_through_vgw() else {
         return Ok(());
     };
-    let ec2 = run.ec2(&cancel);
-    for rtb in &aws.route_table_ids {
-        if aws.route_propagation {
+    let ec2 = aws.ec2(&cancel);
+    for rtb in &side.route_table_ids {
+        if side.route_propagation {
             let t = ec2
                 .find_route_table_by_id(rtb)
                 .await?
@@ -240,21 +262,23 @@ pub async fn aws_routes(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Res
 }
 
 /// Before an update converges: removes from the route tables of `old` what the new side
-/// (`run.aws`) no longer wants: VGW propagation, or the static routes to `old_peer_cidrs`
-/// that are not among `new_peer_cidrs` (`None`: not known yet, so every old one stays).
-pub async fn prune_routes(
-    run: &Run,
+/// (`run.aws().side`) no longer wants: VGW propagation, or the static routes to
+/// `old_peer_cidrs` that are not among `new_peer_cidrs` (`None`: not known yet, so every old
+/// one stays).
+pub async fn prune_routes<R: AwsVpnRun>(
+    run: &R,
     old: &AwsSide,
     old_peer_cidrs: &[String],
     new_peer_cidrs: Option<&[String]>,
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
-    let new = &run.aws;
-    let vgw = run.cp.lock().unwrap().vpn_gateway_id.clone();
+    let aws = run.aws();
+    let new = &aws.side;
+    let vgw = run.with_aws_checkpoint(|cp| cp.vpn_gateway_id.clone());
     if vgw.is_empty() {
         return Ok(());
     }
-    let ec2 = run.ec2(cancel);
+    let ec2 = aws.ec2(cancel);
     for rtb in &old.route_table_ids {
         let kept = new.route_table_ids.contains(rtb);
         if old.route_propagation && (!kept || !new.route_propagation) {
