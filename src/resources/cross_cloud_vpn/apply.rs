@@ -19,6 +19,7 @@
 
 use super::aws_side;
 use super::azure_steps::{self, resolve_zones};
+use super::names;
 use super::psk;
 use super::run::Run;
 use super::schema::TYPE_NAME;
@@ -219,7 +220,7 @@ pub async fn converge(
 /// Create: converge from nothing.
 pub async fn create(ctx: &ProviderContext, planned: &Value, config: &Value) -> ApplyResult {
     let planned = &default_tags::with_tags_all(ctx, planned);
-    let d = Desired::from_value(planned, config.attr("tunnel_psks_wo"));
+    let d = Desired::from_value(planned, config.attr(names::TUNNEL_PSKS_WO));
     // The claim of this working directory's interrupted or failed create of the link, else a
     // new one; journalled before the first cloud call, forgotten once the link is whole.
     let journal = CreateJournal::for_link(TYPE_NAME, &d.id());
@@ -258,10 +259,10 @@ pub async fn update(
 ) -> ApplyResult {
     let planned = &default_tags::with_tags_all(ctx, planned);
     let wo_changed = !prior
-        .attr("tunnel_psks_wo_version")
-        .equals(planned.attr("tunnel_psks_wo_version"));
+        .attr(names::TUNNEL_PSKS_WO_VERSION)
+        .equals(planned.attr(names::TUNNEL_PSKS_WO_VERSION));
     let wo = if wo_changed {
-        config.attr("tunnel_psks_wo").clone()
+        config.attr(names::TUNNEL_PSKS_WO).clone()
     } else {
         Value::Null
     };

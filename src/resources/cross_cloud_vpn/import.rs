@@ -6,6 +6,7 @@
 //! Not discoverable (left null; set them in configuration): `tunnel_psks`,
 //! `tunnel_psks_wo_version`, `ipsec_policy`, `timeouts`.
 
+use super::names;
 use super::read;
 use super::run::Run;
 use super::schema::schema;
@@ -75,16 +76,16 @@ async fn discover(
     let aws_block = &block.nested_block("aws").expect("aws block").block;
     let az_block = &block.nested_block("azure").expect("azure block").block;
     let mut v = skeleton(block);
-    v.set_attr("name", Value::string(name));
+    v.set_attr(names::NAME, Value::string(name));
     let mut aws = skeleton(aws_block);
     aws.set_attr(
-        "account",
+        names::aws::ACCOUNT,
         account.clone().map(Value::string).unwrap_or(Value::Null),
     );
     let mut az = skeleton(az_block);
-    az.set_attr("resource_group", Value::string(rg));
-    v.set_attr("aws", aws.clone());
-    v.set_attr("azure", az.clone());
+    az.set_attr(names::azure::RESOURCE_GROUP, Value::string(rg));
+    v.set_attr(names::AWS, aws.clone());
+    v.set_attr(names::AZURE, az.clone());
     // A provisional desired link, enough to name things and reach the clouds.
     let mut d = Desired::from_value(&v, &Value::Null);
     d.tunnels = 4;
@@ -128,56 +129,62 @@ async fn discover(
     );
     // Configuration facts.
     v.set_attr(
-        "routing",
+        names::ROUTING,
         Value::string(if g.enable_bgp { "bgp" } else { "static" }),
     );
-    v.set_attr("tunnels", Value::int(tunnels as i64));
+    v.set_attr(names::TUNNELS, Value::int(tunnels as i64));
     v.set_attr(
-        "tunnel_inside_cidrs",
+        names::TUNNEL_INSIDE_CIDRS,
         Value::string_list(canonical_inside_cidrs(tunnels)),
     );
     let tags_all = az_tags::user_tags(&g.tags);
     let user_tags = default_tags::refreshed_tags(&Tags::new(), &tags_all, &ctx.default_tags);
     v.set_attr(
-        "tags",
+        names::TAGS,
         if user_tags.is_empty() {
             Value::Null
         } else {
             default_tags::tags_value(&user_tags)
         },
     );
-    v.set_attr("tags_all", default_tags::tags_value(&tags_all));
+    v.set_attr(names::TAGS_ALL, default_tags::tags_value(&tags_all));
     aws.set_attr(
-        "vpc_id",
+        names::aws::VPC_ID,
         vpc_id.clone().map(Value::string).unwrap_or(Value::Null),
     );
     aws.set_attr(
-        "transit_gateway_id",
+        names::aws::TRANSIT_GATEWAY_ID,
         vpn0.transit_gateway_id
             .clone()
             .map(Value::string)
             .unwrap_or(Value::Null),
     );
-    aws.set_attr("route_propagation", Value::bool(true));
-    aws.set_attr("amazon_side_asn", Value::int(found.amazon_side_asn));
+    aws.set_attr(names::aws::ROUTE_PROPAGATION, Value::bool(true));
+    aws.set_attr(
+        names::aws::AMAZON_SIDE_ASN,
+        Value::int(found.amazon_side_asn),
+    );
     // The public IPs' zones (they never change after creation).
     let pip0 = public_ip::find_public_ip(&run.net, rg, &d.public_ip_name(0), &cancel).await?;
     let pip0_tags = pip0.as_ref().map(|p| p.tags.clone()).unwrap_or_default();
     az.set_attr(
-        "zones",
+        names::azure::ZONES,
         Value::string_list(pip0.map(|p| p.zones).unwrap_or_default()),
     );
-    az.set_attr("location", Value::string(&g.location));
-    az.set_attr("virtual_network_name", Value::string(&vnet_name));
+    az.set_attr(names::azure::LOCATION, Value::string(&g.location));
+    az.set_attr(
+        names::azure::VIRTUAL_NETWORK_NAME,
+        Value::string(&vnet_name),
+    );
     // A gateway Azure still runs as non-AZ is recorded as its AZ twin, the SKU a
     // configuration may name (rule AZ-GW-SKU-NONAZ-RETIRED); the plan then changes nothing.
     az.set_attr(
-        "sku",
+        names::azure::SKU,
         Value::string(super::sku::az_twin(&g.sku).unwrap_or(&g.sku)),
     );
-    az.set_attr("asn", Value::int(g.asn.unwrap_or(65515) as i64));
-    v.set_attr("aws", aws);
-    v.set_attr("azure", az);
+    az.set_attr(names::azure::ASN, Value::int(g.asn.unwrap_or(65515) as i64));
+    v.set_attr(names::AWS, aws);
+    v.set_attr(names::AZURE, az);
     // CIDRs: static links carry them on the local gateways and VPN routes.
     let vnet = virtual_network::find_virtual_network(&run.net, rg, &vnet_name, &cancel).await?;
     let lng0 =
@@ -204,13 +211,13 @@ async fn discover(
         _ => None,
     };
     if let Some((propagation, tables)) = routing {
-        let mut aws = v.attr("aws").clone();
-        aws.set_attr("route_propagation", Value::bool(propagation));
-        aws.set_attr("route_table_ids", Value::string_list(tables));
-        v.set_attr("aws", aws);
+        let mut aws = v.attr(names::AWS).clone();
+        aws.set_attr(names::aws::ROUTE_PROPAGATION, Value::bool(propagation));
+        aws.set_attr(names::aws::ROUTE_TABLE_IDS, Value::string_list(tables));
+        v.set_attr(names::AWS, aws);
     }
-    v.set_attr("aws_cidrs", Value::string_list(aws_cidrs));
-    v.set_attr("azure_cidrs", Value::string_list(azure_cidrs));
+    v.set_attr(names::AWS_CIDRS, Value::string_list(aws_cidrs));
+    v.set_attr(names::AZURE_CIDRS, Value::string_list(azure_cidrs));
     // Ids: found by name/tags, then the regular existence check and refresh.
     let d = Desired::from_value(&v, &Value::Null);
     let mut cp = Checkpoint::empty(&d);
@@ -232,12 +239,12 @@ async fn discover(
         Some(claimed) => prefix.as_ref() == Some(claimed),
         None => true,
     };
-    let mut az = v.attr("azure").clone();
+    let mut az = v.attr(names::AZURE).clone();
     az.set_attr(
-        "gateway_subnet_cidr",
+        names::azure::GATEWAY_SUBNET_CIDR,
         prefix.map(Value::string).unwrap_or(Value::Null),
     );
-    v.set_attr("azure", az);
+    v.set_attr(names::AZURE, az);
     let state = cp.to_state(&v, &d);
     let run = Arc::new(
         Run::new(

@@ -5,6 +5,7 @@
 //! allowed without a mapping or documented without being allowed.
 //! rules: AZ-IPSEC-POLICY, AWS-TUNNEL-OPTIONS (only values both clouds accept).
 
+use super::names;
 use crate::cloud::aws::TunnelSpec;
 use crate::cloud::azure::connection::IpsecPolicySpec;
 use crate::tf::{AttributePath, Diagnostic, Value};
@@ -103,7 +104,7 @@ const SHA256: Choice<&str, &str> = row("SHA256", "SHA2-256", "SHA256", "`SHA256`
 
 /// `ike_encryption`.
 pub const IKE_ENCRYPTION: Param<&str, &str> = Param {
-    name: "ike_encryption",
+    name: names::ipsec_policy::IKE_ENCRYPTION,
     what: "IKE (phase 1) encryption",
     choices: ENCRYPTION,
     note: "",
@@ -111,7 +112,7 @@ pub const IKE_ENCRYPTION: Param<&str, &str> = Param {
 
 /// `ike_integrity`.
 pub const IKE_INTEGRITY: Param<&str, &str> = Param {
-    name: "ike_integrity",
+    name: names::ipsec_policy::IKE_INTEGRITY,
     what: "IKE integrity",
     choices: &[
         SHA1,
@@ -123,7 +124,7 @@ pub const IKE_INTEGRITY: Param<&str, &str> = Param {
 
 /// `ipsec_encryption`.
 pub const IPSEC_ENCRYPTION: Param<&str, &str> = Param {
-    name: "ipsec_encryption",
+    name: names::ipsec_policy::IPSEC_ENCRYPTION,
     what: "IPsec (phase 2) encryption",
     choices: ENCRYPTION,
     note: "",
@@ -132,7 +133,7 @@ pub const IPSEC_ENCRYPTION: Param<&str, &str> = Param {
 /// `ipsec_integrity`. A GCM cipher carries its own integrity on Azure (`GCMAES*`); AWS
 /// still takes a phase 2 integrity algorithm, so it gets SHA2-256 there.
 pub const IPSEC_INTEGRITY: Param<&str, &str> = Param {
-    name: "ipsec_integrity",
+    name: names::ipsec_policy::IPSEC_INTEGRITY,
     what: "IPsec integrity",
     choices: &[
         SHA1,
@@ -145,7 +146,7 @@ pub const IPSEC_INTEGRITY: Param<&str, &str> = Param {
 
 /// `dh_group`: AWS takes the group number itself.
 pub const DH_GROUP: Param<i64, i64> = Param {
-    name: "dh_group",
+    name: names::ipsec_policy::DH_GROUP,
     what: "IKE Diffie-Hellman group",
     choices: &[
         row(2, 2, "DHGroup2", "2"),
@@ -159,7 +160,7 @@ pub const DH_GROUP: Param<i64, i64> = Param {
 
 /// `pfs_group`: AWS takes the group number itself.
 pub const PFS_GROUP: Param<i64, i64> = Param {
-    name: "pfs_group",
+    name: names::ipsec_policy::PFS_GROUP,
     what: "IPsec PFS group",
     choices: &[
         row(2, 2, "PFS2", "2"),
@@ -239,7 +240,7 @@ pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
     if p.is_null() || !p.is_wholly_known() {
         return out;
     }
-    let at = |a: &str| AttributePath::root().attr("ipsec_policy").attr(a);
+    let at = |a: &str| AttributePath::root().attr(names::IPSEC_POLICY).attr(a);
     for param in [
         &IKE_ENCRYPTION,
         &IKE_INTEGRITY,
@@ -281,7 +282,7 @@ pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
             }
         }
     }
-    if let Some(n) = p.attr("sa_lifetime_seconds").as_i64() {
+    if let Some(n) = p.attr(names::ipsec_policy::SA_LIFETIME_SECONDS).as_i64() {
         if !SA_LIFETIME_SECONDS.contains(&n) {
             out.push(
                 Diagnostic::error(
@@ -292,7 +293,7 @@ pub fn ipsec_policy(p: &Value) -> Vec<Diagnostic> {
                         SA_LIFETIME_SECONDS.end()
                     ),
                 )
-                .with_path(at("sa_lifetime_seconds")),
+                .with_path(at(names::ipsec_policy::SA_LIFETIME_SECONDS)),
             );
         }
     }

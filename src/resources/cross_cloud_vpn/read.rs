@@ -5,6 +5,7 @@
 //! `aws.route_table_ids`, so the plan shows it and the apply puts the routes back.
 //! Tunnel status and `consistent` come from `status` (shared with the apply's tunnel wait).
 
+use super::names;
 use super::run::Run;
 use super::sku;
 use super::state::Checkpoint;
@@ -200,9 +201,9 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
         .await;
         match routed {
             Ok(kept) if kept != d.route_table_ids => {
-                let mut aws = new_state.attr("aws").clone();
-                aws.set_attr("route_table_ids", Value::string_list(kept));
-                new_state.set_attr("aws", aws);
+                let mut aws = new_state.attr(names::AWS).clone();
+                aws.set_attr(names::aws::ROUTE_TABLE_IDS, Value::string_list(kept));
+                new_state.set_attr(names::AWS, aws);
             }
             Ok(_) => {}
             Err(e) => {
@@ -226,8 +227,8 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
 /// change. A gateway Azure still runs as non-AZ keeps the state's (AZ) SKU: same size.
 fn with_migrated_sku(mut state: Value, running: &str) -> Value {
     let recorded = state
-        .attr("azure")
-        .attr("sku")
+        .attr(names::AZURE)
+        .attr(names::azure::SKU)
         .as_str()
         .unwrap_or_default()
         .to_string();
@@ -235,9 +236,9 @@ fn with_migrated_sku(mut state: Value, running: &str) -> Value {
         && sku::find(running).is_some_and(|s| s.az)
         && sku::same_size(&recorded, running)
     {
-        let mut az = state.attr("azure").clone();
-        az.set_attr("sku", Value::string(running));
-        state.set_attr("azure", az);
+        let mut az = state.attr(names::AZURE).clone();
+        az.set_attr(names::azure::SKU, Value::string(running));
+        state.set_attr(names::AZURE, az);
     }
     state
 }

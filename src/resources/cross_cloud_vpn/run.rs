@@ -6,6 +6,7 @@
 //! rotation and the status checks can all depend on it without depending on each other.
 
 use super::aws_side;
+use super::names;
 use super::state::Checkpoint;
 use super::topology::Desired;
 use crate::cloud::aws::Ec2;
@@ -47,7 +48,9 @@ impl Run {
         let account = ctx
             .aws_account(
                 d.aws_account.as_deref(),
-                AttributePath::root().attr("aws").attr("account"),
+                AttributePath::root()
+                    .attr(names::AWS)
+                    .attr(names::aws::ACCOUNT),
             )
             .map_err(|e| anyhow!("{}: {}", e.summary, e.detail))?;
         let ec2 = account.ec2().await.context("connecting to AWS")?;

@@ -2,6 +2,7 @@
 //! after each cloud object exists, and its conversion to and from the Terraform state value.
 //! An empty string means "not created (yet)" or "gone".
 
+use super::names;
 use super::topology::Desired;
 use crate::resources::aws_vpn::checkpoint::{AwsCheckpoint, AwsTunnelFacts};
 use crate::resources::{claim, default_tags};
@@ -104,34 +105,37 @@ impl Checkpoint {
 
     /// Reads the ids recorded in a state value (sized for `d`).
     pub fn from_state(v: &Value, d: &Desired) -> Checkpoint {
-        let aws = v.attr("aws");
-        let az = v.attr("azure");
+        let aws = v.attr(names::AWS);
+        let az = v.attr(names::AZURE);
         let i = d.instances();
         let n = d.tunnels;
         Checkpoint {
             claim: string(v.attr(claim::ATTRIBUTE)),
             aws: AwsCheckpoint {
-                vpn_gateway_id: string(aws.attr("vpn_gateway_id")),
-                customer_gateway_ids: sized(strings(aws.attr("customer_gateway_ids")), i),
-                vpn_connection_ids: sized(strings(aws.attr("vpn_connection_ids")), i),
+                vpn_gateway_id: string(aws.attr(names::aws::VPN_GATEWAY_ID)),
+                customer_gateway_ids: sized(strings(aws.attr(names::aws::CUSTOMER_GATEWAY_IDS)), i),
+                vpn_connection_ids: sized(strings(aws.attr(names::aws::VPN_CONNECTION_IDS)), i),
                 tunnels: Vec::new(),
                 amazon_side_asn: aws
-                    .attr("amazon_side_asn")
+                    .attr(names::aws::AMAZON_SIDE_ASN)
                     .as_i64()
                     .unwrap_or(d.amazon_side_asn),
             },
-            gateway_subnet_id: string(az.attr("gateway_subnet_id")),
-            gateway_subnet_created: az.attr("gateway_subnet_created").as_bool().unwrap_or(false),
-            public_ip_ids: sized(strings(az.attr("public_ip_ids")), i),
-            public_ips: sized(strings(az.attr("public_ips")), i),
-            gateway_id: string(az.attr("gateway_id")),
-            local_gateway_ids: sized(strings(az.attr("local_network_gateway_ids")), n),
-            connection_ids: sized(strings(az.attr("connection_ids")), n),
-            aws_cidrs: strings(v.attr("aws_cidrs")),
-            azure_cidrs: strings(v.attr("azure_cidrs")),
+            gateway_subnet_id: string(az.attr(names::azure::GATEWAY_SUBNET_ID)),
+            gateway_subnet_created: az
+                .attr(names::azure::GATEWAY_SUBNET_CREATED)
+                .as_bool()
+                .unwrap_or(false),
+            public_ip_ids: sized(strings(az.attr(names::azure::PUBLIC_IP_IDS)), i),
+            public_ips: sized(strings(az.attr(names::azure::PUBLIC_IPS)), i),
+            gateway_id: string(az.attr(names::azure::GATEWAY_ID)),
+            local_gateway_ids: sized(strings(az.attr(names::azure::LOCAL_NETWORK_GATEWAY_IDS)), n),
+            connection_ids: sized(strings(az.attr(names::azure::CONNECTION_IDS)), n),
+            aws_cidrs: strings(v.attr(names::AWS_CIDRS)),
+            azure_cidrs: strings(v.attr(names::AZURE_CIDRS)),
             azure_statuses: Vec::new(),
-            consistent: v.attr("consistent").as_bool().unwrap_or(false),
-            zones: strings(az.attr("zones")),
+            consistent: v.attr(names::CONSISTENT).as_bool().unwrap_or(false),
+            zones: strings(az.attr(names::azure::ZONES)),
             mismatches: Vec::new(),
             tag_drift: Vec::new(),
             gateway_user_tags: None,
@@ -154,23 +158,41 @@ impl Checkpoint {
     /// attribute set from the checkpoint. No unknowns remain.
     pub fn to_state(&self, base: &Value, d: &Desired) -> Value {
         let list = |v: &[String]| Value::string_list(v.iter().cloned());
-        let mut aws = base.attr("aws").clone();
-        aws.set_attr("amazon_side_asn", Value::int(self.aws.amazon_side_asn));
-        aws.set_attr("vpn_gateway_id", Value::string(&self.aws.vpn_gateway_id));
-        aws.set_attr("customer_gateway_ids", list(&self.aws.customer_gateway_ids));
-        aws.set_attr("vpn_connection_ids", list(&self.aws.vpn_connection_ids));
-        let mut az = base.attr("azure").clone();
-        az.set_attr("zones", list(&self.zones));
-        az.set_attr("gateway_subnet_id", Value::string(&self.gateway_subnet_id));
+        let mut aws = base.attr(names::AWS).clone();
+        aws.set_attr(
+            names::aws::AMAZON_SIDE_ASN,
+            Value::int(self.aws.amazon_side_asn),
+        );
+        aws.set_attr(
+            names::aws::VPN_GATEWAY_ID,
+            Value::string(&self.aws.vpn_gateway_id),
+        );
+        aws.set_attr(
+            names::aws::CUSTOMER_GATEWAY_IDS,
+            list(&self.aws.customer_gateway_ids),
+        );
+        aws.set_attr(
+            names::aws::VPN_CONNECTION_IDS,
+            list(&self.aws.vpn_connection_ids),
+        );
+        let mut az = base.attr(names::AZURE).clone();
+        az.set_attr(names::azure::ZONES, list(&self.zones));
         az.set_attr(
-            "gateway_subnet_created",
+            names::azure::GATEWAY_SUBNET_ID,
+            Value::string(&self.gateway_subnet_id),
+        );
+        az.set_attr(
+            names::azure::GATEWAY_SUBNET_CREATED,
             Value::bool(self.gateway_subnet_created),
         );
-        az.set_attr("public_ip_ids", list(&self.public_ip_ids));
-        az.set_attr("public_ips", list(&self.public_ips));
-        az.set_attr("gateway_id", Value::string(&self.gateway_id));
-        az.set_attr("local_network_gateway_ids", list(&self.local_gateway_ids));
-        az.set_attr("connection_ids", list(&self.connection_ids));
+        az.set_attr(names::azure::PUBLIC_IP_IDS, list(&self.public_ip_ids));
+        az.set_attr(names::azure::PUBLIC_IPS, list(&self.public_ips));
+        az.set_attr(names::azure::GATEWAY_ID, Value::string(&self.gateway_id));
+        az.set_attr(
+            names::azure::LOCAL_NETWORK_GATEWAY_IDS,
+            list(&self.local_gateway_ids),
+        );
+        az.set_attr(names::azure::CONNECTION_IDS, list(&self.connection_ids));
         let tunnels: Vec<Value> = self
             .aws
             .tunnels
@@ -179,14 +201,32 @@ impl Checkpoint {
             .map(|(t, f)| {
                 let azure_status = self.azure_statuses.get(t).cloned().unwrap_or_default();
                 Value::object([
-                    ("number", Value::int(t as i64 + 1)),
-                    ("aws_vpn_connection_id", Value::string(&f.vpn_connection_id)),
-                    ("outside_ip", Value::string(&f.outside_ip)),
-                    ("inside_cidr", Value::string(&f.inside_cidr)),
-                    ("aws_bgp_address", Value::string(&f.aws_bgp_address)),
-                    ("azure_bgp_address", Value::string(&f.peer_bgp_address)),
-                    ("aws_status", Value::string(&f.status)),
-                    ("azure_status", Value::string(azure_status)),
+                    (names::tunnel_details::NUMBER, Value::int(t as i64 + 1)),
+                    (
+                        names::tunnel_details::AWS_VPN_CONNECTION_ID,
+                        Value::string(&f.vpn_connection_id),
+                    ),
+                    (
+                        names::tunnel_details::OUTSIDE_IP,
+                        Value::string(&f.outside_ip),
+                    ),
+                    (
+                        names::tunnel_details::INSIDE_CIDR,
+                        Value::string(&f.inside_cidr),
+                    ),
+                    (
+                        names::tunnel_details::AWS_BGP_ADDRESS,
+                        Value::string(&f.aws_bgp_address),
+                    ),
+                    (
+                        names::tunnel_details::AZURE_BGP_ADDRESS,
+                        Value::string(&f.peer_bgp_address),
+                    ),
+                    (names::tunnel_details::AWS_STATUS, Value::string(&f.status)),
+                    (
+                        names::tunnel_details::AZURE_STATUS,
+                        Value::string(azure_status),
+                    ),
                 ])
             })
             .collect();
@@ -199,22 +239,25 @@ impl Checkpoint {
             }
         };
         let mut out = base.clone();
-        out.set_attr("id", Value::string(d.id()));
+        out.set_attr(names::ID, Value::string(d.id()));
         out.set_attr(claim::ATTRIBUTE, Value::string(&self.claim));
-        out.set_attr("aws", aws);
-        out.set_attr("azure", az);
-        out.set_attr("aws_cidrs", keep_or("aws_cidrs", list(&self.aws_cidrs)));
+        out.set_attr(names::AWS, aws);
+        out.set_attr(names::AZURE, az);
         out.set_attr(
-            "azure_cidrs",
-            keep_or("azure_cidrs", list(&self.azure_cidrs)),
+            names::AWS_CIDRS,
+            keep_or(names::AWS_CIDRS, list(&self.aws_cidrs)),
         );
         out.set_attr(
-            "tunnel_inside_cidrs",
-            keep_or("tunnel_inside_cidrs", list(&d.inside_cidrs)),
+            names::AZURE_CIDRS,
+            keep_or(names::AZURE_CIDRS, list(&self.azure_cidrs)),
         );
-        out.set_attr("tags_all", default_tags::tags_value(&d.tags));
-        out.set_attr("tunnel_details", Value::list(tunnels));
-        out.set_attr("consistent", Value::bool(self.consistent));
+        out.set_attr(
+            names::TUNNEL_INSIDE_CIDRS,
+            keep_or(names::TUNNEL_INSIDE_CIDRS, list(&d.inside_cidrs)),
+        );
+        out.set_attr(names::TAGS_ALL, default_tags::tags_value(&d.tags));
+        out.set_attr(names::TUNNEL_DETAILS, Value::list(tunnels));
+        out.set_attr(names::CONSISTENT, Value::bool(self.consistent));
         out
     }
 }

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 pub use super::ipsec::Policy;
+use super::names;
 use super::schema::TIMEOUTS;
 use super::sku;
 
@@ -122,44 +123,60 @@ impl Desired {
     /// Reads a configuration or planned value. Unknown or null optional values fall back to
     /// their defaults; unresolved CIDR lists stay `None`.
     pub fn from_value(v: &Value, write_only_psks: &Value) -> Desired {
-        let aws = v.attr("aws");
-        let az = v.attr("azure");
-        let tunnels = v.attr("tunnels").as_i64().unwrap_or(1).clamp(1, 4) as usize;
-        let inside_cidrs =
-            list(v.attr("tunnel_inside_cidrs")).unwrap_or_else(|| canonical_inside_cidrs(tunnels));
-        let psks = list(v.attr("tunnel_psks")).or_else(|| list(write_only_psks));
-        let pol = v.attr("ipsec_policy");
+        let aws = v.attr(names::AWS);
+        let az = v.attr(names::AZURE);
+        let tunnels = v.attr(names::TUNNELS).as_i64().unwrap_or(1).clamp(1, 4) as usize;
+        let inside_cidrs = list(v.attr(names::TUNNEL_INSIDE_CIDRS))
+            .unwrap_or_else(|| canonical_inside_cidrs(tunnels));
+        let psks = list(v.attr(names::TUNNEL_PSKS)).or_else(|| list(write_only_psks));
+        let pol = v.attr(names::IPSEC_POLICY);
         let policy = (!pol.is_null() && pol.is_wholly_known()).then(|| Policy {
-            ike_encryption: s(pol.attr("ike_encryption")).unwrap_or_default(),
-            ike_integrity: s(pol.attr("ike_integrity")).unwrap_or_default(),
-            dh_group: pol.attr("dh_group").as_i64().unwrap_or(14),
-            ipsec_encryption: s(pol.attr("ipsec_encryption")).unwrap_or_default(),
-            ipsec_integrity: s(pol.attr("ipsec_integrity")).unwrap_or_default(),
-            pfs_group: pol.attr("pfs_group").as_i64().unwrap_or(14),
-            sa_lifetime_seconds: pol.attr("sa_lifetime_seconds").as_i64().unwrap_or(3600),
+            ike_encryption: s(pol.attr(names::ipsec_policy::IKE_ENCRYPTION)).unwrap_or_default(),
+            ike_integrity: s(pol.attr(names::ipsec_policy::IKE_INTEGRITY)).unwrap_or_default(),
+            dh_group: pol
+                .attr(names::ipsec_policy::DH_GROUP)
+                .as_i64()
+                .unwrap_or(14),
+            ipsec_encryption: s(pol.attr(names::ipsec_policy::IPSEC_ENCRYPTION))
+                .unwrap_or_default(),
+            ipsec_integrity: s(pol.attr(names::ipsec_policy::IPSEC_INTEGRITY)).unwrap_or_default(),
+            pfs_group: pol
+                .attr(names::ipsec_policy::PFS_GROUP)
+                .as_i64()
+                .unwrap_or(14),
+            sa_lifetime_seconds: pol
+                .attr(names::ipsec_policy::SA_LIFETIME_SECONDS)
+                .as_i64()
+                .unwrap_or(3600),
         });
-        let tags = default_tags::tags_of(v.attr("tags_all"))
-            .or_else(|| default_tags::tags_of(v.attr("tags")))
+        let tags = default_tags::tags_of(v.attr(names::TAGS_ALL))
+            .or_else(|| default_tags::tags_of(v.attr(names::TAGS)))
             .unwrap_or_default();
         Desired {
-            name: s(v.attr("name")).unwrap_or_default(),
-            bgp: v.attr("routing").as_str() == Some("bgp"),
+            name: s(v.attr(names::NAME)).unwrap_or_default(),
+            bgp: v.attr(names::ROUTING).as_str() == Some("bgp"),
             tunnels,
-            aws_account: s(aws.attr("account")),
-            vpc_id: s(aws.attr("vpc_id")),
-            transit_gateway_id: s(aws.attr("transit_gateway_id")),
-            route_table_ids: list(aws.attr("route_table_ids")).unwrap_or_default(),
-            route_propagation: aws.attr("route_propagation").as_bool().unwrap_or(true),
-            amazon_side_asn: aws.attr("amazon_side_asn").as_i64().unwrap_or(64512),
-            resource_group: s(az.attr("resource_group")).unwrap_or_default(),
-            location: s(az.attr("location")).unwrap_or_default(),
-            vnet: s(az.attr("virtual_network_name")).unwrap_or_default(),
-            gateway_subnet_cidr: s(az.attr("gateway_subnet_cidr")),
-            sku: s(az.attr("sku")).unwrap_or_else(|| sku::DEFAULT_SKU.into()),
-            zones: list(az.attr("zones")),
-            azure_asn: az.attr("asn").as_i64().unwrap_or(65515),
-            aws_cidrs: list(v.attr("aws_cidrs")),
-            azure_cidrs: list(v.attr("azure_cidrs")),
+            aws_account: s(aws.attr(names::aws::ACCOUNT)),
+            vpc_id: s(aws.attr(names::aws::VPC_ID)),
+            transit_gateway_id: s(aws.attr(names::aws::TRANSIT_GATEWAY_ID)),
+            route_table_ids: list(aws.attr(names::aws::ROUTE_TABLE_IDS)).unwrap_or_default(),
+            route_propagation: aws
+                .attr(names::aws::ROUTE_PROPAGATION)
+                .as_bool()
+                .unwrap_or(true),
+            amazon_side_asn: aws
+                .attr(names::aws::AMAZON_SIDE_ASN)
+                .as_i64()
+                .unwrap_or(64512),
+            resource_group: s(az.attr(names::azure::RESOURCE_GROUP)).unwrap_or_default(),
+            location: s(az.attr(names::azure::LOCATION)).unwrap_or_default(),
+            vnet: s(az.attr(names::azure::VIRTUAL_NETWORK_NAME)).unwrap_or_default(),
+            gateway_subnet_cidr: s(az.attr(names::azure::GATEWAY_SUBNET_CIDR)),
+            sku: s(az.attr(names::azure::SKU)).unwrap_or_else(|| sku::DEFAULT_SKU.into()),
+            zones: list(az.attr(names::azure::ZONES)),
+            azure_asn: az.attr(names::azure::ASN).as_i64().unwrap_or(65515),
+            aws_cidrs: list(v.attr(names::AWS_CIDRS)),
+            azure_cidrs: list(v.attr(names::AZURE_CIDRS)),
             inside_cidrs,
             psks,
             policy,

@@ -5,6 +5,7 @@
 //! both sides. Every step after the request records its progress, so a failure returns the
 //! partial state and `terraform destroy` removes it.
 
+use super::names;
 use super::schema::{DEFAULTS, TYPE_NAME};
 use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, RouteState, Side};
@@ -55,7 +56,11 @@ pub fn owned_by_another_state(sides: &Sides, st: &PairState) -> Diagnostic {
             claim::owned_by_another_state(&identity(st), &scope)
         ),
     )
-    .with_path(AttributePath::root().attr("requester").attr("vpc_id"))
+    .with_path(
+        AttributePath::root()
+            .attr(names::REQUESTER)
+            .attr(names::side::VPC_ID),
+    )
 }
 
 /// Whether a peering tagged `tags` may be adopted by the run holding `st`'s claim.

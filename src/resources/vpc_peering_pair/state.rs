@@ -2,8 +2,9 @@
 //! the clouds say, and turn it back into a [`Value`] with every attribute present and no
 //! unknowns (an unknown becomes `None`, written back as null).
 
+use super::names;
 use crate::cloud::aws::Tags;
-use crate::resources::{claim, default_tags};
+use crate::resources::{claim, default_tags, timeouts};
 use crate::tf::Value;
 
 /// Which end of the peering something belongs to.
@@ -119,13 +120,15 @@ fn opt_str(s: &Option<String>) -> Value {
 impl SideState {
     fn from_value(v: &Value) -> Self {
         SideState {
-            vpc_id: known_str(v.attr("vpc_id")),
-            route_table_ids: known_strings(v.attr("route_table_ids")),
-            allow_dns: v.attr("allow_remote_vpc_dns_resolution").as_bool(),
-            account: known_str(v.attr("account")),
-            region: known_str(v.attr("region")),
-            owner_id: known_str(v.attr("owner_id")),
-            cidr_blocks: known_strings(v.attr("cidr_blocks")),
+            vpc_id: known_str(v.attr(names::side::VPC_ID)),
+            route_table_ids: known_strings(v.attr(names::side::ROUTE_TABLE_IDS)),
+            allow_dns: v
+                .attr(names::side::ALLOW_REMOTE_VPC_DNS_RESOLUTION)
+                .as_bool(),
+            account: known_str(v.attr(names::side::ACCOUNT)),
+            region: known_str(v.attr(names::side::REGION)),
+            owner_id: known_str(v.attr(names::side::OWNER_ID)),
+            cidr_blocks: known_strings(v.attr(names::side::CIDR_BLOCKS)),
         }
     }
 
@@ -152,7 +155,7 @@ impl SideState {
             ),
         ]);
         if side == Side::Accepter {
-            v.set_attr("account", opt_str(&self.account));
+            v.set_attr(names::side::ACCOUNT, opt_str(&self.account));
         }
         v
     }
@@ -182,31 +185,31 @@ impl Default for PairState {
 impl PairState {
     /// Reads a plan or state value; unknown values become `None`.
     pub fn from_value(v: &Value) -> Self {
-        let tags = v.attr("tags").as_map().map(|m| {
+        let tags = v.attr(names::TAGS).as_map().map(|m| {
             m.iter()
                 .filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string())))
                 .collect()
         });
-        let routes = v.attr("routes").as_list().map(|l| {
+        let routes = v.attr(names::ROUTES).as_list().map(|l| {
             l.iter()
                 .filter_map(|r| {
                     Some(RouteState {
-                        side: Side::parse(r.attr("side").as_str()?)?,
-                        route_table_id: known_str(r.attr("route_table_id"))?,
-                        destination: known_str(r.attr("destination_cidr_block"))?,
+                        side: Side::parse(r.attr(names::route::SIDE).as_str()?)?,
+                        route_table_id: known_str(r.attr(names::route::ROUTE_TABLE_ID))?,
+                        destination: known_str(r.attr(names::route::DESTINATION_CIDR_BLOCK))?,
                     })
                 })
                 .collect()
         });
         PairState {
-            id: known_str(v.attr("id")),
-            status: known_str(v.attr("status")),
-            requester: SideState::from_value(v.attr("requester")),
-            accepter: SideState::from_value(v.attr("accepter")),
+            id: known_str(v.attr(names::ID)),
+            status: known_str(v.attr(names::STATUS)),
+            requester: SideState::from_value(v.attr(names::REQUESTER)),
+            accepter: SideState::from_value(v.attr(names::ACCEPTER)),
             tags,
-            tags_all: default_tags::tags_of(v.attr("tags_all")),
+            tags_all: default_tags::tags_of(v.attr(names::TAGS_ALL)),
             routes,
-            timeouts: v.attr("timeouts").clone(),
+            timeouts: v.attr(timeouts::TIMEOUTS).clone(),
             claim: known_str(v.attr(claim::ATTRIBUTE)).filter(|c| !c.is_empty()),
         }
     }
@@ -241,7 +244,7 @@ impl PairState {
                     .as_ref()
                     .map_or(Value::Null, |r| routes_value(r)),
             ),
-            ("timeouts", timeouts),
+            (timeouts::TIMEOUTS, timeouts),
             (claim::ATTRIBUTE, opt_str(&self.claim)),
         ])
     }
