@@ -12,11 +12,12 @@ use super::tags::{self, Tags};
 use crate::cloud::error::Result;
 use crate::cloud::wait::{Absent, StateWait, Stateful, WaitConfig};
 use aws_sdk_ec2::types::{
-    Filter, IkeVersionsRequestListValue, ModifyVpnTunnelOptionsSpecification,
-    Phase1DhGroupNumbersRequestListValue, Phase1EncryptionAlgorithmsRequestListValue,
-    Phase1IntegrityAlgorithmsRequestListValue, Phase2DhGroupNumbersRequestListValue,
-    Phase2EncryptionAlgorithmsRequestListValue, Phase2IntegrityAlgorithmsRequestListValue,
-    ResourceType, VpnConnectionOptionsSpecification, VpnTunnelOptionsSpecification,
+    CloudWatchLogOptionsSpecification, Filter, IkeVersionsRequestListValue,
+    ModifyVpnTunnelOptionsSpecification, Phase1DhGroupNumbersRequestListValue,
+    Phase1EncryptionAlgorithmsRequestListValue, Phase1IntegrityAlgorithmsRequestListValue,
+    Phase2DhGroupNumbersRequestListValue, Phase2EncryptionAlgorithmsRequestListValue,
+    Phase2IntegrityAlgorithmsRequestListValue, ResourceType, VpnConnectionOptionsSpecification,
+    VpnTunnelLogOptionsSpecification, VpnTunnelOptionsSpecification,
 };
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -43,6 +44,45 @@ pub const VPN_CONNECTION_UPDATED: StateWait = StateWait {
     limit_source: "terraform-provider-aws vpnConnectionUpdatedTimeout",
     ..VPN_CONNECTION_AVAILABLE
 };
+
+/// Where a tunnel's activity log goes (`TunnelOptions.LogOptions.CloudWatchLogOptions`
+/// with `LogEnabled` true). `None` in [`TunnelSpec`], [`Tunnel`] and
+/// [`Ec2::modify_vpn_tunnel_log_options`] means logging is off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TunnelLogOptions {
+    /// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`.
+    pub log_group_arn: String,
+    /// `json` or `text` (AWS's `LogOutputFormat`).
+    pub output_format: String,
+}
+
+impl TunnelLogOptions {
+    /// The request shape; `None` switches logging off (`LogEnabled` false).
+    fn to_sdk(options: Option<&TunnelLogOptions>) -> VpnTunnelLogOptionsSpecification {
+        let cw = match options {
+            Some(o) => CloudWatchLogOptionsSpecification::builder()
+                .log_enabled(true)
+                .log_group_arn(&o.log_group_arn)
+                .log_output_format(&o.output_format),
+            None => CloudWatchLogOptionsSpecification::builder().log_enabled(false),
+        };
+        VpnTunnelLogOptionsSpecification::builder()
+            .cloud_watch_log_options(cw.build())
+            .build()
+    }
+
+    /// The read-back shape; logging that is off (or has no log group) is `None`.
+    fn from_sdk(options: Option<&aws_sdk_ec2::types::VpnTunnelLogOptions>) -> Option<Self> {
+        let cw = options?.cloud_watch_log_options()?;
+        if cw.log_enabled() != Some(true) {
+            return None;
+        }
+        Some(TunnelLogOptions {
+            log_group_arn: cw.log_group_arn().filter(|a| !a.is_empty())?.to_string(),
+            output_format: cw.log_output_format().unwrap_or("json").to_string(),
+        })
+    }
+}
 
 /// [`Ec2::wait_vpn_connection_deleted`]: pending `available`, `modifying`, `deleting`;
 /// target `deleted` or absent. Limit: terraform-provider-aws `vpnConnectionDeletedTimeout`
@@ -118,6 +158,8 @@ pub struct TunnelSpec {
     pub ike_versions: Vec<String>,
     /// IPsec (phase 2) SA lifetime in seconds (900-3600); `None` = AWS's 3600.
     pub phase2_lifetime_seconds: Option<i32>,
+    /// CloudWatch Logs destination of the tunnel's activity log; `None` = off.
+    pub log_options: Option<TunnelLogOptions>,
 }
 
 impl fmt::Debug for TunnelSpec {
@@ -133,6 +175,7 @@ impl fmt::Debug for TunnelSpec {
             .field("phase2_dh_groups", &self.phase2_dh_groups)
             .field("ike_versions", &self.ike_versions)
             .field("phase2_lifetime_seconds", &self.phase2_lifetime_seconds)
+            .field("log_options", &self.log_options)
             .finish()
     }
 }
@@ -165,6 +208,8 @@ pub struct Tunnel {
     pub status: Option<String>,
     /// Telemetry status message.
     pub status_message: Option<String>,
+    /// Where the tunnel's activity log goes; `None` when logging is off.
+    pub log_options: Option<TunnelLogOptions>,
 }
 
 impl fmt::Debug for Tunnel {
@@ -175,6 +220,7 @@ impl fmt::Debug for Tunnel {
             .field("psk", &self.psk.as_ref().map(|_| "<redacted>"))
             .field("status", &self.status)
             .field("status_message", &self.status_message)
+            .field("log_options", &self.log_options)
             .finish()
     }
 }
@@ -354,8 +400,7 @@ pub fn match_tunnels(options: &[Tunnel], xml: &[XmlTunnel]) -> Vec<Tunnel> {
                 outside_ip: x.outside_ip.clone(),
                 inside_cidr: x.inside_cidr.clone(),
                 psk: x.psk.clone(),
-                status: None,
-                status_message: None,
+                ..Default::default()
             });
         }
     }
@@ -384,6 +429,7 @@ impl From<&aws_sdk_ec2::types::VpnConnection> for VpnConnection {
                     .map(str::to_string),
                 status: None,
                 status_message: None,
+                log_options: TunnelLogOptions::from_sdk(t.log_options()),
             })
             .collect();
         let xml = v
@@ -433,7 +479,12 @@ fn tunnel_options(t: &TunnelSpec) -> VpnTunnelOptionsSpecification {
     let mut b = VpnTunnelOptionsSpecification::builder()
         .set_tunnel_inside_cidr(t.inside_cidr.clone())
         .set_pre_shared_key(t.psk.clone())
-        .set_phase2_lifetime_seconds(t.phase2_lifetime_seconds);
+        .set_phase2_lifetime_seconds(t.phase2_lifetime_seconds)
+        .set_log_options(
+            t.log_options
+                .as_ref()
+                .map(|o| TunnelLogOptions::to_sdk(Some(o))),
+        );
     for v in &t.phase1_encryption {
         b = b.phase1_encryption_algorithms(
             Phase1EncryptionAlgorithmsRequestListValue::builder()
@@ -764,6 +815,39 @@ impl Ec2 {
         self.send_secret(
             || format!("modifying EC2 VPN connection ({id}) tunnel ({outside_ip}) pre-shared key"),
             &[psk],
+            || req.clone().send(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Sets (or with `None` switches off) the CloudWatch Logs options of the one tunnel whose
+    /// outside IP is `outside_ip`, in place: the tunnel is not replaced
+    /// (`SkipTunnelReplacement`), so it stays up. Follow with
+    /// [`Ec2::wait_vpn_connection_updated`] before changing the next tunnel.
+    pub async fn modify_vpn_tunnel_log_options(
+        &self,
+        id: &str,
+        outside_ip: &str,
+        options: Option<&TunnelLogOptions>,
+    ) -> Result<()> {
+        let req = self
+            .client
+            .modify_vpn_tunnel_options()
+            .vpn_connection_id(id)
+            .vpn_tunnel_outside_ip_address(outside_ip)
+            .skip_tunnel_replacement(true)
+            .tunnel_options(
+                ModifyVpnTunnelOptionsSpecification::builder()
+                    .log_options(TunnelLogOptions::to_sdk(options))
+                    .build(),
+            );
+        let what = match options {
+            Some(o) => format!("on, to {}", o.log_group_arn),
+            None => "off".to_string(),
+        };
+        self.send(
+            || format!("switching EC2 VPN connection ({id}) tunnel ({outside_ip}) logs {what}"),
             || req.clone().send(),
         )
         .await
