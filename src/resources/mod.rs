@@ -1,9 +1,11 @@
 //! The resources cloudlink offers. Adding one means adding it to [`registry`]; the provider's
 //! dispatch code never changes.
 
+pub mod aws_vpn_rules;
 pub mod claim;
 pub mod cross_cloud_vpn;
 pub mod default_tags;
+pub mod site_vpn;
 pub mod timeouts;
 pub mod vpc_peering_pair;
 
