@@ -1017,6 +1017,11 @@ async fn site_vpn_device_configuration_and_tunnel_logs() {
                 inside_cidr: Some("169.254.31.0/30".into()),
                 psk: Some("Office_key.one111".into()),
                 log_options: Some(logs.clone()),
+                ike_versions: vec!["ikev2".into()],
+                phase1_lifetime_seconds: Some(14_400),
+                dpd_timeout_seconds: Some(45),
+                dpd_timeout_action: Some("restart".into()),
+                startup_action: Some("start".into()),
                 ..Default::default()
             },
             TunnelSpec {
@@ -1042,6 +1047,12 @@ async fn site_vpn_device_configuration_and_tunnel_logs() {
         .clone();
     assert_eq!(t1.log_options.as_ref(), Some(&logs));
     assert_eq!(t2.log_options, None);
+    assert_eq!(t1.options.ike_versions, vec!["ikev2"]);
+    assert_eq!(t1.options.phase1_lifetime_seconds, Some(14_400));
+    assert_eq!(t1.options.dpd_timeout_seconds, Some(45));
+    assert_eq!(t1.options.dpd_timeout_action.as_deref(), Some("restart"));
+    assert_eq!(t1.options.startup_action.as_deref(), Some("start"));
+    assert_eq!(t2.options.startup_action.as_deref(), Some("add"));
     assert!(vpn
         .tunnels
         .iter()
@@ -1117,4 +1128,28 @@ async fn site_vpn_device_configuration_and_tunnel_logs() {
         .tunnels
         .iter()
         .all(|t| t.status.as_deref() == Some("UP")));
+
+    // IKE/IPsec options of tunnel 2 only; its key, logs and the other tunnel stay.
+    let options = TunnelSpec {
+        phase1_encryption: vec!["AES256-GCM-16".into()],
+        phase1_dh_groups: vec![20],
+        dpd_timeout_action: Some("restart".into()),
+        ..Default::default()
+    };
+    ec2.modify_vpn_tunnel_ike_ipsec_options(&id, &t2.outside_ip, &options)
+        .await
+        .unwrap();
+    let vpn = ec2
+        .wait_vpn_connection_updated(&id, &wait(10_000))
+        .await
+        .unwrap();
+    let t1 = vpn.tunnel_by_outside_ip(&t1.outside_ip).unwrap();
+    let t2 = vpn.tunnel_by_outside_ip(&t2.outside_ip).unwrap();
+    assert_eq!(t2.options.phase1_encryption, vec!["AES256-GCM-16"]);
+    assert_eq!(t2.options.phase1_dh_groups, vec![20]);
+    assert_eq!(t2.options.dpd_timeout_action.as_deref(), Some("restart"));
+    assert_eq!(t2.psk.as_deref(), Some("Office_key.two222"));
+    assert_eq!(t2.log_options.as_ref(), Some(&text));
+    assert_eq!(t1.options.startup_action.as_deref(), Some("start"));
+    assert!(t1.options.phase1_encryption.len() > 1, "{:?}", t1.options);
 }

@@ -92,7 +92,7 @@ pub const LOG_OUTPUT_FORMATS: &[&str] = &["json", "text"];
 pub fn tunnel_logs_block() -> NestedBlock {
     NestedBlock::single(
         names::TUNNEL_LOGS,
-        Block::new("Tunnel activity logs (IKE, IPsec, DPD) of every AWS tunnel, sent to a CloudWatch Logs log group. Changed in place, one tunnel at a time, without replacing the tunnels; remove the block to switch logging off. The principal applying needs the CloudWatch Logs log-delivery permissions listed on this page.")
+        Block::new("Tunnel activity logs (IKE, IPsec, DPD) of every AWS tunnel, sent to a CloudWatch Logs log group. Changed in place, one tunnel at a time; remove the block to switch logging off. The principal applying needs the CloudWatch Logs log-delivery permissions listed on this page.")
             .attr(Attribute::required(names::LOG_GROUP_ARN, Type::String, "ARN of the log group, `arn:aws:logs:REGION:ACCOUNT:log-group:NAME`.").validator(one("`arn:<partition>:logs:<region>:<12-digit account>:log-group:<name>`, the name 1-512 characters of `A-Za-z0-9._/#-`, optionally ending in `:*`.", |v, at| log_group_arn(v.as_str()?, at))))
             .attr(Attribute::optional(names::OUTPUT_FORMAT, Type::String, "`json` or `text`.").default_value(Value::string("json")).validator(one_of("output format", LOG_OUTPUT_FORMATS))),
     )
