@@ -265,16 +265,17 @@ pub mod tunnel_option_names {
     pub const STARTUP_ACTION: &str = "startup_action";
 }
 
-/// The `tunnel_options {}` block (AWS's own values, not only those Azure shares): applied to
-/// both tunnels; every attribute left out keeps AWS's default.
+/// The `tunnel_options {}` blocks (AWS's own values, not only those Azure shares): one block
+/// applies to both tunnels, two apply per tunnel (the first to the tunnel of the first inside
+/// CIDR); every attribute left out keeps AWS's default.
 pub fn tunnel_options_block(name: &'static str) -> NestedBlock {
     use tunnel_option_names as n;
     use tunnel_option_values as v;
     let strings = || Type::list(Type::String);
     let numbers = || Type::list(Type::Number);
-    NestedBlock::single(
+    NestedBlock::list(
         name,
-        Block::new("IKE/IPsec options of both AWS tunnels, validated against AWS's documented values (EC2 API reference, VpnTunnelOptionsSpecification). Every attribute left out keeps AWS's default. Changed in place, one tunnel at a time.")
+        Block::new("IKE/IPsec options of the AWS tunnels, validated against AWS's documented values (EC2 API reference, VpnTunnelOptionsSpecification): one block for both tunnels, or two blocks, the first for the tunnel of the first `tunnel_inside_cidrs` entry and the second for the other (tunnels are told apart by inside CIDR, never by position). Every attribute left out keeps AWS's default. Changed in place, one tunnel at a time.")
             .attr(Attribute::optional(n::IKE_VERSIONS, strings(), "Permitted IKE versions.").validator(one_of("IKE version", v::IKE_VERSIONS)))
             .attr(Attribute::optional(n::PHASE1_ENCRYPTION, strings(), "Permitted phase 1 encryption algorithms.").validator(one_of("encryption algorithm", v::ENCRYPTION)))
             .attr(Attribute::optional(n::PHASE2_ENCRYPTION, strings(), "Permitted phase 2 encryption algorithms.").validator(one_of("encryption algorithm", v::ENCRYPTION)))
@@ -306,7 +307,7 @@ pub fn tunnel_options_block(name: &'static str) -> NestedBlock {
                 },
             )),
     )
-    .max(1)
+    .max(2)
 }
 
 /// A tunnel inside CIDR AWS accepts: a /30 network inside 169.254.0.0/16 (EC2 API

@@ -234,6 +234,19 @@ pub fn device_type_named_once(config: &Value) -> Option<Diagnostic> {
     }
 }
 
+/// Two `tunnel_options` blocks (one per tunnel) need `tunnel_inside_cidrs`: a tunnel is
+/// told apart by its inside CIDR, never by its position in AWS's answers (reported on
+/// `tunnel_options`).
+pub fn per_tunnel_options_need_inside_cidrs(config: &Value) -> Option<Diagnostic> {
+    let blocks = config.attr(names::TUNNEL_OPTIONS);
+    let n = blocks.as_list().map(|l| l.len())?;
+    let cidrs = config.attr(names::TUNNEL_INSIDE_CIDRS);
+    if n < 2 || !cidrs.is_null() {
+        return None;
+    }
+    err(at(&[names::TUNNEL_OPTIONS]), "Per-tunnel options need inside CIDRs", "Two tunnel_options blocks apply one per tunnel, in the order of tunnel_inside_cidrs: set tunnel_inside_cidrs, or use one block for both tunnels.".into())
+}
+
 /// The resource-level rules over several attributes, each named, in the order they run.
 pub fn rules() -> Vec<BlockRule> {
     vec![
@@ -282,6 +295,11 @@ pub fn rules() -> Vec<BlockRule> {
             "psks_conflict",
             "At most one of `tunnel_psks` and `tunnel_psks_wo`. Reported on `tunnel_psks_wo`.",
             |c, _| shared::psks_conflict(c).into_iter().collect(),
+        ),
+        BlockRule::new(
+            "per_tunnel_options_need_inside_cidrs",
+            "Two `tunnel_options` blocks (one per tunnel, in the order of `tunnel_inside_cidrs`) need `tunnel_inside_cidrs`. Reported on `tunnel_options`.",
+            |c, _| per_tunnel_options_need_inside_cidrs(c).into_iter().collect(),
         ),
         BlockRule::new(
             "device_type_named_once",
@@ -426,15 +444,20 @@ mod tests {
 
     #[test]
     fn tunnel_options_take_aws_values_only() {
-        let opts =
-            |pairs: Vec<(&str, Value)>| with(valid(), &["tunnel_options"], Value::object(pairs));
+        let opts = |pairs: Vec<(&str, Value)>| {
+            with(
+                valid(),
+                &["tunnel_options"],
+                Value::list(vec![Value::object(pairs)]),
+            )
+        };
         let c = opts(vec![(
             "phase1_encryption_algorithms",
             Value::string_list(["AES256", "3DES"]),
         )]);
         one_error(
             &c,
-            "tunnel_options.phase1_encryption_algorithms[1]",
+            "tunnel_options[0].phase1_encryption_algorithms[1]",
             "Value not accepted by AWS",
         );
         let c = opts(vec![(
@@ -443,7 +466,7 @@ mod tests {
         )]);
         one_error(
             &c,
-            "tunnel_options.phase2_dh_group_numbers[1]",
+            "tunnel_options[0].phase2_dh_group_numbers[1]",
             "Value not accepted by AWS",
         );
         let c = opts(vec![(
@@ -452,25 +475,25 @@ mod tests {
         )]);
         one_error(
             &c,
-            "tunnel_options.phase1_dh_group_numbers[0]",
+            "tunnel_options[0].phase1_dh_group_numbers[0]",
             "Value not accepted by AWS",
         );
         let c = opts(vec![("dpd_timeout_seconds", Value::int(10))]);
         one_error(
             &c,
-            "tunnel_options.dpd_timeout_seconds",
+            "tunnel_options[0].dpd_timeout_seconds",
             "Value out of AWS's range",
         );
         let c = opts(vec![("dpd_timeout_action", Value::string("reboot"))]);
         one_error(
             &c,
-            "tunnel_options.dpd_timeout_action",
+            "tunnel_options[0].dpd_timeout_action",
             "Value not accepted by AWS",
         );
         let c = opts(vec![("startup_action", Value::string("later"))]);
         one_error(
             &c,
-            "tunnel_options.startup_action",
+            "tunnel_options[0].startup_action",
             "Value not accepted by AWS",
         );
         let c = opts(vec![
@@ -479,7 +502,7 @@ mod tests {
         ]);
         one_error(
             &c,
-            "tunnel_options.phase2_lifetime_seconds",
+            "tunnel_options[0].phase2_lifetime_seconds",
             "Phase 2 lifetime not below phase 1",
         );
         let c = opts(vec![
@@ -551,6 +574,39 @@ mod tests {
             ]),
         );
         one_error(&c, "device_type", "Device type named twice");
+    }
+
+    #[test]
+    fn two_tunnel_options_blocks_are_per_tunnel_and_need_inside_cidrs() {
+        let block = |action: &str| Value::object([("dpd_timeout_action", Value::string(action))]);
+        let two = with(
+            valid(),
+            &["tunnel_options"],
+            Value::list(vec![block("clear"), block("reboot")]),
+        );
+        assert_eq!(
+            found(&two),
+            vec![
+                (
+                    "tunnel_options[1].dpd_timeout_action".to_string(),
+                    "Value not accepted by AWS".to_string()
+                ),
+                (
+                    "tunnel_options".to_string(),
+                    "Per-tunnel options need inside CIDRs".to_string()
+                ),
+            ]
+        );
+        let ok = with(
+            with(
+                valid(),
+                &["tunnel_options"],
+                Value::list(vec![block("clear"), block("restart")]),
+            ),
+            &["tunnel_inside_cidrs"],
+            Value::string_list(["169.254.100.0/30", "169.254.100.4/30"]),
+        );
+        assert_eq!(found(&ok), vec![]);
     }
 
     #[test]
