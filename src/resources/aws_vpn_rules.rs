@@ -5,7 +5,7 @@
 //! attached by each resource's schema, so the two resources cannot drift apart. This module
 //! imports no resource: a resource's `validate` may call it without an import cycle.
 
-use crate::cloud::aws::TunnelLogOptions;
+use crate::cloud::aws::{TunnelLogOptions, TunnelSpec};
 use crate::tf::validator::{self, BlockRule, Validator};
 use crate::tf::Value;
 use crate::tf::{Attribute, AttributePath, Block, Diagnostic, Diagnostics, NestedBlock, Type};
@@ -310,6 +310,54 @@ pub fn tunnel_options_block(name: &'static str) -> NestedBlock {
     .max(2)
 }
 
+/// One `tunnel_options` block as the EC2 layer takes it: only the IKE/IPsec fields of the
+/// [`TunnelSpec`] are set (inside CIDR, key and logs come from their own attributes); an
+/// attribute left out stays empty, so AWS keeps its default. Unknown values count as unset.
+pub fn tunnel_option_spec(block: &Value) -> TunnelSpec {
+    use tunnel_option_names as n;
+    let strings = |a: &str| block.attr(a).as_string_vec().unwrap_or_default();
+    let numbers = |a: &str| -> Vec<i32> {
+        block
+            .attr(a)
+            .as_list()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|v| v.as_i64().and_then(|n| i32::try_from(n).ok()))
+            .collect()
+    };
+    let number = |a: &str| block.attr(a).as_i64().and_then(|n| i32::try_from(n).ok());
+    let string = |a: &str| block.attr(a).as_str().map(str::to_string);
+    TunnelSpec {
+        ike_versions: strings(n::IKE_VERSIONS),
+        phase1_encryption: strings(n::PHASE1_ENCRYPTION),
+        phase2_encryption: strings(n::PHASE2_ENCRYPTION),
+        phase1_integrity: strings(n::PHASE1_INTEGRITY),
+        phase2_integrity: strings(n::PHASE2_INTEGRITY),
+        phase1_dh_groups: numbers(n::PHASE1_DH_GROUPS),
+        phase2_dh_groups: numbers(n::PHASE2_DH_GROUPS),
+        phase1_lifetime_seconds: number(n::PHASE1_LIFETIME),
+        phase2_lifetime_seconds: number(n::PHASE2_LIFETIME),
+        dpd_timeout_seconds: number(n::DPD_TIMEOUT),
+        dpd_timeout_action: string(n::DPD_TIMEOUT_ACTION),
+        startup_action: string(n::STARTUP_ACTION),
+        ..Default::default()
+    }
+}
+
+/// The IKE/IPsec options of each of the two tunnels, in the order of the inside CIDRs: no
+/// block leaves AWS's defaults, one block applies to both, two apply one per tunnel.
+pub fn tunnel_option_specs(blocks: &Value) -> [TunnelSpec; 2] {
+    let list = blocks.as_list().unwrap_or_default();
+    match list {
+        [] => Default::default(),
+        [both] => {
+            let t = tunnel_option_spec(both);
+            [t.clone(), t]
+        }
+        [first, second, ..] => [tunnel_option_spec(first), tunnel_option_spec(second)],
+    }
+}
+
 /// A tunnel inside CIDR AWS accepts: a /30 network inside 169.254.0.0/16 (EC2 API
 /// reference, VpnTunnelOptionsSpecification `TunnelInsideCidr`, read 2026-12-07). The
 /// reserved /30s are checked by the caller's reserved-CIDR rule.
@@ -379,6 +427,33 @@ mod tests {
         let t = tunnel_logs(&b).unwrap();
         assert_eq!(t.output_format, "text");
         assert!(tunnel_logs(&Value::Null).is_none());
+    }
+
+    #[test]
+    fn option_blocks_become_tunnel_specs_shared_or_per_tunnel() {
+        let block = |action: &str| {
+            Value::object([
+                ("ike_versions", Value::string_list(["ikev2"])),
+                ("phase1_dh_group_numbers", Value::list(vec![Value::int(20)])),
+                ("phase1_lifetime_seconds", Value::int(14_400)),
+                ("dpd_timeout_action", Value::string(action)),
+                ("startup_action", Value::Null),
+            ])
+        };
+        let t = tunnel_option_spec(&block("restart"));
+        assert_eq!(t.ike_versions, vec!["ikev2"]);
+        assert_eq!(t.phase1_dh_groups, vec![20]);
+        assert_eq!(t.phase1_lifetime_seconds, Some(14_400));
+        assert_eq!(t.dpd_timeout_action.as_deref(), Some("restart"));
+        assert_eq!(t.startup_action, None);
+        assert!(t.psk.is_none() && t.inside_cidr.is_none() && t.log_options.is_none());
+        let [a, b] = tunnel_option_specs(&Value::list(vec![block("clear")]));
+        assert_eq!(a, b);
+        let [a, b] = tunnel_option_specs(&Value::list(vec![block("clear"), block("none")]));
+        assert_eq!(a.dpd_timeout_action.as_deref(), Some("clear"));
+        assert_eq!(b.dpd_timeout_action.as_deref(), Some("none"));
+        let [a, b] = tunnel_option_specs(&Value::Null);
+        assert_eq!((a, b), (TunnelSpec::default(), TunnelSpec::default()));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! the AWS steps of `cloudlink_cross_cloud_vpn` once those are shared, and only then is the
 //! resource registered (a registered resource that cannot apply would be a stub).
 
+pub mod device;
 pub mod names;
 pub mod schema;
 pub mod validate;
