@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use terraform_provider_cloudlink::cloud::aws::{
-    ownership_tags, AssumeRole, AwsAccount, AwsSettings, Ec2, RouteTarget, Tags, TunnelSpec,
-    VpnConnectionSpec, VpnTarget,
+    ownership_tags, AssumeRole, AwsAccount, AwsSettings, Ec2, RouteTarget, Tags, TunnelLogOptions,
+    TunnelSpec, VpnConnectionSpec, VpnTarget,
 };
 use terraform_provider_cloudlink::cloud::retry::RetryPolicy;
 use terraform_provider_cloudlink::cloud::wait::WaitConfig;
@@ -959,4 +959,197 @@ async fn a_retried_create_adopts_what_an_earlier_attempt_made() {
         .await
         .unwrap()
         .is_none());
+}
+
+/// The device types AWS can configure, in full.
+#[tokio::test]
+async fn device_types_are_listed_with_vendor_platform_and_software() {
+    let e = start().await;
+    let ec2 = e.ec2().await;
+    let types = ec2.get_vpn_connection_device_types().await.unwrap();
+    let cisco = types.iter().find(|t| t.id == "7b2d4e61").unwrap();
+    assert_eq!(cisco.vendor, "Cisco Systems, Inc.");
+    assert_eq!(cisco.platform, "ISR Series Routers");
+    assert_eq!(cisco.software, "IOS 12.4+");
+    assert!(types
+        .iter()
+        .any(|t| t.vendor == "Strongswan" && t.id == "e6f3a2b8"));
+    assert_eq!(types.len(), 5, "{types:?}");
+}
+
+/// A site VPN to a device at a TEST-NET-1 address: the device configuration carries the
+/// connection's own PSKs and outside IPs, the tunnels go UP once the simulated device is
+/// configured, and tunnel logs are set at create, switched on and off in place.
+#[tokio::test]
+async fn site_vpn_device_configuration_and_tunnel_logs() {
+    let e = start().await;
+    let v = e.vpcs(json!([{"cidr": "10.2.0.0/16"}])).await;
+    let ec2 = e.ec2().await;
+    let cgw = ec2
+        .create_customer_gateway("192.0.2.10", 65010, &tags("customer-gateway-0"))
+        .await
+        .unwrap();
+    ec2.wait_customer_gateway_available(&cgw, &wait(10_000))
+        .await
+        .unwrap();
+    let vgw = ec2
+        .create_vpn_gateway(Some(64512), &tags("vpn-gateway"))
+        .await
+        .unwrap();
+    ec2.wait_vpn_gateway_available(&vgw, &wait(10_000))
+        .await
+        .unwrap();
+    ec2.attach_vpn_gateway(&vgw, &v[0].0).await.unwrap();
+    ec2.wait_vpn_gateway_attached(&vgw, &v[0].0, &wait(10_000))
+        .await
+        .unwrap();
+
+    let logs = TunnelLogOptions {
+        log_group_arn: "arn:aws:logs:us-east-1:123456789012:log-group:/vpn/office".into(),
+        output_format: "json".into(),
+    };
+    let spec = VpnConnectionSpec {
+        customer_gateway_id: cgw.clone(),
+        target: VpnTarget::VpnGateway(vgw.clone()),
+        static_routes_only: true,
+        tunnels: vec![
+            TunnelSpec {
+                inside_cidr: Some("169.254.31.0/30".into()),
+                psk: Some("Office_key.one111".into()),
+                log_options: Some(logs.clone()),
+                ike_versions: vec!["ikev2".into()],
+                phase1_lifetime_seconds: Some(14_400),
+                dpd_timeout_seconds: Some(45),
+                dpd_timeout_action: Some("restart".into()),
+                startup_action: Some("start".into()),
+                ..Default::default()
+            },
+            TunnelSpec {
+                inside_cidr: Some("169.254.32.0/30".into()),
+                psk: Some("Office_key.two222".into()),
+                ..Default::default()
+            },
+        ],
+        tags: tags("vpn-connection-0"),
+    };
+    let id = ec2.create_vpn_connection(&spec).await.unwrap();
+    let vpn = ec2
+        .wait_vpn_connection_available(&id, &wait(10_000))
+        .await
+        .unwrap();
+    let t1 = vpn
+        .tunnel_by_inside_cidr("169.254.31.0/30")
+        .unwrap()
+        .clone();
+    let t2 = vpn
+        .tunnel_by_inside_cidr("169.254.32.0/30")
+        .unwrap()
+        .clone();
+    assert_eq!(t1.log_options.as_ref(), Some(&logs));
+    assert_eq!(t2.log_options, None);
+    assert_eq!(t1.options.ike_versions, vec!["ikev2"]);
+    assert_eq!(t1.options.phase1_lifetime_seconds, Some(14_400));
+    assert_eq!(t1.options.dpd_timeout_seconds, Some(45));
+    assert_eq!(t1.options.dpd_timeout_action.as_deref(), Some("restart"));
+    assert_eq!(t1.options.startup_action.as_deref(), Some("start"));
+    assert_eq!(t2.options.startup_action.as_deref(), Some("add"));
+    assert!(vpn
+        .tunnels
+        .iter()
+        .all(|t| t.status.as_deref() == Some("DOWN")));
+
+    // The device configuration is the connection's own, and never shows in Debug or errors.
+    let config = ec2
+        .get_vpn_connection_device_sample_configuration(&id, "7b2d4e61", Some("ikev2"))
+        .await
+        .unwrap();
+    for needle in [
+        "Office_key.one111",
+        "Office_key.two222",
+        t1.outside_ip.as_str(),
+        t2.outside_ip.as_str(),
+    ] {
+        assert!(config.0.contains(needle), "configuration lacks {needle}");
+    }
+    assert!(!format!("{config:?}").contains("Office_key"));
+    let err = ec2
+        .get_vpn_connection_device_sample_configuration(&id, "00000000", None)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&id) && err.contains("00000000") && !err.contains("Office_key"),
+        "{err}"
+    );
+
+    // The simulated device, configured with the same IPs and keys, brings both tunnels up.
+    e.post(
+        "/_emulator/peer-devices",
+        &json!({"customer_gateway_ip": "192.0.2.10", "tunnels": [
+            {"outside_ip": t1.outside_ip, "psk": "Office_key.one111"},
+            {"outside_ip": t2.outside_ip, "psk": "Office_key.two222"},
+        ]}),
+    )
+    .await;
+    let vpn = ec2.find_vpn_connection_by_id(&id).await.unwrap().unwrap();
+    assert!(
+        vpn.tunnels
+            .iter()
+            .all(|t| t.status.as_deref() == Some("UP")),
+        "{:?}",
+        vpn.tunnels
+    );
+
+    // Logs on for tunnel 2 (text), off for tunnel 1, in place: keys and status stay.
+    let text = TunnelLogOptions {
+        output_format: "text".into(),
+        ..logs.clone()
+    };
+    ec2.modify_vpn_tunnel_log_options(&id, &t2.outside_ip, Some(&text))
+        .await
+        .unwrap();
+    ec2.wait_vpn_connection_updated(&id, &wait(10_000))
+        .await
+        .unwrap();
+    ec2.modify_vpn_tunnel_log_options(&id, &t1.outside_ip, None)
+        .await
+        .unwrap();
+    let vpn = ec2
+        .wait_vpn_connection_updated(&id, &wait(10_000))
+        .await
+        .unwrap();
+    let t1 = vpn.tunnel_by_outside_ip(&t1.outside_ip).unwrap();
+    let t2 = vpn.tunnel_by_outside_ip(&t2.outside_ip).unwrap();
+    assert_eq!(t1.log_options, None);
+    assert_eq!(t2.log_options.as_ref(), Some(&text));
+    assert_eq!(t1.psk.as_deref(), Some("Office_key.one111"));
+    assert_eq!(t2.psk.as_deref(), Some("Office_key.two222"));
+    assert!(vpn
+        .tunnels
+        .iter()
+        .all(|t| t.status.as_deref() == Some("UP")));
+
+    // IKE/IPsec options of tunnel 2 only; its key, logs and the other tunnel stay.
+    let options = TunnelSpec {
+        phase1_encryption: vec!["AES256-GCM-16".into()],
+        phase1_dh_groups: vec![20],
+        dpd_timeout_action: Some("restart".into()),
+        ..Default::default()
+    };
+    ec2.modify_vpn_tunnel_ike_ipsec_options(&id, &t2.outside_ip, &options)
+        .await
+        .unwrap();
+    let vpn = ec2
+        .wait_vpn_connection_updated(&id, &wait(10_000))
+        .await
+        .unwrap();
+    let t1 = vpn.tunnel_by_outside_ip(&t1.outside_ip).unwrap();
+    let t2 = vpn.tunnel_by_outside_ip(&t2.outside_ip).unwrap();
+    assert_eq!(t2.options.phase1_encryption, vec!["AES256-GCM-16"]);
+    assert_eq!(t2.options.phase1_dh_groups, vec![20]);
+    assert_eq!(t2.options.dpd_timeout_action.as_deref(), Some("restart"));
+    assert_eq!(t2.psk.as_deref(), Some("Office_key.two222"));
+    assert_eq!(t2.log_options.as_ref(), Some(&text));
+    assert_eq!(t1.options.startup_action.as_deref(), Some("start"));
+    assert!(t1.options.phase1_encryption.len() > 1, "{:?}", t1.options);
 }

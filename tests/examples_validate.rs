@@ -6,6 +6,11 @@ mod support;
 use std::path::Path;
 use support::{Workdir, REQUIRED_PROVIDERS};
 
+/// Example folders of resources written ahead of their registration (the schema exists, the
+/// apply lands with a later merge). Skipped until then; once such a resource is registered,
+/// [`every_resource_example_validates`] fails until its entry is removed here.
+const PENDING_REGISTRATION: &[&str] = &["cloudlink_site_vpn"];
+
 fn validate(main_tf: &str) -> support::Run {
     let wd = Workdir::new();
     wd.write("main.tf", main_tf);
@@ -20,8 +25,22 @@ fn read(rel: &str) -> String {
 fn every_resource_example_validates() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/resources");
     let mut checked = 0;
+    let registered: Vec<String> = terraform_provider_cloudlink::resources::registry()
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    for pending in PENDING_REGISTRATION {
+        assert!(
+            !registered.iter().any(|r| r == pending),
+            "{pending} is registered now: remove it from PENDING_REGISTRATION"
+        );
+    }
     for dir in std::fs::read_dir(root).unwrap() {
-        for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+        let dir = dir.unwrap();
+        if PENDING_REGISTRATION.contains(&dir.file_name().to_string_lossy().as_ref()) {
+            continue;
+        }
+        for file in std::fs::read_dir(dir.path()).unwrap() {
             let path = file.unwrap().path();
             if path.extension().is_some_and(|e| e == "tf") {
                 let body = std::fs::read_to_string(&path).unwrap();

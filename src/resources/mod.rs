@@ -2,9 +2,11 @@
 //! dispatch code never changes.
 
 pub mod aws_vpn;
+pub mod aws_vpn_rules;
 pub mod claim;
 pub mod cross_cloud_vpn;
 pub mod default_tags;
+pub mod site_vpn;
 pub mod timeouts;
 pub mod vpc_peering_pair;
 

@@ -15,6 +15,7 @@ pub mod tags;
 pub mod transit_gateway;
 pub mod vpc;
 pub mod vpn_connection;
+pub mod vpn_device;
 pub mod vpn_gateway;
 
 pub use account::{AwsAccount, Ec2};
@@ -25,5 +26,8 @@ pub use settings::{AssumeRole, AwsSettings};
 pub use tags::{ownership_tags, Tags, TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 pub use transit_gateway::{TransitGateway, TransitGatewayAttachment};
 pub use vpc::Vpc;
-pub use vpn_connection::{Tunnel, TunnelSpec, VpnConnection, VpnConnectionSpec, VpnTarget};
+pub use vpn_connection::{
+    Tunnel, TunnelLogOptions, TunnelSpec, VpnConnection, VpnConnectionSpec, VpnTarget,
+};
+pub use vpn_device::{DeviceConfiguration, DeviceType};
 pub use vpn_gateway::{VpcAttachment, VpnGateway};

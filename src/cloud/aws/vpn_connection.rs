@@ -1,5 +1,6 @@
 //! EC2 site-to-site VPN connections: create with per-tunnel options, find (by id or tags),
-//! wait, delete, static routes, and one-tunnel-at-a-time PSK rotation.
+//! wait, delete, static routes, and one-tunnel-at-a-time changes of a tunnel's PSK, IKE/IPsec
+//! options and CloudWatch Logs options (each read back per tunnel).
 //!
 //! Tunnels are identified by outside IP and inside CIDR, never by position: the
 //! `CustomerGatewayConfiguration` XML may list them in another order than the options
@@ -12,11 +13,12 @@ use super::tags::{self, Tags};
 use crate::cloud::error::Result;
 use crate::cloud::wait::{Absent, StateWait, Stateful, WaitConfig};
 use aws_sdk_ec2::types::{
-    Filter, IkeVersionsRequestListValue, ModifyVpnTunnelOptionsSpecification,
-    Phase1DhGroupNumbersRequestListValue, Phase1EncryptionAlgorithmsRequestListValue,
-    Phase1IntegrityAlgorithmsRequestListValue, Phase2DhGroupNumbersRequestListValue,
-    Phase2EncryptionAlgorithmsRequestListValue, Phase2IntegrityAlgorithmsRequestListValue,
-    ResourceType, VpnConnectionOptionsSpecification, VpnTunnelOptionsSpecification,
+    CloudWatchLogOptionsSpecification, Filter, IkeVersionsRequestListValue,
+    ModifyVpnTunnelOptionsSpecification, Phase1DhGroupNumbersRequestListValue,
+    Phase1EncryptionAlgorithmsRequestListValue, Phase1IntegrityAlgorithmsRequestListValue,
+    Phase2DhGroupNumbersRequestListValue, Phase2EncryptionAlgorithmsRequestListValue,
+    Phase2IntegrityAlgorithmsRequestListValue, ResourceType, VpnConnectionOptionsSpecification,
+    VpnTunnelLogOptionsSpecification, VpnTunnelOptionsSpecification,
 };
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -43,6 +45,45 @@ pub const VPN_CONNECTION_UPDATED: StateWait = StateWait {
     limit_source: "terraform-provider-aws vpnConnectionUpdatedTimeout",
     ..VPN_CONNECTION_AVAILABLE
 };
+
+/// Where a tunnel's activity log goes (`TunnelOptions.LogOptions.CloudWatchLogOptions`
+/// with `LogEnabled` true). `None` in [`TunnelSpec`], [`Tunnel`] and
+/// [`Ec2::modify_vpn_tunnel_log_options`] means logging is off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TunnelLogOptions {
+    /// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`.
+    pub log_group_arn: String,
+    /// `json` or `text` (AWS's `LogOutputFormat`).
+    pub output_format: String,
+}
+
+impl TunnelLogOptions {
+    /// The request shape; `None` switches logging off (`LogEnabled` false).
+    fn to_sdk(options: Option<&TunnelLogOptions>) -> VpnTunnelLogOptionsSpecification {
+        let cw = match options {
+            Some(o) => CloudWatchLogOptionsSpecification::builder()
+                .log_enabled(true)
+                .log_group_arn(&o.log_group_arn)
+                .log_output_format(&o.output_format),
+            None => CloudWatchLogOptionsSpecification::builder().log_enabled(false),
+        };
+        VpnTunnelLogOptionsSpecification::builder()
+            .cloud_watch_log_options(cw.build())
+            .build()
+    }
+
+    /// The read-back shape; logging that is off (or has no log group) is `None`.
+    fn from_sdk(options: Option<&aws_sdk_ec2::types::VpnTunnelLogOptions>) -> Option<Self> {
+        let cw = options?.cloud_watch_log_options()?;
+        if cw.log_enabled() != Some(true) {
+            return None;
+        }
+        Some(TunnelLogOptions {
+            log_group_arn: cw.log_group_arn().filter(|a| !a.is_empty())?.to_string(),
+            output_format: cw.log_output_format().unwrap_or("json").to_string(),
+        })
+    }
+}
 
 /// [`Ec2::wait_vpn_connection_deleted`]: pending `available`, `modifying`, `deleting`;
 /// target `deleted` or absent. Limit: terraform-provider-aws `vpnConnectionDeletedTimeout`
@@ -118,6 +159,16 @@ pub struct TunnelSpec {
     pub ike_versions: Vec<String>,
     /// IPsec (phase 2) SA lifetime in seconds (900-3600); `None` = AWS's 3600.
     pub phase2_lifetime_seconds: Option<i32>,
+    /// IKE (phase 1) SA lifetime in seconds (900-28800); `None` = AWS's 28800.
+    pub phase1_lifetime_seconds: Option<i32>,
+    /// Dead peer detection timeout in seconds (at least 30); `None` = AWS's default.
+    pub dpd_timeout_seconds: Option<i32>,
+    /// After a DPD timeout: `clear`, `none` or `restart`; `None` = AWS's `clear`.
+    pub dpd_timeout_action: Option<String>,
+    /// `add` (the device starts IKE) or `start` (AWS does); `None` = AWS's `add`.
+    pub startup_action: Option<String>,
+    /// CloudWatch Logs destination of the tunnel's activity log; `None` = off.
+    pub log_options: Option<TunnelLogOptions>,
 }
 
 impl fmt::Debug for TunnelSpec {
@@ -133,6 +184,11 @@ impl fmt::Debug for TunnelSpec {
             .field("phase2_dh_groups", &self.phase2_dh_groups)
             .field("ike_versions", &self.ike_versions)
             .field("phase2_lifetime_seconds", &self.phase2_lifetime_seconds)
+            .field("phase1_lifetime_seconds", &self.phase1_lifetime_seconds)
+            .field("dpd_timeout_seconds", &self.dpd_timeout_seconds)
+            .field("dpd_timeout_action", &self.dpd_timeout_action)
+            .field("startup_action", &self.startup_action)
+            .field("log_options", &self.log_options)
             .finish()
     }
 }
@@ -165,6 +221,13 @@ pub struct Tunnel {
     pub status: Option<String>,
     /// Telemetry status message.
     pub status_message: Option<String>,
+    /// Where the tunnel's activity log goes; `None` when logging is off.
+    pub log_options: Option<TunnelLogOptions>,
+    /// The tunnel's IKE/IPsec options as AWS reports them (lists, lifetimes, DPD, startup
+    /// action; AWS lists every permitted value when none was chosen), in the shape of a
+    /// [`TunnelSpec`] so a plan can compare them with the desired ones. Its `inside_cidr`,
+    /// `psk` and `log_options` are always `None` (they are this struct's own fields).
+    pub options: TunnelSpec,
 }
 
 impl fmt::Debug for Tunnel {
@@ -175,7 +238,57 @@ impl fmt::Debug for Tunnel {
             .field("psk", &self.psk.as_ref().map(|_| "<redacted>"))
             .field("status", &self.status)
             .field("status_message", &self.status_message)
+            .field("log_options", &self.log_options)
+            .field("options", &self.options)
             .finish()
+    }
+}
+
+/// The IKE/IPsec options of a tunnel as read back.
+fn read_options(t: &aws_sdk_ec2::types::TunnelOption) -> TunnelSpec {
+    let strings = |v: Vec<Option<&str>>| v.into_iter().flatten().map(str::to_string).collect();
+    TunnelSpec {
+        phase1_encryption: strings(
+            t.phase1_encryption_algorithms()
+                .iter()
+                .map(|v| v.value())
+                .collect(),
+        ),
+        phase2_encryption: strings(
+            t.phase2_encryption_algorithms()
+                .iter()
+                .map(|v| v.value())
+                .collect(),
+        ),
+        phase1_integrity: strings(
+            t.phase1_integrity_algorithms()
+                .iter()
+                .map(|v| v.value())
+                .collect(),
+        ),
+        phase2_integrity: strings(
+            t.phase2_integrity_algorithms()
+                .iter()
+                .map(|v| v.value())
+                .collect(),
+        ),
+        phase1_dh_groups: t
+            .phase1_dh_group_numbers()
+            .iter()
+            .filter_map(|v| v.value())
+            .collect(),
+        phase2_dh_groups: t
+            .phase2_dh_group_numbers()
+            .iter()
+            .filter_map(|v| v.value())
+            .collect(),
+        ike_versions: strings(t.ike_versions().iter().map(|v| v.value()).collect()),
+        phase1_lifetime_seconds: t.phase1_lifetime_seconds(),
+        phase2_lifetime_seconds: t.phase2_lifetime_seconds(),
+        dpd_timeout_seconds: t.dpd_timeout_seconds(),
+        dpd_timeout_action: t.dpd_timeout_action().map(str::to_string),
+        startup_action: t.startup_action().map(str::to_string),
+        ..Default::default()
     }
 }
 
@@ -354,8 +467,7 @@ pub fn match_tunnels(options: &[Tunnel], xml: &[XmlTunnel]) -> Vec<Tunnel> {
                 outside_ip: x.outside_ip.clone(),
                 inside_cidr: x.inside_cidr.clone(),
                 psk: x.psk.clone(),
-                status: None,
-                status_message: None,
+                ..Default::default()
             });
         }
     }
@@ -384,6 +496,8 @@ impl From<&aws_sdk_ec2::types::VpnConnection> for VpnConnection {
                     .map(str::to_string),
                 status: None,
                 status_message: None,
+                log_options: TunnelLogOptions::from_sdk(t.log_options()),
+                options: read_options(t),
             })
             .collect();
         let xml = v
@@ -429,57 +543,78 @@ impl From<&aws_sdk_ec2::types::VpnConnection> for VpnConnection {
     }
 }
 
+/// Sets the IKE/IPsec options of `$t` (a [`TunnelSpec`]) on `$b`, a builder of either
+/// `VpnTunnelOptionsSpecification` (create) or `ModifyVpnTunnelOptionsSpecification`
+/// (modify): the two SDK shapes have the same members under different types. Empty lists and
+/// `None`s are not sent, so AWS keeps its default (create) or the current value (modify).
+macro_rules! with_ike_ipsec_options {
+    ($b:expr, $t:expr) => {{
+        let t: &TunnelSpec = $t;
+        let mut b = $b
+            .set_phase1_lifetime_seconds(t.phase1_lifetime_seconds)
+            .set_phase2_lifetime_seconds(t.phase2_lifetime_seconds)
+            .set_dpd_timeout_seconds(t.dpd_timeout_seconds)
+            .set_dpd_timeout_action(t.dpd_timeout_action.clone())
+            .set_startup_action(t.startup_action.clone());
+        for v in &t.phase1_encryption {
+            b = b.phase1_encryption_algorithms(
+                Phase1EncryptionAlgorithmsRequestListValue::builder()
+                    .value(v)
+                    .build(),
+            );
+        }
+        for v in &t.phase2_encryption {
+            b = b.phase2_encryption_algorithms(
+                Phase2EncryptionAlgorithmsRequestListValue::builder()
+                    .value(v)
+                    .build(),
+            );
+        }
+        for v in &t.phase1_integrity {
+            b = b.phase1_integrity_algorithms(
+                Phase1IntegrityAlgorithmsRequestListValue::builder()
+                    .value(v)
+                    .build(),
+            );
+        }
+        for v in &t.phase2_integrity {
+            b = b.phase2_integrity_algorithms(
+                Phase2IntegrityAlgorithmsRequestListValue::builder()
+                    .value(v)
+                    .build(),
+            );
+        }
+        for v in &t.phase1_dh_groups {
+            b = b.phase1_dh_group_numbers(
+                Phase1DhGroupNumbersRequestListValue::builder()
+                    .value(*v)
+                    .build(),
+            );
+        }
+        for v in &t.phase2_dh_groups {
+            b = b.phase2_dh_group_numbers(
+                Phase2DhGroupNumbersRequestListValue::builder()
+                    .value(*v)
+                    .build(),
+            );
+        }
+        for v in &t.ike_versions {
+            b = b.ike_versions(IkeVersionsRequestListValue::builder().value(v).build());
+        }
+        b
+    }};
+}
+
 fn tunnel_options(t: &TunnelSpec) -> VpnTunnelOptionsSpecification {
-    let mut b = VpnTunnelOptionsSpecification::builder()
+    let b = VpnTunnelOptionsSpecification::builder()
         .set_tunnel_inside_cidr(t.inside_cidr.clone())
         .set_pre_shared_key(t.psk.clone())
-        .set_phase2_lifetime_seconds(t.phase2_lifetime_seconds);
-    for v in &t.phase1_encryption {
-        b = b.phase1_encryption_algorithms(
-            Phase1EncryptionAlgorithmsRequestListValue::builder()
-                .value(v)
-                .build(),
+        .set_log_options(
+            t.log_options
+                .as_ref()
+                .map(|o| TunnelLogOptions::to_sdk(Some(o))),
         );
-    }
-    for v in &t.phase2_encryption {
-        b = b.phase2_encryption_algorithms(
-            Phase2EncryptionAlgorithmsRequestListValue::builder()
-                .value(v)
-                .build(),
-        );
-    }
-    for v in &t.phase1_integrity {
-        b = b.phase1_integrity_algorithms(
-            Phase1IntegrityAlgorithmsRequestListValue::builder()
-                .value(v)
-                .build(),
-        );
-    }
-    for v in &t.phase2_integrity {
-        b = b.phase2_integrity_algorithms(
-            Phase2IntegrityAlgorithmsRequestListValue::builder()
-                .value(v)
-                .build(),
-        );
-    }
-    for v in &t.phase1_dh_groups {
-        b = b.phase1_dh_group_numbers(
-            Phase1DhGroupNumbersRequestListValue::builder()
-                .value(*v)
-                .build(),
-        );
-    }
-    for v in &t.phase2_dh_groups {
-        b = b.phase2_dh_group_numbers(
-            Phase2DhGroupNumbersRequestListValue::builder()
-                .value(*v)
-                .build(),
-        );
-    }
-    for v in &t.ike_versions {
-        b = b.ike_versions(IkeVersionsRequestListValue::builder().value(v).build());
-    }
-    b.build()
+    with_ike_ipsec_options!(b, t).build()
 }
 
 impl Ec2 {
@@ -764,6 +899,68 @@ impl Ec2 {
         self.send_secret(
             || format!("modifying EC2 VPN connection ({id}) tunnel ({outside_ip}) pre-shared key"),
             &[psk],
+            || req.clone().send(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Sets (or with `None` switches off) the CloudWatch Logs options of the one tunnel whose
+    /// outside IP is `outside_ip`; its key and options stay. Follow with
+    /// [`Ec2::wait_vpn_connection_updated`] before changing the next tunnel.
+    pub async fn modify_vpn_tunnel_log_options(
+        &self,
+        id: &str,
+        outside_ip: &str,
+        options: Option<&TunnelLogOptions>,
+    ) -> Result<()> {
+        let req = self
+            .client
+            .modify_vpn_tunnel_options()
+            .vpn_connection_id(id)
+            .vpn_tunnel_outside_ip_address(outside_ip)
+            .tunnel_options(
+                ModifyVpnTunnelOptionsSpecification::builder()
+                    .log_options(TunnelLogOptions::to_sdk(options))
+                    .build(),
+            );
+        let what = match options {
+            Some(o) => format!("on, to {}", o.log_group_arn),
+            None => "off".to_string(),
+        };
+        self.send(
+            || format!("switching EC2 VPN connection ({id}) tunnel ({outside_ip}) logs {what}"),
+            || req.clone().send(),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Changes the IKE/IPsec options (algorithms, DH groups, IKE versions, lifetimes, DPD,
+    /// startup action) of the one tunnel whose outside IP is `outside_ip` to those of
+    /// `options`; its inside CIDR, key and logs are left as they are (those have their own
+    /// calls), and so are the options `options` leaves empty. The tunnel renegotiates
+    /// meanwhile: follow with [`Ec2::wait_vpn_connection_updated`] before the next tunnel.
+    pub async fn modify_vpn_tunnel_ike_ipsec_options(
+        &self,
+        id: &str,
+        outside_ip: &str,
+        options: &TunnelSpec,
+    ) -> Result<()> {
+        let spec = with_ike_ipsec_options!(ModifyVpnTunnelOptionsSpecification::builder(), options)
+            .build();
+        let req = self
+            .client
+            .modify_vpn_tunnel_options()
+            .vpn_connection_id(id)
+            .vpn_tunnel_outside_ip_address(outside_ip)
+            .tunnel_options(spec);
+        self.send(
+            || {
+                format!(
+                    "modifying EC2 VPN connection ({id}) tunnel ({outside_ip}) IKE/IPsec options"
+                )
+            },
             || req.clone().send(),
         )
         .await

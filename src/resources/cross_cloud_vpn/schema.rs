@@ -9,8 +9,8 @@ use super::ipsec;
 use super::names::{self, aws, azure, ipsec_policy, tunnel_details};
 use super::sku;
 use super::validate::{self, attribute as check};
-use crate::resources::default_tags;
 use crate::resources::timeouts::{self, Defaults};
+use crate::resources::{aws_vpn_rules, default_tags};
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type, Value};
 use std::time::Duration;
 
@@ -139,6 +139,7 @@ pub fn schema() -> Schema {
     .block(aws_block())
     .block(azure_block())
     .block(ipsec_policy_block())
+    .block(aws_vpn_rules::tunnel_logs_block())
     .block(timeouts::block(TIMEOUTS));
     let block = validate::rules().into_iter().fold(block, Block::rule);
     Schema::new(VERSION, block)

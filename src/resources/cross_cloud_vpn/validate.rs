@@ -93,14 +93,44 @@ pub fn aws_target(aws_block: &Value, aws_cidrs: &Value) -> Option<Diagnostic> {
     if vpc.is_unknown() || tgw.is_unknown() {
         return None;
     }
+    if let Some(d) = aws_anchor(aws_block) {
+        return Some(d);
+    }
+    if vpc.is_null() && aws_cidrs.is_null() {
+        return err(AttributePath::attrs([names::AWS_CIDRS]), "AWS CIDRs required with a transit gateway", "With aws.transit_gateway_id there is no VPC to take the advertised prefixes from: set aws_cidrs.".into());
+    }
+    None
+}
+
+/// The part of [`aws_target`] every VPN resource with an `aws {}` block shares: exactly one
+/// of `aws.vpc_id` and `aws.transit_gateway_id`, and route tables only with a VPC.
+pub fn aws_anchor(aws_block: &Value) -> Option<Diagnostic> {
+    let vpc = aws_block.attr(aws_names::VPC_ID);
+    let tgw = aws_block.attr(aws_names::TRANSIT_GATEWAY_ID);
+    if vpc.is_unknown() || tgw.is_unknown() {
+        return None;
+    }
     let aws = |a: &str| AttributePath::attrs([names::AWS, a]);
     match (vpc.is_null(), tgw.is_null()) {
         (true, true) => err(aws(aws_names::VPC_ID), "Missing AWS target", "Set aws.vpc_id (a new virtual private gateway is attached to it) or aws.transit_gateway_id.".into()),
         (false, false) => err(aws(aws_names::TRANSIT_GATEWAY_ID), "Conflicting AWS targets", "Set only one of aws.vpc_id and aws.transit_gateway_id.".into()),
         (true, false) if !aws_block.attr(aws_names::ROUTE_TABLE_IDS).is_null() => err(aws(aws_names::ROUTE_TABLE_IDS), "Route tables need a VPC", "aws.route_table_ids is only used with aws.vpc_id; with a transit gateway, manage its route tables yourself.".into()),
-        (true, false) if aws_cidrs.is_null() => err(AttributePath::attrs([names::AWS_CIDRS]), "AWS CIDRs required with a transit gateway", "With aws.transit_gateway_id there is no VPC to take the advertised prefixes from: set aws_cidrs.".into()),
         _ => None,
     }
+}
+
+/// At most one of `tunnel_psks` and `tunnel_psks_wo` (reported on `tunnel_psks_wo`).
+pub fn psks_conflict(config: &Value) -> Option<Diagnostic> {
+    if config.attr(names::TUNNEL_PSKS).is_null() || config.attr(names::TUNNEL_PSKS_WO).is_null() {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            "Conflicting pre-shared keys",
+            "Set tunnel_psks or tunnel_psks_wo, not both.",
+        )
+        .with_path(AttributePath::attrs([names::TUNNEL_PSKS_WO])),
+    )
 }
 
 /// Every entry of a CIDR list is an IPv4 network in canonical form; a bad entry is reported
@@ -339,8 +369,8 @@ pub fn azure_reserved_asn(asn: i64) -> bool {
 /// network gateways peer with it (Azure takes 32-bit peer ASNs: VPN Gateway FAQ, 2026-06-04).
 /// rule: AWS-AMAZON-ASN
 pub fn amazon_side_asn(asn: i64, path: &AttributePath) -> Option<Diagnostic> {
-    if !(64512..=65534).contains(&asn) && !(4_200_000_000..=4_294_967_294).contains(&asn) {
-        return err(path.clone(), "Invalid Amazon-side ASN", format!("{asn} is not a private ASN AWS accepts for a virtual private gateway (64512-65534 or 4200000000-4294967294)."));
+    if let Some(d) = crate::resources::aws_vpn_rules::amazon_side_asn_range(asn, path) {
+        return Some(d);
     }
     if azure_reserved_asn(asn) {
         return err(path.clone(), "ASN reserved by Azure", format!("Azure reserves ASN {asn} and refuses it for a BGP peer (65515, 65517-65520 are used by Azure gateways)."));
@@ -608,17 +638,7 @@ pub fn rules() -> Vec<BlockRule> {
         BlockRule::new(
             "psks_conflict",
             "At most one of `tunnel_psks` and `tunnel_psks_wo`. Reported on `tunnel_psks_wo`.",
-            |c, _| {
-                if c.attr(names::TUNNEL_PSKS).is_null() || c.attr(names::TUNNEL_PSKS_WO).is_null() {
-                    return Diagnostics::new();
-                }
-                Diagnostic::error(
-                    "Conflicting pre-shared keys",
-                    "Set tunnel_psks or tunnel_psks_wo, not both.",
-                )
-                .with_path(AttributePath::attrs([names::TUNNEL_PSKS_WO]))
-                .into()
-            },
+            |c, _| psks_conflict(c).into_iter().collect(),
         ),
         BlockRule::new(
             "asns_differ",
