@@ -10,9 +10,9 @@ mod support;
 use serde_json::{json, Value as Json};
 use std::time::Instant;
 use support::{
-    arm_of, assert_error_at, assert_nothing_left, assert_secret_only_in_quoted_source, line_number,
-    provider_block, vpn_fixture, with_default_tags, Emulator, VpnFixture as Fixture, Workdir,
-    REQUIRED_PROVIDERS,
+    arm_of, assert_error_at, assert_nothing_left, assert_secret_only_in_quoted_source, aws_live,
+    line_number, provider_block, vpn_fixture, with_default_tags, Emulator, VpnFixture as Fixture,
+    Workdir, REQUIRED_PROVIDERS,
 };
 
 const ACCOUNT: &str = "123456789012";
@@ -1569,6 +1569,53 @@ fn ipsec_policy_is_the_same_on_every_aws_tunnel_and_azure_connection() {
     }
     drop(ec2);
     assert_eq!(tunnels, 4, "two VPN connections, two tunnels each");
+    assert_plan_empty(&wd);
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
+}
+
+/// The log options AWS reports for every tunnel of every live VPN connection.
+fn tunnel_log_options(dump: &Json) -> Vec<Json> {
+    aws_live(dump, ACCOUNT, REGION, "vpn_connections")
+        .iter()
+        .flat_map(|v| v["tunnels"].as_array().cloned().unwrap_or_default())
+        .map(|t| t["log_options"].clone())
+        .collect()
+}
+
+#[test]
+fn tunnel_logs_reach_both_tunnels_and_switch_off_in_place() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = fixture(&emu);
+    let wd = Workdir::new();
+    let arn = "arn:aws:logs:us-east-1:123456789012:log-group:/vpn/link";
+    let logs = format!(
+        "  tunnel_logs {{\n    log_group_arn = \"{arn}\"\n    output_format = \"text\"\n  }}"
+    );
+    wd.write("main.tf", &config(&emu, &fx, "static", 2, &logs));
+    wd.apply();
+    let seen = tunnel_log_options(&emu.dump());
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for t in &seen {
+        assert_eq!(t["log_enabled"], true, "{seen:?}");
+        assert_eq!(t["log_group_arn"], arn, "{seen:?}");
+        assert_eq!(t["log_output_format"], "text", "{seen:?}");
+    }
+    assert_plan_empty(&wd);
+
+    wd.write("main.tf", &config(&emu, &fx, "static", 2, ""));
+    assert_eq!(
+        wd.planned_actions("cloudlink_cross_cloud_vpn.this"),
+        ["update"],
+        "switching tunnel logs off is an in-place update"
+    );
+    wd.apply();
+    let seen = tunnel_log_options(&emu.dump());
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(
+        seen.iter().all(|t| t["log_enabled"] != true),
+        "logging must be off on both tunnels: {seen:?}"
+    );
     assert_plan_empty(&wd);
     wd.destroy();
     assert_nothing_left(&emu.dump());

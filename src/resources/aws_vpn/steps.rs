@@ -13,7 +13,9 @@ use super::side::{
     customer_gateway_component, transit_gateway_attachment_component, vpn_connection_component,
     AwsSide, AwsTunnel, VPN_GATEWAY_COMPONENT,
 };
-use crate::cloud::aws::{Ec2, RouteTarget, Tags, TunnelSpec, VpnConnectionSpec, VpnTarget};
+use crate::cloud::aws::{
+    Ec2, RouteTarget, Tags, TunnelSpec, VpnConnection, VpnConnectionSpec, VpnTarget,
+};
 use anyhow::anyhow;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -197,6 +199,7 @@ pub async fn vpn_connections<R: AwsVpnRun>(
         // A configured PSK AWS does not have yet (adopted connection): rotate it there.
         let ours: Vec<&AwsTunnel> = side.tunnels_of(i).map(|(_, t)| t).collect();
         let v = psk::configured_keys_on_aws(aws, v, &ours, &cancel).await?;
+        let v = tunnel_logs_on_aws(aws, v, &ours, &cancel).await?;
         for (t, want) in side.tunnels_of(i) {
             let tunnel = v
                 .tunnel_by_inside_cidr(&want.inside_cidr)
@@ -229,6 +232,34 @@ pub async fn vpn_connections<R: AwsVpnRun>(
         }
     }
     Ok(())
+}
+
+/// Puts the side's tunnel log options on every tunnel of VPN connection `v` whose logging
+/// differs (an adopted connection, a `tunnel_logs` change, logging switched on or off out of
+/// band), one tunnel at a time as AWS changes one tunnel per modification; the connection
+/// as it is afterwards.
+async fn tunnel_logs_on_aws(
+    aws: &AwsRun,
+    mut v: VpnConnection,
+    tunnels: &[&AwsTunnel],
+    cancel: &CancellationToken,
+) -> anyhow::Result<VpnConnection> {
+    let want = aws.side.tunnel_options.log_options.as_ref();
+    let ec2 = aws.ec2(cancel);
+    for t in tunnels {
+        let Some(tunnel) = v.tunnel_by_inside_cidr(&t.inside_cidr).cloned() else {
+            continue;
+        };
+        if tunnel.log_options.as_ref() == want {
+            continue;
+        }
+        ec2.modify_vpn_tunnel_log_options(&v.id, &tunnel.outside_ip, want)
+            .await?;
+        v = ec2
+            .wait_vpn_connection_updated(&v.id, &aws.wait(cancel))
+            .await?;
+    }
+    Ok(v)
 }
 
 /// Step: the VPC route tables reach the peer through the VGW (propagation or static routes).

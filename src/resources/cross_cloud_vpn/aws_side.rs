@@ -1,6 +1,7 @@
 //! The AWS end of the cross-cloud link as the shared AWS half reads it
 //! ([`crate::resources::aws_vpn::side::AwsSide`]): the peer is the Azure gateway, whose ASN
-//! the customer gateways carry, and the link's IPsec policy becomes every tunnel's options.
+//! the customer gateways carry, and the link's IPsec policy and `tunnel_logs` become every
+//! tunnel's options.
 
 use super::ipsec::aws_tunnel_policy;
 use super::topology::Desired;
@@ -16,7 +17,10 @@ pub const AZURE_PEER: PeerWords = PeerWords {
 
 /// The AWS end of the cross-cloud link `d`.
 pub fn of(d: &Desired) -> AwsSide {
-    let mut tunnel_options = TunnelSpec::default();
+    let mut tunnel_options = TunnelSpec {
+        log_options: d.tunnel_logs.clone(),
+        ..TunnelSpec::default()
+    };
     if let Some(p) = &d.policy {
         aws_tunnel_policy(&mut tunnel_options, p);
     }

@@ -14,6 +14,8 @@ pub use super::ipsec::Policy;
 use super::names;
 use super::schema::TIMEOUTS;
 use super::sku;
+use crate::cloud::aws::TunnelLogOptions;
+use crate::resources::aws_vpn_rules;
 
 /// Name of the first gateway ip configuration.
 pub const IP_CONFIG_PRIMARY: &str = "default";
@@ -65,6 +67,8 @@ pub struct Desired {
     pub psks: Option<Vec<String>>,
     /// Custom IKE/IPsec policy.
     pub policy: Option<Policy>,
+    /// Where every AWS tunnel logs (`tunnel_logs {}`); `None` = logging off.
+    pub tunnel_logs: Option<TunnelLogOptions>,
     /// The tags of every sub-resource besides the ownership tags: `tags_all` (the provider's
     /// `default_tags` merged with `tags`) when known, else `tags`.
     pub tags: BTreeMap<String, String>,
@@ -180,6 +184,7 @@ impl Desired {
             inside_cidrs,
             psks,
             policy,
+            tunnel_logs: aws_vpn_rules::tunnel_logs(v.attr(aws_vpn_rules::names::TUNNEL_LOGS)),
             tags,
             timeouts: timeouts::resolve(v, TIMEOUTS),
         }
