@@ -17,4 +17,5 @@ pub fn registry() -> Registry {
     Registry::default()
         .register(std::sync::Arc::new(vpc_peering_pair::VpcPeeringPair))
         .register(std::sync::Arc::new(cross_cloud_vpn::CrossCloudVpn))
+        .register(std::sync::Arc::new(site_vpn::SiteVpn))
 }

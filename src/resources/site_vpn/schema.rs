@@ -108,7 +108,7 @@ pub fn schema() -> Schema {
     .attr(Attribute::computed(names::CUSTOMER_GATEWAY_ID, Type::String, "The customer gateway (`cgw-...`).").use_state_for_unknown())
     .attr(Attribute::computed(names::VPN_GATEWAY_ID, Type::String, "The virtual private gateway cloudlink created (empty with a transit gateway).").use_state_for_unknown())
     .attr(Attribute::computed(names::VPN_CONNECTION_ID, Type::String, "The VPN connection (`vpn-...`).").use_state_for_unknown())
-    .attr(Attribute::computed(names::TUNNELS, Type::list(tunnel_type()), "Per tunnel, sorted by outside IP: AWS's outside IP, the inside CIDR, AWS's and the device's BGP (inside) addresses, and the status from AWS's tunnel telemetry (`UP`/`DOWN` with its message)."))
+    .attr(Attribute::computed(names::TUNNELS, Type::list(tunnel_type()), "Per tunnel, in the order of `tunnel_inside_cidrs`: AWS's outside IP, the inside CIDR, AWS's and the device's BGP (inside) addresses, and the status from AWS's tunnel telemetry (`UP`/`DOWN` with its message)."))
     .attr(Attribute::computed(names::DEVICE_CONFIGURATION, Type::String, "The configuration for `device_type` as AWS writes it (`GetVpnConnectionDeviceSampleConfiguration`), with this VPN's outside and inside addresses, ASNs and pre-shared keys; refreshed when a key rotates. Empty without `device_type`.").sensitive())
     .block(peer_block())
     .block(aws_block())
