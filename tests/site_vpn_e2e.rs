@@ -1,0 +1,291 @@
+//! `cloudlink_site_vpn` through the real terraform binary against cloudlink-emulator: a
+//! static site VPN on a new virtual private gateway and a BGP one on a transit gateway apply,
+//! plan empty and destroy to nothing; the tunnels stay DOWN until the simulated device is
+//! configured from the state and `device_configuration`, then read UP; a new device IP plans
+//! a replacement; rotating one key is in place, changes only that tunnel on AWS and the
+//! device configuration follows. Keys never reach terraform's output.
+
+mod support;
+
+use serde_json::{json, Value as Json};
+use support::{
+    assert_nothing_left, aws_live, block_on, provider_block, vpn_fixture, Emulator, Workdir,
+    ACCOUNT, REGION, REQUIRED_PROVIDERS,
+};
+
+const ADDRESS: &str = "cloudlink_site_vpn.this";
+const KEY_1: &str = "Tunnel1Key.abcdefgh";
+const KEY_2: &str = "Tunnel2Key_ijklmnop";
+const KEY_2_ROTATED: &str = "Tunnel2Rotated_qrstuv";
+const DEVICE_IP: &str = "192.0.2.10";
+
+/// A static site VPN to the office router at `ip` on a new VGW in the fixture's VPC.
+fn static_config(emu: &Emulator, vpc: &str, rtb: &str, ip: &str, psks: [&str; 2]) -> String {
+    format!(
+        r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_site_vpn" "this" {{
+  name        = "office"
+  routing     = "static"
+  tunnel_psks = ["{k1}", "{k2}"]
+  peer {{
+    ip_address = "{ip}"
+    cidrs      = ["10.50.0.0/16"]
+  }}
+  aws {{
+    vpc_id          = "{vpc}"
+    route_table_ids = ["{rtb}"]
+  }}
+  device_type {{
+    vendor   = "Cisco Systems, Inc."
+    platform = "ISR Series Routers"
+    software = "IOS 12.4+"
+  }}
+}}
+
+output "device_configuration" {{
+  value     = cloudlink_site_vpn.this.device_configuration
+  sensitive = true
+}}
+"#,
+        provider = provider_block(emu),
+        k1 = psks[0],
+        k2 = psks[1],
+    )
+}
+
+/// Tells the emulator the device at `ip` is configured with these tunnels.
+fn configure_device(emu: &Emulator, device: Json) {
+    let url = format!("{}/_emulator/peer-devices", emu.url);
+    let status = block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .body(device.to_string())
+            .send()
+            .await
+            .expect("posting the peer device")
+            .status()
+    });
+    assert!(status.is_success(), "peer device refused: {status}");
+}
+
+fn tunnels(values: &Json) -> Vec<Json> {
+    values["tunnels"].as_array().cloned().unwrap_or_default()
+}
+
+fn device_configuration(wd: &Workdir) -> String {
+    wd.tf(&["output", "-raw", "device_configuration"])
+        .success()
+        .stdout
+}
+
+fn live_vpn_tunnels(emu: &Emulator) -> Vec<Json> {
+    let dump = emu.dump();
+    let vpns = aws_live(&dump, ACCOUNT, REGION, "vpn_connections");
+    assert_eq!(vpns.len(), 1, "{vpns:?}");
+    vpns[0]["tunnels"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn static_vgw_tunnels_come_up_once_the_device_is_configured_then_destroy_leaves_nothing() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = vpn_fixture(&emu, "net-rg", "hub");
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]),
+    );
+    let applied = wd.apply();
+    for key in [KEY_1, KEY_2] {
+        assert!(!applied.all().contains(key), "a key reached the output");
+    }
+    let v = wd.state_values(ADDRESS);
+    for (attr, prefix) in [
+        ("customer_gateway_id", "cgw-"),
+        ("vpn_gateway_id", "vgw-"),
+        ("vpn_connection_id", "vpn-"),
+        ("id", "vpn-"),
+    ] {
+        let id = v[attr].as_str().unwrap_or_default();
+        assert!(id.starts_with(prefix), "{attr} = {id:?}");
+    }
+    let ts = tunnels(&v);
+    assert_eq!(ts.len(), 2, "{v}");
+    for t in &ts {
+        assert!(
+            !t["outside_ip"].as_str().unwrap_or_default().is_empty(),
+            "{t}"
+        );
+        assert_eq!(t["status"], "DOWN", "no device yet: {t}");
+    }
+    let config = device_configuration(&wd);
+    assert!(
+        config.contains(DEVICE_IP),
+        "the customer gateway IP: {config}"
+    );
+    for t in &ts {
+        assert!(config.contains(t["outside_ip"].as_str().unwrap()));
+    }
+    // The device is configured from what the VPN reports, with the configured keys.
+    configure_device(
+        &emu,
+        json!({
+            "customer_gateway_ip": DEVICE_IP,
+            "tunnels": [
+                {"outside_ip": ts[0]["outside_ip"], "psk": KEY_1},
+                {"outside_ip": ts[1]["outside_ip"], "psk": KEY_2},
+            ],
+        }),
+    );
+    wd.tf(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
+    let v = wd.state_values(ADDRESS);
+    for t in tunnels(&v) {
+        assert_eq!(t["status"], "UP", "device configured: {t}");
+    }
+    assert_eq!(wd.plan_exit_code().code, 0, "second plan is empty");
+    // A new device IP: AWS cannot change a customer gateway's IP, so the VPN is replaced.
+    wd.write(
+        "main.tf",
+        &static_config(&emu, &fx.vpc, &fx.rtb, "192.0.2.11", [KEY_1, KEY_2]),
+    );
+    let plan = wd.tf(&["plan", "-no-color"]).success();
+    assert!(
+        plan.stdout.contains("# forces replacement") && plan.stdout.contains("192.0.2.11"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(wd.planned_actions(ADDRESS), vec!["delete", "create"]);
+    wd.write(
+        "main.tf",
+        &static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]),
+    );
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
+}
+
+#[test]
+fn rotating_one_key_is_in_place_changes_only_that_tunnel_and_the_device_configuration() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = vpn_fixture(&emu, "net-rg", "hub");
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]),
+    );
+    wd.apply();
+    let before = device_configuration(&wd);
+    assert!(
+        before.contains(KEY_2),
+        "the device's key is in its configuration"
+    );
+    let tunnels_before = live_vpn_tunnels(&emu);
+    wd.write(
+        "main.tf",
+        &static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2_ROTATED]),
+    );
+    assert_eq!(wd.planned_actions(ADDRESS), vec!["update"]);
+    let modifies = emu.counter("ec2", "ModifyVpnTunnelOptions");
+    let applied = wd.apply();
+    for key in [KEY_1, KEY_2, KEY_2_ROTATED] {
+        assert!(!applied.all().contains(key), "a key reached the output");
+    }
+    assert_eq!(
+        emu.counter("ec2", "ModifyVpnTunnelOptions") - modifies,
+        1,
+        "one tunnel rekeyed"
+    );
+    let tunnels_after = live_vpn_tunnels(&emu);
+    let key_of = |ts: &[Json], cidr: &str| {
+        ts.iter()
+            .find(|t| t["inside_cidr"] == cidr)
+            .map(|t| t["psk"].clone())
+            .unwrap_or_else(|| panic!("no tunnel {cidr}: {ts:?}"))
+    };
+    let cidrs = wd.state_values(ADDRESS)["tunnel_inside_cidrs"].clone();
+    let (c1, c2) = (cidrs[0].as_str().unwrap(), cidrs[1].as_str().unwrap());
+    assert_eq!(key_of(&tunnels_before, c1), KEY_1);
+    assert_eq!(key_of(&tunnels_after, c1), KEY_1, "tunnel 1 untouched");
+    assert_eq!(key_of(&tunnels_before, c2), KEY_2);
+    assert_eq!(key_of(&tunnels_after, c2), KEY_2_ROTATED);
+    let after = device_configuration(&wd);
+    assert!(
+        after.contains(KEY_2_ROTATED) && !after.contains(KEY_2),
+        "configuration follows the key"
+    );
+    assert_eq!(wd.plan_exit_code().code, 0, "plan empty after the rotation");
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
+}
+
+#[test]
+fn bgp_on_a_transit_gateway_applies_plans_empty_and_destroys_to_nothing() {
+    let emu = Emulator::start("fast", 1.0);
+    let out = emu.fixtures(json!({
+        "aws": {"transit_gateways": [{"amazon_side_asn": 64600, "name": "tgw"}]},
+    }));
+    let tgw = out["aws"]["transit_gateways"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_string();
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_site_vpn" "this" {{
+  name                = "datacenter"
+  routing             = "bgp"
+  tunnel_inside_cidrs = ["169.254.100.0/30", "169.254.100.4/30"]
+  peer {{
+    ip_address = "192.0.2.20"
+    bgp_asn    = 65010
+  }}
+  aws {{
+    transit_gateway_id = "{tgw}"
+  }}
+}}
+"#,
+            provider = provider_block(&emu),
+        ),
+    );
+    wd.apply();
+    let v = wd.state_values(ADDRESS);
+    assert_eq!(v["vpn_gateway_id"], "", "no VGW with a transit gateway");
+    assert_eq!(v["aws"]["amazon_side_asn"], 64600, "the TGW's own ASN: {v}");
+    let ts = tunnels(&v);
+    assert_eq!(ts.len(), 2);
+    assert_eq!(ts[0]["aws_bgp_address"], "169.254.100.1");
+    assert_eq!(ts[0]["peer_bgp_address"], "169.254.100.2");
+    assert_eq!(ts[1]["aws_bgp_address"], "169.254.100.5");
+    let dump = emu.dump();
+    let vpns = aws_live(&dump, ACCOUNT, REGION, "vpn_connections");
+    assert_eq!(vpns.len(), 1);
+    assert_eq!(vpns[0]["transit_gateway_id"], tgw.as_str());
+    let keys: Vec<Json> = vpns[0]["tunnels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| json!({"outside_ip": t["outside_ip"], "psk": t["psk"], "inside_cidr": t["inside_cidr"]}))
+        .collect();
+    configure_device(
+        &emu,
+        json!({"customer_gateway_ip": "192.0.2.20", "tunnels": keys, "bgp_asn": 65010, "amazon_side_asn": 64600}),
+    );
+    wd.tf(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
+        .success();
+    for t in tunnels(&wd.state_values(ADDRESS)) {
+        assert_eq!(t["status"], "UP", "BGP device configured: {t}");
+    }
+    assert_eq!(wd.plan_exit_code().code, 0, "second plan is empty");
+    wd.destroy();
+    let dump = emu.dump();
+    assert_nothing_left(&dump);
+    let attachments: Vec<&Json> = aws_live(&dump, ACCOUNT, REGION, "transit_gateway_attachments")
+        .into_iter()
+        .filter(|a| a["resource_type"] == "vpn")
+        .collect();
+    assert!(attachments.is_empty(), "{attachments:?}");
+}
