@@ -9,8 +9,8 @@ mod support;
 
 use serde_json::{json, Value as Json};
 use support::{
-    assert_nothing_left, aws_live, block_on, provider_block, vpn_fixture, Emulator, Workdir,
-    ACCOUNT, REGION, REQUIRED_PROVIDERS,
+    assert_nothing_left, aws_live, block_on, emu_ec2, provider_block, vpn_fixture, Emulator,
+    Workdir, ACCOUNT, REGION, REQUIRED_PROVIDERS,
 };
 
 const ADDRESS: &str = "cloudlink_site_vpn.this";
@@ -219,6 +219,35 @@ fn rotating_one_key_is_in_place_changes_only_that_tunnel_and_the_device_configur
     assert_nothing_left(&emu.dump());
 }
 
+/// Phase 1 DH groups and startup action of each tunnel of the one VPN connection, in the
+/// order of their inside CIDRs, as DescribeVpnConnections reports them.
+fn tunnel_options_on_aws(emu: &Emulator) -> Vec<(Vec<i32>, Option<String>)> {
+    let ec2 = emu_ec2(emu, ACCOUNT, REGION);
+    let out = block_on(ec2.describe_vpn_connections().send()).expect("describing");
+    let v = out
+        .vpn_connections()
+        .iter()
+        .find(|v| v.state().map(|s| s.as_str()) != Some("deleted"))
+        .expect("a VPN connection");
+    let mut tunnels: Vec<_> = v
+        .options()
+        .map(|o| o.tunnel_options().to_vec())
+        .unwrap_or_default();
+    tunnels.sort_by_key(|t| t.tunnel_inside_cidr().unwrap_or_default().to_string());
+    tunnels
+        .iter()
+        .map(|t| {
+            (
+                t.phase1_dh_group_numbers()
+                    .iter()
+                    .filter_map(|g| g.value())
+                    .collect(),
+                t.startup_action().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn bgp_on_a_transit_gateway_applies_plans_empty_and_destroys_to_nothing() {
     let emu = Emulator::start("fast", 1.0);
@@ -246,12 +275,31 @@ resource "cloudlink_site_vpn" "this" {{
   aws {{
     transit_gateway_id = "{tgw}"
   }}
+  tunnel_options {{
+    ike_versions            = ["ikev2"]
+    phase1_dh_group_numbers = [20]
+    startup_action          = "start"
+  }}
+  tunnel_options {{
+    ike_versions            = ["ikev2"]
+    phase1_dh_group_numbers = [DH2]
+  }}
 }}
 "#,
             provider = provider_block(&emu),
         ),
     );
+    let config = std::fs::read_to_string(wd.path().join("main.tf")).unwrap();
+    wd.write("main.tf", &config.replace("DH2", "21"));
     wd.apply();
+    assert_eq!(
+        tunnel_options_on_aws(&emu),
+        vec![
+            (vec![20], Some("start".to_string())),
+            (vec![21], Some("add".to_string()))
+        ],
+        "each tunnel its own options"
+    );
     let v = wd.state_values(ADDRESS);
     assert_eq!(v["vpn_gateway_id"], "", "no VGW with a transit gateway");
     assert_eq!(v["aws"]["amazon_side_asn"], 64600, "the TGW's own ASN: {v}");
@@ -280,6 +328,18 @@ resource "cloudlink_site_vpn" "this" {{
         assert_eq!(t["status"], "UP", "BGP device configured: {t}");
     }
     assert_eq!(wd.plan_exit_code().code, 0, "second plan is empty");
+    // The second tunnel's DH group changes in place; the first tunnel is left alone.
+    wd.write("main.tf", &config.replace("DH2", "24"));
+    assert_eq!(wd.planned_actions(ADDRESS), vec!["update"]);
+    wd.apply();
+    assert_eq!(
+        tunnel_options_on_aws(&emu),
+        vec![
+            (vec![20], Some("start".to_string())),
+            (vec![24], Some("add".to_string()))
+        ]
+    );
+    assert_eq!(wd.plan_exit_code().code, 0, "plan empty after the change");
     wd.destroy();
     let dump = emu.dump();
     assert_nothing_left(&dump);

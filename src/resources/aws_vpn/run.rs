@@ -7,7 +7,7 @@
 
 use super::checkpoint::AwsCheckpoint;
 use super::side::AwsSide;
-use crate::cloud::aws::{ownership_tags, Ec2};
+use crate::cloud::aws::{ownership_tags, Ec2, TunnelSpec};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Deadline;
 use crate::resources::claim;
@@ -113,6 +113,12 @@ pub trait AwsVpnRun: Send + Sync + 'static {
     /// The prefixes behind the peer (static routes on the VPN connections and in the route
     /// tables).
     fn peer_cidrs(&self) -> Vec<String>;
+
+    /// The IKE/IPsec options (and logs) tunnel `t` is created with; the side's shared ones
+    /// unless the resource configures its tunnels one by one.
+    fn tunnel_options(&self, _t: usize) -> TunnelSpec {
+        self.aws().side.tunnel_options.clone()
+    }
 
     /// A copy of the AWS checkpoint.
     fn aws_checkpoint(&self) -> AwsCheckpoint {

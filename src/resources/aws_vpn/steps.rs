@@ -124,7 +124,7 @@ pub async fn vpn_gateway<R: AwsVpnRun>(
 }
 
 /// What a new VPN connection `i` is created with: both tunnel slots, ours with their inside
-/// CIDR and key (configured or fresh), the side's tunnel options on each.
+/// CIDR and key (configured or fresh), each with its tunnel options (`AwsVpnRun::tunnel_options`).
 fn vpn_connection_spec<R: AwsVpnRun>(run: &R, i: usize, tags: &Tags) -> VpnConnectionSpec {
     let side = &run.aws().side;
     let (cgw, vgw) = run.with_aws_checkpoint(|cp| {
@@ -139,11 +139,16 @@ fn vpn_connection_spec<R: AwsVpnRun>(run: &R, i: usize, tags: &Tags) -> VpnConne
     };
     let tunnels = (0..2)
         .map(|slot| {
-            let ours = side.tunnels_of(i).map(|(_, t)| t).find(|t| t.slot == slot);
+            let ours = side.tunnels_of(i).find(|(_, t)| t.slot == slot);
+            let options = match ours {
+                Some((t, _)) => run.tunnel_options(t),
+                None => side.tunnel_options.clone(),
+            };
+            let ours = ours.map(|(_, t)| t);
             TunnelSpec {
                 inside_cidr: ours.map(|t| t.inside_cidr.clone()),
                 psk: Some(psk::initial_key(ours)),
-                ..side.tunnel_options.clone()
+                ..options
             }
         })
         .collect();

@@ -1,6 +1,7 @@
 //! Create and update as one converging step graph over the shared AWS steps: the customer
 //! gateway and the virtual private gateway (nothing with a transit gateway), the VPN
-//! connection once both exist, the route tables once the gateway exists; then the tunnels'
+//! connection once both exist, the route tables once the gateway exists, each tunnel's
+//! IKE/IPsec options once the connection exists; then the tunnels'
 //! status and the device configuration are read back. Each step adopts what it finds by
 //! ownership tags, so a create, a re-run after a crash, a repair and an in-place update are
 //! the same walk. An update first rotates changed keys one tunnel at a time and drops the
@@ -12,6 +13,7 @@ use super::schema::TYPE_NAME;
 use super::side::{self, Desired};
 use super::state::Checkpoint;
 use super::status;
+use super::tunnel_options;
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
@@ -34,6 +36,11 @@ pub fn converge_graph() -> Graph<SiteRun> {
             aws_steps::vpn_connections,
         )
         .step("aws_routes", &["aws_vpn_gateway"], aws_steps::route_tables)
+        .step(
+            "tunnel_options",
+            &["aws_vpn_connections"],
+            tunnel_options::converge,
+        )
 }
 
 /// Which operation a converge runs.

@@ -17,6 +17,7 @@ pub mod schema;
 pub mod side;
 pub mod state;
 pub mod status;
+pub mod tunnel_options;
 pub mod validate;
 
 use crate::provider::context::ProviderContext;

@@ -7,6 +7,7 @@
 use super::names;
 use super::side::{self, Desired, TUNNELS};
 use super::state::Checkpoint;
+use crate::cloud::aws::TunnelSpec;
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::resources::aws_vpn::checkpoint::AwsCheckpoint;
@@ -87,6 +88,10 @@ impl AwsVpnRun for SiteRun {
 
     fn peer_ip(&self, _vpn: usize) -> String {
         self.d.peer_ip.clone()
+    }
+
+    fn tunnel_options(&self, t: usize) -> TunnelSpec {
+        self.d.tunnel_spec(t)
     }
 
     fn peer_cidrs(&self) -> Vec<String> {

@@ -65,8 +65,8 @@ pub struct Desired {
     pub inside_cidrs: Vec<String>,
     /// Configured keys (from `tunnel_psks`, or `tunnel_psks_wo` when rotating).
     pub psks: Option<Vec<String>>,
-    /// The IKE/IPsec options of the tunnels.
-    pub tunnel_options: TunnelSpec,
+    /// The IKE/IPsec options of each tunnel (one `tunnel_options` block applies to both).
+    pub tunnel_options: [TunnelSpec; TUNNELS],
     /// The tunnels' CloudWatch Logs options.
     pub tunnel_logs: Option<TunnelLogOptions>,
     /// The device type of `device_configuration`.
@@ -112,7 +112,6 @@ impl Desired {
         let tags = default_tags::tags_of(v.attr(names::TAGS_ALL))
             .or_else(|| default_tags::tags_of(v.attr(names::TAGS)))
             .unwrap_or_default();
-        let [first, _] = aws_vpn_rules::tunnel_option_specs(v.attr(names::TUNNEL_OPTIONS));
         let dt = v.attr(names::DEVICE_TYPE);
         Desired {
             name: s(v.attr(names::NAME)).unwrap_or_default(),
@@ -133,12 +132,21 @@ impl Desired {
                 .filter(|l| l.len() == TUNNELS)
                 .unwrap_or_else(|| (0..TUNNELS).map(default_inside_cidr).collect()),
             psks: list(v.attr(names::TUNNEL_PSKS)).or_else(|| list(write_only_psks)),
-            tunnel_options: first,
+            tunnel_options: aws_vpn_rules::tunnel_option_specs(v.attr(names::TUNNEL_OPTIONS)),
             tunnel_logs: aws_vpn_rules::tunnel_logs(v.attr(names::TUNNEL_LOGS)),
             device_type: device::wanted(dt),
             device_ike_version: s(dt.attr(names::device_type::IKE_VERSION)),
             tags,
             timeouts: timeouts::resolve(v, TIMEOUTS),
+        }
+    }
+
+    /// The options tunnel `t` is created with and converged to: its IKE/IPsec options and
+    /// the shared `tunnel_logs`.
+    pub fn tunnel_spec(&self, t: usize) -> TunnelSpec {
+        TunnelSpec {
+            log_options: self.tunnel_logs.clone(),
+            ..self.tunnel_options[t].clone()
         }
     }
 
@@ -179,10 +187,7 @@ pub fn of(d: &Desired) -> AwsSide {
                 }
             })
             .collect(),
-        tunnel_options: TunnelSpec {
-            log_options: d.tunnel_logs.clone(),
-            ..d.tunnel_options.clone()
-        },
+        tunnel_options: d.tunnel_spec(0),
         route_table_ids: d.route_table_ids.clone(),
         route_propagation: d.route_propagation,
         peer_words: DEVICE_PEER,
