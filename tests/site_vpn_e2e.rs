@@ -349,3 +349,45 @@ resource "cloudlink_site_vpn" "this" {{
         .collect();
     assert!(attachments.is_empty(), "{attachments:?}");
 }
+
+#[test]
+fn import_by_vpn_connection_id_rebuilds_the_created_state() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = vpn_fixture(&emu, "net-rg", "hub");
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]),
+    );
+    wd.apply();
+    let created = wd.state_values(ADDRESS);
+    let vpn = created["vpn_connection_id"].as_str().unwrap().to_string();
+    wd.tf(&["state", "rm", ADDRESS]).success();
+    wd.tf(&["import", "-no-color", ADDRESS, &vpn]).success();
+    let imported = wd.state_values(ADDRESS);
+    for attr in [
+        "id",
+        "name",
+        "claim_id",
+        "routing",
+        "customer_gateway_id",
+        "vpn_gateway_id",
+        "vpn_connection_id",
+        "tunnel_inside_cidrs",
+        "peer",
+        "aws",
+        "tunnels",
+    ] {
+        assert_eq!(imported[attr], created[attr], "{attr}");
+    }
+    // Keys and the device type are not discoverable: the configuration supplies them in place.
+    assert_eq!(wd.planned_actions(ADDRESS), vec!["update"]);
+    wd.apply();
+    assert_eq!(
+        wd.plan_exit_code().code,
+        0,
+        "plan empty after the import's apply"
+    );
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
+}

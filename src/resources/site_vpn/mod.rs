@@ -1,7 +1,7 @@
 //! `cloudlink_site_vpn`: an AWS site-to-site VPN to any IPsec device (an office router, a
 //! firewall, another cloud), with the device's configuration and tunnel health logs. This
 //! file only wires the [`Resource`] trait to the phase files (`plan`, `apply`, `read`,
-//! `delete`; import is not offered yet); the AWS work is the shared AWS half (`crate::resources::aws_vpn`),
+//! `delete`, `import`); the AWS work is the shared AWS half (`crate::resources::aws_vpn`),
 //! fed by `side` (the configuration as an `AwsSide`) and run on `run` (the device as its
 //! peer); `state` is the checkpoint's round trip through state, `status` the tunnels and
 //! the device configuration read back, `device` the device type's resolution.
@@ -9,6 +9,7 @@
 pub mod apply;
 pub mod delete;
 pub mod device;
+pub mod import;
 pub mod names;
 pub mod plan;
 pub mod read;
@@ -22,7 +23,7 @@ pub mod validate;
 
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{ApplyResult, PlanRequest, PlanResponse, ReadResult, Resource};
-use crate::tf::{Schema, Value};
+use crate::tf::{Diagnostics, Schema, Value};
 
 /// The resource.
 #[derive(Debug, Default, Clone, Copy)]
@@ -67,5 +68,9 @@ impl Resource for SiteVpn {
 
     async fn delete(&self, ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         delete::delete(ctx, prior).await
+    }
+
+    async fn import(&self, ctx: &ProviderContext, id: &str) -> Result<Value, Diagnostics> {
+        import::import(ctx, id).await
     }
 }
