@@ -3,7 +3,8 @@
 //! plan empty and destroy to nothing; the tunnels stay DOWN until the simulated device is
 //! configured from the state and `device_configuration`, then read UP; a new device IP plans
 //! a replacement; rotating one key is in place, changes only that tunnel on AWS and the
-//! device configuration follows. Keys never reach terraform's output.
+//! device configuration follows; per-tunnel options and `tunnel_logs` change in place; import
+//! by VPN connection id rebuilds the created state. Keys never reach terraform's output.
 
 mod support;
 
@@ -387,6 +388,51 @@ fn import_by_vpn_connection_id_rebuilds_the_created_state() {
         wd.plan_exit_code().code,
         0,
         "plan empty after the import's apply"
+    );
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
+}
+
+#[test]
+fn tunnel_logs_reach_both_tunnels_and_switch_off_in_place() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = vpn_fixture(&emu, "net-rg", "hub");
+    let wd = Workdir::new();
+    let arn = "arn:aws:logs:us-east-1:123456789012:log-group:/vpn/office";
+    let plain = static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]);
+    let logs = format!(
+        "  tunnel_logs {{\n    log_group_arn = \"{arn}\"\n    output_format = \"json\"\n  }}\n  device_type {{"
+    );
+    wd.write("main.tf", &plain.replacen("  device_type {", &logs, 1));
+    wd.apply();
+    let seen: Vec<Json> = live_vpn_tunnels(&emu)
+        .iter()
+        .map(|t| t["log_options"].clone())
+        .collect();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for t in &seen {
+        assert_eq!(t["log_enabled"], true, "{seen:?}");
+        assert_eq!(t["log_group_arn"], arn, "{seen:?}");
+        assert_eq!(t["log_output_format"], "json", "{seen:?}");
+    }
+    assert_eq!(wd.plan_exit_code().code, 0, "second plan is empty");
+    wd.write("main.tf", &plain);
+    assert_eq!(
+        wd.planned_actions(ADDRESS),
+        vec!["update"],
+        "switching tunnel logs off is an in-place update"
+    );
+    wd.apply();
+    assert!(
+        live_vpn_tunnels(&emu)
+            .iter()
+            .all(|t| t["log_options"]["log_enabled"] != true),
+        "logging off on both tunnels"
+    );
+    assert_eq!(
+        wd.plan_exit_code().code,
+        0,
+        "plan empty after switching off"
     );
     wd.destroy();
     assert_nothing_left(&emu.dump());

@@ -193,3 +193,30 @@ pub fn of(d: &Desired) -> AwsSide {
         peer_words: DEVICE_PEER,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_static_site_is_one_vpn_connection_whose_device_has_asn_65000() {
+        let v = Value::object([
+            ("name", Value::string("office")),
+            ("routing", Value::string("static")),
+            (
+                names::PEER,
+                Value::object([(peer::IP_ADDRESS, Value::string("192.0.2.10"))]),
+            ),
+        ]);
+        let d = Desired::from_value(&v, &Value::Null);
+        let side = of(&d);
+        assert_eq!(side.vpn_connections, 1);
+        assert_eq!(side.peer_asn, STATIC_PEER_ASN);
+        assert_eq!(side.tunnels.len(), TUNNELS);
+        assert_eq!(side.tunnels[1].slot, 1);
+        assert_eq!(side.tunnels[0].inside_cidr, default_inside_cidr(0));
+        assert_eq!(side.tunnels[0].aws_bgp_address, "169.254.40.1");
+        assert_eq!(side.tunnels[0].peer_bgp_address, "169.254.40.2");
+        assert_eq!(d.peer_ip, "192.0.2.10");
+    }
+}
