@@ -437,3 +437,23 @@ fn tunnel_logs_reach_both_tunnels_and_switch_off_in_place() {
     wd.destroy();
     assert_nothing_left(&emu.dump());
 }
+
+#[test]
+fn a_device_type_the_region_does_not_list_is_refused_at_plan_naming_what_is_offered() {
+    let emu = Emulator::start("fast", 1.0);
+    let fx = vpn_fixture(&emu, "net-rg", "hub");
+    let wd = Workdir::new();
+    let config = static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]);
+    wd.write(
+        "main.tf",
+        &config.replace("ISR Series Routers", "ASR Series Routers"),
+    );
+    let plan = wd.tf(&["plan", "-no-color"]);
+    assert_ne!(plan.code, 0);
+    let out = plan.all();
+    assert!(
+        out.contains("Device type not offered") && out.contains("ISR Series Routers"),
+        "{out}"
+    );
+    assert_eq!(emu.counter("ec2", "CreateCustomerGateway"), 0);
+}

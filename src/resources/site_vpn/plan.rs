@@ -1,15 +1,17 @@
 //! The plan of a site VPN on top of the generic one: the default inside CIDRs, `tags_all`,
-//! the claim handed from a replaced object to its successor, and for an update the ids of
+//! the claim handed from a replaced object to its successor, a device type the region does
+//! not list refused (read-only `GetVpnConnectionDeviceTypes`), and for an update the ids of
 //! AWS objects deleted out of band (unknown, so the apply rebuilds them) and warnings for
 //! what goes down: every tunnel on a replacement (a new device IP replaces the VPN, as the
 //! schema's `ReplaceIf` on `peer.ip_address` says), one tunnel at a time on a key rotation.
 
+use super::device;
 use super::names;
 use super::side::{default_inside_cidr, TUNNELS};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::resources::{claim, default_tags};
-use crate::tf::{Diagnostic, Value};
+use crate::tf::{AttributePath, Diagnostic, Value};
 
 /// Refines the generic plan.
 pub async fn modify_plan(
@@ -28,6 +30,12 @@ pub async fn modify_plan(
     }
     default_tags::plan_tags_all(ctx, &mut plan.planned, &mut plan.diags);
     plan.planned_private = claim::planned_private(req);
+    let device_type = plan.planned.attr(names::DEVICE_TYPE);
+    if let (Some(ctx), false) = (ctx, device_type.equals(req.prior.attr(names::DEVICE_TYPE))) {
+        if let Some(d) = check_device_type(ctx, &plan.planned).await {
+            plan.diags.push(d);
+        }
+    }
     if req.prior.is_null() {
         return;
     }
@@ -39,6 +47,42 @@ pub async fn modify_plan(
         return;
     }
     update_plan(req, plan);
+}
+
+/// The configured device type must be one the region lists (`GetVpnConnectionDeviceTypes`,
+/// a read-only call), so a misspelt one is refused before anything is built; the error names
+/// what is offered.
+async fn check_device_type(ctx: &ProviderContext, planned: &Value) -> Option<Diagnostic> {
+    let wanted = device::wanted(planned.attr(names::DEVICE_TYPE))?;
+    let account = planned.attr(names::AWS).attr(names::aws::ACCOUNT);
+    if account.is_unknown() {
+        return None;
+    }
+    let at = AttributePath::attrs([names::AWS, names::aws::ACCOUNT]);
+    let types = match ctx.aws_account(account.as_str(), at) {
+        Ok(a) => match a.ec2().await {
+            Ok(ec2) => {
+                ec2.with_cancel(ctx.stop.clone())
+                    .get_vpn_connection_device_types()
+                    .await
+            }
+            Err(e) => Err(e),
+        },
+        Err(diag) => return Some(diag),
+    };
+    let types = match types {
+        Ok(t) => t,
+        Err(e) => {
+            return Some(Diagnostic::error(
+                "Could not list the VPN device types at plan time",
+                format!("{e}"),
+            ))
+        }
+    };
+    device::resolve(&types, &wanted).err().map(|why| {
+        Diagnostic::error("Device type not offered", why)
+            .with_path(AttributePath::attrs([names::DEVICE_TYPE]))
+    })
 }
 
 /// An in-place update: gaps left by objects deleted out of band become unknown (the apply
