@@ -148,7 +148,7 @@ async fn customer_gateway_create_find_adopt_wait_delete() {
     let ec2 = e.ec2().await;
     let t = tags("customer-gateway-0");
     let id = ec2
-        .create_customer_gateway("20.30.40.50", 65515, &t)
+        .create_customer_gateway("20.30.40.50", 65515, None, &t)
         .await
         .unwrap();
     let cgw = ec2
@@ -253,7 +253,7 @@ async fn throttled_create_is_retried_to_success() {
     )
     .await;
     let id = ec2
-        .create_customer_gateway("20.30.40.51", 65000, &tags("customer-gateway-0"))
+        .create_customer_gateway("20.30.40.51", 65000, None, &tags("customer-gateway-0"))
         .await
         .unwrap();
     assert!(id.starts_with("cgw-"));
@@ -271,7 +271,7 @@ async fn throttling_beyond_the_policy_fails_with_context() {
     .await;
     let started = std::time::Instant::now();
     let err = ec2
-        .create_customer_gateway("20.30.40.52", 65000, &Tags::new())
+        .create_customer_gateway("20.30.40.52", 65000, None, &Tags::new())
         .await
         .unwrap_err();
     // The policy's budget (1 s here), not an attempt count, ended the retries.
@@ -412,7 +412,7 @@ async fn vpn_connection_tunnels_routes_psk_rotation_and_delete() {
     let v = e.vpcs(json!([{"cidr": "10.1.0.0/16"}])).await;
     let ec2 = e.ec2().await;
     let cgw = ec2
-        .create_customer_gateway("20.30.40.60", 65515, &tags("customer-gateway-0"))
+        .create_customer_gateway("20.30.40.60", 65515, None, &tags("customer-gateway-0"))
         .await
         .unwrap();
     ec2.wait_customer_gateway_available(&cgw, &wait(10_000))
@@ -564,7 +564,7 @@ async fn vpn_connection_to_a_transit_gateway_has_an_attachment() {
     let found = ec2.find_transit_gateway_by_id(&tgw).await.unwrap().unwrap();
     assert_eq!(found.amazon_side_asn, Some(64600));
     let cgw = ec2
-        .create_customer_gateway("20.30.40.61", 65515, &Tags::new())
+        .create_customer_gateway("20.30.40.61", 65515, None, &Tags::new())
         .await
         .unwrap();
     ec2.wait_customer_gateway_available(&cgw, &wait(10_000))
@@ -986,7 +986,7 @@ async fn site_vpn_device_configuration_and_tunnel_logs() {
     let v = e.vpcs(json!([{"cidr": "10.2.0.0/16"}])).await;
     let ec2 = e.ec2().await;
     let cgw = ec2
-        .create_customer_gateway("192.0.2.10", 65010, &tags("customer-gateway-0"))
+        .create_customer_gateway("192.0.2.10", 65010, None, &tags("customer-gateway-0"))
         .await
         .unwrap();
     ec2.wait_customer_gateway_available(&cgw, &wait(10_000))

@@ -30,8 +30,9 @@ resource "cloudlink_site_vpn" "this" {{
   routing     = "static"
   tunnel_psks = ["{k1}", "{k2}"]
   peer {{
-    ip_address = "{ip}"
-    cidrs      = ["10.50.0.0/16"]
+    ip_address  = "{ip}"
+    cidrs       = ["10.50.0.0/16"]
+    device_name = "office-isr"
   }}
   aws {{
     vpc_id          = "{vpc}"
@@ -101,6 +102,15 @@ fn static_vgw_tunnels_come_up_once_the_device_is_configured_then_destroy_leaves_
     for key in [KEY_1, KEY_2] {
         assert!(!applied.all().contains(key), "a key reached the output");
     }
+    let cgws = aws_live(&emu.dump(), ACCOUNT, REGION, "customer_gateways")
+        .into_iter()
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(cgws.len(), 1, "{cgws:?}");
+    assert_eq!(
+        cgws[0]["device_name"], "office-isr",
+        "peer.device_name reaches AWS"
+    );
     let v = wd.state_values(ADDRESS);
     for (attr, prefix) in [
         ("customer_gateway_id", "cgw-"),

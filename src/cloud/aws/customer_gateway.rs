@@ -47,6 +47,8 @@ pub struct CustomerGateway {
     pub bgp_asn: i64,
     /// `pending`, `available`, `deleting` or `deleted`.
     pub state: String,
+    /// The device name given at creation (`DeviceName`), if any.
+    pub device_name: Option<String>,
     /// All tags.
     pub tags: Tags,
 }
@@ -63,6 +65,7 @@ impl From<&aws_sdk_ec2::types::CustomerGateway> for CustomerGateway {
             ip_address: c.ip_address().unwrap_or_default().to_string(),
             bgp_asn,
             state: c.state().unwrap_or_default().to_string(),
+            device_name: c.device_name().map(str::to_string),
             tags: tags::from_sdk(c.tags()),
         }
     }
@@ -70,11 +73,12 @@ impl From<&aws_sdk_ec2::types::CustomerGateway> for CustomerGateway {
 
 impl Ec2 {
     /// Creates an `ipsec.1` customer gateway for `ip` and `bgp_asn` (ASNs above 2^31-1 go
-    /// in `BgpAsnExtended`); returns its id. Wait with [`Ec2::wait_customer_gateway_available`].
+    /// in `BgpAsnExtended`), named `device_name` when given (`DeviceName`); returns its id. Wait with [`Ec2::wait_customer_gateway_available`].
     pub async fn create_customer_gateway(
         &self,
         ip: &str,
         bgp_asn: i64,
+        device_name: Option<&str>,
         tags: &Tags,
     ) -> Result<String> {
         let mut req = self
@@ -82,6 +86,7 @@ impl Ec2 {
             .create_customer_gateway()
             .r#type(GatewayType::Ipsec1)
             .ip_address(ip)
+            .set_device_name(device_name.map(str::to_string))
             .tag_specifications(tags::tag_specification(ResourceType::CustomerGateway, tags));
         req = match i32::try_from(bgp_asn) {
             Ok(a) => req.bgp_asn(a),

@@ -46,6 +46,9 @@ pub struct AwsSide {
     pub amazon_side_asn: i64,
     /// The peer's BGP ASN: that of every customer gateway.
     pub peer_asn: i64,
+    /// The peer device's name, recorded on its customer gateway (`DeviceName`); `None` for
+    /// a peer that is not a device (an Azure gateway).
+    pub peer_device_name: Option<String>,
     /// BGP (true) or static routes.
     pub bgp: bool,
     /// VPN connections, one per customer gateway (peer public IP).

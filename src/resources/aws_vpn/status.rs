@@ -135,6 +135,7 @@ mod tests {
             transit_gateway_id: None,
             amazon_side_asn: 64512,
             peer_asn: 65000,
+            peer_device_name: None,
             bgp,
             vpn_connections: 1,
             tunnels: vec![AwsTunnel {
@@ -175,6 +176,7 @@ mod tests {
                 ip_address: cgw_ip.into(),
                 bgp_asn: 65000,
                 state: "available".into(),
+                device_name: None,
                 tags: Default::default(),
             })],
         }

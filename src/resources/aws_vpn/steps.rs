@@ -69,7 +69,12 @@ pub async fn customer_gateways<R: AwsVpnRun>(
             ),
             None => {
                 let id = ec2
-                    .create_customer_gateway(&ip, aws.side.peer_asn, &tags)
+                    .create_customer_gateway(
+                        &ip,
+                        aws.side.peer_asn,
+                        aws.side.peer_device_name.as_deref(),
+                        &tags,
+                    )
                     .await?;
                 run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i] = id.clone());
                 id

@@ -29,6 +29,7 @@ pub fn of(d: &Desired) -> AwsSide {
         transit_gateway_id: d.transit_gateway_id.clone(),
         amazon_side_asn: d.amazon_side_asn,
         peer_asn: d.azure_asn,
+        peer_device_name: None,
         bgp: d.bgp,
         vpn_connections: d.instances(),
         tunnels: (0..d.tunnels)

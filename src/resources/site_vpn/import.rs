@@ -115,6 +115,9 @@ async fn discover(
     let bgp = !conn.static_routes_only;
     let mut p = skeleton(&block.nested_block(names::PEER).expect("peer block").block);
     p.set_attr(peer::IP_ADDRESS, Value::string(&cgw.ip_address));
+    if let Some(name) = &cgw.device_name {
+        p.set_attr(peer::DEVICE_NAME, Value::string(name));
+    }
     if bgp || cgw.bgp_asn != STATIC_PEER_ASN {
         p.set_attr(peer::BGP_ASN, Value::int(cgw.bgp_asn));
     }

@@ -45,6 +45,8 @@ pub struct Desired {
     pub peer_ip: String,
     /// The device's ASN (65000 with static routing when not configured).
     pub peer_asn: i64,
+    /// `peer.device_name`, recorded on the customer gateway.
+    pub peer_device_name: Option<String>,
     /// Prefixes behind the device.
     pub peer_cidrs: Vec<String>,
     /// BGP (true) or static.
@@ -117,6 +119,7 @@ impl Desired {
             name: s(v.attr(names::NAME)).unwrap_or_default(),
             peer_ip: s(p.attr(peer::IP_ADDRESS)).unwrap_or_default(),
             peer_asn: p.attr(peer::BGP_ASN).as_i64().unwrap_or(STATIC_PEER_ASN),
+            peer_device_name: s(p.attr(peer::DEVICE_NAME)),
             peer_cidrs: list(p.attr(peer::CIDRS)).unwrap_or_default(),
             bgp,
             vpc_id: s(a.attr(aws::VPC_ID)),
@@ -171,6 +174,7 @@ pub fn of(d: &Desired) -> AwsSide {
         transit_gateway_id: d.transit_gateway_id.clone(),
         amazon_side_asn: d.amazon_side_asn,
         peer_asn: d.peer_asn,
+        peer_device_name: d.peer_device_name.clone(),
         bgp: d.bgp,
         vpn_connections: 1,
         tunnels: (0..TUNNELS)
