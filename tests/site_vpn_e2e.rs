@@ -72,6 +72,19 @@ fn configure_device(emu: &Emulator, device: Json) {
     assert!(status.is_success(), "peer device refused: {status}");
 }
 
+/// `(AWS outside IP, key)` of every `pre-shared-key address IP key KEY` line of a Cisco IOS
+/// (IKEv1) device configuration.
+fn cisco_keyring(config: &str) -> Vec<(String, String)> {
+    config
+        .lines()
+        .filter_map(|l| {
+            let rest = l.trim().strip_prefix("pre-shared-key address ")?;
+            let (ip, key) = rest.split_once(" key ")?;
+            Some((ip.to_string(), key.to_string()))
+        })
+        .collect()
+}
+
 fn tunnels(values: &Json) -> Vec<Json> {
     values["tunnels"].as_array().cloned().unwrap_or_default()
 }
@@ -138,16 +151,25 @@ fn static_vgw_tunnels_come_up_once_the_device_is_configured_then_destroy_leaves_
     for t in &ts {
         assert!(config.contains(t["outside_ip"].as_str().unwrap()));
     }
-    // The device is configured from what the VPN reports, with the configured keys.
+    // The device is configured from the downloaded configuration itself, as a network
+    // engineer would type it in: each IKEv1 keyring line names a tunnel's AWS outside IP and
+    // its key.
+    let keyring = cisco_keyring(&config);
+    assert_eq!(keyring.len(), 2, "two keyring entries: {config}");
+    let mut keys: Vec<&str> = keyring.iter().map(|(_, k)| k.as_str()).collect();
+    keys.sort();
+    assert_eq!(keys, {
+        let mut want = vec![KEY_1, KEY_2];
+        want.sort();
+        want
+    });
+    let device_tunnels: Vec<Json> = keyring
+        .iter()
+        .map(|(ip, key)| json!({"outside_ip": ip, "psk": key}))
+        .collect();
     configure_device(
         &emu,
-        json!({
-            "customer_gateway_ip": DEVICE_IP,
-            "tunnels": [
-                {"outside_ip": ts[0]["outside_ip"], "psk": KEY_1},
-                {"outside_ip": ts[1]["outside_ip"], "psk": KEY_2},
-            ],
-        }),
+        json!({"customer_gateway_ip": DEVICE_IP, "tunnels": device_tunnels}),
     );
     wd.tf(&["apply", "-refresh-only", "-auto-approve", "-no-color"])
         .success();
