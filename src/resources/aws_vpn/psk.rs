@@ -5,6 +5,7 @@
 use super::run::AwsRun;
 use super::side::AwsTunnel;
 use crate::cloud::aws::VpnConnection;
+use crate::tf::Value;
 use anyhow::anyhow;
 use rand::Rng;
 use tokio_util::sync::CancellationToken;
@@ -12,6 +13,24 @@ use tokio_util::sync::CancellationToken;
 /// The AWS PSK alphabet (`[0-9A-Za-z_.]`, terraform-provider-aws
 /// `validVPNConnectionTunnelPreSharedKey`).
 pub const PSK_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.";
+
+/// The write-only keys an update must put on the tunnels: the configuration's `keys`
+/// attribute when its `version` attribute changed between `prior` and `planned` (Terraform
+/// hands write-only values over only in the configuration, and only a new version asks for
+/// them to be applied), else null.
+pub fn write_only_keys_to_apply(
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+    version: &str,
+    keys: &str,
+) -> Value {
+    if prior.attr(version).equals(planned.attr(version)) {
+        Value::Null
+    } else {
+        config.attr(keys).clone()
+    }
+}
 
 /// A fresh 32-character PSK in the AWS alphabet that starts with a letter (never `0`).
 pub fn generate_psk() -> String {

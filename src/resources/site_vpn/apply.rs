@@ -17,6 +17,7 @@ use super::tunnel_options;
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
+use crate::resources::aws_vpn::psk as aws_psk;
 use crate::resources::aws_vpn::psk;
 use crate::resources::aws_vpn::steps as aws_steps;
 use crate::resources::claim::{self, CreateJournal};
@@ -142,14 +143,13 @@ pub async fn update(
     config: &Value,
 ) -> ApplyResult {
     let planned = &default_tags::with_tags_all(ctx, planned);
-    let wo_changed = !prior
-        .attr(names::TUNNEL_PSKS_WO_VERSION)
-        .equals(planned.attr(names::TUNNEL_PSKS_WO_VERSION));
-    let wo = if wo_changed {
-        config.attr(names::TUNNEL_PSKS_WO).clone()
-    } else {
-        Value::Null
-    };
+    let wo = aws_psk::write_only_keys_to_apply(
+        prior,
+        planned,
+        config,
+        names::TUNNEL_PSKS_WO_VERSION,
+        names::TUNNEL_PSKS_WO,
+    );
     let d = Desired::from_value(planned, &wo);
     let old = Desired::from_value(prior, &Value::Null);
     let mut cp = Checkpoint::from_state(prior, &d);
