@@ -145,6 +145,7 @@ fn page<T: Copy>(
 
 /// `GetVpnConnectionDeviceSampleConfiguration`: the device's configuration for the
 /// connection's tunnels, keys, addresses and ASNs.
+/// rule: AWS-VPN-DEVICE-CONFIG (the connection's own values; unknown ids refused).
 pub fn sample_configuration(st: &mut State, cx: &Ctx) -> R<Xml> {
     let id = cx.q.req("VpnConnectionId")?.to_string();
     let type_id = cx.q.req("VpnConnectionDeviceTypeId")?.to_string();
