@@ -6,6 +6,7 @@ pub mod aws_vpn_rules;
 pub mod claim;
 pub mod cross_cloud_vpn;
 pub mod default_tags;
+pub mod reachability;
 pub mod site_vpn;
 pub mod timeouts;
 pub mod vpc_peering_pair;

@@ -6,6 +6,14 @@ use super::errors::{at_most_one, not_found_as_empty};
 use super::tags::filter;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 
+/// rule: AWS-FILTER-VALUES. At most 200 values in the filters of one EC2 Describe call
+/// (EC2 error `FilterLimitExceeded`: "The maximum number of filter values specified on a
+/// single call is 200"); a list of VPCs is read this many at a time.
+pub const FILTER_VALUES_PER_CALL: usize = 200;
+
+/// DescribeRouteTables `MaxResults` (the API allows 5 to 100).
+const ROUTE_TABLES_PER_PAGE: i32 = 100;
+
 /// One route of a route table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Route {
@@ -17,6 +25,8 @@ pub struct Route {
     pub vpc_peering_connection_id: Option<String>,
     /// `tgw-...`.
     pub transit_gateway_id: Option<String>,
+    /// Any other target (NAT gateway, network interface, instance, VPC endpoint, ...).
+    pub other_target: Option<String>,
     /// `CreateRoute`, `CreateRouteTable` or `EnableVgwRoutePropagation`.
     pub origin: String,
     /// `active` or `blackhole`.
@@ -54,8 +64,18 @@ impl RouteTarget {
     }
 }
 
+/// One association of a route table: a subnet's, or the VPC's main one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Association {
+    /// The subnet, `None` for the main association.
+    pub subnet_id: Option<String>,
+    /// Whether this makes the table the VPC's main route table (used by every subnet
+    /// without an explicit association).
+    pub main: bool,
+}
+
 /// A route table as the resources see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteTable {
     /// `rtb-...`.
     pub id: String,
@@ -65,6 +85,8 @@ pub struct RouteTable {
     pub routes: Vec<Route>,
     /// VGWs propagating routes into this table.
     pub propagating_vgws: Vec<String>,
+    /// Its subnet and main associations (state `associated`).
+    pub associations: Vec<Association>,
 }
 
 impl RouteTable {
@@ -92,19 +114,45 @@ impl Ec2 {
 
     /// Every route table of VPC `vpc_id` (what an import searches for the link's routes).
     pub async fn find_route_tables_of_vpc(&self, vpc_id: &str) -> Result<Vec<RouteTable>> {
-        let req = self
-            .client
-            .describe_route_tables()
-            .filters(filter("vpc-id", &[vpc_id]));
-        let tables: Vec<RouteTable> = self
-            .send(
-                || format!("listing the route tables of EC2 VPC ({vpc_id})"),
-                || req.clone().send(),
-            )
-            .await
-            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect())?;
+        self.find_route_tables_of_vpcs(&[vpc_id.to_string()]).await
+    }
+
+    /// Every route table of the VPCs `vpc_ids`, with their associations: one
+    /// DescribeRouteTables per [`FILTER_VALUES_PER_CALL`] VPCs (a `vpc-id` filter listing
+    /// them), all pages read, so a plan reads many links' tables in a few calls.
+    pub async fn find_route_tables_of_vpcs(&self, vpc_ids: &[String]) -> Result<Vec<RouteTable>> {
+        let mut tables = Vec::new();
+        for chunk in vpc_ids.chunks(FILTER_VALUES_PER_CALL) {
+            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            let mut next: Option<String> = None;
+            loop {
+                let req = self
+                    .client
+                    .describe_route_tables()
+                    .filters(filter("vpc-id", &ids))
+                    .max_results(ROUTE_TABLES_PER_PAGE)
+                    .set_next_token(next.clone());
+                let page = self
+                    .send(
+                        || format!("listing the route tables of EC2 VPCs ({})", ids.join(", ")),
+                        || req.clone().send(),
+                    )
+                    .await?;
+                tables.extend(page.route_tables().iter().map(route_table_from_sdk));
+                next = page
+                    .next_token()
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string);
+                if next.is_none() {
+                    break;
+                }
+            }
+        }
         // Client-side too, in case an endpoint ignores the filter.
-        Ok(tables.into_iter().filter(|t| t.vpc_id == vpc_id).collect())
+        Ok(tables
+            .into_iter()
+            .filter(|t| vpc_ids.contains(&t.vpc_id))
+            .collect())
     }
 
     /// Adds `destination -> target` to `route_table_id`. An existing route with the same
@@ -234,6 +282,14 @@ fn route_table_from_sdk(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
                     gateway_id: r.gateway_id().map(str::to_string),
                     vpc_peering_connection_id: r.vpc_peering_connection_id().map(str::to_string),
                     transit_gateway_id: r.transit_gateway_id().map(str::to_string),
+                    other_target: r
+                        .nat_gateway_id()
+                        .or(r.network_interface_id())
+                        .or(r.instance_id())
+                        .or(r.local_gateway_id())
+                        .or(r.carrier_gateway_id())
+                        .or(r.core_network_arn())
+                        .map(str::to_string),
                     origin: r
                         .origin()
                         .map(|o| o.as_str().to_string())
@@ -249,6 +305,20 @@ fn route_table_from_sdk(t: &aws_sdk_ec2::types::RouteTable) -> RouteTable {
             .propagating_vgws()
             .iter()
             .filter_map(|p| p.gateway_id().map(str::to_string))
+            .collect(),
+        associations: t
+            .associations()
+            .iter()
+            .filter(|a| {
+                a.association_state()
+                    .and_then(|s| s.state())
+                    .is_none_or(|s| s.as_str() == "associated")
+            })
+            .filter(|a| a.main().unwrap_or(false) || a.subnet_id().is_some())
+            .map(|a| Association {
+                subnet_id: a.subnet_id().map(str::to_string),
+                main: a.main().unwrap_or(false),
+            })
             .collect(),
     }
 }

@@ -26,6 +26,7 @@ pub mod object;
 pub mod pkcs12;
 pub mod public_ip;
 pub mod raw;
+pub mod route_table;
 pub mod settings;
 pub mod states;
 pub mod tags;

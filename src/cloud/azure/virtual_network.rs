@@ -35,6 +35,8 @@ pub struct Subnet {
     pub used_by: Vec<String>,
     /// ARM provisioning state.
     pub provisioning_state: String,
+    /// The ARM id of its route table, if it has one.
+    pub route_table_id: Option<String>,
 }
 
 /// Our subnet from the SDK model.
@@ -52,6 +54,7 @@ pub(crate) fn subnet_from_model(m: models::Subnet) -> Subnet {
             .filter_map(|c| c.sub_resource.id)
             .collect(),
         provisioning_state: opt_enum_str(props.provisioning_state.as_ref()),
+        route_table_id: props.route_table.and_then(|t| t.resource.id),
     }
 }
 

@@ -84,6 +84,7 @@ mod tests {
                 })
                 .collect(),
             propagating_vgws: propagating.iter().map(|s| s.to_string()).collect(),
+            ..RouteTable::default()
         }
     }
 

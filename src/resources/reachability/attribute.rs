@@ -1,0 +1,169 @@
+//! How a link resource shows the analysis: the computed `reachability` list, the
+//! `check_reachability` switch with its validator, and the plan's warning or error naming
+//! the subnets and route tables left unreachable.
+
+use super::verdict::{Side, Verdict};
+use crate::tf::validator;
+use crate::tf::{Attribute, AttributePath, Diagnostic, Type, Value};
+
+/// The computed list of verdicts.
+pub const REACHABILITY: &str = "reachability";
+/// `warn`, `error` or `off`.
+pub const CHECK_REACHABILITY: &str = "check_reachability";
+
+/// The fields of one `reachability` element.
+pub mod field {
+    /// `aws` or `azure`.
+    pub const SIDE: &str = "side";
+    /// The subnet judged.
+    pub const SUBNET_ID: &str = "subnet_id";
+    /// The route table deciding its traffic.
+    pub const ROUTE_TABLE_ID: &str = "route_table_id";
+    /// The remote prefix judged.
+    pub const PREFIX: &str = "prefix";
+    /// Whether the traffic takes the link.
+    pub const REACHES: &str = "reaches";
+    /// The route that carries it, or why not.
+    pub const REASON: &str = "reason";
+}
+
+/// What the plan does with subnets left unreachable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// A warning (the default).
+    Warn,
+    /// An error: the plan fails.
+    Error,
+    /// No check and no reads; `reachability` is empty.
+    Off,
+}
+
+impl Check {
+    /// From the planned or stored `check_reachability` (null or unknown: the default).
+    pub fn of(resource: &Value) -> Check {
+        match resource.attr(CHECK_REACHABILITY).as_str() {
+            Some("error") => Check::Error,
+            Some("off") => Check::Off,
+            _ => Check::Warn,
+        }
+    }
+}
+
+/// The `check_reachability` attribute.
+pub fn check_attribute() -> Attribute {
+    Attribute::optional(
+        CHECK_REACHABILITY,
+        Type::String,
+        "What the plan does when the configuration leaves a subnet whose traffic to the other side does not take this link (see `reachability`): `warn` (default) adds a warning naming the subnets and route tables, `error` fails the plan, `off` skips the check and its reads (`reachability` is then empty).",
+    )
+    .default_value(Value::string("warn"))
+    .validator(validator::check("`warn`, `error` or `off`.", |v, at| {
+        match v.as_str() {
+            None | Some("warn") | Some("error") | Some("off") => Default::default(),
+            Some(o) => std::iter::once(
+                Diagnostic::error(
+                    "Invalid check_reachability",
+                    format!("check_reachability must be \"warn\", \"error\" or \"off\", not {o:?}."),
+                )
+                .with_path(at.clone()),
+            )
+            .collect(),
+        }
+    }))
+}
+
+fn element_type() -> Type {
+    Type::object([
+        (field::SIDE, Type::String),
+        (field::SUBNET_ID, Type::String),
+        (field::ROUTE_TABLE_ID, Type::String),
+        (field::PREFIX, Type::String),
+        (field::REACHES, Type::Bool),
+        (field::REASON, Type::String),
+    ])
+}
+
+/// The computed `reachability` attribute; `sides` says which subnets it lists.
+pub fn reachability_attribute(sides: &str) -> Attribute {
+    Attribute::computed(
+        REACHABILITY,
+        Type::list(element_type()),
+        format!("Per subnet of {sides} and per prefix of the other side: whether the subnet's traffic to that prefix takes this link (`reaches`), through which route table (an EC2 subnet's explicitly associated table, else the VPC's main table; an Azure subnet's route table, empty when it has none), and in `reason` the route that carries it or why it does not: no route, a route to another target, a more specific route elsewhere, route propagation off on that table, gateway route propagation disabled on an Azure route table. Read from the clouds at every refresh; empty with `check_reachability = \"off\"`."),
+    )
+}
+
+/// The attribute value of `verdicts`.
+pub fn to_value(verdicts: &[Verdict]) -> Value {
+    Value::list(verdicts.iter().map(|v| {
+        Value::object([
+            (field::SIDE, Value::string(v.side.as_str())),
+            (field::SUBNET_ID, Value::string(&v.subnet_id)),
+            (field::ROUTE_TABLE_ID, Value::string(&v.route_table_id)),
+            (field::PREFIX, Value::string(&v.prefix)),
+            (field::REACHES, Value::bool(v.reaches)),
+            (field::REASON, Value::string(&v.reason)),
+        ])
+    }))
+}
+
+/// The verdicts stored in a refreshed state (a plan without changes reports them without
+/// reading the clouds again).
+pub fn from_value(v: &Value) -> Vec<Verdict> {
+    v.as_list()
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e.attr(k).as_str().unwrap_or_default().to_string();
+            Verdict {
+                side: if s(field::SIDE) == "azure" {
+                    Side::Azure
+                } else {
+                    Side::Aws
+                },
+                subnet_id: s(field::SUBNET_ID),
+                route_table_id: s(field::ROUTE_TABLE_ID),
+                prefix: s(field::PREFIX),
+                reaches: e.attr(field::REACHES).as_bool().unwrap_or(true),
+                reason: s(field::REASON),
+            }
+        })
+        .collect()
+}
+
+/// The plan's diagnostic for the subnets `verdicts` leave unreachable (`None` when every
+/// subnet reaches or the check is off): one line per subnet and prefix, naming the route
+/// table and why.
+pub fn report(check: Check, link: &str, verdicts: &[Verdict]) -> Option<Diagnostic> {
+    let lines: Vec<String> = verdicts
+        .iter()
+        .filter(|v| !v.reaches)
+        .map(|v| {
+            let table = if v.route_table_id.is_empty() {
+                "no route table".to_string()
+            } else {
+                format!("route table {}", v.route_table_id)
+            };
+            format!(
+                "- {} subnet {} ({table}) -> {}: {}",
+                v.side.as_str(),
+                v.subnet_id,
+                v.prefix,
+                v.reason
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    let summary = "Subnets that will not reach the other side";
+    let detail = format!(
+        "{link}: the traffic of these subnets to the other side's prefixes does not take this link:\n{}\n\nAdd the route tables to the link's route tables, or fix their routes; set check_reachability = \"off\" to skip this check.",
+        lines.join("\n")
+    );
+    let at = AttributePath::attrs([CHECK_REACHABILITY]);
+    match check {
+        Check::Off => None,
+        Check::Warn => Some(Diagnostic::warning(summary, detail).with_path(at)),
+        Check::Error => Some(Diagnostic::error(summary, detail).with_path(at)),
+    }
+}
