@@ -34,6 +34,7 @@ use crate::resources::aws_vpn::psk as aws_psk;
 use crate::resources::aws_vpn::steps as aws_steps;
 use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
+use crate::resources::reachability::REACHABILITY;
 use crate::tf::{Diagnostic, Value};
 use anyhow::anyhow;
 use std::sync::Arc;
@@ -204,9 +205,31 @@ pub async fn converge(
             result = Err(e);
         }
     }
-    let state = run.snapshot().to_state(base, &run.d);
+    let snap = run.snapshot();
+    let mut state = snap.to_state(base, &run.d);
+    let mut diags = crate::tf::Diagnostics::default();
+    let reach = match &result {
+        Ok(()) => super::reachability::live(
+            &run.ec2(&ctx.stop),
+            &run.net,
+            &run.d,
+            base,
+            &snap,
+            &ctx.stop,
+        )
+        .await
+        .unwrap_or_else(|e| {
+            diags.push(Diagnostic::warning(
+                "Could not read the link's reachability",
+                format!("{e:#}\n\n`reachability` stays empty until the next refresh."),
+            ));
+            Value::list([])
+        }),
+        Err(_) => Value::list([]),
+    };
+    state.set_attr(REACHABILITY, reach);
     tracing::info!(link = %run.d.name, elapsed_ms = started.elapsed().as_millis() as u64, ok = result.is_ok(), "{verb} finished");
-    match result {
+    let mut out = match result {
         Ok(()) => ApplyResult::ok(state),
         Err(e) => ApplyResult::partial(
             Some(state),
@@ -215,7 +238,9 @@ pub async fn converge(
                 format!("{e:#}\n\n{}", op.resume_hint()),
             ),
         ),
-    }
+    };
+    out.diags.extend(diags);
+    out
 }
 
 /// Create: converge from nothing.

@@ -15,6 +15,7 @@ pub mod ipsec;
 pub mod names;
 pub mod plan;
 pub mod psk;
+pub mod reachability;
 pub mod read;
 pub mod run;
 pub mod schema;

@@ -77,6 +77,9 @@ pub async fn modify_plan(
             claim_check(ctx, &plan.planned, own.as_deref(), &mut plan.diags).await;
             plan.planned_private = claim::planned_private(req);
         }
+        if !plan.diags.has_errors() {
+            super::reachability::plan(ctx, &req.prior, &mut plan.planned, &mut plan.diags).await;
+        }
     }
     if creating {
         return;

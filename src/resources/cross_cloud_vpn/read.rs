@@ -18,6 +18,7 @@ use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
 use crate::resources::aws_vpn::read as aws_read;
 use crate::resources::aws_vpn::route_tables;
+use crate::resources::reachability::REACHABILITY;
 use crate::tf::{Diagnostic, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -213,6 +214,25 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
                     e,
                 )
             }
+        }
+    }
+    let reach = super::reachability::live(
+        &run.ec2(&cancel),
+        &run.net,
+        &d,
+        state,
+        &snap,
+        &cancel,
+    )
+    .await;
+    match reach {
+        Ok(v) => new_state.set_attr(REACHABILITY, v),
+        Err(e) => {
+            return error(
+                state,
+                &format!("Reading the reachability of cross-cloud VPN {:?} failed", d.name),
+                e,
+            )
         }
     }
     ReadResult {

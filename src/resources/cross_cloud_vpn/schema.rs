@@ -10,6 +10,7 @@ use super::names::{self, aws, azure, ipsec_policy, tunnel_details};
 use super::sku;
 use super::validate::{self, attribute as check};
 use crate::resources::timeouts::{self, Defaults};
+use crate::resources::reachability::attribute as reachability;
 use crate::resources::{aws_vpn_rules, default_tags};
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type, Value};
 use std::time::Duration;
@@ -136,6 +137,8 @@ pub fn schema() -> Schema {
     .attr(Attribute::computed(names::TAGS_ALL, Type::map(Type::String), "The tags on every sub-resource apart from cloudlink's ownership tags: the provider's `default_tags` merged with `tags` (which win on a shared key). A change of `default_tags` updates it in place."))
     .attr(Attribute::computed(names::TUNNEL_DETAILS, Type::list(tunnel_detail_type()), "Per tunnel: AWS VPN connection, AWS outside IP, inside CIDR, BGP addresses, and status from both clouds (AWS telemetry `UP`/`DOWN`, Azure `Connected`/...)."))
     .attr(Attribute::computed(names::CONSISTENT, Type::Bool, "Whether both clouds agree on every tunnel: IPs, pre-shared keys, CIDRs and ASNs."))
+    .attr(reachability::check_attribute())
+    .attr(reachability::reachability_attribute("the VPC (with `aws.vpc_id`) and of the virtual network (but the GatewaySubnet)"))
     .block(aws_block())
     .block(azure_block())
     .block(ipsec_policy_block())

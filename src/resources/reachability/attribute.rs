@@ -167,3 +167,37 @@ pub fn report(check: Check, link: &str, verdicts: &[Verdict]) -> Option<Diagnost
         Check::Error => Some(Diagnostic::error(summary, detail).with_path(at)),
     }
 }
+
+/// The start of every link resource's plan-time check. `check_reachability = "off"`: the
+/// planned list is empty and nothing is read. A plan without changes (the planned list is
+/// the refreshed state's) is reported from the state, without reads. Otherwise returns
+/// the check the caller evaluates the configuration for (reads, then [`report_into`]).
+pub fn plan_needs_evaluation(
+    planned: &mut Value,
+    link: &str,
+    diags: &mut crate::tf::Diagnostics,
+) -> Option<Check> {
+    let check = Check::of(planned);
+    if check == Check::Off {
+        planned.set_attr(REACHABILITY, Value::list([]));
+        return None;
+    }
+    let stored = planned.attr(REACHABILITY);
+    if stored.is_wholly_known() && !stored.is_null() {
+        report_into(check, link, &from_value(stored), diags);
+        return None;
+    }
+    Some(check)
+}
+
+/// Adds [`report`]'s diagnostic, if any, to `diags`.
+pub fn report_into(
+    check: Check,
+    link: &str,
+    verdicts: &[Verdict],
+    diags: &mut crate::tf::Diagnostics,
+) {
+    if let Some(d) = report(check, link, verdicts) {
+        diags.push(d);
+    }
+}

@@ -1,0 +1,120 @@
+//! The link's route reachability (see `resources::reachability`): the VPC's subnets towards
+//! the Azure prefixes through the link's virtual private gateway (none with a transit
+//! gateway: which VPCs it serves is not this resource's), and the VNet's subnets towards
+//! the AWS prefixes through the virtual network gateway.
+
+use super::names::{self, aws};
+use super::state::Checkpoint;
+use super::topology::Desired;
+use crate::cloud::aws::{Ec2, RouteTarget};
+use crate::cloud::azure::virtual_network::find_virtual_network;
+use crate::cloud::azure::Network;
+use crate::provider::context::ProviderContext;
+use crate::resources::reachability::{
+    attribute, read_aws, read_azure_tables, AwsLink, AzureLink, Check, Verdict, REACHABILITY,
+};
+use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+use tokio_util::sync::CancellationToken;
+
+/// How the plan names the VGW before it exists.
+const PLANNED_VGW: &str = "the link's virtual private gateway";
+
+/// The two ends: the AWS one only with a VPC.
+fn ends(d: &Desired, vgw_id: &str, aws_cidrs: &[String], azure_cidrs: &[String]) -> (Option<AwsLink>, AzureLink) {
+    let aws = d.vpc_id.as_ref().map(|vpc| AwsLink {
+        vpc_id: vpc.clone(),
+        target: RouteTarget::VpnGateway(vgw_id.to_string()),
+        remote_prefixes: azure_cidrs.to_vec(),
+        propagation: d.route_propagation,
+    });
+    let azure = AzureLink {
+        remote_prefixes: aws_cidrs.to_vec(),
+    };
+    (aws, azure)
+}
+
+/// The verdicts of both ends; `route_tables_added` are the tables whose link routes count
+/// as present (at plan: the configured ones; live: none, the routes are read).
+async fn evaluate(
+    ec2: &Ec2,
+    net: &Network,
+    d: &Desired,
+    (aws, azure): (Option<AwsLink>, AzureLink),
+    route_tables_added: &[String],
+    cancel: &CancellationToken,
+) -> anyhow::Result<Vec<Verdict>> {
+    let vpcs: Vec<String> = aws.iter().map(|a| a.vpc_id.clone()).collect();
+    let vnet = async {
+        let Some(vnet) = find_virtual_network(net, &d.resource_group, &d.vnet, cancel).await? else {
+            return Ok((None, Vec::new()));
+        };
+        let tables = read_azure_tables(net, &vnet, cancel).await?;
+        Ok::<_, crate::cloud::error::CloudError>((Some(vnet), tables))
+    };
+    let (aws_net, (vnet, azure_tables)) = tokio::try_join!(read_aws(ec2, &vpcs), vnet)?;
+    let mut out = Vec::new();
+    if let Some(a) = &aws {
+        let tables = a.with_own_routes(&aws_net.tables, route_tables_added);
+        out.extend(a.verdicts(&aws_net.subnets, &tables));
+    }
+    if let Some(v) = &vnet {
+        out.extend(azure.verdicts(v, &azure_tables));
+    }
+    Ok(out)
+}
+
+/// The live verdicts for a refreshed or applied state (empty when the check is off).
+pub async fn live(
+    ec2: &Ec2,
+    net: &Network,
+    d: &Desired,
+    state: &Value,
+    link: &Checkpoint,
+    cancel: &CancellationToken,
+) -> anyhow::Result<Value> {
+    if Check::of(state) == Check::Off {
+        return Ok(Value::list([]));
+    }
+    let ends = ends(d, &link.aws.vpn_gateway_id, &link.aws_cidrs, &link.azure_cidrs);
+    let v = evaluate(ec2, net, d, ends, &[], cancel).await?;
+    Ok(attribute::to_value(&v))
+}
+
+/// At plan: what the configuration will leave (the routes the link adds in its
+/// `route_table_ids` count as present), reported as check_reachability says.
+pub async fn plan(ctx: &ProviderContext, prior: &Value, planned: &mut Value, diags: &mut Diagnostics) {
+    let d = Desired::from_value(planned, &Value::Null);
+    let link = format!("cross-cloud VPN {:?}", d.name);
+    let Some(check) = attribute::plan_needs_evaluation(planned, &link, diags) else {
+        return;
+    };
+    let (Some(aws_cidrs), Some(azure_cidrs)) = (
+        planned.attr(names::AWS_CIDRS).as_string_vec(),
+        planned.attr(names::AZURE_CIDRS).as_string_vec(),
+    ) else {
+        return;
+    };
+    if !planned.attr(names::AWS).attr(aws::ROUTE_TABLE_IDS).is_wholly_known() {
+        return;
+    }
+    let Ok(account) = ctx.aws_account(d.aws_account.as_deref(), AttributePath::attrs([names::AWS, aws::ACCOUNT])) else {
+        return;
+    };
+    let recorded = prior.attr(names::AWS).attr(aws::VPN_GATEWAY_ID).as_str().unwrap_or_default();
+    let vgw = if recorded.is_empty() { PLANNED_VGW } else { recorded };
+    let result = async {
+        let ec2 = account.ec2().await?.with_cancel(ctx.stop.clone());
+        let net = ctx.azure.network().await?;
+        let ends = ends(&d, vgw, &aws_cidrs, &azure_cidrs);
+        evaluate(&ec2, net, &d, ends, &d.route_table_ids, &ctx.stop).await
+    }
+    .await;
+    match result {
+        Ok(v) => attribute::report_into(check, &link, &v, diags),
+        Err(e) => diags.push(Diagnostic::error(
+            "Could not read the route tables at plan time",
+            format!("{e:#}"),
+        )),
+    }
+    planned.set_attr(REACHABILITY, Value::unknown());
+}
