@@ -37,6 +37,7 @@ mod model;
 mod public_ip;
 mod regions;
 mod resource_group;
+mod route_table;
 mod routes;
 mod token;
 mod virtual_network;
@@ -339,6 +340,7 @@ impl State {
             Props::Gateway(g) => gateway::render(self, r, g, now),
             Props::LocalGateway(l) => local_gateway::render(l),
             Props::Connection(c) => connection::render(self, r, c, now),
+            Props::RouteTable(t) => route_table::render(self, r, t, now),
         };
         p["provisioningState"] = json!(r.provisioning_state(now));
         if r.kind != Kind::Subnet {
@@ -691,6 +693,7 @@ impl State {
                             Kind::Gateway => gateway::put(self, cx, &loc, &v),
                             Kind::LocalGateway => local_gateway::put(self, cx, &loc, &v),
                             Kind::Connection => connection::put(self, cx, &loc, &v),
+                            Kind::RouteTable => route_table::put(self, cx, &loc, &v),
                         }
                     }
                     Method::DELETE => {
@@ -705,6 +708,7 @@ impl State {
                             Kind::Gateway => gateway::delete(self, cx, &loc),
                             Kind::LocalGateway => local_gateway::delete(self, cx, &loc),
                             Kind::Connection => connection::delete(self, cx, &loc),
+                            Kind::RouteTable => route_table::delete(self, cx, &loc),
                         }
                     }
                     Method::PATCH if *kind != Kind::Subnet => self.update_tags(cx, &loc, body),
@@ -902,8 +906,11 @@ pub async fn handle(AxState(emu): AxState<Shared>, req: Request) -> Response {
 /// {"regions": [{"name", "zones": bool, "display_name"?, "geography_group"?, "geography"?,
 ///               "physical_location"?, "paired_region"?}],
 ///  "resource_groups": [{"subscription"?, "name", "location"}],
+///  "route_tables": [{"subscription"?, "resource_group", "name", "disable_bgp_route_propagation"?,
+///                    "routes": [{"name", "address_prefix", "next_hop_type", "next_hop_ip_address"?}]}],
 ///  "virtual_networks": [{"subscription"?, "resource_group", "name", "location"?,
-///                        "address_space": ["10.1.0.0/16"], "subnets": [{"name", "prefix"}]}],
+///                        "address_space": ["10.1.0.0/16"],
+///                        "subnets": [{"name", "prefix", "route_table"?: "<route table name>"}]}],
 ///  "public_ip_addresses": [{"subscription"?, "resource_group", "name", "location"?,
 ///                           "zones"?: ["1","2","3"]}],
 ///  "virtual_network_gateways": [{"subscription"?, "resource_group", "name", "location"?,
@@ -968,6 +975,56 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
         let id = resource_group::insert(&mut st, &sub, &name, &location, None);
         groups_out.push(json!({"id": id}));
     }
+    let mut tables_out = Vec::new();
+    for t in spec
+        .get("route_tables")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let sub = s(t, "subscription").unwrap_or_else(|| DEFAULT_SUB.into());
+        let rg = s(t, "resource_group").ok_or("route_tables[].resource_group is required")?;
+        let name = s(t, "name").ok_or("route_tables[].name is required")?;
+        let rg = st.group(&sub, &rg).map_err(|e| e.message)?.name.clone();
+        let location = st.group(&sub, &rg).map_err(|e| e.message)?.location.clone();
+        let routes: Vec<Value> = t
+            .get("routes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                let mut p = json!({"addressPrefix": r.get("address_prefix"), "nextHopType": r.get("next_hop_type")});
+                if let Some(ip) = r.get("next_hop_ip_address") {
+                    p["nextHopIpAddress"] = ip.clone();
+                }
+                json!({"name": r.get("name"), "properties": p})
+            })
+            .collect();
+        let body = json!({"location": location, "properties": {
+            "routes": routes,
+            "disableBgpRoutePropagation": t.get("disable_bgp_route_propagation").and_then(Value::as_bool).unwrap_or(false),
+        }});
+        let loc = Loc {
+            sub: sub.clone(),
+            rg: rg.clone(),
+            kind: Kind::RouteTable,
+            name: name.clone(),
+            vnet: None,
+        };
+        let cx = Ctx {
+            emu,
+            now,
+            base: String::new(),
+            url: String::new(),
+            quiet: true,
+        };
+        route_table::put(&mut st, &cx, &loc, &body)
+            .map_err(|e| format!("{}: {}", e.code, e.message))?;
+        if let Some(r) = st.res.get_mut(&loc.key()) {
+            r.busy = None;
+        }
+        tables_out.push(json!({"id": loc.id()}));
+    }
     let mut vnets_out = Vec::new();
     for v in spec
         .get("virtual_networks")
@@ -987,9 +1044,13 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
             "location": location,
             "properties": {
                 "addressSpace": {"addressPrefixes": v.get("address_space").cloned().unwrap_or(json!([]))},
-                "subnets": v.get("subnets").and_then(Value::as_array).into_iter().flatten().map(|sn| json!({
-                    "name": sn.get("name"), "properties": {"addressPrefix": sn.get("prefix")}
-                })).collect::<Vec<_>>(),
+                "subnets": v.get("subnets").and_then(Value::as_array).into_iter().flatten().map(|sn| {
+                    let mut p = json!({"addressPrefix": sn.get("prefix")});
+                    if let Some(t) = sn.get("route_table").and_then(Value::as_str) {
+                        p["routeTable"] = json!({"id": resource_id(&sub, &rg, Kind::RouteTable, t, None)});
+                    }
+                    json!({"name": sn.get("name"), "properties": p})
+                }).collect::<Vec<_>>(),
             }
         });
         let loc = Loc {
@@ -1188,7 +1249,7 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
     st.sync_links(emu, now);
     Ok(json!({
         "client_certificates": certificates_out, "federated_credentials": federated_out,
-        "regions": regions_out, "resource_groups": groups_out, "virtual_networks": vnets_out,
+        "regions": regions_out, "resource_groups": groups_out, "route_tables": tables_out, "virtual_networks": vnets_out,
         "public_ip_addresses": pips_out, "virtual_network_gateways": gateways_out,
         "migrated_gateways": migrated,
     }))

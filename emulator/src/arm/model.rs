@@ -18,6 +18,8 @@ pub(crate) enum Kind {
     LocalGateway,
     /// `connections`.
     Connection,
+    /// `routeTables`.
+    RouteTable,
 }
 
 impl Kind {
@@ -30,6 +32,7 @@ impl Kind {
             Kind::Gateway => "virtualNetworkGateways",
             Kind::LocalGateway => "localNetworkGateways",
             Kind::Connection => "connections",
+            Kind::RouteTable => "routeTables",
         }
     }
 
@@ -42,6 +45,7 @@ impl Kind {
             Kind::Gateway => "Microsoft.Network/virtualNetworkGateways",
             Kind::LocalGateway => "Microsoft.Network/localNetworkGateways",
             Kind::Connection => "Microsoft.Network/connections",
+            Kind::RouteTable => "Microsoft.Network/routeTables",
         }
     }
 
@@ -54,6 +58,7 @@ impl Kind {
             "virtualnetworkgateways" => Kind::Gateway,
             "localnetworkgateways" => Kind::LocalGateway,
             "connections" => Kind::Connection,
+            "routetables" => Kind::RouteTable,
             _ => return None,
         })
     }
@@ -127,6 +132,7 @@ pub(crate) enum Props {
     Gateway(Gateway),
     LocalGateway(LocalGateway),
     Connection(Connection),
+    RouteTable(RouteTable),
 }
 
 /// A Standard static public IP.
@@ -150,6 +156,24 @@ pub(crate) struct VirtualNetwork {
 #[derive(Debug, Clone)]
 pub(crate) struct Subnet {
     pub prefix: String,
+    /// Canonical id of its route table, if any.
+    pub route_table: Option<String>,
+}
+
+/// A route table.
+#[derive(Debug, Clone)]
+pub(crate) struct RouteTable {
+    pub routes: Vec<UserRoute>,
+    pub disable_bgp_route_propagation: bool,
+}
+
+/// One user-defined route.
+#[derive(Debug, Clone)]
+pub(crate) struct UserRoute {
+    pub name: String,
+    pub prefix: String,
+    pub next_hop_type: String,
+    pub next_hop_ip: Option<String>,
 }
 
 /// One ipConfiguration of a gateway.

@@ -4,7 +4,7 @@
 
 use super::{
     errors::ArmError,
-    input,
+    input, route_table,
     model::{key, resource_id, Busy, Kind, Props, Res, Subnet, VirtualNetwork},
     Ctx, Loc, Reply, State,
 };
@@ -45,6 +45,9 @@ pub(crate) fn render_subnet(st: &State, r: &Res, s: &Subnet) -> Value {
         "privateEndpointNetworkPolicies": "Disabled",
         "privateLinkServiceNetworkPolicies": "Enabled",
     });
+    if let Some(t) = &s.route_table {
+        p["routeTable"] = json!({"id": t});
+    }
     let users = users_of(st, &r.id);
     if !users.is_empty() {
         p["ipConfigurations"] = json!(users.iter().map(|u| json!({"id": u})).collect::<Vec<_>>());
@@ -191,6 +194,7 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
     }
     // Subnets from the body.
     let mut wanted: Vec<(String, String)> = Vec::new();
+    let mut tables: Vec<Option<String>> = Vec::new();
     for (i, s) in input::arr_of(props, "subnets", "properties")?
         .iter()
         .enumerate()
@@ -210,6 +214,7 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
             ));
         }
         wanted.push((name.to_string(), subnet_prefix(s, &path)?));
+        tables.push(route_table::referenced(st, s, &path, &format!("{}/subnets/{name}", loc.id()))?);
     }
     let existing: Vec<Res> = vnet_subnets(st, &vk).cloned().collect();
     for e in &existing {
@@ -264,7 +269,7 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
             }
         }
     }
-    for (n, p) in wanted {
+    for ((n, p), route_table) in wanted.into_iter().zip(tables) {
         let canonical = existing
             .iter()
             .find(|e| e.name.eq_ignore_ascii_case(&n))
@@ -286,7 +291,10 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
                 etag,
                 guid: String::new(),
                 busy: busy.clone(),
-                props: Props::Subnet(Subnet { prefix: p }),
+                props: Props::Subnet(Subnet {
+                    prefix: p,
+                    route_table,
+                }),
             },
         );
     }
@@ -336,6 +344,7 @@ pub(crate) fn put_subnet(
         .filter_map(|s| input::cidr(&prefix_of(s)).map(|n| (s.name.clone(), n)))
         .collect();
     let net = check_subnet(&loc.name, &prefix, &vnet_name, &space, &siblings)?;
+    let route_table = route_table::referenced(st, v, "", &loc.id())?;
     if let Some(e) = st.get(&loc.key()) {
         if input::cidr(&prefix_of(e)) != Some(net) && !users_of(st, &e.id).is_empty() {
             return Err(ArmError::bad(
@@ -349,7 +358,10 @@ pub(crate) fn put_subnet(
         loc,
         vnet.location.clone(),
         None,
-        Props::Subnet(Subnet { prefix }),
+        Props::Subnet(Subnet {
+            prefix,
+            route_table,
+        }),
         Op::SubnetWrite,
     ))
 }

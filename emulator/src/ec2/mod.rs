@@ -285,6 +285,7 @@ fn dispatch(st: &mut State, cx: &Ctx) -> R<Xml> {
         "DeleteRouteTable" => route_table::delete(st, cx),
         "AssociateRouteTable" => route_table::associate(st, cx),
         "DisassociateRouteTable" => route_table::disassociate(st, cx),
+        "ReplaceRouteTableAssociation" => route_table::replace_association(st, cx),
         "CreateRoute" => route_table::create_route(st, cx),
         "ReplaceRoute" => route_table::replace_route(st, cx),
         "DeleteRoute" => route_table::delete_route(st, cx),

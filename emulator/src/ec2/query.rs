@@ -169,6 +169,9 @@ pub fn glob(pattern: &str, s: &str) -> bool {
     go(&p, &s)
 }
 
+/// The most filter values one Describe call may carry.
+const MAX_FILTER_VALUES: usize = 200;
+
 /// Whether an object passes every filter (AND across filters, OR across values).
 /// `field` answers the object's values for a filter name, or `None` for a name this
 /// resource does not support, which AWS rejects as `InvalidParameterValue`.
@@ -177,6 +180,13 @@ pub fn matches(
     tags: &Tags,
     field: impl Fn(&str) -> Option<Vec<String>>,
 ) -> R<bool> {
+    // rule: AWS-FILTER-VALUES. At most 200 filter values in one call.
+    if filters.iter().map(|f| f.values.len()).sum::<usize>() > MAX_FILTER_VALUES {
+        return Err(Ec2Error::new(
+            "FilterLimitExceeded",
+            format!("The maximum number of filter values specified on a single call is {MAX_FILTER_VALUES}"),
+        ));
+    }
     for f in filters {
         let have: Vec<String> = if let Some(key) = f.name.strip_prefix("tag:") {
             tags.get(key).cloned().into_iter().collect()

@@ -605,3 +605,62 @@ pub fn disable_propagation(st: &mut State, cx: &Ctx) -> R<Xml> {
     find(st, cx, &id)?.propagating.retain(|g| *g != gw);
     ok()
 }
+
+/// `ReplaceRouteTableAssociation`: moves a subnet's association to another table of its VPC,
+/// or, given the main association, makes that table the VPC's main route table (EC2 API
+/// reference, ReplaceRouteTableAssociation: "You can also use this operation to change which
+/// table is the main route table in the VPC"). Either way the association gets a new id.
+///
+/// rule: AWS-RTB-ASSOCIATION. An unknown association is `InvalidAssociationID.NotFound`, an
+/// unknown table `InvalidRouteTableID.NotFound` (EC2 error codes); a table of another VPC is
+/// refused with `InvalidParameterValue` (the emulator's choice and message: real UNKNOWN).
+pub fn replace_association(st: &mut State, cx: &Ctx) -> R<Xml> {
+    let assoc = cx.q.req("AssociationId")?.to_string();
+    let id = cx.q.req("RouteTableId")?.to_string();
+    let new_assoc = st.id("rtbassoc");
+    let r = st.region(cx.account(), cx.region_name());
+    let (old_id, old) = r
+        .route_tables
+        .values()
+        .find_map(|t| {
+            t.associations
+                .iter()
+                .find(|a| a.id == assoc)
+                .map(|a| (t.id.clone(), a.clone()))
+        })
+        .ok_or_else(|| {
+            Ec2Error::new(
+                "InvalidAssociationID.NotFound",
+                format!("The association ID '{assoc}' does not exist"),
+            )
+        })?;
+    let target = r
+        .route_tables
+        .get(&id)
+        .ok_or_else(|| Ec2Error::not_found("InvalidRouteTableID", "routeTable", &id))?;
+    if target.vpc_id != r.route_tables[&old_id].vpc_id {
+        return Err(Ec2Error::invalid(format!(
+            "Route table {id} and association {assoc} belong to different networks"
+        )));
+    }
+    let from = r.route_tables.get_mut(&old_id).unwrap();
+    from.associations.retain(|a| a.id != assoc);
+    if old.main {
+        from.main = false;
+    }
+    let to = r.route_tables.get_mut(&id).unwrap();
+    if old.main {
+        to.main = true;
+    }
+    to.associations.push(Association {
+        id: new_assoc.clone(),
+        subnet_id: old.subnet_id,
+        main: old.main,
+    });
+    let mut x = Xml::new();
+    x.leaf("newAssociationId", &new_assoc)
+        .nest("associationState", |x| {
+            x.leaf("state", "associated");
+        });
+    Ok(x)
+}
