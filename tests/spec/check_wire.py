@@ -7,7 +7,8 @@ serves. Every exchange is judged twice: the request (what the client - the provi
 sent) and the response (what the emulator answered).
 
 * Azure Resource Manager: the swagger files of ``api-data/azure/swagger`` (Microsoft.Network
-  2024-03-01 and the Microsoft.Resources resource-group excerpt). The path and method name the
+  2024-03-01 and the Microsoft.Resources resource-group excerpt) plus the excerpts in
+  ``tests/spec/swagger`` (routeTable.json's route table operations). The path and method name the
   operation; api-version, request body (types, formats, enums, required, readOnly, unknown
   properties) and response (declared status code, response schema; ``default`` = CloudError)
   are checked. Long-running-operation polls are checked as the ARM RPC describes them.
@@ -42,6 +43,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SWAGGER = REPO.parent / "shared" / "reference" / "api-data" / "azure" / "swagger"
+# Swagger excerpts kept in this repository (files the shared api-data does not hold).
+LOCAL_SWAGGER = Path(__file__).resolve().parent / "swagger"
 EC2_NS = "http://ec2.amazonaws.com/doc/2016-11-15/"
 
 # The Azure-AsyncOperation status body: network.json `AzureAsyncOperationResult` models only
@@ -137,6 +140,12 @@ class Swagger:
         self.docs: dict[str, dict] = {}
         for f in sorted(folder.glob("*.json")):
             self.docs[f.name] = json.loads(f.read_text())
+        # Excerpts this repository adds (tests/spec/swagger), under the name of the upstream
+        # file they are cut from, so other files' `$ref`s to it resolve.
+        for f in sorted(LOCAL_SWAGGER.glob("*.json")):
+            doc = json.loads(f.read_text())
+            name = Path(doc.get("_excerpt", {}).get("path", f.name)).name
+            self.docs.setdefault(name, doc)
         if "network.json" not in self.docs:
             raise SystemExit(f"setup: {folder} holds no network.json (set CLOUDLINK_SWAGGER_DIR)")
         # (segments, method, file, template, operation)

@@ -67,13 +67,25 @@ pub(crate) fn subnets_using(st: &State, table_id: &str) -> Vec<String> {
 
 /// The canonical id of the route table a subnet body references (`properties.routeTable.id`),
 /// refused when it names no route table (rule AZ-UDR-SUBNET: `InvalidResourceReference`).
-pub(crate) fn referenced(st: &State, body: &Value, path: &str, by: &str) -> Result<Option<String>, ArmError> {
+pub(crate) fn referenced(
+    st: &State,
+    body: &Value,
+    path: &str,
+    by: &str,
+) -> Result<Option<String>, ArmError> {
     let props = input::obj_of(body, "properties", path)?;
-    let ppath = if path.is_empty() { "properties".to_string() } else { format!("{path}.properties") };
+    let ppath = if path.is_empty() {
+        "properties".to_string()
+    } else {
+        format!("{path}.properties")
+    };
     let Some(id) = input::ref_of(props, "routeTable", &ppath)? else {
         return Ok(None);
     };
-    match st.get(&key(&id)).filter(|r| r.kind == Kind::RouteTable && !r.deleting()) {
+    match st
+        .get(&key(&id))
+        .filter(|r| r.kind == Kind::RouteTable && !r.deleting())
+    {
         Some(r) => Ok(Some(r.id.clone())),
         None => Err(ArmError::bad_reference(&id, by)),
     }
@@ -90,13 +102,17 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
     for (i, r) in input::arr_of(p, "routes", pp)?.iter().enumerate() {
         let path = format!("properties.routes[{i}]");
         let name = input::str_of(r, "name", &path)?.ok_or_else(|| {
-            ArmError::bad("InvalidRequestFormat", "Every route needs a name.").target(format!("{path}.name"))
+            ArmError::bad("InvalidRequestFormat", "Every route needs a name.")
+                .target(format!("{path}.name"))
         })?;
         input::check_name(Kind::RouteTable, name)?;
         if routes.iter().any(|u| u.name.eq_ignore_ascii_case(name)) {
             return Err(ArmError::bad(
                 "DuplicateResourceName",
-                format!("Route name {name} is used more than once in route table {}.", loc.name),
+                format!(
+                    "Route name {name} is used more than once in route table {}.",
+                    loc.name
+                ),
             ));
         }
         let rp = input::obj_of(r, "properties", &path)?;

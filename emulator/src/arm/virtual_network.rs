@@ -4,9 +4,9 @@
 
 use super::{
     errors::ArmError,
-    input, route_table,
+    input,
     model::{key, resource_id, Busy, Kind, Props, Res, Subnet, VirtualNetwork},
-    Ctx, Loc, Reply, State,
+    route_table, Ctx, Loc, Reply, State,
 };
 use crate::profile::Op;
 use ipnet::Ipv4Net;
@@ -214,7 +214,12 @@ pub(crate) fn put(st: &mut State, cx: &Ctx, loc: &Loc, v: &Value) -> Result<Repl
             ));
         }
         wanted.push((name.to_string(), subnet_prefix(s, &path)?));
-        tables.push(route_table::referenced(st, s, &path, &format!("{}/subnets/{name}", loc.id()))?);
+        tables.push(route_table::referenced(
+            st,
+            s,
+            &path,
+            &format!("{}/subnets/{name}", loc.id()),
+        )?);
     }
     let existing: Vec<Res> = vnet_subnets(st, &vk).cloned().collect();
     for e in &existing {

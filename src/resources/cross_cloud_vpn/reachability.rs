@@ -11,7 +11,7 @@ use crate::cloud::azure::virtual_network::find_virtual_network;
 use crate::cloud::azure::Network;
 use crate::provider::context::ProviderContext;
 use crate::resources::reachability::{
-    attribute, read_aws, read_azure_tables, AwsLink, AzureLink, Check, Verdict, REACHABILITY,
+    attribute, aws_verdicts, read_azure_tables, AwsLink, AzureLink, Check, Verdict, REACHABILITY,
 };
 use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
 use tokio_util::sync::CancellationToken;
@@ -20,7 +20,12 @@ use tokio_util::sync::CancellationToken;
 const PLANNED_VGW: &str = "the link's virtual private gateway";
 
 /// The two ends: the AWS one only with a VPC.
-fn ends(d: &Desired, vgw_id: &str, aws_cidrs: &[String], azure_cidrs: &[String]) -> (Option<AwsLink>, AzureLink) {
+fn ends(
+    d: &Desired,
+    vgw_id: &str,
+    aws_cidrs: &[String],
+    azure_cidrs: &[String],
+) -> (Option<AwsLink>, AzureLink) {
     let aws = d.vpc_id.as_ref().map(|vpc| AwsLink {
         vpc_id: vpc.clone(),
         target: RouteTarget::VpnGateway(vgw_id.to_string()),
@@ -43,20 +48,21 @@ async fn evaluate(
     route_tables_added: &[String],
     cancel: &CancellationToken,
 ) -> anyhow::Result<Vec<Verdict>> {
-    let vpcs: Vec<String> = aws.iter().map(|a| a.vpc_id.clone()).collect();
     let vnet = async {
-        let Some(vnet) = find_virtual_network(net, &d.resource_group, &d.vnet, cancel).await? else {
+        let Some(vnet) = find_virtual_network(net, &d.resource_group, &d.vnet, cancel).await?
+        else {
             return Ok((None, Vec::new()));
         };
         let tables = read_azure_tables(net, &vnet, cancel).await?;
         Ok::<_, crate::cloud::error::CloudError>((Some(vnet), tables))
     };
-    let (aws_net, (vnet, azure_tables)) = tokio::try_join!(read_aws(ec2, &vpcs), vnet)?;
-    let mut out = Vec::new();
-    if let Some(a) = &aws {
-        let tables = a.with_own_routes(&aws_net.tables, route_tables_added);
-        out.extend(a.verdicts(&aws_net.subnets, &tables));
-    }
+    let aws_end = async {
+        match &aws {
+            Some(a) => aws_verdicts(ec2, a, route_tables_added).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (mut out, (vnet, azure_tables)) = tokio::try_join!(aws_end, vnet)?;
     if let Some(v) = &vnet {
         out.extend(azure.verdicts(v, &azure_tables));
     }
@@ -75,14 +81,24 @@ pub async fn live(
     if Check::of(state) == Check::Off {
         return Ok(Value::list([]));
     }
-    let ends = ends(d, &link.aws.vpn_gateway_id, &link.aws_cidrs, &link.azure_cidrs);
+    let ends = ends(
+        d,
+        &link.aws.vpn_gateway_id,
+        &link.aws_cidrs,
+        &link.azure_cidrs,
+    );
     let v = evaluate(ec2, net, d, ends, &[], cancel).await?;
     Ok(attribute::to_value(&v))
 }
 
 /// At plan: what the configuration will leave (the routes the link adds in its
 /// `route_table_ids` count as present), reported as check_reachability says.
-pub async fn plan(ctx: &ProviderContext, prior: &Value, planned: &mut Value, diags: &mut Diagnostics) {
+pub async fn plan(
+    ctx: &ProviderContext,
+    prior: &Value,
+    planned: &mut Value,
+    diags: &mut Diagnostics,
+) {
     let d = Desired::from_value(planned, &Value::Null);
     let link = format!("cross-cloud VPN {:?}", d.name);
     let Some(check) = attribute::plan_needs_evaluation(planned, &link, diags) else {
@@ -94,14 +110,29 @@ pub async fn plan(ctx: &ProviderContext, prior: &Value, planned: &mut Value, dia
     ) else {
         return;
     };
-    if !planned.attr(names::AWS).attr(aws::ROUTE_TABLE_IDS).is_wholly_known() {
+    if !planned
+        .attr(names::AWS)
+        .attr(aws::ROUTE_TABLE_IDS)
+        .is_wholly_known()
+    {
         return;
     }
-    let Ok(account) = ctx.aws_account(d.aws_account.as_deref(), AttributePath::attrs([names::AWS, aws::ACCOUNT])) else {
+    let Ok(account) = ctx.aws_account(
+        d.aws_account.as_deref(),
+        AttributePath::attrs([names::AWS, aws::ACCOUNT]),
+    ) else {
         return;
     };
-    let recorded = prior.attr(names::AWS).attr(aws::VPN_GATEWAY_ID).as_str().unwrap_or_default();
-    let vgw = if recorded.is_empty() { PLANNED_VGW } else { recorded };
+    let recorded = prior
+        .attr(names::AWS)
+        .attr(aws::VPN_GATEWAY_ID)
+        .as_str()
+        .unwrap_or_default();
+    let vgw = if recorded.is_empty() {
+        PLANNED_VGW
+    } else {
+        recorded
+    };
     let result = async {
         let ec2 = account.ec2().await?.with_cancel(ctx.stop.clone());
         let net = ctx.azure.network().await?;

@@ -216,21 +216,17 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
             }
         }
     }
-    let reach = super::reachability::live(
-        &run.ec2(&cancel),
-        &run.net,
-        &d,
-        state,
-        &snap,
-        &cancel,
-    )
-    .await;
+    let reach =
+        super::reachability::live(&run.ec2(&cancel), &run.net, &d, state, &snap, &cancel).await;
     match reach {
         Ok(v) => new_state.set_attr(REACHABILITY, v),
         Err(e) => {
             return error(
                 state,
-                &format!("Reading the reachability of cross-cloud VPN {:?} failed", d.name),
+                &format!(
+                    "Reading the reachability of cross-cloud VPN {:?} failed",
+                    d.name
+                ),
                 e,
             )
         }

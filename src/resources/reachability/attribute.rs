@@ -10,6 +10,8 @@ use crate::tf::{Attribute, AttributePath, Diagnostic, Type, Value};
 pub const REACHABILITY: &str = "reachability";
 /// `warn`, `error` or `off`.
 pub const CHECK_REACHABILITY: &str = "check_reachability";
+/// The default of `check_reachability`.
+pub const DEFAULT_CHECK: &str = "warn";
 
 /// The fields of one `reachability` element.
 pub mod field {
@@ -56,7 +58,7 @@ pub fn check_attribute() -> Attribute {
         Type::String,
         "What the plan does when the configuration leaves a subnet whose traffic to the other side does not take this link (see `reachability`): `warn` (default) adds a warning naming the subnets and route tables, `error` fails the plan, `off` skips the check and its reads (`reachability` is then empty).",
     )
-    .default_value(Value::string("warn"))
+    .default_value(Value::string(DEFAULT_CHECK))
     .validator(validator::check("`warn`, `error` or `off`.", |v, at| {
         match v.as_str() {
             None | Some("warn") | Some("error") | Some("off") => Default::default(),

@@ -8,6 +8,6 @@ pub mod attribute;
 pub mod read;
 pub mod verdict;
 
-pub use attribute::{Check, CHECK_REACHABILITY, REACHABILITY};
-pub use read::{read_aws, read_azure_tables, AwsNetworks};
+pub use attribute::{Check, CHECK_REACHABILITY, DEFAULT_CHECK, REACHABILITY};
+pub use read::{aws_verdicts, read_aws, read_azure_tables, AwsNetworks};
 pub use verdict::{AwsLink, AzureLink, Side, Verdict};

@@ -4,6 +4,7 @@
 //! network (which lists its subnets with their route table ids) and one GET per distinct
 //! route table.
 
+use super::verdict::{AwsLink, Verdict};
 use crate::cloud::aws::{Ec2, RouteTable, Subnet};
 use crate::cloud::azure::route_table::{find_route_table_by_id, RouteTable as AzureRouteTable};
 use crate::cloud::azure::virtual_network::VirtualNetwork;
@@ -33,6 +34,18 @@ pub async fn read_aws(ec2: &Ec2, vpc_ids: &[String]) -> Result<AwsNetworks> {
         ec2.find_route_tables_of_vpcs(&ids)
     )?;
     Ok(AwsNetworks { subnets, tables })
+}
+
+/// The verdicts of one AWS link end, its VPC read (two calls); the routes the link adds in
+/// `own_route_tables` count as present (at plan), none otherwise (live).
+pub async fn aws_verdicts(
+    ec2: &Ec2,
+    link: &AwsLink,
+    own_route_tables: &[String],
+) -> Result<Vec<Verdict>> {
+    let net = read_aws(ec2, std::slice::from_ref(&link.vpc_id)).await?;
+    let tables = link.with_own_routes(&net.tables, own_route_tables);
+    Ok(link.verdicts(&net.subnets, &tables))
 }
 
 /// The route tables the subnets of `vnet` use, each read once, concurrently.

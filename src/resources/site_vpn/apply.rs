@@ -22,6 +22,7 @@ use crate::resources::aws_vpn::psk;
 use crate::resources::aws_vpn::steps as aws_steps;
 use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
+use crate::resources::reachability::REACHABILITY;
 use crate::tf::{Diagnostic, Value};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -101,11 +102,33 @@ async fn converge(
             }
         })
         .await;
-    let state = run.snapshot().to_state(base, &run.d);
-    match result {
+    let snap = run.snapshot();
+    let mut state = snap.to_state(base, &run.d);
+    let mut warnings = crate::tf::Diagnostics::default();
+    let reach = match &result {
+        Ok(()) => super::reachability::live(
+            &run.aws.ec2(&ctx.stop),
+            &run.d,
+            base,
+            &snap.aws.vpn_gateway_id,
+        )
+        .await
+        .unwrap_or_else(|e| {
+            warnings.push(Diagnostic::warning(
+                "Could not read the site VPN's reachability",
+                format!("{e:#}\n\n`reachability` stays empty until the next refresh."),
+            ));
+            Value::list([])
+        }),
+        Err(_) => Value::list([]),
+    };
+    state.set_attr(REACHABILITY, reach);
+    let mut out = match result {
         Ok(()) => ApplyResult::ok(state),
         Err(e) => failed(op.verb(), &run.d.name, Some(state), &e),
-    }
+    };
+    out.diags.extend(warnings);
+    out
 }
 
 /// Create: converge from nothing, under a claim journalled before the first cloud call.

@@ -12,6 +12,7 @@ pub mod device;
 pub mod import;
 pub mod names;
 pub mod plan;
+pub mod reachability;
 pub mod read;
 pub mod run;
 pub mod schema;

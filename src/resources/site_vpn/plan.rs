@@ -36,6 +36,9 @@ pub async fn modify_plan(
             plan.diags.push(d);
         }
     }
+    if let (Some(ctx), false) = (ctx, plan.diags.has_errors()) {
+        super::reachability::plan(ctx, &req.prior, &mut plan.planned, &mut plan.diags).await;
+    }
     if req.prior.is_null() {
         return;
     }

@@ -14,6 +14,7 @@ use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
 use crate::resources::aws_vpn::read as aws_read;
 use crate::resources::aws_vpn::route_tables;
+use crate::resources::reachability::REACHABILITY;
 use crate::tf::{Diagnostic, Value};
 use tokio_util::sync::CancellationToken;
 
@@ -82,6 +83,12 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
             Ok(_) => {}
             Err(e) => return error(state, &failed, e),
         }
+    }
+    match super::reachability::live(&run.aws.ec2(&cancel), &d, state, &snap.aws.vpn_gateway_id)
+        .await
+    {
+        Ok(v) => new_state.set_attr(REACHABILITY, v),
+        Err(e) => return error(state, &failed, e),
     }
     ReadResult {
         state: Some(new_state),

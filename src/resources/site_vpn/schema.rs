@@ -8,6 +8,7 @@ use super::names::{self, aws, device_type, peer, tunnel};
 use super::validate::{self, attribute as check};
 use crate::resources::aws_vpn_rules;
 use crate::resources::cross_cloud_vpn::validate::attribute as cross_cloud;
+use crate::resources::reachability::attribute as reachability;
 use crate::resources::timeouts::{self, Defaults};
 use crate::resources::{claim, default_tags};
 use crate::tf::validator::ReplaceIf;
@@ -110,6 +111,8 @@ pub fn schema() -> Schema {
     .attr(Attribute::computed(names::VPN_CONNECTION_ID, Type::String, "The VPN connection (`vpn-...`).").use_state_for_unknown())
     .attr(Attribute::computed(names::TUNNELS, Type::list(tunnel_type()), "Per tunnel, in the order of `tunnel_inside_cidrs`: AWS's outside IP, the inside CIDR, AWS's and the device's BGP (inside) addresses, and the status from AWS's tunnel telemetry (`UP`/`DOWN` with its message)."))
     .attr(Attribute::computed(names::DEVICE_CONFIGURATION, Type::String, "The configuration for `device_type` as AWS writes it (`GetVpnConnectionDeviceSampleConfiguration`), with this VPN's outside and inside addresses, ASNs and pre-shared keys; refreshed when a key rotates. Empty without `device_type`.").sensitive())
+    .attr(reachability::check_attribute())
+    .attr(reachability::reachability_attribute("the VPC (with `aws.vpc_id` and `peer.cidrs`)"))
     .block(peer_block())
     .block(aws_block())
     .block(aws_vpn_rules::tunnel_options_block(names::TUNNEL_OPTIONS))

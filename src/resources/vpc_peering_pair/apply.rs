@@ -115,10 +115,32 @@ pub async fn create(ctx: &ProviderContext, planned: &Value) -> ApplyResult {
     match finish_create(&sides, &mut st, want_dns, &wait).await {
         Ok(()) => {
             journal.finish();
-            ApplyResult::ok(st.to_value())
+            with_reachability(&sides, st).await
         }
         Err(d) => ApplyResult::partial(Some(st.to_value()), d),
     }
+}
+
+/// The applied pair's state with its live `reachability`; a failed read leaves the list
+/// empty with a warning (the next refresh reads it again).
+async fn with_reachability(sides: &Sides, mut st: PairState) -> ApplyResult {
+    let mut diags = crate::tf::Diagnostics::default();
+    st.reachability = match super::reachability::live(sides, &st).await {
+        Ok(v) => v,
+        Err(d) => {
+            diags.push(Diagnostic::warning(
+                "Could not read the pair's reachability",
+                format!(
+                    "{}\n\n`reachability` stays empty until the next refresh.",
+                    d.detail
+                ),
+            ));
+            Value::list([])
+        }
+    };
+    let mut out = ApplyResult::ok(st.to_value());
+    out.diags.extend(diags);
+    out
 }
 
 /// Records both VPCs' owners, regions and CIDR blocks.
@@ -375,8 +397,9 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> Ap
         Ok(s) => s,
         Err(d) => return ApplyResult::partial(Some(old.to_value()), d),
     };
+    st.check_reachability = new.check_reachability.clone();
     match update_steps(&sides, &mut st, &new, claiming).await {
-        Ok(()) => ApplyResult::ok(st.to_value()),
+        Ok(()) => with_reachability(&sides, st).await,
         Err(d) => ApplyResult::partial(Some(st.to_value()), d),
     }
 }

@@ -6,6 +6,7 @@ pub mod delete;
 pub mod import;
 pub mod names;
 pub mod plan;
+pub mod reachability;
 pub mod read;
 pub mod schema;
 pub mod sides;

@@ -48,6 +48,9 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
         claim_check(ctx, &planned, own, &mut plan.diags).await;
         plan.planned_private = claim::planned_private(req);
     }
+    if !plan.diags.has_errors() {
+        super::reachability::plan(ctx, &mut plan.planned, &mut plan.diags).await;
+    }
 }
 
 /// A pair must not take over another state's peering of the same VPCs (see

@@ -85,6 +85,8 @@ pub async fn refresh(
 
     // 3. The routes through this peering in the listed route tables.
     st.routes = Some(observed_routes(sides, &st, id).await?);
+    // 4. Which subnets reach the other VPC through it.
+    st.reachability = super::reachability::live(sides, &st).await?;
     Ok(Some(st.to_value()))
 }
 

@@ -6,6 +6,7 @@
 
 use super::names::{self, route, side};
 use super::validate;
+use crate::resources::reachability::attribute as reachability;
 use crate::resources::timeouts::{self, Defaults};
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type};
 use std::time::Duration;
@@ -141,6 +142,8 @@ pub fn schema() -> Schema {
             Type::list(route_type()),
             "The routes through the peering that exist: `side` (`requester` or `accepter`, the owner of the route table), `route_table_id` and `destination_cidr_block`. A route deleted out of band shows as drift and the next apply re-adds it.",
         ))
+        .attr(reachability::check_attribute())
+        .attr(reachability::reachability_attribute("both VPCs"))
         .block(NestedBlock::single(names::REQUESTER, side_block(false)).description("The requesting side (required)."))
         .block(NestedBlock::single(names::ACCEPTER, side_block(true)).description("The accepting side (required)."))
         .block(timeouts::block(DEFAULTS))

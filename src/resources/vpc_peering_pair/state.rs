@@ -4,6 +4,7 @@
 
 use super::names;
 use crate::cloud::aws::Tags;
+use crate::resources::reachability::{self, DEFAULT_CHECK};
 use crate::resources::{claim, default_tags, timeouts};
 use crate::tf::Value;
 
@@ -95,6 +96,10 @@ pub struct PairState {
     /// The claim of the state that owns the peering (see `resources::claim`); `None` in a
     /// state written before claims existed.
     pub claim: Option<String>,
+    /// `check_reachability` (`warn`, `error` or `off`).
+    pub check_reachability: String,
+    /// The computed `reachability` list (empty until read).
+    pub reachability: Value,
 }
 
 fn known_str(v: &Value) -> Option<String> {
@@ -178,6 +183,8 @@ impl Default for PairState {
             routes: None,
             timeouts: Value::Null,
             claim: None,
+            check_reachability: DEFAULT_CHECK.to_string(),
+            reachability: Value::list([]),
         }
     }
 }
@@ -211,6 +218,12 @@ impl PairState {
             routes,
             timeouts: v.attr(timeouts::TIMEOUTS).clone(),
             claim: known_str(v.attr(claim::ATTRIBUTE)).filter(|c| !c.is_empty()),
+            check_reachability: known_str(v.attr(reachability::CHECK_REACHABILITY))
+                .unwrap_or_else(|| DEFAULT_CHECK.to_string()),
+            reachability: Some(v.attr(reachability::REACHABILITY))
+                .filter(|r| r.is_wholly_known() && !r.is_null())
+                .cloned()
+                .unwrap_or_else(|| Value::list([])),
         }
     }
 
@@ -246,6 +259,11 @@ impl PairState {
             ),
             (timeouts::TIMEOUTS, timeouts),
             (claim::ATTRIBUTE, opt_str(&self.claim)),
+            (
+                reachability::CHECK_REACHABILITY,
+                Value::string(&self.check_reachability),
+            ),
+            (reachability::REACHABILITY, self.reachability.clone()),
         ])
     }
 
