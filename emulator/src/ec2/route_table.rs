@@ -361,7 +361,7 @@ pub fn associate(st: &mut State, cx: &Ctx) -> R<Xml> {
             .iter()
             .any(|a| a.subnet_id.as_deref() == Some(&subnet))
     }) {
-        // EC2 error codes: Resource.AlreadyAssociated.
+        // rule: AWS-RTB-ASSOCIATION (Resource.AlreadyAssociated).
         return Err(Ec2Error::new(
             "Resource.AlreadyAssociated",
             format!("the specified association for route table {} conflicts with an existing association", other.id),
@@ -384,7 +384,7 @@ pub fn associate(st: &mut State, cx: &Ctx) -> R<Xml> {
     Ok(x)
 }
 
-/// `DisassociateRouteTable` (not the main association).
+/// `DisassociateRouteTable` (not the main association: rule AWS-RTB-ASSOCIATION).
 pub fn disassociate(st: &mut State, cx: &Ctx) -> R<Xml> {
     let assoc = cx.q.req("AssociationId")?.to_string();
     let r = st.region(cx.account(), cx.region_name());
@@ -606,10 +606,11 @@ pub fn disable_propagation(st: &mut State, cx: &Ctx) -> R<Xml> {
     ok()
 }
 
-/// `ReplaceRouteTableAssociation`: moves a subnet's association to another table of its VPC,
-/// or, given the main association, makes that table the VPC's main route table (EC2 API
-/// reference, ReplaceRouteTableAssociation: "You can also use this operation to change which
-/// table is the main route table in the VPC"). Either way the association gets a new id.
+/// `ReplaceRouteTableAssociation` (rule AWS-RTB-MAIN): moves a subnet's association to
+/// another table of its VPC, or, given the main association, makes that table the VPC's
+/// main route table (EC2 API reference, ReplaceRouteTableAssociation: "You can also use
+/// this operation to change which table is the main route table in the VPC"). Either way
+/// the association gets a new id.
 ///
 /// rule: AWS-RTB-ASSOCIATION. An unknown association is `InvalidAssociationID.NotFound`, an
 /// unknown table `InvalidRouteTableID.NotFound` (EC2 error codes); a table of another VPC is
