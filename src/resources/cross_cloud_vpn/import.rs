@@ -19,6 +19,7 @@ use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::resources::aws_vpn::import as aws_import;
 use crate::resources::aws_vpn::route_tables;
+use crate::resources::reachability::{CHECK_REACHABILITY, DEFAULT_CHECK};
 use crate::resources::{claim, default_tags};
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
@@ -77,6 +78,8 @@ async fn discover(
     let az_block = &block.nested_block("azure").expect("azure block").block;
     let mut v = skeleton(block);
     v.set_attr(names::NAME, Value::string(name));
+    // The attribute's default, as a created link records it.
+    v.set_attr(CHECK_REACHABILITY, Value::string(DEFAULT_CHECK));
     let mut aws = skeleton(aws_block);
     aws.set_attr(
         names::aws::ACCOUNT,

@@ -18,6 +18,7 @@ use crate::provider::context::ProviderContext;
 use crate::resources::aws_vpn::import::DEFAULT_AMAZON_SIDE_ASN;
 use crate::resources::aws_vpn::route_tables;
 use crate::resources::aws_vpn::steps::transit_gateway_asn;
+use crate::resources::reachability::{CHECK_REACHABILITY, DEFAULT_CHECK};
 use crate::resources::{claim, default_tags};
 use crate::tf::{Block, Diagnostics, Value};
 use anyhow::anyhow;
@@ -67,6 +68,8 @@ async fn discover(
     let sch = schema();
     let block = &sch.block;
     let mut v = skeleton(block);
+    // The attribute's default, as a created VPN records it.
+    v.set_attr(CHECK_REACHABILITY, Value::string(DEFAULT_CHECK));
     let mut a = skeleton(&block.nested_block(names::AWS).expect("aws block").block);
     a.set_attr(
         aws::ACCOUNT,
