@@ -137,23 +137,6 @@ fn assert_link(dump: &Json, tunnels: usize) {
     assert_eq!(up, tunnels, "exactly the wired tunnels are up");
 }
 
-fn mutating(counters: &Json) -> Vec<String> {
-    let mut out = Vec::new();
-    for (cloud, actions) in counters.as_object().unwrap() {
-        for (a, n) in actions.as_object().unwrap() {
-            let read_only = a.starts_with("Describe")
-                || a.starts_with("GET")
-                || a.starts_with("Get")
-                || a.contains("token")
-                || a.starts_with("POST token");
-            if !read_only && n.as_u64().unwrap_or(0) > 0 {
-                out.push(format!("{cloud}:{a}"));
-            }
-        }
-    }
-    out
-}
-
 fn scenario(routing: &str, tunnels: u32) {
     let emu = Emulator::start("fast", 1.0);
     let fx = fixture(&emu);
@@ -192,7 +175,7 @@ fn bgp_four_tunnels_apply_then_destroy_leaves_nothing() {
 fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
     let emu = Emulator::start("fast", 1.0);
     let fx = fixture(&emu);
-    let before = mutating(&emu.counters());
+    let before = emu.mutating_calls();
     // (routing, tunnels, extra HCL, summary, attribute path, the line terraform points at,
     // the expression it highlights there).
     let cases = [
@@ -267,11 +250,7 @@ fn validation_errors_fail_at_plan_on_the_attribute_without_mutating_calls() {
         );
         assert_secret_only_in_quoted_source(&json.all(), "0abcdefgh1");
     }
-    assert_eq!(
-        mutating(&emu.counters()),
-        before,
-        "no mutating call at plan"
-    );
+    assert_eq!(emu.mutating_calls(), before, "no mutating call at plan");
 }
 
 #[test]
@@ -418,7 +397,7 @@ fn changing_zones_forces_replacement_of_the_public_ips_and_customer_gateways() {
         .to_string();
     assert_plan_empty(&wd);
     // Zonal instead: the public IP, so the customer gateway's IP, must change.
-    let before = mutating(&emu.counters());
+    let before = emu.mutating_calls();
     wd.write(
         "main.tf",
         &config_with(&emu, &fx, "static", 1, "", "    zones = [\"1\"]", ""),
@@ -451,7 +430,7 @@ fn changing_zones_forces_replacement_of_the_public_ips_and_customer_gateways() {
             .contains(&json!(["azure", "zones"])),
         "{change}"
     );
-    assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
+    assert_eq!(emu.mutating_calls(), before, "plan mutates nothing");
     wd.apply();
     let st = wd.state_values("cloudlink_cross_cloud_vpn.this");
     assert_eq!(st["azure"]["zones"], json!(["1"]));
@@ -1100,7 +1079,7 @@ fn sku_upgrade_in_place_downgrade_and_generation_change_replace_retired_skus_ref
     assert_eq!(st["azure"]["gateway_id"], gw_id, "same gateway");
     assert_eq!(st["azure"]["sku"], "VpnGw2AZ");
     assert_plan_empty(&wd);
-    let before = mutating(&emu.counters());
+    let before = emu.mutating_calls();
     // A downgrade, and VpnGw5AZ (Generation2 only) on a Generation1 gateway: new gateway.
     for (other, why) in [
         ("VpnGw1AZ", "does not downgrade"),
@@ -1143,7 +1122,7 @@ fn sku_upgrade_in_place_downgrade_and_generation_change_replace_retired_skus_ref
             "{diag}"
         );
     }
-    assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
+    assert_eq!(emu.mutating_calls(), before, "plan mutates nothing");
     wd.write("main.tf", &hcl("VpnGw2AZ"));
     wd.destroy();
     assert_nothing_left(&emu.dump());
@@ -1167,10 +1146,10 @@ fn a_state_from_before_the_sku_consolidation_plans_no_change_once_azure_migrated
     st["resources"][0]["instances"][0]["attributes"]["azure"]["sku"] = json!("VpnGw2");
     wd.write("old.tfstate", &st.to_string());
     wd.tf(&["state", "push", "old.tfstate"]).success();
-    let before = mutating(&emu.counters());
+    let before = emu.mutating_calls();
     let plan = wd.plan_exit_code();
     assert_eq!(plan.code, 0, "no change, no replacement:\n{}", plan.all());
-    assert_eq!(mutating(&emu.counters()), before, "plan mutates nothing");
+    assert_eq!(emu.mutating_calls(), before, "plan mutates nothing");
     wd.apply();
     assert_eq!(
         wd.state_values("cloudlink_cross_cloud_vpn.this")["azure"]["sku"],

@@ -93,23 +93,6 @@ fn reach_diags(wd: &Workdir) -> (support::Run, Vec<PlanDiagnostic>) {
     (run, found)
 }
 
-/// Calls that change something (not Describe/Get/GET/token).
-fn mutating(emu: &Emulator) -> Vec<String> {
-    let mut out = Vec::new();
-    for (cloud, actions) in emu.counters().as_object().unwrap() {
-        for (a, n) in actions.as_object().unwrap() {
-            let read_only = a.starts_with("Describe")
-                || a.starts_with("GET")
-                || a.starts_with("Get")
-                || a.contains("token");
-            if !read_only && n.as_u64().unwrap_or(0) > 0 {
-                out.push(format!("{cloud}:{a}"));
-            }
-        }
-    }
-    out
-}
-
 /// The `reachability` entry of `subnet` (exactly one expected).
 fn verdict<'a>(st: &'a Json, subnet: &str) -> &'a Json {
     let found: Vec<&Json> = st["reachability"]
@@ -174,7 +157,7 @@ fn vpn_main_table_subnet_is_warned_refused_with_error_and_clear_once_routed() {
     assert_eq!(emu.counter("ec2", "DescribeSubnets"), 1);
 
     // 2. check_reachability = "error": the plan fails, nothing is created.
-    let before = mutating(&emu);
+    let before = emu.mutating_calls();
     wd.write(
         "main.tf",
         &vpn_config(&emu, &net, &[&net.rtb], "  check_reachability = \"error\""),
@@ -185,7 +168,7 @@ fn vpn_main_table_subnet_is_warned_refused_with_error_and_clear_once_routed() {
     assert_eq!(diags[0].severity, "error");
     assert!(diags[0].detail.contains(on_main.as_str()));
     assert_eq!(
-        mutating(&emu),
+        emu.mutating_calls(),
         before,
         "a refused plan makes no mutating call"
     );
@@ -368,7 +351,11 @@ fn azure_route_tables_sending_the_aws_prefix_elsewhere_are_warned_by_name() {
         "{}",
         emu.counters()
     );
-    assert!(mutating(&emu).is_empty(), "{:?}", mutating(&emu));
+    assert!(
+        emu.mutating_calls().is_empty(),
+        "{:?}",
+        emu.mutating_calls()
+    );
 }
 
 #[test]

@@ -164,6 +164,24 @@ impl Emulator {
             .unwrap_or(0)
     }
 
+    /// The `cloud:action`s that changed something so far (every call but Describe*, Get*,
+    /// GET and token requests), for "refused at plan, nothing created" checks.
+    pub fn mutating_calls(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (cloud, actions) in self.emu.observe.counters() {
+            for (a, n) in actions {
+                let read_only = a.starts_with("Describe")
+                    || a.starts_with("GET")
+                    || a.starts_with("Get")
+                    || a.contains("token");
+                if !read_only && n > 0 {
+                    out.push(format!("{cloud}:{a}"));
+                }
+            }
+        }
+        out
+    }
+
     /// Adds a fault rule in the CLI form.
     pub fn inject(&self, spec: &str) {
         self.emu

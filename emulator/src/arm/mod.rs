@@ -975,6 +975,14 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
         let id = resource_group::insert(&mut st, &sub, &name, &location, None);
         groups_out.push(json!({"id": id}));
     }
+    // Fixtures go through the PUT handlers, their operations kept out of the timeline.
+    let cx = Ctx {
+        emu,
+        now,
+        base: String::new(),
+        url: String::new(),
+        quiet: true,
+    };
     let mut tables_out = Vec::new();
     for t in spec
         .get("route_tables")
@@ -1010,13 +1018,6 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
             kind: Kind::RouteTable,
             name: name.clone(),
             vnet: None,
-        };
-        let cx = Ctx {
-            emu,
-            now,
-            base: String::new(),
-            url: String::new(),
-            quiet: true,
         };
         route_table::put(&mut st, &cx, &loc, &body)
             .map_err(|e| format!("{}: {}", e.code, e.message))?;
@@ -1060,13 +1061,6 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
             name: name.clone(),
             vnet: None,
         };
-        let cx = Ctx {
-            emu,
-            now,
-            base: String::new(),
-            url: String::new(),
-            quiet: true,
-        };
         virtual_network::put(&mut st, &cx, &loc, &body)
             .map_err(|e| format!("{}: {}", e.code, e.message))?;
         // Fixtures exist at once: clear the pending operation on the VNet and its subnets.
@@ -1082,13 +1076,6 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
         }
         vnets_out.push(json!({"id": loc.id(), "subnet_ids": subnet_ids}));
     }
-    let cx = Ctx {
-        emu,
-        now,
-        base: String::new(),
-        url: String::new(),
-        quiet: true,
-    };
     let mut pips_out = Vec::new();
     for p in spec
         .get("public_ip_addresses")

@@ -3,13 +3,8 @@
 
 use super::account::Ec2;
 use super::errors::{at_most_one, not_found_as_empty};
-use super::tags::filter;
+use super::tags::{by_vpc_filter, filter};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
-
-/// rule: AWS-FILTER-VALUES. At most 200 values in the filters of one EC2 Describe call
-/// (EC2 error `FilterLimitExceeded`: "The maximum number of filter values specified on a
-/// single call is 200"); a list of VPCs is read this many at a time.
-pub const FILTER_VALUES_PER_CALL: usize = 200;
 
 /// DescribeRouteTables `MaxResults` (the API allows 5 to 100).
 const ROUTE_TABLES_PER_PAGE: i32 = 100;
@@ -118,36 +113,30 @@ impl Ec2 {
     }
 
     /// Every route table of the VPCs `vpc_ids`, with their associations: one
-    /// DescribeRouteTables per [`FILTER_VALUES_PER_CALL`] VPCs (a `vpc-id` filter listing
-    /// them), all pages read, so a plan reads many links' tables in a few calls.
+    /// DescribeRouteTables per 200 VPCs (see [`by_vpc_filter`]), all pages read, so a plan
+    /// reads many links' tables in a few calls.
     pub async fn find_route_tables_of_vpcs(&self, vpc_ids: &[String]) -> Result<Vec<RouteTable>> {
-        let mut tables = Vec::new();
-        for chunk in vpc_ids.chunks(FILTER_VALUES_PER_CALL) {
-            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            let mut next: Option<String> = None;
-            loop {
-                let req = self
-                    .client
-                    .describe_route_tables()
-                    .filters(filter("vpc-id", &ids))
-                    .max_results(ROUTE_TABLES_PER_PAGE)
-                    .set_next_token(next.clone());
-                let page = self
-                    .send(
-                        || format!("listing the route tables of EC2 VPCs ({})", ids.join(", ")),
-                        || req.clone().send(),
-                    )
-                    .await?;
-                tables.extend(page.route_tables().iter().map(route_table_from_sdk));
-                next = page
-                    .next_token()
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string);
-                if next.is_none() {
-                    break;
-                }
-            }
-        }
+        let tables = by_vpc_filter(vpc_ids, |ids, next| async move {
+            let req = self
+                .client
+                .describe_route_tables()
+                .filters(filter("vpc-id", &ids))
+                .max_results(ROUTE_TABLES_PER_PAGE)
+                .set_next_token(next);
+            let page = self
+                .send(
+                    || format!("listing the route tables of EC2 VPCs ({})", ids.join(", ")),
+                    || req.clone().send(),
+                )
+                .await?;
+            let items = page
+                .route_tables()
+                .iter()
+                .map(route_table_from_sdk)
+                .collect();
+            Ok((items, page.next_token().map(str::to_string)))
+        })
+        .await?;
         // Client-side too, in case an endpoint ignores the filter.
         Ok(tables
             .into_iter()

@@ -34,7 +34,7 @@ use crate::resources::aws_vpn::psk as aws_psk;
 use crate::resources::aws_vpn::steps as aws_steps;
 use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
-use crate::resources::reachability::REACHABILITY;
+use crate::resources::reachability::{attribute, REACHABILITY};
 use crate::tf::{Diagnostic, Value};
 use anyhow::anyhow;
 use std::sync::Arc;
@@ -209,22 +209,22 @@ pub async fn converge(
     let mut state = snap.to_state(base, &run.d);
     let mut diags = crate::tf::Diagnostics::default();
     let reach = match &result {
-        Ok(()) => super::reachability::live(
-            &run.ec2(&ctx.stop),
-            &run.net,
-            &run.d,
-            base,
-            &snap,
-            &ctx.stop,
-        )
-        .await
-        .unwrap_or_else(|e| {
-            diags.push(Diagnostic::warning(
-                "Could not read the link's reachability",
-                format!("{e:#}\n\n`reachability` stays empty until the next refresh."),
-            ));
-            Value::list([])
-        }),
+        Ok(()) => {
+            let live = super::reachability::live(
+                &run.ec2(&ctx.stop),
+                &run.net,
+                &run.d,
+                base,
+                &snap,
+                &ctx.stop,
+            )
+            .await;
+            attribute::applied(
+                live,
+                &format!("cross-cloud VPN {:?}", run.d.name),
+                &mut diags,
+            )
+        }
         Err(_) => Value::list([]),
     };
     state.set_attr(REACHABILITY, reach);

@@ -13,7 +13,7 @@ use crate::provider::context::ProviderContext;
 use crate::resources::reachability::{
     attribute, aws_verdicts, read_azure_tables, AwsLink, AzureLink, Check, Verdict, REACHABILITY,
 };
-use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+use crate::tf::{AttributePath, Diagnostics, Value};
 use tokio_util::sync::CancellationToken;
 
 /// How the plan names the VGW before it exists.
@@ -140,12 +140,6 @@ pub async fn plan(
         evaluate(&ec2, net, &d, ends, &d.route_table_ids, &ctx.stop).await
     }
     .await;
-    match result {
-        Ok(v) => attribute::report_into(check, &link, &v, diags),
-        Err(e) => diags.push(Diagnostic::error(
-            "Could not read the route tables at plan time",
-            format!("{e:#}"),
-        )),
-    }
+    attribute::report_result(check, &link, result, diags);
     planned.set_attr(REACHABILITY, Value::unknown());
 }

@@ -192,6 +192,39 @@ pub fn plan_needs_evaluation(
     Some(check)
 }
 
+/// The plan's outcome of an evaluation: [`report_into`] its verdicts, or an error when the
+/// reads failed (a plan must not hide an outage).
+pub fn report_result<E: std::fmt::Display>(
+    check: Check,
+    link: &str,
+    result: Result<Vec<Verdict>, E>,
+    diags: &mut crate::tf::Diagnostics,
+) {
+    match result {
+        Ok(v) => report_into(check, link, &v, diags),
+        Err(e) => diags.push(Diagnostic::error(
+            "Could not read the route tables at plan time",
+            format!("{e:#}"),
+        )),
+    }
+}
+
+/// The `reachability` an apply records: the live list, or an empty one with a warning when
+/// it could not be read (the apply itself succeeded; the next refresh reads it again).
+pub fn applied<E: std::fmt::Display>(
+    result: Result<Value, E>,
+    link: &str,
+    diags: &mut crate::tf::Diagnostics,
+) -> Value {
+    result.unwrap_or_else(|e| {
+        diags.push(Diagnostic::warning(
+            format!("Could not read the reachability of {link}"),
+            format!("{e:#}\n\n`reachability` stays empty until the next refresh."),
+        ));
+        Value::list([])
+    })
+}
+
 /// Adds [`report`]'s diagnostic, if any, to `diags`.
 pub fn report_into(
     check: Check,

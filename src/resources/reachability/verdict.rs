@@ -160,14 +160,8 @@ impl AwsLink {
         };
         let propagates = vgw.is_some_and(|g| t.propagating_vgws.iter().any(|p| p == g));
         if let (Some(g), true) = (vgw, propagates) {
-            routes.extend(self.remote_prefixes.iter().filter_map(|p| {
-                Some(Candidate {
-                    net: p.parse().ok()?,
-                    ours: true,
-                    propagated: true,
-                    usable: true,
-                    what: format!("route {p} propagated from {g}"),
-                })
+            routes.extend(propagated(&self.remote_prefixes, |p| {
+                format!("route {p} propagated from {g}")
             }));
         }
         let place = format!("{how} {}", t.id);
@@ -250,14 +244,8 @@ impl AzureLink {
             })
             .collect();
         if !t.disable_gateway_route_propagation {
-            routes.extend(self.remote_prefixes.iter().filter_map(|p| {
-                Some(Candidate {
-                    net: p.parse().ok()?,
-                    ours: true,
-                    propagated: true,
-                    usable: true,
-                    what: format!("the virtual network gateway's route to {p}"),
-                })
+            routes.extend(propagated(&self.remote_prefixes, |p| {
+                format!("the virtual network gateway's route to {p}")
             }));
         }
         let place = format!("route table {}", t.name);
@@ -289,6 +277,22 @@ struct Candidate {
     usable: bool,
     /// How a message names it.
     what: String,
+}
+
+/// A propagated route to this link for each of `prefixes`, named by `what`.
+fn propagated<'a>(
+    prefixes: &'a [String],
+    what: impl Fn(&str) -> String + 'a,
+) -> impl Iterator<Item = Candidate> + 'a {
+    prefixes.iter().filter_map(move |p| {
+        Some(Candidate {
+            net: p.parse().ok()?,
+            ours: true,
+            propagated: true,
+            usable: true,
+            what: what(p),
+        })
+    })
 }
 
 /// The verdict for `prefix` in one table: the longest covering route (static before

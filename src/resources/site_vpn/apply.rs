@@ -22,7 +22,7 @@ use crate::resources::aws_vpn::psk;
 use crate::resources::aws_vpn::steps as aws_steps;
 use crate::resources::claim::{self, CreateJournal};
 use crate::resources::default_tags;
-use crate::resources::reachability::REACHABILITY;
+use crate::resources::reachability::{attribute, REACHABILITY};
 use crate::tf::{Diagnostic, Value};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -106,20 +106,12 @@ async fn converge(
     let mut state = snap.to_state(base, &run.d);
     let mut warnings = crate::tf::Diagnostics::default();
     let reach = match &result {
-        Ok(()) => super::reachability::live(
-            &run.aws.ec2(&ctx.stop),
-            &run.d,
-            base,
-            &snap.aws.vpn_gateway_id,
-        )
-        .await
-        .unwrap_or_else(|e| {
-            warnings.push(Diagnostic::warning(
-                "Could not read the site VPN's reachability",
-                format!("{e:#}\n\n`reachability` stays empty until the next refresh."),
-            ));
-            Value::list([])
-        }),
+        Ok(()) => {
+            let ec2 = run.aws.ec2(&ctx.stop);
+            let live =
+                super::reachability::live(&ec2, &run.d, base, &snap.aws.vpn_gateway_id).await;
+            attribute::applied(live, &format!("site VPN {:?}", run.d.name), &mut warnings)
+        }
         Err(_) => Value::list([]),
     };
     state.set_attr(REACHABILITY, reach);

@@ -7,7 +7,7 @@ use super::side::Desired;
 use crate::cloud::aws::{Ec2, RouteTarget};
 use crate::provider::context::ProviderContext;
 use crate::resources::reachability::{attribute, aws_verdicts, AwsLink, Check, REACHABILITY};
-use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+use crate::tf::{AttributePath, Diagnostics, Value};
 
 /// How the plan names the VGW before it exists.
 const PLANNED_VGW: &str = "the site VPN's virtual private gateway";
@@ -78,11 +78,5 @@ pub async fn plan(
         aws_verdicts(&ec2, &l, &d.route_table_ids).await
     }
     .await;
-    match result {
-        Ok(v) => attribute::report_into(check, &name, &v, diags),
-        Err(e) => diags.push(Diagnostic::error(
-            "Could not read the route tables at plan time",
-            format!("{e:#}"),
-        )),
-    }
+    attribute::report_result(check, &name, result, diags);
 }

@@ -13,6 +13,7 @@ use crate::cloud::aws::{ownership_tags, Peering, RouteTarget, Tags, TAG_NAME};
 use crate::cloud::wait::WaitConfig;
 use crate::provider::{ApplyResult, ProviderContext};
 use crate::resources::claim::{self, CreateJournal};
+use crate::resources::reachability::attribute;
 use crate::resources::{default_tags, timeouts};
 use crate::tf::{AttributePath, Diagnostic, Value};
 
@@ -125,19 +126,10 @@ pub async fn create(ctx: &ProviderContext, planned: &Value) -> ApplyResult {
 /// empty with a warning (the next refresh reads it again).
 async fn with_reachability(sides: &Sides, mut st: PairState) -> ApplyResult {
     let mut diags = crate::tf::Diagnostics::default();
-    st.reachability = match super::reachability::live(sides, &st).await {
-        Ok(v) => v,
-        Err(d) => {
-            diags.push(Diagnostic::warning(
-                "Could not read the pair's reachability",
-                format!(
-                    "{}\n\n`reachability` stays empty until the next refresh.",
-                    d.detail
-                ),
-            ));
-            Value::list([])
-        }
-    };
+    let live = super::reachability::live(sides, &st)
+        .await
+        .map_err(|d| d.detail);
+    st.reachability = attribute::applied(live, "the VPC peering pair", &mut diags);
     let mut out = ApplyResult::ok(st.to_value());
     out.diags.extend(diags);
     out
