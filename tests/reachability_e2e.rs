@@ -438,3 +438,54 @@ resource "cloudlink_vpc_peering_pair" "this" {{
     assert_eq!(diags.len(), 1, "{diags:#?}");
     wd.destroy();
 }
+
+#[test]
+fn site_vpn_warns_for_a_subnet_whose_table_does_not_route_to_the_site() {
+    let emu = Emulator::start("fast", 1.0);
+    let net = network(&emu, json!(["10.0.1.0/24"]), json!([]), json!([]));
+    let site = |tables: &str| {
+        format!(
+            r#"{REQUIRED_PROVIDERS}
+{provider}
+resource "cloudlink_site_vpn" "this" {{
+  name    = "office"
+  routing = "static"
+  peer {{
+    ip_address = "192.0.2.10"
+    cidrs      = ["10.50.0.0/16"]
+  }}
+  aws {{
+    vpc_id             = "{vpc}"
+    route_table_ids    = [{tables}]
+    route_propagation  = false
+  }}
+}}
+"#,
+            provider = provider_block(&emu),
+            vpc = net.vpc,
+        )
+    };
+    let wd = Workdir::new();
+    wd.write("main.tf", &site(&format!("\"{}\"", net.rtb)));
+    let (run, diags) = reach_diags(&wd);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let detail = &diags[0].detail;
+    assert!(
+        detail.contains(&format!(
+            "aws subnet {} (route table {}) -> 10.50.0.0/16",
+            net.subnets[0], net.main_rtb
+        )),
+        "{detail}"
+    );
+    // Static routes (no propagation): the reason is the missing route, not propagation.
+    assert!(detail.contains("has no route to 10.50.0.0/16"), "{detail}");
+    assert!(!detail.contains("propagation"), "{detail}");
+    wd.write(
+        "main.tf",
+        &site(&format!("\"{}\", \"{}\"", net.rtb, net.main_rtb)),
+    );
+    let (run, diags) = reach_diags(&wd);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(diags.is_empty(), "{diags:#?}");
+}
