@@ -1686,3 +1686,88 @@ async fn a_second_connection_put_on_a_gateway_waits_for_the_first() {
     assert_eq!(puts.len(), 2);
     assert!(puts[1].start_ms >= puts[0].end_ms, "{puts:?}");
 }
+
+#[tokio::test]
+async fn route_tables_carry_routes_and_propagation_serve_their_subnets_and_stay_while_used() {
+    let h = start().await;
+    h.resource_group().await;
+    h.vnet("hub", "10.1.255.0/27").await;
+    let table: models::RouteTable = serde_json::from_value(json!({
+        "location": "westeurope",
+        "properties": {
+            "disableBgpRoutePropagation": true,
+            "routes": [{"name": "to-aws", "properties": {
+                "addressPrefix": "10.0.0.0/16", "nextHopType": "VirtualAppliance",
+                "nextHopIpAddress": "10.1.9.4"}}],
+        }
+    }))
+    .unwrap();
+    h.client
+        .route_tables_client()
+        .create_or_update(RG, "fw", table, SUB)
+        .await
+        .unwrap();
+    // A route to an appliance needs its address.
+    let bad = h
+        .raw(
+            Method::Put,
+            &h.id("routeTables", "bad"),
+            Some(json!({"location": "westeurope", "properties": {"routes": [
+                {"name": "r", "properties": {"addressPrefix": "10.0.0.0/16", "nextHopType": "VirtualAppliance"}}]}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BadRequest);
+    assert_eq!(bad.body["error"]["code"], "InvalidRouteNextHopIpAddress");
+    // A subnet may reference only an existing table.
+    let subnet = |table: &str| {
+        json!({"properties": {"addressPrefix": "10.1.1.0/24",
+                              "routeTable": {"id": h.id("routeTables", table)}}})
+    };
+    let workload = format!("{}/subnets/workload", h.id("virtualNetworks", "hub"));
+    let missing = h.raw(Method::Put, &workload, Some(subnet("nope"))).await;
+    assert_eq!(missing.status, StatusCode::BadRequest);
+    assert_eq!(missing.body["error"]["code"], "InvalidResourceReference");
+    let body: models::Subnet = serde_json::from_value(subnet("fw")).unwrap();
+    h.client
+        .subnets_client()
+        .create_or_update(RG, "hub", "workload", body, SUB)
+        .await
+        .unwrap();
+    let got = h
+        .client
+        .route_tables_client()
+        .get(RG, "fw", SUB)
+        .await
+        .unwrap();
+    let props = got.properties.unwrap();
+    assert_eq!(props.disable_bgp_route_propagation, Some(true));
+    assert_eq!(props.routes.len(), 1);
+    assert_eq!(
+        props.subnets[0]
+            .sub_resource
+            .id
+            .as_deref()
+            .map(str::to_ascii_lowercase),
+        Some(workload.to_ascii_lowercase())
+    );
+    let vnet = h
+        .raw(Method::Get, &h.id("virtualNetworks", "hub"), None)
+        .await;
+    let listed = vnet.body["properties"]["subnets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "workload")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        listed["properties"]["routeTable"]["id"],
+        h.id("routeTables", "fw")
+    );
+    // In use: the delete is refused.
+    let del = h
+        .raw(Method::Delete, &h.id("routeTables", "fw"), None)
+        .await;
+    assert_eq!(del.status, StatusCode::BadRequest);
+    assert_eq!(del.body["error"]["code"], "InUseRouteTableCannotBeDeleted");
+}

@@ -2962,3 +2962,163 @@ async fn a_bgp_site_vpn_needs_the_device_inside_cidr_and_asn_and_bad_devices_are
     .await;
     assert_eq!(status, 409, "{body}");
 }
+
+#[tokio::test]
+async fn route_table_associations_move_and_the_main_one_is_replaced_not_removed() {
+    let (_emu, url) = start().await;
+    let c = ec2(&url);
+    let vpc = c
+        .create_vpc()
+        .cidr_block("10.9.0.0/16")
+        .send()
+        .await
+        .unwrap()
+        .vpc
+        .unwrap()
+        .vpc_id
+        .unwrap();
+    let subnet = c
+        .create_subnet()
+        .vpc_id(&vpc)
+        .cidr_block("10.9.1.0/24")
+        .send()
+        .await
+        .unwrap()
+        .subnet
+        .unwrap()
+        .subnet_id
+        .unwrap();
+    let by_vpc = Filter::builder().name("vpc-id").values(&vpc).build();
+    let tables = c
+        .describe_route_tables()
+        .filters(by_vpc.clone())
+        .send()
+        .await
+        .unwrap();
+    let main = tables.route_tables()[0].clone();
+    let main_assoc = main.associations()[0].clone();
+    assert_eq!(main_assoc.main(), Some(true));
+    let new_table = |c: aws_sdk_ec2::Client, vpc: String| async move {
+        c.create_route_table()
+            .vpc_id(vpc)
+            .send()
+            .await
+            .unwrap()
+            .route_table
+            .unwrap()
+            .route_table_id
+            .unwrap()
+    };
+    let (a, b) = (
+        new_table(c.clone(), vpc.clone()).await,
+        new_table(c.clone(), vpc.clone()).await,
+    );
+    let assoc = c
+        .associate_route_table()
+        .route_table_id(&a)
+        .subnet_id(&subnet)
+        .send()
+        .await
+        .unwrap()
+        .association_id
+        .unwrap();
+    // One table per subnet; the main association cannot be removed.
+    assert_eq!(
+        code(
+            c.associate_route_table()
+                .route_table_id(&b)
+                .subnet_id(&subnet)
+                .send()
+                .await
+        ),
+        "Resource.AlreadyAssociated"
+    );
+    assert_eq!(
+        code(
+            c.disassociate_route_table()
+                .association_id(main_assoc.route_table_association_id().unwrap())
+                .send()
+                .await
+        ),
+        "InvalidParameterValue"
+    );
+    // The subnet moves to b with a new association id; filters see it there.
+    let moved = c
+        .replace_route_table_association()
+        .association_id(&assoc)
+        .route_table_id(&b)
+        .send()
+        .await
+        .unwrap()
+        .new_association_id
+        .unwrap();
+    assert_ne!(moved, assoc);
+    let on_subnet = c
+        .describe_route_tables()
+        .filters(
+            Filter::builder()
+                .name("association.subnet-id")
+                .values(&subnet)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_subnet.route_tables().len(), 1);
+    assert_eq!(
+        on_subnet.route_tables()[0].route_table_id(),
+        Some(b.as_str())
+    );
+    assert_eq!(
+        code(
+            c.replace_route_table_association()
+                .association_id(&assoc)
+                .route_table_id(&a)
+                .send()
+                .await
+        ),
+        "InvalidAssociationID.NotFound"
+    );
+    // Replacing the main association makes a the main table; the old one can then go.
+    c.replace_route_table_association()
+        .association_id(main_assoc.route_table_association_id().unwrap())
+        .route_table_id(&a)
+        .send()
+        .await
+        .unwrap();
+    let mains = c
+        .describe_route_tables()
+        .filters(
+            Filter::builder()
+                .name("association.main")
+                .values("true")
+                .build(),
+        )
+        .filters(by_vpc)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mains.route_tables().len(), 1);
+    assert_eq!(mains.route_tables()[0].route_table_id(), Some(a.as_str()));
+    c.delete_route_table()
+        .route_table_id(main.route_table_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    // More than 200 filter values in one call are refused.
+    let many: Vec<String> = (0..201).map(|i| format!("vpc-{i:08x}")).collect();
+    assert_eq!(
+        code(
+            c.describe_route_tables()
+                .filters(
+                    Filter::builder()
+                        .name("vpc-id")
+                        .set_values(Some(many))
+                        .build()
+                )
+                .send()
+                .await
+        ),
+        "FilterLimitExceeded"
+    );
+}
