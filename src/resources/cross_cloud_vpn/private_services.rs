@@ -1,0 +1,517 @@
+//! `aws.private_services`: AWS services (S3, STS, ...) reached privately from Azure over the
+//! VPN. Each service gets an interface VPC endpoint in `aws.private_service_subnet_ids`,
+//! and all of them one security group, created by cloudlink, that admits exactly the
+//! link's `azure_cidrs` on TCP 443. Private DNS stays off: Azure clients cannot resolve
+//! through the VPC's Route 53 Resolver, so they use the endpoint-specific DNS names
+//! (`private_service_dns`), which resolve publicly to the endpoint's private addresses; S3's
+//! are used as `aws s3 --endpoint-url https://bucket.vpce-....s3.<region>.vpce.amazonaws.com`.
+//! That also avoids S3's private DNS requirements (a gateway endpoint in the VPC for
+//! `PrivateDnsOnlyForInboundResolverEndpoint`).
+//!
+//! The configuration rule ([`rules`]), the read-only plan check that each service exists as
+//! an interface service in the region ([`plan_check`]), the converging step (adding or
+//! removing services and changing subnets in place), the delete step (endpoints, wait until
+//! gone, then the group), and the refresh of the endpoints' DNS names live here; every id is
+//! recorded in the checkpoint as soon as it exists.
+
+use super::names::{self, aws};
+use super::run::Run;
+use super::state::Checkpoint;
+use super::topology::Desired;
+use crate::cloud::aws::security_group::IngressRule;
+use crate::cloud::aws::vpc_endpoint::aws_service_name;
+use crate::cloud::aws::{Ec2, InterfaceEndpointSpec, SecurityGroup};
+use crate::provider::context::ProviderContext;
+use crate::resources::claim::ours_to_delete;
+use crate::tf::validator::BlockRule;
+use crate::tf::{AttributePath, Diagnostic, Diagnostics, Value};
+use anyhow::anyhow;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// `aws.private_services`' description.
+pub const SERVICES_DESCRIPTION: &str = "AWS services to reach privately from Azure over the VPN, by their short name (`s3`, `sts`, `ssm`, `secretsmanager`, ...: the last part of `com.amazonaws.<region>.<service>`). Each gets an interface VPC endpoint in `private_service_subnet_ids`, guarded by one security group cloudlink creates that admits exactly `azure_cidrs` on TCP 443. The plan refuses a name the region does not offer as an interface endpoint service. Private DNS stays off (Azure cannot use the VPC's Route 53 private DNS): clients use the names in `private_service_dns`. Adding or removing a service changes only its endpoint, in place. With `vpc_id` only.";
+
+/// `aws.private_service_subnet_ids`' description.
+pub const SUBNETS_DESCRIPTION: &str = "Subnets of the VPC for the network interfaces of the `private_services` endpoints, at most one per availability zone (AWS requires it). Required with `private_services`. Changed in place (`ModifyVpcEndpoint`).";
+
+/// `private_service_dns`' description.
+pub const DNS_DESCRIPTION: &str = "Per service of `aws.private_services`: the endpoint-specific DNS names of its interface endpoint, regional name first, then one per availability zone. They resolve from anywhere (public DNS) to the endpoint's private addresses, so Azure clients use them over the VPN. S3's start with `*.`: replace `*` with `bucket` (`aws s3 --endpoint-url https://bucket.vpce-....s3.<region>.vpce.amazonaws.com ls s3://my-bucket`), `accesspoint` or `control`.";
+
+/// Tag component of the endpoints' security group.
+pub const SECURITY_GROUP_COMPONENT: &str = "private-services-sg";
+
+/// HTTPS, the port every AWS service endpoint listens on.
+const HTTPS: i32 = 443;
+
+/// Tag component of the endpoint of `service`.
+pub fn endpoint_component(service: &str) -> String {
+    format!("private-service-{service}")
+}
+
+fn at(a: &str) -> AttributePath {
+    AttributePath::attrs([names::AWS, a])
+}
+
+/// Whether `s` looks like an AWS service short name (`s3`, `ecr.dkr`, `execute-api`).
+fn service_name_shape(s: &str) -> bool {
+    !s.is_empty()
+        && s.split(['.', '-'])
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+}
+
+fn known_list(v: &Value) -> Option<Vec<String>> {
+    (!v.is_null() && v.is_wholly_known())
+        .then(|| v.as_string_vec())
+        .flatten()
+}
+
+/// The rule over `aws.private_services` and `aws.private_service_subnet_ids`.
+fn check_config(c: &Value, _: &AttributePath) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let b = c.attr(names::AWS);
+    let Some(services) = known_list(b.attr(aws::PRIVATE_SERVICES)) else {
+        return diags;
+    };
+    let mut seen = BTreeSet::new();
+    for (i, s) in services.iter().enumerate() {
+        let path = at(aws::PRIVATE_SERVICES).index(i as i64);
+        if !service_name_shape(s) {
+            diags.push(Diagnostic::error("Invalid AWS service name", format!("{s:?} is not an AWS service short name such as `s3` or `ecr.dkr` (the last part of `com.amazonaws.<region>.<service>`).")).with_path(path));
+        } else if !seen.insert(s.as_str()) {
+            diags.push(Diagnostic::error("Duplicate AWS service", format!("{s:?} is listed twice: one interface endpoint serves it.")).with_path(path));
+        }
+    }
+    if services.is_empty() {
+        return diags;
+    }
+    if !b.attr(aws::VPC_ID).is_unknown() && b.attr(aws::VPC_ID).is_null() {
+        diags.push(Diagnostic::error("Private services need a VPC", "Interface endpoints live in a VPC: `private_services` works with `vpc_id`, not with `transit_gateway_id`.").with_path(at(aws::PRIVATE_SERVICES)));
+    }
+    match known_list(b.attr(aws::PRIVATE_SERVICE_SUBNET_IDS)) {
+        Some(subnets) if subnets.is_empty() => diags.push(Diagnostic::error("Subnets missing", "`private_services` needs `private_service_subnet_ids`: the subnets (one per availability zone) its endpoints' network interfaces go in.").with_path(at(aws::PRIVATE_SERVICE_SUBNET_IDS))),
+        Some(subnets) => {
+            let mut seen = BTreeSet::new();
+            for (i, s) in subnets.iter().enumerate() {
+                if !seen.insert(s.as_str()) {
+                    diags.push(Diagnostic::error("Duplicate subnet", format!("{s} is listed twice.")).with_path(at(aws::PRIVATE_SERVICE_SUBNET_IDS).index(i as i64)));
+                }
+            }
+        }
+        None if b.attr(aws::PRIVATE_SERVICE_SUBNET_IDS).is_null() => diags.push(Diagnostic::error("Subnets missing", "`private_services` needs `private_service_subnet_ids`: the subnets (one per availability zone) its endpoints' network interfaces go in.").with_path(at(aws::PRIVATE_SERVICE_SUBNET_IDS))),
+        None => {}
+    }
+    diags
+}
+
+/// The configuration rule of the private services, for the resource's rule list.
+pub fn rules() -> Vec<BlockRule> {
+    vec![BlockRule::new(
+        "private_services",
+        "`aws.private_services` holds distinct AWS service short names, needs `aws.vpc_id` and a non-empty `aws.private_service_subnet_ids` (distinct subnets).",
+        check_config,
+    )]
+}
+
+/// rule: AWS-VPCE-SERVICE. At plan, with one read-only `DescribeVpcEndpointServices` call
+/// (only when `private_services` is set), every service must exist in the link's region as
+/// an `Interface` endpoint service; a diagnostic on the offending element otherwise, and no
+/// mutating call.
+pub async fn plan_check(
+    ctx: &ProviderContext,
+    prior: &Value,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) {
+    let services = planned.attr(names::AWS).attr(aws::PRIVATE_SERVICES);
+    let unchanged = services.equals(prior.attr(names::AWS).attr(aws::PRIVATE_SERVICES));
+    if known_list(services).is_none_or(|s| s.is_empty()) || (!prior.is_null() && unchanged) {
+        return;
+    }
+    let d = &Desired::from_value(planned, &Value::Null);
+    let account = match ctx.aws_account(d.aws_account.as_deref(), at(aws::ACCOUNT)) {
+        Ok(a) => a,
+        Err(diag) => {
+            diags.push(diag);
+            return;
+        }
+    };
+    let ec2 = match account.ec2().await {
+        Ok(e) => e.with_cancel(ctx.stop.clone()),
+        Err(e) => {
+            diags.push(Diagnostic::error("Could not reach AWS at plan time", format!("{e}")));
+            return;
+        }
+    };
+    let region = ec2.region().to_string();
+    let wanted: Vec<String> = d
+        .private_services
+        .iter()
+        .map(|s| aws_service_name(&region, s))
+        .collect();
+    let offered = match ec2.find_endpoint_services(&wanted).await {
+        Ok(o) => o,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "Could not read the region's VPC endpoint services at plan time",
+                format!("{e}"),
+            ));
+            return;
+        }
+    };
+    for (i, (short, full)) in d.private_services.iter().zip(&wanted).enumerate() {
+        let path = at(aws::PRIVATE_SERVICES).index(i as i64);
+        match offered.get(full) {
+            None => diags.push(
+                Diagnostic::error(
+                    "AWS service not offered in this region",
+                    format!("AWS region {region} has no VPC endpoint service {full} (InvalidServiceName): check the service's short name ({short:?})."),
+                )
+                .with_path(path),
+            ),
+            Some(types) if !types.iter().any(|t| t == "Interface") => diags.push(
+                Diagnostic::error(
+                    "No interface endpoint for this AWS service",
+                    format!("{full} is offered in {region} only as {} endpoints; Azure reaches a service over the VPN only through an interface endpoint.", types.join(", ")),
+                )
+                .with_path(path),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// In an update plan: the endpoints, their group and DNS names become unknown when the
+/// services, their subnets or the Azure prefixes change (else they keep their state).
+pub fn plan_update(prior: &Value, planned: &mut Value) {
+    let changed = |v: &Value, a: &str| !prior.attr(names::AWS).attr(a).equals(v.attr(names::AWS).attr(a));
+    let touched = changed(planned, aws::PRIVATE_SERVICES)
+        || changed(planned, aws::PRIVATE_SERVICE_SUBNET_IDS)
+        || !prior
+            .attr(names::AZURE_CIDRS)
+            .equals(planned.attr(names::AZURE_CIDRS));
+    let wanted = planned
+        .attr(names::AWS)
+        .attr(aws::PRIVATE_SERVICES)
+        .as_list()
+        .is_some_and(|l| !l.is_empty());
+    if !touched || (!wanted && prior.attr(names::AWS).attr(aws::PRIVATE_SERVICE_SECURITY_GROUP_ID).as_str().unwrap_or_default().is_empty()) {
+        return;
+    }
+    let mut b = planned.attr(names::AWS).clone();
+    b.set_attr(aws::PRIVATE_SERVICE_SECURITY_GROUP_ID, Value::unknown());
+    b.set_attr(aws::PRIVATE_SERVICE_ENDPOINT_IDS, Value::unknown());
+    planned.set_attr(names::AWS, b);
+    planned.set_attr(names::PRIVATE_SERVICE_DNS, Value::unknown());
+}
+
+/// The recorded (else tagged) endpoint of `service` when it is this state's to change or
+/// delete; another state's fails.
+async fn find_endpoint(
+    run: &Run,
+    ec2: &Ec2,
+    service: &str,
+) -> anyhow::Result<Option<crate::cloud::aws::VpcEndpoint>> {
+    let recorded = run.snapshot().private.endpoint_ids.get(service).cloned();
+    let found = match recorded {
+        Some(id) => ec2.find_vpc_endpoint_by_id(&id).await?,
+        None => None,
+    };
+    let found = match found {
+        Some(e) => Some(e),
+        None => {
+            ec2.find_vpc_endpoint_by_tags(&run.aws_tags(&endpoint_component(service)))
+                .await?
+        }
+    };
+    Ok(found)
+}
+
+/// Deletes the endpoint of `service` (when it is this state's), waits until it is gone, and
+/// forgets it.
+async fn remove_endpoint(
+    run: &Run,
+    ec2: &Ec2,
+    service: &str,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let found = find_endpoint(run, ec2, service).await?;
+    if let Some(e) = found.filter(|e| ours_to_delete(Some(&e.tags), |t| run.owns_aws(t), &e.id)) {
+        ec2.delete_vpc_endpoint(&e.id).await?;
+        ec2.wait_vpc_endpoint_deleted(&e.id, &run.wait(cancel))
+            .await?;
+    }
+    run.record(|cp| {
+        cp.private.endpoint_ids.remove(service);
+        cp.private.dns.remove(service);
+    });
+    Ok(())
+}
+
+/// The recorded (else tagged) security group of the endpoints.
+async fn find_security_group(run: &Run, ec2: &Ec2) -> anyhow::Result<Option<SecurityGroup>> {
+    let recorded = run.snapshot().private.security_group_id;
+    let found = if recorded.is_empty() {
+        None
+    } else {
+        ec2.find_security_group_by_id(&recorded).await?
+    };
+    Ok(match found {
+        Some(g) => Some(g),
+        None => {
+            ec2.find_security_group_by_tags(&run.aws_tags(SECURITY_GROUP_COMPONENT))
+                .await?
+        }
+    })
+}
+
+/// Deletes the endpoints' security group (when it is this state's; retried while the
+/// endpoints' network interfaces still use it) and forgets it.
+async fn remove_security_group(
+    run: &Run,
+    ec2: &Ec2,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    if let Some(g) = find_security_group(run, ec2)
+        .await?
+        .filter(|g| ours_to_delete(Some(&g.tags), |t| run.owns_aws(t), &g.id))
+    {
+        ec2.delete_security_group(&g.id, &run.wait(cancel)).await?;
+    }
+    run.record(|cp| cp.private.security_group_id.clear());
+    Ok(())
+}
+
+/// The services whose endpoints a run may have to delete: recorded ones and `extra`.
+fn services_to_check(run: &Run, extra: &[String]) -> BTreeSet<String> {
+    run.snapshot()
+        .private
+        .endpoint_ids
+        .keys()
+        .cloned()
+        .chain(extra.iter().cloned())
+        .collect()
+}
+
+/// The endpoints' security group: adopted (this state's) or created, tagged, its inbound
+/// rules made exactly TCP 443 from each Azure prefix.
+async fn security_group(run: &Run, ec2: &Ec2, vpc: &str) -> anyhow::Result<String> {
+    let tags = run.aws_tags(SECURITY_GROUP_COMPONENT);
+    let group = match find_security_group(run, ec2).await? {
+        Some(g) => {
+            run.aws.ensure_owns(&g.tags)?;
+            ec2.sync_tags(&g.id, &g.tags, &tags).await?;
+            g
+        }
+        None => {
+            let name = format!("{}-private-services", run.d.owner());
+            let description = format!(
+                "cloudlink {}: HTTPS from Azure to the interface endpoints",
+                run.d.name
+            );
+            let id = ec2
+                .create_security_group(vpc, &name, &description, &tags)
+                .await?;
+            SecurityGroup {
+                id,
+                vpc_id: vpc.to_string(),
+                name,
+                ingress: Vec::new(),
+                tags,
+            }
+        }
+    };
+    run.record(|cp| cp.private.security_group_id = group.id.clone());
+    let want: Vec<IngressRule> = run
+        .snapshot()
+        .azure_cidrs
+        .iter()
+        .map(|c| IngressRule::tcp(HTTPS, c))
+        .collect();
+    ec2.sync_ingress(&group, &want, &format!("Azure side of cloudlink link {}", run.d.name))
+        .await?;
+    Ok(group.id)
+}
+
+/// The endpoint of `service`: adopted (this state's, its subnets changed in place to the
+/// configured ones) or created; waits until available and records its DNS names.
+async fn endpoint(
+    run: &Run,
+    ec2: &Ec2,
+    vpc: &str,
+    group: &str,
+    service: &str,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
+    let tags = run.aws_tags(&endpoint_component(service));
+    let subnets = &run.d.private_service_subnet_ids;
+    let id = match find_endpoint(run, ec2, service).await? {
+        Some(e) => {
+            run.aws.ensure_owns(&e.tags)?;
+            ec2.sync_tags(&e.id, &e.tags, &tags).await?;
+            let add: Vec<String> = subnets
+                .iter()
+                .filter(|s| !e.subnet_ids.contains(s))
+                .cloned()
+                .collect();
+            let remove: Vec<String> = e
+                .subnet_ids
+                .iter()
+                .filter(|s| !subnets.contains(s))
+                .cloned()
+                .collect();
+            if !add.is_empty() || !remove.is_empty() {
+                // A subnet change is refused while the endpoint is still pending.
+                ec2.wait_vpc_endpoint_available(&e.id, &run.wait(cancel))
+                    .await?;
+                ec2.modify_vpc_endpoint_subnets(&e.id, &add, &remove)
+                    .await?;
+            }
+            e.id
+        }
+        None => {
+            let spec = InterfaceEndpointSpec {
+                vpc_id: vpc.to_string(),
+                service_name: aws_service_name(ec2.region(), service),
+                subnet_ids: subnets.clone(),
+                security_group_ids: vec![group.to_string()],
+                tags,
+            };
+            ec2.create_interface_endpoint(&spec).await?
+        }
+    };
+    run.record(|cp| {
+        cp.private
+            .endpoint_ids
+            .insert(service.to_string(), id.clone());
+    });
+    let e = ec2
+        .wait_vpc_endpoint_available(&id, &run.wait(cancel))
+        .await?;
+    run.record(|cp| {
+        cp.private.dns.insert(service.to_string(), e.dns_names);
+    });
+    Ok(())
+}
+
+/// Step: endpoints of services no longer wanted go first; then the security group and one
+/// interface endpoint per wanted service; with no service left, the group goes too.
+pub async fn converge(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let ec2 = run.ec2(&cancel);
+    let wanted = &run.d.private_services;
+    for service in services_to_check(&run, &[]) {
+        if !wanted.contains(&service) {
+            remove_endpoint(&run, &ec2, &service, &cancel).await?;
+        }
+    }
+    if wanted.is_empty() {
+        if !run.snapshot().private.security_group_id.is_empty() {
+            remove_security_group(&run, &ec2, &cancel).await?;
+        }
+        return Ok(());
+    }
+    let vpc = run
+        .d
+        .vpc_id
+        .clone()
+        .ok_or_else(|| anyhow!("aws.private_services needs aws.vpc_id"))?;
+    let group = security_group(&run, &ec2, &vpc).await?;
+    for service in wanted {
+        endpoint(&run, &ec2, &vpc, &group, service, &cancel).await?;
+    }
+    Ok(())
+}
+
+/// Delete step: every endpoint (recorded or tagged for a configured service), waiting until
+/// each is gone, then the security group.
+pub async fn delete(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<()> {
+    let ec2 = run.ec2(&cancel);
+    for service in services_to_check(&run, &run.d.private_services) {
+        remove_endpoint(&run, &ec2, &service, &cancel).await?;
+    }
+    let recorded = !run.snapshot().private.security_group_id.is_empty();
+    if recorded || !run.d.private_services.is_empty() {
+        remove_security_group(&run, &ec2, &cancel).await?;
+    }
+    Ok(())
+}
+
+/// Read: the recorded endpoints that still exist (one call for all) with their DNS names;
+/// a vanished endpoint or group loses its id, so the next plan recreates it.
+pub async fn refresh(run: &Run, cp: &mut Checkpoint, cancel: &CancellationToken) -> anyhow::Result<()> {
+    if cp.private.is_empty() {
+        return Ok(());
+    }
+    let ec2 = run.ec2(cancel);
+    let ids: Vec<String> = cp.private.endpoint_ids.values().cloned().collect();
+    let live = ec2.status_vpc_endpoints(&ids).await?;
+    let mut endpoint_ids = std::collections::BTreeMap::new();
+    let mut dns = std::collections::BTreeMap::new();
+    for (service, id) in &cp.private.endpoint_ids {
+        if let Some(e) = live
+            .iter()
+            .find(|e| &e.id == id && !matches!(e.state.as_str(), "deleting" | "deleted"))
+            .filter(|e| run.owns_aws(&e.tags))
+        {
+            endpoint_ids.insert(service.clone(), id.clone());
+            dns.insert(service.clone(), e.dns_names.clone());
+        }
+    }
+    cp.private.endpoint_ids = endpoint_ids;
+    cp.private.dns = dns;
+    if !cp.private.security_group_id.is_empty()
+        && ec2
+            .find_security_group_by_id(&cp.private.security_group_id)
+            .await?
+            .filter(|g| run.owns_aws(&g.tags))
+            .is_none()
+    {
+        cp.private.security_group_id.clear();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(services: Value, subnets: Value, vpc: Value) -> Value {
+        Value::object([(
+            names::AWS,
+            Value::object([
+                (aws::VPC_ID, vpc),
+                (aws::PRIVATE_SERVICES, services),
+                (aws::PRIVATE_SERVICE_SUBNET_IDS, subnets),
+            ]),
+        )])
+    }
+
+    #[test]
+    fn services_need_subnets_a_vpc_and_distinct_well_formed_names() {
+        let ok = config(
+            Value::string_list(["s3", "ecr.dkr", "execute-api"]),
+            Value::string_list(["subnet-1"]),
+            Value::string("vpc-1"),
+        );
+        assert!(check_config(&ok, &AttributePath::root()).is_empty());
+        let bad = config(
+            Value::string_list(["s3", "s3", "S3!"]),
+            Value::Null,
+            Value::Null,
+        );
+        let d = check_config(&bad, &AttributePath::root());
+        let summaries: Vec<&str> = d.iter().map(|x| x.summary.as_str()).collect();
+        assert_eq!(
+            summaries,
+            [
+                "Duplicate AWS service",
+                "Invalid AWS service name",
+                "Private services need a VPC",
+                "Subnets missing"
+            ]
+        );
+        let none = config(Value::Null, Value::Null, Value::Null);
+        assert!(check_config(&none, &AttributePath::root()).is_empty());
+    }
+}
