@@ -39,10 +39,7 @@ const ZONES: &[&str] = &["a", "b", "c"];
 /// The short name (`s3`) of `com.amazonaws.<region>.<short>` in `region`, if the catalog has it.
 fn short_name<'a>(service_name: &'a str, region: &str) -> Option<&'a str> {
     let short = service_name.strip_prefix(&format!("com.amazonaws.{region}."))?;
-    CATALOG
-        .iter()
-        .any(|(s, _)| *s == short)
-        .then_some(short)
+    CATALOG.iter().any(|(s, _)| *s == short).then_some(short)
 }
 
 /// rule: AWS-VPCE-SERVICE. An unknown service name is refused with `InvalidServiceName`
@@ -363,7 +360,12 @@ pub fn modify(st: &mut State, cx: &Ctx) -> R<Xml> {
         }
     };
     edit(&mut subnets, &cx.q, "AddSubnetId", "RemoveSubnetId");
-    edit(&mut groups, &cx.q, "AddSecurityGroupId", "RemoveSecurityGroupId");
+    edit(
+        &mut groups,
+        &cx.q,
+        "AddSecurityGroupId",
+        "RemoveSecurityGroupId",
+    );
     let zones = subnet_zones(st, cx, &vpc_id, &subnets)?;
     check_groups(st, cx, &vpc_id, &groups)?;
     let enis = eni_ids(st, subnets.len());
@@ -455,7 +457,10 @@ pub fn describe_services(_st: &mut State, cx: &Ctx) -> R<Xml> {
     });
     x.list("serviceDetailSet", &out, |x, (name, short, types)| {
         x.leaf("serviceName", name)
-            .leaf("serviceId", format!("vpce-svc-{}", hosted_zone(name).to_lowercase()))
+            .leaf(
+                "serviceId",
+                format!("vpce-svc-{}", hosted_zone(name).to_lowercase()),
+            )
             .list("serviceType", types.iter(), |x, t| {
                 x.leaf("serviceType", t);
             })
@@ -508,7 +513,13 @@ mod tests {
                 "*.vpce-0abc-abcdefgh-us-east-1a.s3.us-east-1.vpce.amazonaws.com"
             ]
         );
-        assert_eq!(short_name("com.amazonaws.us-east-1.s3", "us-east-1"), Some("s3"));
-        assert_eq!(short_name("com.amazonaws.us-east-1.nope", "us-east-1"), None);
+        assert_eq!(
+            short_name("com.amazonaws.us-east-1.s3", "us-east-1"),
+            Some("s3")
+        );
+        assert_eq!(
+            short_name("com.amazonaws.us-east-1.nope", "us-east-1"),
+            None
+        );
     }
 }

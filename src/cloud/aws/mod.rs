@@ -24,10 +24,10 @@ pub use account::{AwsAccount, Ec2};
 pub use customer_gateway::CustomerGateway;
 pub use peering::{Peering, PeeringSide};
 pub use route_table::{Route, RouteTable, RouteTarget};
+pub use security_group::{IngressRule, SecurityGroup};
 pub use settings::{AssumeRole, AwsSettings};
 pub use tags::{ownership_tags, Tags, TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 pub use transit_gateway::{TransitGateway, TransitGatewayAttachment};
-pub use security_group::{IngressRule, SecurityGroup};
 pub use vpc::Vpc;
 pub use vpc_endpoint::{InterfaceEndpointSpec, VpcEndpoint};
 pub use vpn_connection::{

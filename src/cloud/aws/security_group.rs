@@ -135,12 +135,8 @@ impl Ec2 {
                 Ok(out.group_id().unwrap_or_default().to_string())
             }
         };
-        let adopt = move || async move {
-            Ok(self
-                .find_security_group_by_tags(tags)
-                .await?
-                .map(|g| g.id))
-        };
+        let adopt =
+            move || async move { Ok(self.find_security_group_by_tags(tags).await?.map(|g| g.id)) };
         let id = self.create_adopting(ctx, &[], create, adopt).await?;
         tracing::info!(%id, %vpc, %name, "created EC2 security group");
         Ok(id)
@@ -162,7 +158,12 @@ impl Ec2 {
                 || req.clone().send(),
             )
             .await
-            .map(|o| o.security_groups().iter().map(SecurityGroup::from).collect()),
+            .map(|o| {
+                o.security_groups()
+                    .iter()
+                    .map(SecurityGroup::from)
+                    .collect()
+            }),
         )
     }
 
@@ -193,6 +194,8 @@ impl Ec2 {
 
     /// Makes the inbound rules of `group` exactly `want`: revokes every other rule, then
     /// authorizes what is missing (each with `description`). No call when they agree.
+    /// rules: AWS-SG-RULE-DUPLICATE, AWS-SG-RULE-NOT-FOUND (only rules the group lacks are
+    /// authorized, only rules it has are revoked).
     pub async fn sync_ingress(
         &self,
         group: &SecurityGroup,
@@ -200,11 +203,8 @@ impl Ec2 {
         description: &str,
     ) -> Result<()> {
         let id = &group.id;
-        let unwanted: Vec<&IngressRule> = group
-            .ingress
-            .iter()
-            .filter(|r| !want.contains(r))
-            .collect();
+        let unwanted: Vec<&IngressRule> =
+            group.ingress.iter().filter(|r| !want.contains(r)).collect();
         if unwanted.iter().any(|r| r.cidr.is_empty()) {
             return Err(CloudError::new(
                 ErrorKind::Client,
@@ -212,23 +212,30 @@ impl Ec2 {
             ));
         }
         if !unwanted.is_empty() {
-            let req = self.client.revoke_security_group_ingress().group_id(id).set_ip_permissions(Some(
-                unwanted.iter().map(|r| r.to_sdk(None)).collect(),
-            ));
+            let req = self
+                .client
+                .revoke_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(unwanted.iter().map(|r| r.to_sdk(None)).collect()));
             self.send(
                 || format!("revoking inbound rules of EC2 security group ({id})"),
                 || req.clone().send(),
             )
             .await?;
         }
-        let missing: Vec<&IngressRule> = want
-            .iter()
-            .filter(|r| !group.ingress.contains(r))
-            .collect();
+        let missing: Vec<&IngressRule> =
+            want.iter().filter(|r| !group.ingress.contains(r)).collect();
         if !missing.is_empty() {
-            let req = self.client.authorize_security_group_ingress().group_id(id).set_ip_permissions(Some(
-                missing.iter().map(|r| r.to_sdk(Some(description))).collect(),
-            ));
+            let req = self
+                .client
+                .authorize_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(Some(
+                    missing
+                        .iter()
+                        .map(|r| r.to_sdk(Some(description)))
+                        .collect(),
+                ));
             self.send(
                 || format!("authorizing inbound rules of EC2 security group ({id})"),
                 || req.clone().send(),
@@ -238,6 +245,7 @@ impl Ec2 {
         Ok(())
     }
 
+    /// rule: AWS-SG-IN-USE.
     /// Deletes group `id`; already gone counts as success. While network interfaces still
     /// use it (`DependencyViolation`) it tries again, for at most the shorter of
     /// [`SECURITY_GROUP_DELETE_LIMIT`] and `cfg`'s time left.
@@ -291,7 +299,11 @@ mod tests {
         );
         let foreign = IpPermission::builder()
             .ip_protocol("-1")
-            .user_id_group_pairs(aws_sdk_ec2::types::UserIdGroupPair::builder().group_id("sg-1").build())
+            .user_id_group_pairs(
+                aws_sdk_ec2::types::UserIdGroupPair::builder()
+                    .group_id("sg-1")
+                    .build(),
+            )
             .build();
         assert_eq!(ingress_of(&[foreign])[0].cidr, "");
     }

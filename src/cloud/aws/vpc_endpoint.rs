@@ -81,7 +81,10 @@ impl From<&aws_sdk_ec2::types::VpcEndpoint> for VpcEndpoint {
             id: e.vpc_endpoint_id().unwrap_or_default().to_string(),
             vpc_id: e.vpc_id().unwrap_or_default().to_string(),
             service_name: e.service_name().unwrap_or_default().to_string(),
-            state: e.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: e
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             subnet_ids: e.subnet_ids().to_vec(),
             security_group_ids: e
                 .groups()
@@ -134,15 +137,12 @@ impl Ec2 {
         &self,
         service_names: &[String],
     ) -> Result<BTreeMap<String, Vec<String>>> {
-        let req = self
-            .client
-            .describe_vpc_endpoint_services()
-            .filters(
-                Filter::builder()
-                    .name("service-name")
-                    .set_values(Some(service_names.to_vec()))
-                    .build(),
-            );
+        let req = self.client.describe_vpc_endpoint_services().filters(
+            Filter::builder()
+                .name("service-name")
+                .set_values(Some(service_names.to_vec()))
+                .build(),
+        );
         let out = self
             .send(
                 || format!("reading EC2 VPC endpoint services {service_names:?}"),

@@ -57,8 +57,11 @@ fn at(a: &str) -> AttributePath {
 /// Whether `s` looks like an AWS service short name (`s3`, `ecr.dkr`, `execute-api`).
 fn service_name_shape(s: &str) -> bool {
     !s.is_empty()
-        && s.split(['.', '-'])
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && s.split(['.', '-']).all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 fn known_list(v: &Value) -> Option<Vec<String>> {
@@ -80,7 +83,13 @@ fn check_config(c: &Value, _: &AttributePath) -> Diagnostics {
         if !service_name_shape(s) {
             diags.push(Diagnostic::error("Invalid AWS service name", format!("{s:?} is not an AWS service short name such as `s3` or `ecr.dkr` (the last part of `com.amazonaws.<region>.<service>`).")).with_path(path));
         } else if !seen.insert(s.as_str()) {
-            diags.push(Diagnostic::error("Duplicate AWS service", format!("{s:?} is listed twice: one interface endpoint serves it.")).with_path(path));
+            diags.push(
+                Diagnostic::error(
+                    "Duplicate AWS service",
+                    format!("{s:?} is listed twice: one interface endpoint serves it."),
+                )
+                .with_path(path),
+            );
         }
     }
     if services.is_empty() {
@@ -140,7 +149,10 @@ pub async fn plan_check(
     let ec2 = match account.ec2().await {
         Ok(e) => e.with_cancel(ctx.stop.clone()),
         Err(e) => {
-            diags.push(Diagnostic::error("Could not reach AWS at plan time", format!("{e}")));
+            diags.push(Diagnostic::error(
+                "Could not reach AWS at plan time",
+                format!("{e}"),
+            ));
             return;
         }
     };
@@ -185,7 +197,12 @@ pub async fn plan_check(
 /// In an update plan: the endpoints, their group and DNS names become unknown when the
 /// services, their subnets or the Azure prefixes change (else they keep their state).
 pub fn plan_update(prior: &Value, planned: &mut Value) {
-    let changed = |v: &Value, a: &str| !prior.attr(names::AWS).attr(a).equals(v.attr(names::AWS).attr(a));
+    let changed = |v: &Value, a: &str| {
+        !prior
+            .attr(names::AWS)
+            .attr(a)
+            .equals(v.attr(names::AWS).attr(a))
+    };
     let touched = changed(planned, aws::PRIVATE_SERVICES)
         || changed(planned, aws::PRIVATE_SERVICE_SUBNET_IDS)
         || !prior
@@ -196,7 +213,15 @@ pub fn plan_update(prior: &Value, planned: &mut Value) {
         .attr(aws::PRIVATE_SERVICES)
         .as_list()
         .is_some_and(|l| !l.is_empty());
-    if !touched || (!wanted && prior.attr(names::AWS).attr(aws::PRIVATE_SERVICE_SECURITY_GROUP_ID).as_str().unwrap_or_default().is_empty()) {
+    if !touched
+        || (!wanted
+            && prior
+                .attr(names::AWS)
+                .attr(aws::PRIVATE_SERVICE_SECURITY_GROUP_ID)
+                .as_str()
+                .unwrap_or_default()
+                .is_empty())
+    {
         return;
     }
     let mut b = planned.attr(names::AWS).clone();
@@ -329,8 +354,12 @@ async fn security_group(run: &Run, ec2: &Ec2, vpc: &str) -> anyhow::Result<Strin
         .iter()
         .map(|c| IngressRule::tcp(HTTPS, c))
         .collect();
-    ec2.sync_ingress(&group, &want, &format!("Azure side of cloudlink link {}", run.d.name))
-        .await?;
+    ec2.sync_ingress(
+        &group,
+        &want,
+        &format!("Azure side of cloudlink link {}", run.d.name),
+    )
+    .await?;
     Ok(group.id)
 }
 
@@ -439,7 +468,11 @@ pub async fn delete(run: Arc<Run>, cancel: CancellationToken) -> anyhow::Result<
 
 /// Read: the recorded endpoints that still exist (one call for all) with their DNS names;
 /// a vanished endpoint or group loses its id, so the next plan recreates it.
-pub async fn refresh(run: &Run, cp: &mut Checkpoint, cancel: &CancellationToken) -> anyhow::Result<()> {
+pub async fn refresh(
+    run: &Run,
+    cp: &mut Checkpoint,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
     if cp.private.is_empty() {
         return Ok(());
     }

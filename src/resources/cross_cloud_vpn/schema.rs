@@ -6,8 +6,8 @@
 //! are listed on the top block, so `terraform validate`, the plan and the docs share them.
 
 use super::ipsec;
-use super::private_services;
 use super::names::{self, aws, azure, ipsec_policy, tunnel_details};
+use super::private_services;
 use super::sku;
 use super::validate::{self, attribute as check};
 use crate::resources::timeouts::{self, Defaults};

@@ -90,11 +90,13 @@ impl PrivateServicesCheckpoint {
                 v.attr(names::AWS)
                     .attr(names::aws::PRIVATE_SERVICE_SECURITY_GROUP_ID),
             ),
-            endpoint_ids: map(v.attr(names::AWS).attr(names::aws::PRIVATE_SERVICE_ENDPOINT_IDS))
-                .iter()
-                .map(|(k, x)| (k.clone(), string(x)))
-                .filter(|(_, id)| !id.is_empty())
-                .collect(),
+            endpoint_ids: map(v
+                .attr(names::AWS)
+                .attr(names::aws::PRIVATE_SERVICE_ENDPOINT_IDS))
+            .iter()
+            .map(|(k, x)| (k.clone(), string(x)))
+            .filter(|(_, id)| !id.is_empty())
+            .collect(),
             dns: map(v.attr(names::PRIVATE_SERVICE_DNS))
                 .iter()
                 .map(|(k, x)| (k.clone(), strings(x)))
