@@ -7,7 +7,7 @@
 
 use super::ipsec;
 use super::names::{self, aws, azure, ipsec_policy, tunnel_details};
-use super::private_services;
+use super::private_service_rules as private_services;
 use super::sku;
 use super::validate::{self, attribute as check};
 use crate::resources::timeouts::{self, Defaults};
