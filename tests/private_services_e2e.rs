@@ -249,6 +249,22 @@ fn s3_over_the_vpn_admits_exactly_azure_on_443_changes_in_place_and_destroys_to_
     );
     assert_second_plan_empty(&wd);
 
+    // STS's endpoint deleted out of band: the next plan repairs it in place.
+    block_on(
+        emu_ec2(&emu, ACCOUNT, REGION)
+            .delete_vpc_endpoints()
+            .vpc_endpoint_ids(&sts)
+            .send(),
+    )
+    .expect("deleting the endpoint out of band");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(wd.planned_actions(ADDRESS), ["update"]);
+    wd.apply();
+    let repaired = endpoint_id(&wd.state_values(ADDRESS), "sts");
+    assert_ne!(repaired, sts, "a new endpoint replaces the deleted one");
+    assert_eq!(endpoint(&emu, &repaired).0, "available");
+    assert_second_plan_empty(&wd);
+
     wd.destroy();
     let dump = emu.dump();
     assert_nothing_left(&dump);

@@ -115,31 +115,29 @@ pub async fn plan_check(
 /// In an update plan: the endpoints, their group and DNS names become unknown when the
 /// services, their subnets or the Azure prefixes change (else they keep their state).
 pub fn plan_update(prior: &Value, planned: &mut Value) {
-    let changed = |v: &Value, a: &str| {
-        !prior
-            .attr(names::AWS)
-            .attr(a)
-            .equals(v.attr(names::AWS).attr(a))
-    };
-    let touched = changed(planned, aws::PRIVATE_SERVICES)
-        || changed(planned, aws::PRIVATE_SERVICE_SUBNET_IDS)
+    let (was, will) = (prior.attr(names::AWS), planned.attr(names::AWS));
+    let changed = |a: &str| !was.attr(a).equals(will.attr(a));
+    let services = known_list(will.attr(aws::PRIVATE_SERVICES)).unwrap_or_default();
+    let ids = was.attr(aws::PRIVATE_SERVICE_ENDPOINT_IDS).as_map();
+    let no_group = was
+        .attr(aws::PRIVATE_SERVICE_SECURITY_GROUP_ID)
+        .as_str()
+        .unwrap_or_default()
+        .is_empty();
+    // A refresh that found an endpoint or the group gone (deleted out of band) dropped its
+    // id: the apply recreates it.
+    let repair = !services.is_empty()
+        && (no_group
+            || services
+                .iter()
+                .any(|s| ids.is_none_or(|m| !m.contains_key(s))));
+    let touched = changed(aws::PRIVATE_SERVICES)
+        || changed(aws::PRIVATE_SERVICE_SUBNET_IDS)
         || !prior
             .attr(names::AZURE_CIDRS)
             .equals(planned.attr(names::AZURE_CIDRS));
-    let wanted = planned
-        .attr(names::AWS)
-        .attr(aws::PRIVATE_SERVICES)
-        .as_list()
-        .is_some_and(|l| !l.is_empty());
-    if !touched
-        || (!wanted
-            && prior
-                .attr(names::AWS)
-                .attr(aws::PRIVATE_SERVICE_SECURITY_GROUP_ID)
-                .as_str()
-                .unwrap_or_default()
-                .is_empty())
-    {
+    let nothing_before = no_group && ids.is_none_or(|m| m.is_empty());
+    if !repair && (!touched || (services.is_empty() && nothing_before)) {
         return;
     }
     let mut b = planned.attr(names::AWS).clone();
