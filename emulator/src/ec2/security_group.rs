@@ -69,9 +69,12 @@ pub struct SecurityGroup {
     pub tags: Tags,
 }
 
+/// Rules sharing one protocol and port range: one `IpPermission` with several ranges.
+type Permission<'a> = (&'a str, Option<i64>, Option<i64>, Vec<&'a Rule>);
+
 /// Writes rules as `IpPermission` items: one per (protocol, ports), each with its ranges.
 fn write_permissions(x: &mut Xml, name: &str, rules: &[Rule]) {
-    let mut groups: Vec<(&str, Option<i64>, Option<i64>, Vec<&Rule>)> = Vec::new();
+    let mut groups: Vec<Permission> = Vec::new();
     for r in rules {
         match groups
             .iter_mut()
