@@ -420,3 +420,63 @@ pub async fn refresh(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(services: &[&str], group: &str, ids: &[(&str, &str)]) -> Value {
+        Value::object([
+            (names::AZURE_CIDRS, Value::string_list(["10.1.0.0/16"])),
+            (
+                names::AWS,
+                Value::object([
+                    (
+                        aws::PRIVATE_SERVICES,
+                        Value::string_list(services.iter().copied()),
+                    ),
+                    (
+                        aws::PRIVATE_SERVICE_SUBNET_IDS,
+                        Value::string_list(["subnet-1"]),
+                    ),
+                    (aws::PRIVATE_SERVICE_SECURITY_GROUP_ID, Value::string(group)),
+                    (
+                        aws::PRIVATE_SERVICE_ENDPOINT_IDS,
+                        Value::map(ids.iter().map(|(k, v)| (*k, Value::string(*v)))),
+                    ),
+                ]),
+            ),
+            (names::PRIVATE_SERVICE_DNS, Value::map::<_, &str>([])),
+        ])
+    }
+
+    fn unknown_ids(v: &Value) -> bool {
+        v.attr(names::AWS)
+            .attr(aws::PRIVATE_SERVICE_ENDPOINT_IDS)
+            .is_unknown()
+    }
+
+    #[test]
+    fn an_unchanged_link_keeps_its_ids_and_a_change_or_a_gap_makes_them_unknown() {
+        let prior = link(&["s3"], "sg-1", &[("s3", "vpce-1")]);
+        let mut same = prior.clone();
+        plan_update(&prior, &mut same);
+        assert!(same.equals(&prior), "no change, no unknowns");
+
+        let mut added = link(&["s3", "sts"], "sg-1", &[("s3", "vpce-1")]);
+        plan_update(&prior, &mut added);
+        assert!(unknown_ids(&added));
+
+        // The refresh dropped s3's endpoint (deleted out of band): repaired.
+        let gone = link(&["s3"], "sg-1", &[]);
+        let mut planned = gone.clone();
+        plan_update(&gone, &mut planned);
+        assert!(unknown_ids(&planned));
+
+        // No service before or after: nothing to plan.
+        let none = link(&[], "", &[]);
+        let mut planned = none.clone();
+        plan_update(&none, &mut planned);
+        assert!(planned.equals(&none));
+    }
+}
