@@ -9,6 +9,7 @@
 //! mutating call happens here. Rule ids refer to `docs/cloud-rules.md`.
 
 use super::names::{self, aws, azure};
+use super::private_services;
 use super::schema::schema;
 use super::schema::TYPE_NAME;
 use super::sku;
@@ -78,6 +79,7 @@ pub async fn modify_plan(
             plan.planned_private = claim::planned_private(req);
         }
         if !plan.diags.has_errors() {
+            private_services::plan_check(ctx, &req.prior, &plan.planned, &mut plan.diags).await;
             super::reachability::plan(ctx, &req.prior, &mut plan.planned, &mut plan.diags).await;
         }
     }
@@ -92,6 +94,7 @@ pub async fn modify_plan(
         return;
     }
     update_plan(req, plan);
+    private_services::plan_update(&req.prior, &mut plan.planned);
 }
 
 /// A SKU change follows Microsoft's resize table (rule AZ-GW-RESIZE): in place where Azure
