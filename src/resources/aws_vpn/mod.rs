@@ -22,6 +22,7 @@
 pub mod checkpoint;
 pub mod delete;
 pub mod import;
+pub mod plan_reads;
 pub mod psk;
 pub mod read;
 pub mod route_tables;

@@ -10,14 +10,12 @@ use crate::cloud::aws::{Ec2, RouteTarget};
 use crate::cloud::azure::virtual_network::find_virtual_network;
 use crate::cloud::azure::Network;
 use crate::provider::context::ProviderContext;
+use crate::resources::aws_vpn::plan_reads;
 use crate::resources::reachability::{
     attribute, aws_verdicts, read_azure_tables, AwsLink, AzureLink, Check, Verdict, REACHABILITY,
 };
 use crate::tf::{AttributePath, Diagnostics, Value};
 use tokio_util::sync::CancellationToken;
-
-/// How the plan names the VGW before it exists.
-const PLANNED_VGW: &str = "the link's virtual private gateway";
 
 /// The two ends: the AWS one only with a VPC.
 fn ends(
@@ -117,24 +115,13 @@ pub async fn plan(
     {
         return;
     }
-    let Ok(account) = ctx.aws_account(
-        d.aws_account.as_deref(),
-        AttributePath::attrs([names::AWS, aws::ACCOUNT]),
-    ) else {
+    let Some(account) = plan_reads::account(ctx, d.aws_account.as_deref(), account_path()) else {
         return;
     };
-    let recorded = prior
-        .attr(names::AWS)
-        .attr(aws::VPN_GATEWAY_ID)
-        .as_str()
-        .unwrap_or_default();
-    let vgw = if recorded.is_empty() {
-        PLANNED_VGW
-    } else {
-        recorded
-    };
+    let recorded = prior.attr(names::AWS).attr(aws::VPN_GATEWAY_ID);
+    let vgw = plan_reads::vgw_at_plan(recorded.as_str().unwrap_or_default());
     let result = async {
-        let ec2 = account.ec2().await?.with_cancel(ctx.stop.clone());
+        let ec2 = plan_reads::ec2(ctx, account).await?;
         let net = ctx.azure.network().await?;
         let ends = ends(&d, vgw, &aws_cidrs, &azure_cidrs);
         evaluate(&ec2, net, &d, ends, &d.route_table_ids, &ctx.stop).await
@@ -142,4 +129,9 @@ pub async fn plan(
     .await;
     attribute::report_result(check, &link, result, diags);
     planned.set_attr(REACHABILITY, Value::unknown());
+}
+
+/// Where the plan reports an unknown `aws.account`.
+fn account_path() -> AttributePath {
+    AttributePath::attrs([names::AWS, aws::ACCOUNT])
 }

@@ -6,11 +6,9 @@ use super::names::{self, aws};
 use super::side::Desired;
 use crate::cloud::aws::{Ec2, RouteTarget};
 use crate::provider::context::ProviderContext;
+use crate::resources::aws_vpn::plan_reads;
 use crate::resources::reachability::{attribute, aws_verdicts, AwsLink, Check, REACHABILITY};
 use crate::tf::{AttributePath, Diagnostics, Value};
-
-/// How the plan names the VGW before it exists.
-const PLANNED_VGW: &str = "the site VPN's virtual private gateway";
 
 /// The AWS end towards the site, when there is one to judge.
 fn link(d: &Desired, vgw_id: &str) -> Option<AwsLink> {
@@ -54,29 +52,24 @@ pub async fn plan(
     {
         return;
     }
-    let recorded = prior
-        .attr(names::VPN_GATEWAY_ID)
-        .as_str()
-        .unwrap_or_default();
-    let vgw = if recorded.is_empty() {
-        PLANNED_VGW
-    } else {
-        recorded
-    };
+    let recorded = prior.attr(names::VPN_GATEWAY_ID);
+    let vgw = plan_reads::vgw_at_plan(recorded.as_str().unwrap_or_default());
     let Some(l) = link(&d, vgw) else {
         planned.set_attr(REACHABILITY, Value::list([]));
         return;
     };
-    let Ok(account) = ctx.aws_account(
-        d.account.as_deref(),
-        AttributePath::attrs([names::AWS, aws::ACCOUNT]),
-    ) else {
+    let Some(account) = plan_reads::account(ctx, d.account.as_deref(), account_path()) else {
         return;
     };
     let result = async {
-        let ec2 = account.ec2().await?.with_cancel(ctx.stop.clone());
+        let ec2 = plan_reads::ec2(ctx, account).await?;
         aws_verdicts(&ec2, &l, &d.route_table_ids).await
     }
     .await;
     attribute::report_result(check, &name, result, diags);
+}
+
+/// Where the plan reports an unknown `aws.account`.
+fn account_path() -> AttributePath {
+    AttributePath::attrs([names::AWS, aws::ACCOUNT])
 }
