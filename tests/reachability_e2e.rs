@@ -148,7 +148,7 @@ fn vpn_main_table_subnet_is_warned_refused_with_error_and_clear_once_routed() {
     );
     assert!(
         d.detail
-            .contains("route propagation from the link's virtual private gateway is off"),
+            .contains("route propagation from the VPN's virtual private gateway is off"),
         "{}",
         d.detail
     );
