@@ -58,7 +58,7 @@ pub const VPC_PEERING_CONNECTION_DELETED: StateWait = StateWait {
 const GONE: [&str; 4] = ["deleted", "rejected", "expired", "failed"];
 
 /// Statuses of a peering that is, or may become, active: what the per-VPC peering quota
-/// counts at plan time (rule: AWS-PEERING-PER-VPC-LIMIT).
+/// counts at plan time (rule: AWS-PEERINGS-PER-VPC).
 pub const HOLDING_QUOTA: [&str; 4] = [
     "active",
     "provisioning",
