@@ -83,7 +83,11 @@ fn live_peerings(emu: &Emulator) -> BTreeMap<String, Json> {
     let mut out = BTreeMap::new();
     for (_, regions) in dump["ec2"]["accounts"].as_object().unwrap() {
         for (_, r) in regions.as_object().unwrap() {
-            for p in r["vpc_peering_connections"].as_array().into_iter().flatten() {
+            for p in r["vpc_peering_connections"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
                 if p["status"] != "deleted" {
                     out.insert(p["id"].as_str().unwrap().to_string(), p.clone());
                 }
@@ -132,7 +136,14 @@ fn assert_mesh(emu: &Emulator, wd: &Workdir, members: &[&Vpc]) {
         let id = p["id"].as_str().unwrap();
         assert!(live.contains_key(id), "pair {key}: {id} is not live");
         assert_eq!(p["status"], "active");
-        assert_eq!(key, &format!("{}:{}", p["requester"].as_str().unwrap(), p["accepter"].as_str().unwrap()));
+        assert_eq!(
+            key,
+            &format!(
+                "{}:{}",
+                p["requester"].as_str().unwrap(),
+                p["accepter"].as_str().unwrap()
+            )
+        );
     }
     let plan = wd.plan_exit_code();
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.all());
@@ -157,10 +168,34 @@ fn mesh_grows_and_shrinks_in_place_and_destroy_leaves_nothing() {
     let emu = Emulator::start("fast", 1.0);
     let mut vpcs = vec![
         vpc("alpha", DEFAULT_ACCOUNT, "us-east-1", &["10.1.0.0/16"], ""),
-        vpc("bravo", DEFAULT_ACCOUNT, "us-east-1", &["10.2.0.0/16", "10.12.0.0/16"], ""),
-        vpc("charlie", PEER_ACCOUNT, "us-west-2", &["10.3.0.0/16"], "account = \"peer\""),
-        vpc("delta", DEFAULT_ACCOUNT, "eu-west-1", &["10.4.0.0/16"], "region = \"eu-west-1\""),
-        vpc("echo", PEER_ACCOUNT, "us-west-2", &["10.5.0.0/16"], "account = \"peer\"\n    allow_remote_vpc_dns_resolution = true"),
+        vpc(
+            "bravo",
+            DEFAULT_ACCOUNT,
+            "us-east-1",
+            &["10.2.0.0/16", "10.12.0.0/16"],
+            "",
+        ),
+        vpc(
+            "charlie",
+            PEER_ACCOUNT,
+            "us-west-2",
+            &["10.3.0.0/16"],
+            "account = \"peer\"",
+        ),
+        vpc(
+            "delta",
+            DEFAULT_ACCOUNT,
+            "eu-west-1",
+            &["10.4.0.0/16"],
+            "region = \"eu-west-1\"",
+        ),
+        vpc(
+            "echo",
+            PEER_ACCOUNT,
+            "us-west-2",
+            &["10.5.0.0/16"],
+            "account = \"peer\"\n    allow_remote_vpc_dns_resolution = true",
+        ),
     ];
     create(&emu, &mut vpcs);
     let (a, b, c, d, e) = (&vpcs[0], &vpcs[1], &vpcs[2], &vpcs[3], &vpcs[4]);
@@ -178,7 +213,9 @@ fn mesh_grows_and_shrinks_in_place_and_destroy_leaves_nothing() {
         .clone()
         .into_iter()
         .collect();
-    assert!(live_peerings(&emu).values().all(|p| p["tags"]["env"] == "mesh"));
+    assert!(live_peerings(&emu)
+        .values()
+        .all(|p| p["tags"]["env"] == "mesh"));
 
     // 2. A fifth member: an in-place update that adds exactly its 4 peerings.
     wd.write("main.tf", &mesh_hcl(&emu, &[a, b, c, d, e], tags));
@@ -186,8 +223,14 @@ fn mesh_grows_and_shrinks_in_place_and_destroy_leaves_nothing() {
     let plan = wd.tf(&["plan", "-no-color"]);
     let out = plan.all().split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(out.contains("Mesh pairs change"), "{out}");
-    assert!(out.contains("+ \"alpha:echo\" = (known after apply)"), "{out}");
-    assert!(out.contains("alpha:echo, bravo:echo, charlie:echo, delta:echo"), "{out}");
+    assert!(
+        out.contains("+ \"alpha:echo\" = (known after apply)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("alpha:echo, bravo:echo, charlie:echo, delta:echo"),
+        "{out}"
+    );
     wd.apply();
     assert_eq!(emu.counter("ec2", "CreateVpcPeeringConnection"), 10);
     assert_eq!(emu.counter("ec2", "DeleteVpcPeeringConnection"), 0);
@@ -197,7 +240,10 @@ fn mesh_grows_and_shrinks_in_place_and_destroy_leaves_nothing() {
         assert_eq!(grown[k]["id"], p["id"], "pair {k} kept its peering");
     }
     let echo_peering = &live_peerings(&emu)[grown["charlie:echo"]["id"].as_str().unwrap()];
-    assert_eq!(echo_peering["accepter"]["allow_dns_resolution_from_remote_vpc"], true);
+    assert_eq!(
+        echo_peering["accepter"]["allow_dns_resolution_from_remote_vpc"],
+        true
+    );
 
     // 3. Remove bravo: exactly its 4 peerings and their routes go, in place.
     wd.write("main.tf", &mesh_hcl(&emu, &[a, c, d, e], tags));
@@ -212,7 +258,11 @@ fn mesh_grows_and_shrinks_in_place_and_destroy_leaves_nothing() {
     wd.destroy();
     assert!(live_peerings(&emu).is_empty(), "{:#?}", live_peerings(&emu));
     for v in &vpcs {
-        assert!(peering_routes(&emu, v).is_empty(), "routes of {} left", v.name);
+        assert!(
+            peering_routes(&emu, v).is_empty(),
+            "routes of {} left",
+            v.name
+        );
     }
     support::assert_nothing_left(&emu.dump());
 }
@@ -224,8 +274,20 @@ fn overlapping_member_is_refused_at_plan_with_no_mutating_call() {
     let emu = Emulator::start("fast", 1.0);
     let mut vpcs = vec![
         vpc("hub", DEFAULT_ACCOUNT, "us-east-1", &["10.1.0.0/16"], ""),
-        vpc("spoke", PEER_ACCOUNT, "us-west-2", &["10.2.0.0/16"], "account = \"peer\""),
-        vpc("twin", DEFAULT_ACCOUNT, "eu-west-1", &["10.3.0.0/16", "10.1.128.0/17"], "region = \"eu-west-1\""),
+        vpc(
+            "spoke",
+            PEER_ACCOUNT,
+            "us-west-2",
+            &["10.2.0.0/16"],
+            "account = \"peer\"",
+        ),
+        vpc(
+            "twin",
+            DEFAULT_ACCOUNT,
+            "eu-west-1",
+            &["10.3.0.0/16", "10.1.128.0/17"],
+            "region = \"eu-west-1\"",
+        ),
     ];
     create(&emu, &mut vpcs);
     let refs: Vec<&Vpc> = vpcs.iter().collect();
@@ -242,8 +304,14 @@ fn overlapping_member_is_refused_at_plan_with_no_mutating_call() {
         line_number(&main, "member \"twin\"", "vpc_id"),
         &format!("\"{}\"", vpcs[2].id),
     );
-    let d = diags.iter().find(|d| d.summary == "VPC CIDR blocks overlap").unwrap();
-    assert!(d.detail.contains("\"twin\"") && d.detail.contains("\"hub\""), "{d:#?}");
+    let d = diags
+        .iter()
+        .find(|d| d.summary == "VPC CIDR blocks overlap")
+        .unwrap();
+    assert!(
+        d.detail.contains("\"twin\"") && d.detail.contains("\"hub\""),
+        "{d:#?}"
+    );
     assert!(d.detail.contains("10.1.128.0/17"), "{d:#?}");
     only_reads(&emu);
     assert!(live_peerings(&emu).is_empty());
@@ -260,8 +328,20 @@ fn vpc_over_the_peering_limit_is_refused_at_plan_with_no_mutating_call() {
     let mut vpcs = vec![
         vpc("busy", DEFAULT_ACCOUNT, "us-east-1", &["10.1.0.0/16"], ""),
         vpc("b", DEFAULT_ACCOUNT, "us-east-1", &["10.2.0.0/16"], ""),
-        vpc("c", PEER_ACCOUNT, "us-west-2", &["10.3.0.0/16"], "account = \"peer\""),
-        vpc("outside1", DEFAULT_ACCOUNT, "us-east-1", &["10.8.0.0/16"], ""),
+        vpc(
+            "c",
+            PEER_ACCOUNT,
+            "us-west-2",
+            &["10.3.0.0/16"],
+            "account = \"peer\"",
+        ),
+        vpc(
+            "outside1",
+            DEFAULT_ACCOUNT,
+            "us-east-1",
+            &["10.8.0.0/16"],
+            "",
+        ),
         vpc("outside2", PEER_ACCOUNT, "us-west-2", &["10.9.0.0/16"], ""),
     ];
     create(&emu, &mut vpcs);
@@ -284,8 +364,14 @@ fn vpc_over_the_peering_limit_is_refused_at_plan_with_no_mutating_call() {
         line_number(&main, "member \"busy\"", "vpc_id"),
         &format!("\"{}\"", vpcs[0].id),
     );
-    let d = diags.iter().find(|d| d.summary == "VPC peering limit exceeded").unwrap();
-    assert!(d.detail.contains("would have 4") && d.detail.contains("L-7E9ECCDB"), "{d:#?}");
+    let d = diags
+        .iter()
+        .find(|d| d.summary == "VPC peering limit exceeded")
+        .unwrap();
+    assert!(
+        d.detail.contains("would have 4") && d.detail.contains("L-7E9ECCDB"),
+        "{d:#?}"
+    );
     assert_eq!(
         diags.iter().filter(|d| d.severity == "error").count(),
         1,
@@ -299,12 +385,25 @@ fn vpc_over_the_peering_limit_is_refused_at_plan_with_no_mutating_call() {
     wd.write("main.tf", &mesh_hcl(&emu, &members, ""));
     let apply = wd.tf(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(apply.code, 0);
-    assert!(apply.all().contains("ActiveVpcPeeringConnectionPerVpcLimitExceeded"), "{}", apply.all());
+    assert!(
+        apply
+            .all()
+            .contains("ActiveVpcPeeringConnectionPerVpcLimitExceeded"),
+        "{}",
+        apply.all()
+    );
     let st = wd.state_values(ADDRESS);
     let made = st["pairs"].as_object().unwrap();
-    assert!(!made.is_empty(), "the partial state names the peerings made: {st:#}");
+    assert!(
+        !made.is_empty(),
+        "the partial state names the peerings made: {st:#}"
+    );
     wd.destroy();
-    assert_eq!(live_peerings(&emu).len(), 2, "only the fixtures' peerings are left");
+    assert_eq!(
+        live_peerings(&emu).len(),
+        2,
+        "only the fixtures' peerings are left"
+    );
 }
 
 /// A route table that would hold more routes than the route quota is refused at plan on
@@ -315,8 +414,20 @@ fn route_table_over_the_route_limit_is_refused_at_plan_with_no_mutating_call() {
     emu.emu.ec2.lock().unwrap().quotas.routes_per_route_table = 2;
     let mut vpcs = vec![
         vpc("small", DEFAULT_ACCOUNT, "us-east-1", &["10.1.0.0/16"], ""),
-        vpc("wide", DEFAULT_ACCOUNT, "us-east-1", &["10.2.0.0/16", "10.12.0.0/16"], ""),
-        vpc("far", PEER_ACCOUNT, "us-west-2", &["10.3.0.0/16"], "account = \"peer\""),
+        vpc(
+            "wide",
+            DEFAULT_ACCOUNT,
+            "us-east-1",
+            &["10.2.0.0/16", "10.12.0.0/16"],
+            "",
+        ),
+        vpc(
+            "far",
+            PEER_ACCOUNT,
+            "us-west-2",
+            &["10.3.0.0/16"],
+            "account = \"peer\"",
+        ),
     ];
     create(&emu, &mut vpcs);
     let refs: Vec<&Vpc> = vpcs.iter().collect();
@@ -333,9 +444,18 @@ fn route_table_over_the_route_limit_is_refused_at_plan_with_no_mutating_call() {
                 && d.detail.contains(&format!("\"{name}\""))
                 && d.range.as_ref().is_some_and(|r| r.start_line == line)
         });
-        assert!(found, "no route limit error on {name}'s route_table_ids: {diags:#?}");
+        assert!(
+            found,
+            "no route limit error on {name}'s route_table_ids: {diags:#?}"
+        );
     }
-    assert!(!diags.iter().any(|d| d.detail.contains("\"wide\"") && d.summary == "Route table route limit exceeded"), "{diags:#?}");
+    assert!(
+        !diags
+            .iter()
+            .any(|d| d.detail.contains("\"wide\"")
+                && d.summary == "Route table route limit exceeded"),
+        "{diags:#?}"
+    );
     only_reads(&emu);
     assert!(live_peerings(&emu).is_empty());
 }

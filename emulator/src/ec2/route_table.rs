@@ -509,7 +509,9 @@ pub fn create_route(st: &mut State, cx: &Ctx) -> R<Xml> {
     if t.routes.len() >= limit {
         return Err(Ec2Error::new(
             "RouteLimitExceeded",
-            format!("The maximum number of routes ({limit}) has been reached for route table {id}."),
+            format!(
+                "The maximum number of routes ({limit}) has been reached for route table {id}."
+            ),
         ));
     }
     find(st, cx, &id)?.routes.push(route);

@@ -341,7 +341,12 @@ impl Ec2 {
                 .filters(tags::filter("status-code", &HOLDING_QUOTA));
             let found = self
                 .send(
-                    || format!("counting the VPC peering connections of {}", vpc_ids.join(", ")),
+                    || {
+                        format!(
+                            "counting the VPC peering connections of {}",
+                            vpc_ids.join(", ")
+                        )
+                    },
                     || req.clone().send(),
                 )
                 .await

@@ -348,7 +348,12 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> Ap
         let kept = wanted.iter().any(|(k, _, _)| k == key) && still_joins(&new, entry);
         if !kept {
             let st = old.live_pair(entry);
-            jobs.push(pair_job(key, &entry.requester, &entry.accepter, Job::Delete(st)));
+            jobs.push(pair_job(
+                key,
+                &entry.requester,
+                &entry.accepter,
+                Job::Delete(st),
+            ));
         }
     }
     for (key, a, b) in &wanted {

@@ -88,6 +88,7 @@ pub async fn at_plan(
 
 /// Every two members: not the same VPC, no overlapping CIDR blocks (reported on the second
 /// member by name).
+/// rule: AWS-PEERING-CIDR-OVERLAP
 fn check_pairs(resolved: &BTreeMap<String, Resolved>, diags: &mut Diagnostics) {
     let names: Vec<&String> = resolved.keys().collect();
     for (i, a) in names.iter().enumerate() {
@@ -97,7 +98,10 @@ fn check_pairs(resolved: &BTreeMap<String, Resolved>, diags: &mut Diagnostics) {
                 diags.push(
                     Diagnostic::error(
                         "A VPC cannot peer with itself",
-                        format!("Members {a:?} and {b:?} are both VPC {} in account {} region {}.", ra.vpc_id, ra.owner, ra.region),
+                        format!(
+                            "Members {a:?} and {b:?} are both VPC {} in account {} region {}.",
+                            ra.vpc_id, ra.owner, ra.region
+                        ),
                     )
                     .with_path(member_path(b, member::VPC_ID)),
                 );
@@ -186,7 +190,10 @@ async fn check_peering_limit(
                                 format!(
                                     "{}. cloudlink never adopts another state's objects.",
                                     claim::owned_by_another_state(
-                                        &format!("peering {} of members {name:?} and {other:?}", p.id),
+                                        &format!(
+                                            "peering {} of members {name:?} and {other:?}",
+                                            p.id
+                                        ),
                                         &format!("AWS account {} region {}", r.owner, r.region)
                                     )
                                 ),
@@ -270,7 +277,10 @@ async fn check_route_tables(
                 diags.push(
                     Diagnostic::error(
                         "Route table belongs to another VPC",
-                        format!("Route table {rtb} belongs to {}, not to member {name:?}'s VPC {}.", t.vpc_id, r.vpc_id),
+                        format!(
+                            "Route table {rtb} belongs to {}, not to member {name:?}'s VPC {}.",
+                            t.vpc_id, r.vpc_id
+                        ),
                     )
                     .with_path(path.clone()),
                 );
@@ -279,7 +289,9 @@ async fn check_route_tables(
             let have = t
                 .routes
                 .iter()
-                .filter(|x| x.origin != "EnableVgwRoutePropagation" && x.origin != "CreateRouteTable")
+                .filter(|x| {
+                    x.origin != "EnableVgwRoutePropagation" && x.origin != "CreateRouteTable"
+                })
                 .count();
             let adding = remote.iter().filter(|c| t.route(c).is_none()).count();
             if (have + adding) as i64 > max {

@@ -19,8 +19,8 @@ pub const MAX_ROUTES_PER_ROUTE_TABLE: &str = "max_routes_per_route_table";
 /// Attributes of a `member` block (the pair's side names where they mean the same).
 pub mod member {
     pub use crate::resources::vpc_peering_pair::names::side::{
-        ACCOUNT, ALLOW_REMOTE_VPC_DNS_RESOLUTION, CIDR_BLOCKS, OWNER_ID, REGION,
-        ROUTE_TABLE_IDS, VPC_ID,
+        ACCOUNT, ALLOW_REMOTE_VPC_DNS_RESOLUTION, CIDR_BLOCKS, OWNER_ID, REGION, ROUTE_TABLE_IDS,
+        VPC_ID,
     };
 }
 

@@ -68,7 +68,10 @@ impl Places {
         entries: impl Iterator<Item = &'a PairEntry>,
     ) -> Result<(), Diagnostic> {
         for e in entries {
-            for (side, name) in [(Side::Requester, &e.requester), (Side::Accepter, &e.accepter)] {
+            for (side, name) in [
+                (Side::Requester, &e.requester),
+                (Side::Accepter, &e.accepter),
+            ] {
                 let end = e.end(side);
                 self.resolve(ctx, &(end.account.clone(), end.region.clone()), name)
                     .await?;

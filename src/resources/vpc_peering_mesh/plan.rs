@@ -34,9 +34,12 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     if plan.diags.has_errors() {
         return;
     }
-    let limits_changed = [names::MAX_ACTIVE_PEERINGS_PER_VPC, names::MAX_ROUTES_PER_ROUTE_TABLE]
-        .iter()
-        .any(|a| !plan.planned.attr(a).equals(req.prior.attr(a)));
+    let limits_changed = [
+        names::MAX_ACTIVE_PEERINGS_PER_VPC,
+        names::MAX_ROUTES_PER_ROUTE_TABLE,
+    ]
+    .iter()
+    .any(|a| !plan.planned.attr(a).equals(req.prior.attr(a)));
     let members_changed = !plan
         .planned
         .attr(names::MEMBER)
@@ -102,7 +105,9 @@ fn plan_pairs(prior: &MeshState, planned: &MeshState) -> (Value, Vec<String>, Ve
                 let end = &e.ends[*i];
                 m.vpc_id == end.vpc_id
                     && m.account == end.account
-                    && m.region.as_ref().is_some_and(|r| Some(r) == end.region.as_ref())
+                    && m.region
+                        .as_ref()
+                        .is_some_and(|r| Some(r) == end.region.as_ref())
                     && p.vpc_id == m.vpc_id
             })
         });

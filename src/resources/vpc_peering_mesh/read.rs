@@ -75,7 +75,10 @@ async fn refresh_pair(
     ) else {
         return (key.to_string(), Ok(None));
     };
-    let accounts = (live.requester.account.clone(), live.accepter.account.clone());
+    let accounts = (
+        live.requester.account.clone(),
+        live.accepter.account.clone(),
+    );
     let fresh = refresh_link(&sides, live, &id, &ctx.default_tags).await;
     let result = fresh.map(|found| {
         found.map(|mut ps| {

@@ -112,7 +112,9 @@ impl PairEntry {
             (pair::ACCEPTER_DNS_RESOLUTION, dns(a.dns)),
             (
                 pair::ROUTES,
-                self.routes.as_ref().map_or(Value::Null, |r| routes_value(r)),
+                self.routes
+                    .as_ref()
+                    .map_or(Value::Null, |r| routes_value(r)),
             ),
         ])
     }
