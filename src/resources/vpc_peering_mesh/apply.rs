@@ -26,7 +26,10 @@ enum Job {
     /// Request, accept and route a new peering.
     Create(PairState),
     /// Move a live peering (`from`) to what the configuration wants (`to`).
-    Update { from: PairState, to: PairState },
+    Update {
+        from: Box<PairState>,
+        to: Box<PairState>,
+    },
     /// Remove a live peering and its routes.
     Delete(PairState),
 }
@@ -44,7 +47,7 @@ impl Job {
     fn before(&self) -> Option<PairState> {
         match self {
             Job::Create(_) => None,
-            Job::Update { from, .. } => Some(from.clone()),
+            Job::Update { from, .. } => Some((**from).clone()),
             Job::Delete(st) => Some(st.clone()),
         }
     }
@@ -66,14 +69,22 @@ struct PairJob {
     job: Job,
 }
 
+/// Where one pair is: its key, member names and state (`None`: no peering).
+struct PairNow {
+    key: String,
+    requester: String,
+    accepter: String,
+    st: Option<PairState>,
+}
+
 /// Everything the graph's steps share: the jobs, the resolved places, and the pairs as they
 /// are (the checkpoint) with the errors met.
 struct Run {
     jobs: BTreeMap<String, PairJob>,
     places: Places,
     wait: WaitConfig,
-    /// Per step: the pair as it is now (`None`: no peering), with its member names.
-    now: Mutex<BTreeMap<String, (String, String, String, Option<PairState>)>>,
+    /// Per step: the pair as it is now.
+    now: Mutex<BTreeMap<String, PairNow>>,
     errors: Mutex<Vec<Diagnostic>>,
 }
 
@@ -85,12 +96,12 @@ impl Run {
                 let step = step_name(j);
                 (
                     step,
-                    (
-                        j.key.clone(),
-                        j.requester.clone(),
-                        j.accepter.clone(),
-                        j.job.before(),
-                    ),
+                    PairNow {
+                        key: j.key.clone(),
+                        requester: j.requester.clone(),
+                        accepter: j.accepter.clone(),
+                        st: j.job.before(),
+                    },
                 )
             })
             .collect();
@@ -118,7 +129,7 @@ impl Run {
                 (r, exists.then_some(st))
             }
             Job::Update { from, to } => {
-                let mut st = from.clone();
+                let mut st = (**from).clone();
                 let claiming = st.claim.is_none();
                 st.claim = to.claim.clone();
                 st.requester.route_table_ids = to.requester.route_table_ids.clone();
@@ -139,7 +150,7 @@ impl Run {
             }
         };
         if let Some(entry) = self.now.lock().unwrap().get_mut(step) {
-            entry.3 = after;
+            entry.st = after;
         }
         result.map_err(|d| {
             let msg = format!("{}: {}", d.summary, d.detail);
@@ -164,9 +175,12 @@ impl Run {
             .lock()
             .unwrap()
             .values()
-            .filter_map(|(key, a, b, st)| {
-                let st = st.as_ref()?;
-                Some((key.clone(), PairEntry::from_pair(a, b, st)))
+            .filter_map(|p| {
+                let st = p.st.as_ref()?;
+                Some((
+                    p.key.clone(),
+                    PairEntry::from_pair(&p.requester, &p.accepter, st),
+                ))
             })
             .collect()
     }
@@ -177,7 +191,7 @@ impl Run {
             .lock()
             .unwrap()
             .values()
-            .filter_map(|(_, a, b, st)| Some((a.clone(), b.clone(), st.clone()?)))
+            .filter_map(|p| Some((p.requester.clone(), p.accepter.clone(), p.st.clone()?)))
             .collect()
     }
 }
@@ -369,7 +383,15 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> Ap
                 to.requester.region = from.requester.region.clone();
                 to.accepter.region = from.accepter.region.clone();
                 to.routes = to.desired_routes();
-                jobs.push(pair_job(key, a, b, Job::Update { from, to }));
+                jobs.push(pair_job(
+                    key,
+                    a,
+                    b,
+                    Job::Update {
+                        from: Box::new(from),
+                        to: Box::new(to),
+                    },
+                ));
             }
             None => jobs.push(pair_job(key, a, b, Job::Create(to))),
         }
