@@ -9,7 +9,8 @@ mod support;
 use serde_json::{json, Value as Json};
 use std::collections::{BTreeMap, BTreeSet};
 use support::{
-    assert_error_at, line_number, provider_block, Emulator, Workdir, REQUIRED_PROVIDERS,
+    assert_error_at, line_number, provider_block, the_error, Emulator, PlanDiagnostic, Workdir,
+    REQUIRED_PROVIDERS,
 };
 
 const DEFAULT_ACCOUNT: &str = "123456789012";
@@ -149,16 +150,17 @@ fn assert_mesh(emu: &Emulator, wd: &Workdir, members: &[&Vpc]) {
     assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.all());
 }
 
-fn only_reads(emu: &Emulator) {
-    let counters = emu.counters();
-    for (_, actions) in counters.as_object().unwrap() {
-        for (action, _) in actions.as_object().unwrap() {
-            assert!(
-                action.starts_with("Describe") || action == "GetCallerIdentity",
-                "a mutating call reached the emulator at plan time: {action} ({counters})"
-            );
-        }
-    }
+/// `terraform plan -json` of `main` in a new working directory: it fails, reaches only reads,
+/// creates no peering; its diagnostics.
+fn refused_at_plan(emu: &Emulator, main: &str) -> Vec<PlanDiagnostic> {
+    let peerings_before = live_peerings(emu).len();
+    let wd = Workdir::new();
+    wd.write("main.tf", main);
+    let (run, diags) = wd.plan_json_diagnostics();
+    assert_ne!(run.code, 0, "the plan must fail: {diags:#?}");
+    emu.assert_only_reads();
+    assert_eq!(live_peerings(emu).len(), peerings_before);
+    diags
 }
 
 /// Four VPCs in two accounts and three regions: 6 peerings; a fifth member adds exactly 4
@@ -292,10 +294,7 @@ fn overlapping_member_is_refused_at_plan_with_no_mutating_call() {
     create(&emu, &mut vpcs);
     let refs: Vec<&Vpc> = vpcs.iter().collect();
     let main = mesh_hcl(&emu, &refs, "");
-    let wd = Workdir::new();
-    wd.write("main.tf", &main);
-    let (run, diags) = wd.plan_json_diagnostics();
-    assert_ne!(run.code, 0);
+    let diags = refused_at_plan(&emu, &main);
     assert_error_at(
         &diags,
         "VPC CIDR blocks overlap",
@@ -304,17 +303,12 @@ fn overlapping_member_is_refused_at_plan_with_no_mutating_call() {
         line_number(&main, "member \"twin\"", "vpc_id"),
         &format!("\"{}\"", vpcs[2].id),
     );
-    let d = diags
-        .iter()
-        .find(|d| d.summary == "VPC CIDR blocks overlap")
-        .unwrap();
+    let d = the_error(&diags, "VPC CIDR blocks overlap");
     assert!(
         d.detail.contains("\"twin\"") && d.detail.contains("\"hub\""),
         "{d:#?}"
     );
     assert!(d.detail.contains("10.1.128.0/17"), "{d:#?}");
-    only_reads(&emu);
-    assert!(live_peerings(&emu).is_empty());
 }
 
 /// A VPC with peerings outside the mesh would exceed the per-VPC peering quota: refused at
@@ -352,10 +346,7 @@ fn vpc_over_the_peering_limit_is_refused_at_plan_with_no_mutating_call() {
     ]}}));
     let members: Vec<&Vpc> = vpcs[..3].iter().collect();
     let main = mesh_hcl(&emu, &members, "  max_active_peerings_per_vpc = 3\n");
-    let wd = Workdir::new();
-    wd.write("main.tf", &main);
-    let (run, diags) = wd.plan_json_diagnostics();
-    assert_ne!(run.code, 0);
+    let diags = refused_at_plan(&emu, &main);
     assert_error_at(
         &diags,
         "VPC peering limit exceeded",
@@ -364,10 +355,7 @@ fn vpc_over_the_peering_limit_is_refused_at_plan_with_no_mutating_call() {
         line_number(&main, "member \"busy\"", "vpc_id"),
         &format!("\"{}\"", vpcs[0].id),
     );
-    let d = diags
-        .iter()
-        .find(|d| d.summary == "VPC peering limit exceeded")
-        .unwrap();
+    let d = the_error(&diags, "VPC peering limit exceeded");
     assert!(
         d.detail.contains("would have 4") && d.detail.contains("L-7E9ECCDB"),
         "{d:#?}"
@@ -377,11 +365,11 @@ fn vpc_over_the_peering_limit_is_refused_at_plan_with_no_mutating_call() {
         1,
         "only busy is over the limit: {diags:#?}"
     );
-    only_reads(&emu);
     assert_eq!(live_peerings(&emu).len(), 2);
 
     // The emulator enforces the quota itself: with the setting at AWS's default the plan
     // passes, and the acceptance that would make busy's fourth active peering fails.
+    let wd = Workdir::new();
     wd.write("main.tf", &mesh_hcl(&emu, &members, ""));
     let apply = wd.tf(&["apply", "-auto-approve", "-no-color"]);
     assert_ne!(apply.code, 0);
@@ -432,10 +420,7 @@ fn route_table_over_the_route_limit_is_refused_at_plan_with_no_mutating_call() {
     create(&emu, &mut vpcs);
     let refs: Vec<&Vpc> = vpcs.iter().collect();
     let main = mesh_hcl(&emu, &refs, "  max_routes_per_route_table = 2\n");
-    let wd = Workdir::new();
-    wd.write("main.tf", &main);
-    let (run, diags) = wd.plan_json_diagnostics();
-    assert_ne!(run.code, 0);
+    let diags = refused_at_plan(&emu, &main);
     // small and far each need 3 routes (wide has two blocks); wide needs 2.
     for name in ["small", "far"] {
         let line = line_number(&main, &format!("member \"{name}\""), "route_table_ids");
@@ -456,6 +441,4 @@ fn route_table_over_the_route_limit_is_refused_at_plan_with_no_mutating_call() {
                 && d.summary == "Route table route limit exceeded"),
         "{diags:#?}"
     );
-    only_reads(&emu);
-    assert!(live_peerings(&emu).is_empty());
 }

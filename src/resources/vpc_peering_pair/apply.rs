@@ -355,7 +355,17 @@ async fn remove_routes(
         .filter(|r| !wanted.contains(r))
         .cloned()
         .collect();
-    for r in unwanted {
+    delete_routes(sides, st, unwanted).await
+}
+
+/// Deletes `routes` (each with its side's credentials), removing each from `st.routes` as it
+/// goes, so on an error `st` names the routes left.
+pub async fn delete_routes(
+    sides: &Sides,
+    st: &mut PairState,
+    routes: Vec<RouteState>,
+) -> Result<(), Diagnostic> {
+    for r in routes {
         sides
             .ec2(r.side)
             .delete_route(&r.route_table_id, &r.destination)

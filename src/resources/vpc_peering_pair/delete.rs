@@ -2,7 +2,7 @@
 //! sides (each with its side's credentials), then delete the peering itself with the
 //! requester's credentials and wait until it is gone. A real delete, never a forget.
 
-use super::apply::{adoptable, identity};
+use super::apply::{adoptable, delete_routes, identity};
 use super::read::observed_routes;
 use super::schema::{DEFAULTS, TYPE_NAME};
 use super::sides::{cloud_diag, Sides};
@@ -55,16 +55,8 @@ pub async fn delete_link(
         return Ok(());
     }
     // 1. Routes on both sides (whatever points at the peering now, not only what state lists).
-    for r in observed_routes(sides, st, id).await? {
-        sides
-            .ec2(r.side)
-            .delete_route(&r.route_table_id, &r.destination)
-            .await
-            .map_err(cloud_diag)?;
-        if let Some(routes) = st.routes.as_mut() {
-            routes.retain(|x| *x != r);
-        }
-    }
+    let routes = observed_routes(sides, st, id).await?;
+    delete_routes(sides, st, routes).await?;
     // 2. The peering, then wait until it is gone.
     sides
         .requester
