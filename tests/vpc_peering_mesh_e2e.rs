@@ -442,3 +442,113 @@ fn route_table_over_the_route_limit_is_refused_at_plan_with_no_mutating_call() {
         "{diags:#?}"
     );
 }
+
+/// A member's new `vpc_id` replaces only that member's pairs, in place: the other pair keeps
+/// its peering, the old VPC's peerings and routes are gone, the new VPC is routed.
+#[test]
+fn a_members_new_vpc_replaces_only_its_pairs_in_place() {
+    let emu = Emulator::start("fast", 1.0);
+    let mut vpcs = vec![
+        vpc("one", DEFAULT_ACCOUNT, "us-east-1", &["10.1.0.0/16"], ""),
+        vpc(
+            "two",
+            PEER_ACCOUNT,
+            "us-west-2",
+            &["10.2.0.0/16"],
+            "account = \"peer\"",
+        ),
+        vpc(
+            "three",
+            DEFAULT_ACCOUNT,
+            "eu-west-1",
+            &["10.3.0.0/16"],
+            "region = \"eu-west-1\"",
+        ),
+        vpc(
+            "three",
+            DEFAULT_ACCOUNT,
+            "eu-west-1",
+            &["10.4.0.0/16"],
+            "region = \"eu-west-1\"",
+        ),
+    ];
+    create(&emu, &mut vpcs);
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &mesh_hcl(&emu, &[&vpcs[0], &vpcs[1], &vpcs[2]], ""),
+    );
+    wd.apply();
+    assert_mesh(&emu, &wd, &[&vpcs[0], &vpcs[1], &vpcs[2]]);
+    let before = wd.state_values(ADDRESS)["pairs"].clone();
+
+    wd.write(
+        "main.tf",
+        &mesh_hcl(&emu, &[&vpcs[0], &vpcs[1], &vpcs[3]], ""),
+    );
+    assert_eq!(wd.planned_actions(ADDRESS), vec!["update"]);
+    let out = wd.tf(&["plan", "-no-color"]).success().all();
+    let out = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        out.contains("pairs one:three, three:two and deletes those of pairs one:three, three:two"),
+        "{out}"
+    );
+    wd.apply();
+    assert_eq!(emu.counter("ec2", "DeleteVpcPeeringConnection"), 2);
+    assert!(
+        peering_routes(&emu, &vpcs[2]).is_empty(),
+        "the old VPC's routes left"
+    );
+    assert_mesh(&emu, &wd, &[&vpcs[0], &vpcs[1], &vpcs[3]]);
+    let after = wd.state_values(ADDRESS)["pairs"].clone();
+    assert_eq!(after["one:two"]["id"], before["one:two"]["id"]);
+    for k in ["one:three", "three:two"] {
+        assert_ne!(after[k]["id"], before[k]["id"], "{k} has a new peering");
+        let vpcs_of_pair = [&after[k]["requester_vpc_id"], &after[k]["accepter_vpc_id"]];
+        assert!(
+            vpcs_of_pair.contains(&&json!(vpcs[3].id)),
+            "{k}: {}",
+            after[k]
+        );
+    }
+    wd.destroy();
+    assert!(live_peerings(&emu).is_empty());
+}
+
+/// A second state declaring a mesh of the same VPCs is refused at plan (the peerings carry
+/// the first state's claim) and never touches them.
+#[test]
+fn a_second_state_never_takes_over_the_meshs_peerings() {
+    let emu = Emulator::start("fast", 1.0);
+    let mut vpcs = vec![
+        vpc("left", DEFAULT_ACCOUNT, "us-east-1", &["10.1.0.0/16"], ""),
+        vpc(
+            "right",
+            PEER_ACCOUNT,
+            "us-west-2",
+            &["10.2.0.0/16"],
+            "account = \"peer\"",
+        ),
+    ];
+    create(&emu, &mut vpcs);
+    let refs: Vec<&Vpc> = vpcs.iter().collect();
+    let main = mesh_hcl(&emu, &refs, "");
+    let first = Workdir::new();
+    first.write("main.tf", &main);
+    first.apply();
+    let live = live_peerings(&emu);
+    assert_eq!(live.len(), 1);
+    let creates = emu.counter("ec2", "CreateVpcPeeringConnection");
+
+    let second = Workdir::new();
+    second.write("main.tf", &main);
+    let (run, diags) = second.plan_json_diagnostics();
+    assert_ne!(run.code, 0);
+    let d = the_error(&diags, "Peering owned by another state");
+    assert!(d.detail.contains("members left and right"), "{d:#?}");
+    assert_eq!(emu.counter("ec2", "CreateVpcPeeringConnection"), creates);
+    assert_eq!(live_peerings(&emu), live);
+
+    first.destroy();
+    assert!(live_peerings(&emu).is_empty());
+}

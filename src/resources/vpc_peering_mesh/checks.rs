@@ -191,7 +191,7 @@ async fn check_peering_limit(
                                     "{}. cloudlink never adopts another state's objects.",
                                     claim::owned_by_another_state(
                                         &format!(
-                                            "peering {} of members {name:?} and {other:?}",
+                                            "peering {} of members {name} and {other}",
                                             p.id
                                         ),
                                         &format!("AWS account {} region {}", r.owner, r.region)
