@@ -38,44 +38,56 @@ pub async fn at_plan(
     diags: &mut Diagnostics,
 ) {
     let mut places = Places::default();
-    let mut resolved: BTreeMap<String, Resolved> = BTreeMap::new();
+    // Where each member acts, then one DescribeVpcs per account and region.
+    let mut wanted: BTreeMap<PlaceKey, Vec<(&String, &str)>> = BTreeMap::new();
     for (name, m) in &planned.members {
-        let Some(vpc_id) = m.vpc_id.clone() else {
+        let Some(vpc_id) = m.vpc_id.as_deref() else {
             continue;
         };
         let key = (m.account.clone(), m.region.clone());
-        let place = match places.resolve(ctx, &key, name).await {
-            Ok(p) => p.clone(),
-            Err(d) => {
-                diags.push(d);
+        match places.resolve(ctx, &key, name).await {
+            Ok(_) => wanted.entry(key).or_default().push((name, vpc_id)),
+            Err(d) => diags.push(d),
+        }
+    }
+    let mut resolved: BTreeMap<String, Resolved> = BTreeMap::new();
+    for (key, members) in &wanted {
+        let Some(place) = places.get(key) else {
+            continue;
+        };
+        let ids: Vec<&str> = members.iter().map(|(_, v)| *v).collect();
+        let found = match place.ec2.find_vpcs_by_ids(&ids).await {
+            Ok(f) => f,
+            Err(e) => {
+                diags.push(cloud_diag(e));
                 continue;
             }
         };
-        match place.ec2.find_vpc_by_id(&vpc_id).await {
-            Err(e) => diags.push(cloud_diag(e).with_path(member_path(name, member::VPC_ID))),
-            Ok(None) => diags.push(
-                Diagnostic::error(
-                    "VPC not found",
-                    format!(
-                        "VPC {vpc_id} of member {name:?} does not exist in account {} region {}.",
-                        place.owner,
-                        place.ec2.region()
-                    ),
-                )
-                .with_path(member_path(name, member::VPC_ID)),
-            ),
-            Ok(Some(v)) => {
-                resolved.insert(
-                    name.clone(),
-                    Resolved {
-                        place: key,
-                        vpc_id,
-                        owner: place.owner.clone(),
-                        region: place.ec2.region().to_string(),
-                        cidrs: v.cidr_blocks,
-                    },
+        for (name, vpc_id) in members {
+            let Some(v) = found.iter().find(|v| v.id == *vpc_id) else {
+                diags.push(
+                    Diagnostic::error(
+                        "VPC not found",
+                        format!(
+                            "VPC {vpc_id} of member {name:?} does not exist in account {} region {}.",
+                            place.owner,
+                            place.ec2.region()
+                        ),
+                    )
+                    .with_path(member_path(name, member::VPC_ID)),
                 );
-            }
+                continue;
+            };
+            resolved.insert(
+                (*name).clone(),
+                Resolved {
+                    place: key.clone(),
+                    vpc_id: vpc_id.to_string(),
+                    owner: place.owner.clone(),
+                    region: place.ec2.region().to_string(),
+                    cidrs: v.cidr_blocks.clone(),
+                },
+            );
         }
     }
     check_pairs(&resolved, diags);
@@ -190,10 +202,7 @@ async fn check_peering_limit(
                                 format!(
                                     "{}. cloudlink never adopts another state's objects.",
                                     claim::owned_by_another_state(
-                                        &format!(
-                                            "peering {} of members {name} and {other}",
-                                            p.id
-                                        ),
+                                        &format!("peering {} of members {name} and {other}", p.id),
                                         &format!("AWS account {} region {}", r.owner, r.region)
                                     )
                                 ),

@@ -158,3 +158,85 @@ fn pairs_change_warning(added: &[String], removed: &[String]) -> Diagnostic {
         ),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::vpc_peering_pair::state::SideState;
+
+    fn member(vpc: &str, cidr: &str) -> SideState {
+        SideState {
+            vpc_id: Some(vpc.into()),
+            route_table_ids: Some(vec![format!("rtb-{vpc}")]),
+            allow_dns: Some(false),
+            region: Some("us-east-1".into()),
+            owner_id: Some("123456789012".into()),
+            cidr_blocks: Some(vec![cidr.into()]),
+            ..SideState::default()
+        }
+    }
+
+    fn mesh(members: &[(&str, &str, &str)]) -> MeshState {
+        let mut st = MeshState::from_value(&Value::Null);
+        for (name, vpc, cidr) in members {
+            st.members.insert(name.to_string(), member(vpc, cidr));
+        }
+        st
+    }
+
+    fn with_pairs(mut st: MeshState) -> MeshState {
+        let mut pairs = std::collections::BTreeMap::new();
+        for (key, a, b) in st.wanted_pairs() {
+            let mut ps = st.wanted_pair(&a, &b);
+            ps.id = Some(format!("pcx-{key}"));
+            ps.status = Some("active".into());
+            ps.routes = ps.desired_routes();
+            pairs.insert(key, PairEntry::from_pair(&a, &b, &ps));
+        }
+        st.pairs = Some(pairs);
+        st
+    }
+
+    #[test]
+    fn a_new_member_adds_only_its_pairs_and_a_removed_one_drops_only_its_own() {
+        let prior = with_pairs(mesh(&[
+            ("a", "vpc-a", "10.1.0.0/16"),
+            ("b", "vpc-b", "10.2.0.0/16"),
+        ]));
+        let grown = mesh(&[
+            ("a", "vpc-a", "10.1.0.0/16"),
+            ("b", "vpc-b", "10.2.0.0/16"),
+            ("c", "vpc-c", "10.3.0.0/16"),
+        ]);
+        let (pairs, added, removed) = plan_pairs(&prior, &grown);
+        assert_eq!(added, vec!["a:c", "b:c"]);
+        assert!(removed.is_empty());
+        let m = pairs.as_map().unwrap();
+        assert_eq!(m["a:b"], prior.pairs.as_ref().unwrap()["a:b"].to_value());
+        assert!(m["a:c"].is_unknown() && m["b:c"].is_unknown());
+
+        let shrunk = mesh(&[("a", "vpc-a", "10.1.0.0/16")]);
+        let (pairs, added, removed) = plan_pairs(&prior, &shrunk);
+        assert!(added.is_empty());
+        assert_eq!(removed, vec!["a:b"]);
+        assert!(pairs.as_map().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_member_with_another_vpc_replaces_only_its_pairs() {
+        let prior = with_pairs(mesh(&[
+            ("a", "vpc-a", "10.1.0.0/16"),
+            ("b", "vpc-b", "10.2.0.0/16"),
+            ("c", "vpc-c", "10.3.0.0/16"),
+        ]));
+        let moved = mesh(&[
+            ("a", "vpc-a", "10.1.0.0/16"),
+            ("b", "vpc-b", "10.2.0.0/16"),
+            ("c", "vpc-d", "10.4.0.0/16"),
+        ]);
+        let (pairs, added, removed) = plan_pairs(&prior, &moved);
+        assert_eq!(added, vec!["a:c", "b:c"]);
+        assert_eq!(removed, vec!["a:c", "b:c"]);
+        assert!(!pairs.as_map().unwrap()["a:b"].is_unknown());
+    }
+}

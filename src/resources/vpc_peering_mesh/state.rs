@@ -306,3 +306,57 @@ impl MeshState {
         st
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_keys_sort_the_names_and_every_pair_is_listed_once() {
+        assert_eq!(pair_key("b", "a"), "a:b");
+        let mut st = MeshState::from_value(&Value::Null);
+        for n in ["d", "a", "c", "b"] {
+            st.members.insert(n.into(), SideState::default());
+        }
+        let keys: Vec<String> = st.wanted_pairs().into_iter().map(|(k, _, _)| k).collect();
+        assert_eq!(keys, ["a:b", "a:c", "a:d", "b:c", "b:d", "c:d"]);
+    }
+
+    #[test]
+    fn a_pair_whose_member_left_keeps_what_it_needs_to_be_deleted() {
+        let st = MeshState::from_value(&Value::Null);
+        let entry = PairEntry {
+            id: Some("pcx-1".into()),
+            requester: "gone".into(),
+            accepter: "other".into(),
+            ends: [
+                End {
+                    vpc_id: Some("vpc-1".into()),
+                    account: Some("peer".into()),
+                    region: Some("us-west-2".into()),
+                    dns: Some(true),
+                },
+                End::default(),
+            ],
+            routes: Some(vec![RouteState {
+                side: Side::Requester,
+                route_table_id: "rtb-1".into(),
+                destination: "10.2.0.0/16".into(),
+            }]),
+            ..PairEntry::default()
+        };
+        let live = st.live_pair(&entry);
+        assert_eq!(
+            live.requester.route_table_ids,
+            Some(vec!["rtb-1".to_string()])
+        );
+        assert_eq!(live.requester.account.as_deref(), Some("peer"));
+        assert_eq!(live.requester.region.as_deref(), Some("us-west-2"));
+        let back = MeshState {
+            pairs: Some([("gone:other".to_string(), entry.clone())].into()),
+            ..st
+        };
+        let parsed = MeshState::from_value(&back.to_value());
+        assert_eq!(parsed.pairs.unwrap()["gone:other"], entry);
+    }
+}
