@@ -234,8 +234,8 @@ async fn check_peering_limit(
 }
 
 /// Each listed route table exists, belongs to its member's VPC, and has room for a route to
-/// every CIDR block of every other member it lacks (counting the non-propagated routes it
-/// has besides `local` and propagated ones, as the emulator does; whether AWS counts `local` is UNKNOWN).
+/// every CIDR block of every other member it lacks. The routes it has count unless
+/// propagated or `local` (as in the emulator; whether AWS counts `local` is UNKNOWN).
 /// rule: AWS-ROUTES-PER-TABLE
 async fn check_route_tables(
     planned: &MeshState,
