@@ -9,6 +9,7 @@ pub mod default_tags;
 pub mod reachability;
 pub mod site_vpn;
 pub mod timeouts;
+pub mod vpc_peering_mesh;
 pub mod vpc_peering_pair;
 
 use crate::provider::Registry;
@@ -19,4 +20,5 @@ pub fn registry() -> Registry {
         .register(std::sync::Arc::new(vpc_peering_pair::VpcPeeringPair))
         .register(std::sync::Arc::new(cross_cloud_vpn::CrossCloudVpn))
         .register(std::sync::Arc::new(site_vpn::SiteVpn))
+        .register(std::sync::Arc::new(vpc_peering_mesh::VpcPeeringMesh))
 }
