@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod azure;
+pub mod batch;
 pub mod error;
 pub mod retry;
 pub mod wait;

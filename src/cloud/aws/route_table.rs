@@ -2,7 +2,8 @@
 //! route propagation on or off.
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
+use super::coalesce::{as_strs, ONE_FILTER};
+use super::errors::at_most_one;
 use super::tags::filter;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 
@@ -74,37 +75,75 @@ impl RouteTable {
     }
 }
 
+/// Largest page DescribeRouteTables returns (botocore ec2 2016-11-15
+/// `DescribeRouteTablesMaxResults`, 5-100).
+const MAX_RESULTS: i32 = 100;
+
 impl Ec2 {
-    /// The route table `id`, or `None` (`InvalidRouteTableID.NotFound`).
+    /// The route table `id`, or `None` if it does not exist. Coalesced with the other
+    /// resources' route table reads of this run (one DescribeRouteTables with a
+    /// `route-table-id` filter for all of them).
     pub async fn find_route_table_by_id(&self, id: &str) -> Result<Option<RouteTable>> {
-        let req = self.client.describe_route_tables().route_table_ids(id);
-        let found = not_found_as_empty(
-            self.send(
-                || format!("reading EC2 route table ({id})"),
-                || req.clone().send(),
+        let all = self
+            .coalesced(
+                "DescribeRouteTables",
+                &[id],
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_route_tables("route-table-id", &ids).await },
             )
             .await
-            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect()),
-        )?;
-        let found: Vec<_> = found.into_iter().filter(|t| t.id == id).collect();
+            .map_err(|e| e.context(format!("reading EC2 route table ({id})")))?;
+        let found: Vec<_> = all.iter().filter(|t| t.id == id).cloned().collect();
         at_most_one("route tables", found)
     }
 
+    /// The route tables whose filter `name` is one of `values` (every page).
+    async fn find_route_tables(&self, name: &str, values: &[String]) -> Result<Vec<RouteTable>> {
+        let mut out = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let req = self
+                .client
+                .describe_route_tables()
+                .filters(filter(name, &as_strs(values)))
+                .max_results(MAX_RESULTS)
+                .set_next_token(next.clone());
+            let page = self
+                .send(
+                    || {
+                        format!(
+                            "reading EC2 route tables ({name} of {} values)",
+                            values.len()
+                        )
+                    },
+                    || req.clone().send(),
+                )
+                .await?;
+            out.extend(page.route_tables().iter().map(route_table_from_sdk));
+            next = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if next.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Every route table of VPC `vpc_id` (what an import searches for the link's routes).
+    /// Coalesced like [`Ec2::find_route_table_by_id`], over a `vpc-id` filter.
     pub async fn find_route_tables_of_vpc(&self, vpc_id: &str) -> Result<Vec<RouteTable>> {
-        let req = self
-            .client
-            .describe_route_tables()
-            .filters(filter("vpc-id", &[vpc_id]));
-        let tables: Vec<RouteTable> = self
-            .send(
-                || format!("listing the route tables of EC2 VPC ({vpc_id})"),
-                || req.clone().send(),
+        let all = self
+            .coalesced(
+                "DescribeRouteTables/vpc-id",
+                &[vpc_id],
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_route_tables("vpc-id", &ids).await },
             )
             .await
-            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect())?;
+            .map_err(|e| e.context(format!("listing the route tables of EC2 VPC ({vpc_id})")))?;
         // Client-side too, in case an endpoint ignores the filter.
-        Ok(tables.into_iter().filter(|t| t.vpc_id == vpc_id).collect())
+        Ok(all.iter().filter(|t| t.vpc_id == vpc_id).cloned().collect())
     }
 
     /// Adds `destination -> target` to `route_table_id`. An existing route with the same

@@ -2,7 +2,9 @@
 //! reads the DNS attributes, so they are not fetched).
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
+use super::coalesce::{as_strs, ONE_FILTER};
+use super::errors::at_most_one;
+use super::tags::filter;
 use crate::cloud::error::Result;
 use aws_sdk_ec2::types::VpcCidrBlockStateCode;
 
@@ -18,40 +20,72 @@ pub struct Vpc {
 }
 
 impl Ec2 {
-    /// The VPC `id`, or `None` if it does not exist (DescribeVpcs `InvalidVpcID.NotFound`).
+    /// The VPC `id`, or `None` if it does not exist. Coalesced with the other resources'
+    /// VPC reads of this run (one DescribeVpcs with a `vpc-id` filter for all of them).
     pub async fn find_vpc_by_id(&self, id: &str) -> Result<Option<Vpc>> {
-        let ctx = || format!("reading EC2 VPC ({id})");
-        let req = self.client.describe_vpcs().vpc_ids(id);
-        let out = not_found_as_empty(
-            self.send(ctx, || req.clone().send())
-                .await
-                .map(|o| o.vpcs.unwrap_or_default()),
-        )?;
-        let Some(v) = at_most_one("VPCs", out).map_err(|e| e.context(ctx()))? else {
-            return Ok(None);
-        };
-        if v.vpc_id() != Some(id) {
-            return Ok(None);
-        }
-        let mut cidr_blocks: Vec<String> = Vec::new();
-        if let Some(primary) = v.cidr_block() {
-            cidr_blocks.push(primary.to_string());
-        }
-        for a in v.cidr_block_association_set() {
-            let associated = a
-                .cidr_block_state()
-                .and_then(|s| s.state())
-                .is_none_or(|s| *s == VpcCidrBlockStateCode::Associated);
-            if let Some(c) = a.cidr_block() {
-                if associated && !cidr_blocks.iter().any(|x| x == c) {
-                    cidr_blocks.push(c.to_string());
-                }
+        let all = self
+            .coalesced("DescribeVpcs", &[id], ONE_FILTER, |ec2, ids| async move {
+                ec2.find_vpcs(&ids).await
+            })
+            .await
+            .map_err(|e| e.context(format!("reading EC2 VPC ({id})")))?;
+        let found: Vec<Vpc> = all.iter().filter(|v| v.id == id).cloned().collect();
+        at_most_one("VPCs", found)
+    }
+
+    /// The VPCs among `ids` (every page of one DescribeVpcs with a `vpc-id` filter).
+    async fn find_vpcs(&self, ids: &[String]) -> Result<Vec<Vpc>> {
+        let mut out = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let req = self
+                .client
+                .describe_vpcs()
+                .filters(filter("vpc-id", &as_strs(ids)))
+                .max_results(MAX_RESULTS)
+                .set_next_token(next.clone());
+            let page = self
+                .send(
+                    || format!("reading {} EC2 VPCs", ids.len()),
+                    || req.clone().send(),
+                )
+                .await?;
+            out.extend(page.vpcs().iter().filter_map(vpc_from_sdk));
+            next = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string);
+            if next.is_none() {
+                return Ok(out);
             }
         }
-        Ok(Some(Vpc {
-            id: id.to_string(),
-            owner_id: v.owner_id().unwrap_or_default().to_string(),
-            cidr_blocks,
-        }))
     }
+}
+
+/// Largest page DescribeVpcs returns (botocore ec2 2016-11-15 `DescribeVpcsMaxResults`,
+/// 5-1000).
+const MAX_RESULTS: i32 = 1000;
+
+fn vpc_from_sdk(v: &aws_sdk_ec2::types::Vpc) -> Option<Vpc> {
+    let id = v.vpc_id()?;
+    let mut cidr_blocks: Vec<String> = Vec::new();
+    if let Some(primary) = v.cidr_block() {
+        cidr_blocks.push(primary.to_string());
+    }
+    for a in v.cidr_block_association_set() {
+        let associated = a
+            .cidr_block_state()
+            .and_then(|s| s.state())
+            .is_none_or(|s| *s == VpcCidrBlockStateCode::Associated);
+        if let Some(c) = a.cidr_block() {
+            if associated && !cidr_blocks.iter().any(|x| x == c) {
+                cidr_blocks.push(c.to_string());
+            }
+        }
+    }
+    Some(Vpc {
+        id: id.to_string(),
+        owner_id: v.owner_id().unwrap_or_default().to_string(),
+        cidr_blocks,
+    })
 }
