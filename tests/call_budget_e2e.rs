@@ -205,21 +205,22 @@ provider "cloudlink" {{
     );
 }
 
-/// Three four-tunnel BGP VPNs: the refresh makes at most twelve cloud calls per VPN (nine
-/// kinds of object exist), and reads no VPC attribute.
+/// Three four-tunnel BGP VPNs in one resource group (three VNets): the refresh makes at
+/// most twelve cloud calls per VPN (nine kinds of object exist), and reads no VPC attribute.
 #[test]
 fn four_tunnel_vpn_refresh_stays_within_its_call_budget() {
     const N: u64 = 3;
     let emu = Emulator::start("fast", 1.0);
     let mut vpcs = Vec::new();
-    let mut groups = Vec::new();
     let mut vnets = Vec::new();
+    let groups = vec![json!({"name": "net-rg", "location": "westeurope"})];
     for i in 0..N {
         vpcs.push(json!({"cidr": format!("10.{i}.0.0/16"), "route_tables": 1, "name": format!("app-{i}")}));
-        groups.push(json!({"name": format!("rg-{i}"), "location": "westeurope"}));
-        vnets.push(json!({"resource_group": format!("rg-{i}"), "name": "hub",
+        vnets.push(
+            json!({"resource_group": "net-rg", "name": format!("hub-{i}"),
             "address_space": [format!("10.{}.0.0/16", 100 + i)],
-            "subnets": [{"name": "default", "prefix": format!("10.{}.0.0/24", 100 + i)}]}));
+            "subnets": [{"name": "default", "prefix": format!("10.{}.0.0/24", 100 + i)}]}),
+        );
     }
     let out = emu.fixtures(json!({
         "aws": {"vpcs": vpcs},
@@ -239,9 +240,9 @@ resource "cloudlink_cross_cloud_vpn" "v{i}" {{
     route_table_ids = ["{rtb}"]
   }}
   azure {{
-    resource_group       = "rg-{i}"
+    resource_group       = "net-rg"
     location             = "westeurope"
-    virtual_network_name = "hub"
+    virtual_network_name = "hub-{i}"
     gateway_subnet_cidr  = "10.{net}.255.0/27"
   }}
 }}

@@ -16,7 +16,7 @@ use super::error::{CloudError, ErrorKind, Result};
 use futures::future::{join_all, BoxFuture};
 use std::any::Any;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -52,9 +52,30 @@ struct Open<T> {
     token: CancellationToken,
 }
 
-/// Open batches by scope. The value is an `Open<T>`; a scope names its kind of read, so
-/// one scope always holds the same `T`.
-static OPEN: LazyLock<Mutex<HashMap<String, Box<dyn Any + Send>>>> = LazyLock::new(Mutex::default);
+/// Open batches by scope: the batch's generation and its `Open<T>`; a scope names its kind
+/// of read, so one scope always holds the same `T`.
+static OPEN: LazyLock<Mutex<HashMap<String, (u64, Box<dyn Any + Send>)>>> =
+    LazyLock::new(Mutex::default);
+static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
+
+/// Closes a batch that its timer task left open because the task was dropped (its runtime
+/// shut down): its callers see the read abandoned, later callers open a new batch.
+struct CloseOnDrop {
+    scope: String,
+    generation: u64,
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+        if open
+            .get(&self.scope)
+            .is_some_and(|(g, _)| *g == self.generation)
+        {
+            open.remove(&self.scope);
+        }
+    }
+}
 
 /// Gives up its interest in a batch when dropped (answered, cancelled or abandoned).
 struct Interest {
@@ -86,29 +107,29 @@ where
     let (tx, rx) = oneshot::channel();
     let interest = {
         let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
-        let batch = match open
+        let joinable = open
+            .get(&scope)
+            .is_some_and(|(_, b)| b.downcast_ref::<Open<T>>().is_some());
+        if !joinable {
+            let generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+            let batch = Open {
+                keys: BTreeSet::new(),
+                waiters: Vec::new(),
+                fetch,
+                limits,
+                interested: Arc::new(AtomicUsize::new(0)),
+                token: CancellationToken::new(),
+            };
+            open.insert(scope.clone(), (generation, Box::new(batch)));
+            tokio::spawn(close_after_window::<T>(CloseOnDrop {
+                scope: scope.clone(),
+                generation,
+            }));
+        }
+        let batch = open
             .get_mut(&scope)
-            .and_then(|b| b.downcast_mut::<Open<T>>())
-        {
-            Some(b) => b,
-            None => {
-                open.insert(
-                    scope.clone(),
-                    Box::new(Open {
-                        keys: BTreeSet::new(),
-                        waiters: Vec::new(),
-                        fetch,
-                        limits,
-                        interested: Arc::new(AtomicUsize::new(0)),
-                        token: CancellationToken::new(),
-                    }),
-                );
-                tokio::spawn(close_after_window::<T>(scope.clone()));
-                open.get_mut(&scope)
-                    .and_then(|b| b.downcast_mut::<Open<T>>())
-                    .expect("batch just opened")
-            }
-        };
+            .and_then(|(_, b)| b.downcast_mut::<Open<T>>())
+            .expect("a batch of this kind is open");
         batch.keys.extend(keys.iter().cloned());
         batch.waiters.push(tx);
         batch.interested.fetch_add(1, Ordering::AcqRel);
@@ -127,11 +148,20 @@ where
 
 /// Closes the batch of `scope` after [`WINDOW`] and runs its read: one call per
 /// `max_keys` keys, concurrently, answers concatenated.
-async fn close_after_window<T: Send + Sync + 'static>(scope: String) {
+async fn close_after_window<T: Send + Sync + 'static>(close: CloseOnDrop) {
     tokio::time::sleep(WINDOW).await;
     let batch = {
         let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
-        match open.remove(&scope).map(|b| b.downcast::<Open<T>>()) {
+        if !open
+            .get(&close.scope)
+            .is_some_and(|(g, _)| *g == close.generation)
+        {
+            return;
+        }
+        match open
+            .remove(&close.scope)
+            .map(|(_, b)| b.downcast::<Open<T>>())
+        {
             Some(Ok(b)) => *b,
             _ => return,
         }

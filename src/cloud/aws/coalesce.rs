@@ -54,6 +54,25 @@ impl Ec2 {
     }
 }
 
+/// Every item of a paginated Describe call: `page(token)` sends one page (the first with
+/// `None`) and returns its items and the next token.
+pub(crate) async fn all_pages<T, P, Fut>(mut page: P) -> Result<Vec<T>>
+where
+    P: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>)>>,
+{
+    let mut out = Vec::new();
+    let mut next = None;
+    loop {
+        let (items, token) = page(next.take()).await?;
+        out.extend(items);
+        match token.filter(|t| !t.is_empty()) {
+            Some(t) => next = Some(t),
+            None => return Ok(out),
+        }
+    }
+}
+
 /// `keys` as the `&str` list filters take.
 pub(crate) fn as_strs(keys: &[String]) -> Vec<&str> {
     keys.iter().map(String::as_str).collect()

@@ -4,7 +4,7 @@
 //! through [`Ec2::status_vpc_peering_connection`], never hidden from waiters.
 
 use super::account::Ec2;
-use super::coalesce::{as_strs, ONE_FILTER};
+use super::coalesce::{all_pages, as_strs, ONE_FILTER};
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -236,35 +236,34 @@ impl Ec2 {
 
     /// The peerings whose filter `name` is one of `values` (every page).
     async fn find_peerings(&self, name: &str, values: &[String]) -> Result<Vec<Peering>> {
-        let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
+        all_pages(|next| {
             let req = self
                 .client
                 .describe_vpc_peering_connections()
                 .filters(tags::filter(name, &as_strs(values)))
                 .max_results(MAX_RESULTS)
-                .set_next_token(next.clone());
-            let page = self
-                .send(
-                    || {
-                        format!(
-                            "reading EC2 VPC peering connections ({name} of {} values)",
-                            values.len()
-                        )
-                    },
-                    || req.clone().send(),
-                )
-                .await?;
-            out.extend(page.vpc_peering_connections().iter().map(Peering::from));
-            next = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if next.is_none() {
-                return Ok(out);
+                .set_next_token(next);
+            async move {
+                let page = self
+                    .send(
+                        || {
+                            format!(
+                                "reading EC2 VPC peering connections ({name} of {} values)",
+                                values.len()
+                            )
+                        },
+                        || req.clone().send(),
+                    )
+                    .await?;
+                let items = page
+                    .vpc_peering_connections()
+                    .iter()
+                    .map(Peering::from)
+                    .collect();
+                Ok((items, page.next_token().map(str::to_string)))
             }
-        }
+        })
+        .await
     }
 
     /// The live (not gone, not `deleting`) peerings requested from any of `vpc_ids`,

@@ -2,7 +2,7 @@
 //! route propagation on or off.
 
 use super::account::Ec2;
-use super::coalesce::{as_strs, ONE_FILTER};
+use super::coalesce::{all_pages, as_strs, ONE_FILTER};
 use super::errors::at_most_one;
 use super::tags::filter;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
@@ -99,35 +99,34 @@ impl Ec2 {
 
     /// The route tables whose filter `name` is one of `values` (every page).
     async fn find_route_tables(&self, name: &str, values: &[String]) -> Result<Vec<RouteTable>> {
-        let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
+        all_pages(|next| {
             let req = self
                 .client
                 .describe_route_tables()
                 .filters(filter(name, &as_strs(values)))
                 .max_results(MAX_RESULTS)
-                .set_next_token(next.clone());
-            let page = self
-                .send(
-                    || {
-                        format!(
-                            "reading EC2 route tables ({name} of {} values)",
-                            values.len()
-                        )
-                    },
-                    || req.clone().send(),
-                )
-                .await?;
-            out.extend(page.route_tables().iter().map(route_table_from_sdk));
-            next = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if next.is_none() {
-                return Ok(out);
+                .set_next_token(next);
+            async move {
+                let page = self
+                    .send(
+                        || {
+                            format!(
+                                "reading EC2 route tables ({name} of {} values)",
+                                values.len()
+                            )
+                        },
+                        || req.clone().send(),
+                    )
+                    .await?;
+                let items = page
+                    .route_tables()
+                    .iter()
+                    .map(route_table_from_sdk)
+                    .collect();
+                Ok((items, page.next_token().map(str::to_string)))
             }
-        }
+        })
+        .await
     }
 
     /// Every route table of VPC `vpc_id` (what an import searches for the link's routes).

@@ -2,7 +2,7 @@
 //! reads the DNS attributes, so they are not fetched).
 
 use super::account::Ec2;
-use super::coalesce::{as_strs, ONE_FILTER};
+use super::coalesce::{all_pages, as_strs, ONE_FILTER};
 use super::errors::at_most_one;
 use super::tags::filter;
 use crate::cloud::error::Result;
@@ -35,30 +35,25 @@ impl Ec2 {
 
     /// The VPCs among `ids` (every page of one DescribeVpcs with a `vpc-id` filter).
     async fn find_vpcs(&self, ids: &[String]) -> Result<Vec<Vpc>> {
-        let mut out = Vec::new();
-        let mut next: Option<String> = None;
-        loop {
+        all_pages(|next| {
             let req = self
                 .client
                 .describe_vpcs()
                 .filters(filter("vpc-id", &as_strs(ids)))
                 .max_results(MAX_RESULTS)
-                .set_next_token(next.clone());
-            let page = self
-                .send(
-                    || format!("reading {} EC2 VPCs", ids.len()),
-                    || req.clone().send(),
-                )
-                .await?;
-            out.extend(page.vpcs().iter().filter_map(vpc_from_sdk));
-            next = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
-            if next.is_none() {
-                return Ok(out);
+                .set_next_token(next);
+            async move {
+                let page = self
+                    .send(
+                        || format!("reading {} EC2 VPCs", ids.len()),
+                        || req.clone().send(),
+                    )
+                    .await?;
+                let items = page.vpcs().iter().filter_map(vpc_from_sdk).collect();
+                Ok((items, page.next_token().map(str::to_string)))
             }
-        }
+        })
+        .await
     }
 }
 

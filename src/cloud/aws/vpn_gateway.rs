@@ -205,12 +205,27 @@ impl Ec2 {
 
     /// The live VGWs attached (or attaching) to `vpc_id`; a VPC has at most one (rule
     /// AWS-VGW-ONE-PER-VPC), so a second one is refused by AWS.
+    /// Coalesced with the other resources' checks of this plan (one DescribeVpnGateways
+    /// with an `attachment.vpc-id` filter).
     pub async fn find_vpn_gateways_attached_to(&self, vpc_id: &str) -> Result<Vec<VpnGateway>> {
-        let filters = vec![tags::filter("attachment.vpc-id", &[vpc_id])];
-        Ok(self
-            .find_vpn_gateways(&[], filters)
-            .await?
-            .into_iter()
+        let all = self
+            .coalesced(
+                "DescribeVpnGateways/attachment.vpc-id",
+                &[vpc_id],
+                ONE_FILTER,
+                |ec2, ids| async move {
+                    ec2.find_vpn_gateways(
+                        &[],
+                        vec![tags::filter("attachment.vpc-id", &as_strs(&ids))],
+                    )
+                    .await
+                },
+            )
+            .await
+            .map_err(|e| e.context(format!("reading the EC2 VPN gateways of VPC ({vpc_id})")))?;
+        Ok(all
+            .iter()
+            .cloned()
             .filter(|g| {
                 g.state != "deleted"
                     && matches!(g.attachment_state(vpc_id), Some("attached" | "attaching"))

@@ -54,11 +54,18 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
             .await?;
     }
     aws_read::existing_vpn_gateway(&run.aws, &mut cp.aws, &mut drift.found, cancel).await?;
-    match run.gateway_subnet(cancel).await? {
-        Some(s) => cp.gateway_subnet_id = s.id,
-        None => cp.gateway_subnet_id.clear(),
-    }
     let gw = run.gateway(cancel).await?;
+    // A GatewaySubnet that holds this link's gateway exists (ARM refuses to delete a subnet
+    // in use: `InUseSubnetCannotBeDeleted`, rule AZ-GW-SUBNET), so only without the gateway is
+    // it read.
+    let subnet_held =
+        gw.as_ref().is_some_and(|g| run.owns_azure(&g.tags)) && !cp.gateway_subnet_id.is_empty();
+    if !subnet_held {
+        match run.gateway_subnet(cancel).await? {
+            Some(s) => cp.gateway_subnet_id = s.id,
+            None => cp.gateway_subnet_id.clear(),
+        }
+    }
     match gw {
         Some(g) if run.owns_azure(&g.tags) => {
             cp.gateway_sku = g.sku;
@@ -134,7 +141,6 @@ async fn read_all_at_once(run: &Run, cancel: &CancellationToken) {
         futures::future::join_all(per_instance),
         futures::future::join_all(per_tunnel),
         run.gateway(cancel),
-        run.gateway_subnet(cancel),
         async { (!vgw.is_empty()).then_some(run.aws.vpn_gateway(vgw, cancel).await) },
     );
 }

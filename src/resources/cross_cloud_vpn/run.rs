@@ -12,9 +12,10 @@ use super::topology::Desired;
 use crate::cloud;
 use crate::cloud::aws::Ec2;
 use crate::cloud::azure::connection::{self, Connection};
-use crate::cloud::azure::gateway::{self, Gateway};
-use crate::cloud::azure::local_gateway::{self, LocalGateway};
-use crate::cloud::azure::public_ip::{self, PublicIp};
+use crate::cloud::azure::gateway::Gateway;
+use crate::cloud::azure::local_gateway::LocalGateway;
+use crate::cloud::azure::object::{list_in_group, ArmKind};
+use crate::cloud::azure::public_ip::PublicIp;
 use crate::cloud::azure::virtual_network::Subnet;
 use crate::cloud::azure::{gateway_subnet, tags as az_tags, Network};
 use crate::cloud::read_once::{maybe_once, ReadOnce};
@@ -126,26 +127,47 @@ impl Run {
         maybe_once(self.aws.reads.as_ref(), key, read).await
     }
 
+    /// The top-level ARM object `name` of kind `K` in the link's resource group. A read
+    /// lists the group's objects of that kind once for every link of the run in it (rule:
+    /// AZ-LIST-ITEMS); other operations GET the one object.
+    async fn listed_object<K>(
+        &self,
+        name: String,
+        name_of: fn(&K) -> &str,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<K>>
+    where
+        K: ArmKind + Clone + Send + Sync + 'static,
+        K::Wire: Send,
+    {
+        let rg = &self.d.resource_group;
+        self.read(format!("{}/{name}", K::RESOURCE_TYPE), || async {
+            if self.aws.reads.is_none() {
+                return K::at(&self.net, rg, &name).find(cancel).await;
+            }
+            let all = list_in_group::<K>(&self.net, rg, cancel).await?;
+            Ok(all
+                .iter()
+                .find(|x| name_of(x).eq_ignore_ascii_case(&name))
+                .cloned())
+        })
+        .await
+    }
+
     /// The public IP of gateway instance `i`.
     pub async fn public_ip(
         &self,
         i: usize,
         cancel: &CancellationToken,
     ) -> cloud::Result<Option<PublicIp>> {
-        let name = self.d.public_ip_name(i);
-        self.read(format!("publicIPAddresses/{name}"), || {
-            public_ip::find_public_ip(&self.net, &self.d.resource_group, &name, cancel)
-        })
-        .await
+        self.listed_object(self.d.public_ip_name(i), |p: &PublicIp| &p.name, cancel)
+            .await
     }
 
     /// The virtual network gateway.
     pub async fn gateway(&self, cancel: &CancellationToken) -> cloud::Result<Option<Gateway>> {
-        let name = self.d.gateway_name();
-        self.read(format!("virtualNetworkGateways/{name}"), || {
-            gateway::find_gateway(&self.net, &self.d.resource_group, &name, cancel)
-        })
-        .await
+        self.listed_object(self.d.gateway_name(), |g: &Gateway| &g.name, cancel)
+            .await
     }
 
     /// The VNet's GatewaySubnet.
@@ -170,10 +192,11 @@ impl Run {
         t: usize,
         cancel: &CancellationToken,
     ) -> cloud::Result<Option<LocalGateway>> {
-        let name = self.d.local_gateway_name(t);
-        self.read(format!("localNetworkGateways/{name}"), || {
-            local_gateway::find_local_gateway(&self.net, &self.d.resource_group, &name, cancel)
-        })
+        self.listed_object(
+            self.d.local_gateway_name(t),
+            |l: &LocalGateway| &l.name,
+            cancel,
+        )
         .await
     }
 
