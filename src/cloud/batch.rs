@@ -54,8 +54,10 @@ struct Open<T> {
 
 /// Open batches by scope: the batch's generation and its `Open<T>`; a scope names its kind
 /// of read, so one scope always holds the same `T`.
-static OPEN: LazyLock<Mutex<HashMap<String, (u64, Box<dyn Any + Send>)>>> =
-    LazyLock::new(Mutex::default);
+static OPEN: LazyLock<Mutex<HashMap<String, OpenEntry>>> = LazyLock::new(Mutex::default);
+
+/// A batch's generation and its `Open<T>`.
+type OpenEntry = (u64, Box<dyn Any + Send>);
 static NEXT_GENERATION: AtomicU64 = AtomicU64::new(1);
 
 /// Closes a batch that its timer task left open because the task was dropped (its runtime
@@ -152,9 +154,9 @@ async fn close_after_window<T: Send + Sync + 'static>(close: CloseOnDrop) {
     tokio::time::sleep(WINDOW).await;
     let batch = {
         let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
-        if !open
+        if open
             .get(&close.scope)
-            .is_some_and(|(g, _)| *g == close.generation)
+            .is_none_or(|(g, _)| *g != close.generation)
         {
             return;
         }
@@ -244,17 +246,18 @@ mod tests {
         stopped.cancel();
         let live = CancellationToken::new();
         let fetch = counting_fetch(calls.clone());
+        let (key_a, key_b) = (["a".to_string()], ["b".to_string()]);
         let (a, b) = tokio::join!(
             coalesced(
                 "test/cancel".into(),
-                &["a".to_string()],
+                &key_a,
                 Limits { max_keys: 10 },
                 fetch.clone(),
                 &stopped,
             ),
             coalesced(
                 "test/cancel".into(),
-                &["b".to_string()],
+                &key_b,
                 Limits { max_keys: 10 },
                 fetch,
                 &live,
@@ -276,9 +279,10 @@ mod tests {
             })
         });
         let cancel = CancellationToken::new();
+        let key = ["a".to_string()];
         let call = coalesced(
             "test/all-gone".into(),
-            &["a".to_string()],
+            &key,
             Limits { max_keys: 10 },
             fetch,
             &cancel,

@@ -225,11 +225,11 @@ impl Ec2 {
             .map_err(|e| e.context(format!("reading the EC2 VPN gateways of VPC ({vpc_id})")))?;
         Ok(all
             .iter()
-            .cloned()
             .filter(|g| {
                 g.state != "deleted"
                     && matches!(g.attachment_state(vpc_id), Some("attached" | "attaching"))
             })
+            .cloned()
             .collect())
     }
 
