@@ -29,7 +29,11 @@
 //!             accepter: {..same..}}],
 //!   "transit_gateways": [{id, state, owner_id, amazon_side_asn, description, tags}],
 //!   "transit_gateway_attachments": [{id, state, transit_gateway_id, resource_type,
-//!             resource_id, resource_owner_id, subnet_ids, tags}]
+//!             resource_id, resource_owner_id, subnet_ids, tags}],
+//!   "security_groups": [{id, vpc_id, name, description,
+//!             ingress: [{id, protocol, from_port, to_port, cidr, description}], egress: [..], tags}],
+//!   "vpc_endpoints": [{id, state, vpc_id, service_name, type, subnet_ids, security_group_ids,
+//!             private_dns_enabled, dns_names: [..], tags}]
 //! }}}}
 //! ```
 //! A peering appears once, under the requester's account and region. Tunnel `status` is
@@ -41,11 +45,13 @@ pub mod errors;
 pub mod peering;
 pub mod query;
 pub mod route_table;
+pub mod security_group;
 pub mod sts;
 pub mod tags;
 pub mod transit_gateway;
 pub mod tunnel_logs;
 pub mod vpc;
+pub mod vpc_endpoint;
 pub mod vpn_connection;
 pub mod vpn_device;
 pub mod vpn_gateway;
@@ -127,6 +133,10 @@ pub struct Region {
     pub transit_gateways: BTreeMap<String, transit_gateway::TransitGateway>,
     /// Transit gateway attachments (VPC and VPN) by id.
     pub tgw_attachments: BTreeMap<String, transit_gateway::Attachment>,
+    /// Security groups by id.
+    pub security_groups: BTreeMap<String, security_group::SecurityGroup>,
+    /// VPC endpoints by id.
+    pub vpc_endpoints: BTreeMap<String, vpc_endpoint::VpcEndpoint>,
 }
 
 /// EC2 state for every account and region.
@@ -140,6 +150,30 @@ pub struct State {
     pub used_outside_ips: BTreeSet<Ipv4Addr>,
     /// Credentials issued by `AssumeRole`, by access key id.
     pub sessions: BTreeMap<String, sts::Session>,
+    /// The account quotas the emulator enforces (settable, see [`Quotas`]).
+    pub quotas: Quotas,
+}
+
+/// The adjustable EC2/VPC quotas the emulator enforces, the same for every account and
+/// region. They start at AWS's defaults; tests lower them (directly, or through
+/// `POST /_emulator/config`) to reach a limit with a few objects. They survive a reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    /// "Active VPC peering connections per VPC" (L-7E9ECCDB).
+    pub active_peerings_per_vpc: usize,
+    /// "Routes per route table" (L-93826ACB), non-propagated routes.
+    pub routes_per_route_table: usize,
+}
+
+impl Default for Quotas {
+    /// AWS's defaults: 50 active peerings per VPC (rule: AWS-PEERINGS-PER-VPC) and 500
+    /// routes per route table since June 2025 (rule: AWS-ROUTES-PER-TABLE).
+    fn default() -> Self {
+        Quotas {
+            active_peerings_per_vpc: 50,
+            routes_per_route_table: 500,
+        }
+    }
 }
 
 impl State {
@@ -151,6 +185,7 @@ impl State {
             peerings: BTreeMap::new(),
             used_outside_ips: BTreeSet::new(),
             sessions: BTreeMap::new(),
+            quotas: Quotas::default(),
         }
     }
 
@@ -196,6 +231,8 @@ impl State {
                 "vpc_peering_connections": pcx,
                 "transit_gateways": r.transit_gateways.values().map(|t| t.dump(now_ms)).collect::<Vec<_>>(),
                 "transit_gateway_attachments": r.tgw_attachments.values().map(|a| a.dump(now_ms)).collect::<Vec<_>>(),
+                "security_groups": r.security_groups.values().map(|g| g.dump()).collect::<Vec<_>>(),
+                "vpc_endpoints": r.vpc_endpoints.values().map(|e| e.dump(now_ms, region)).collect::<Vec<_>>(),
             });
             accounts.entry(account.clone()).or_insert_with(|| json!({}))[region] = v;
         }
@@ -320,6 +357,16 @@ fn dispatch(st: &mut State, cx: &Ctx) -> R<Xml> {
         "DescribeTransitGatewayAttachments" => transit_gateway::describe_attachments(st, cx),
         "DescribeTransitGatewayVpcAttachments" => transit_gateway::describe_vpc_attachments(st, cx),
         "DeleteTransitGatewayVpcAttachment" => transit_gateway::delete_vpc_attachment(st, cx),
+        "CreateSecurityGroup" => security_group::create(st, cx),
+        "DescribeSecurityGroups" => security_group::describe(st, cx),
+        "DeleteSecurityGroup" => security_group::delete(st, cx),
+        "AuthorizeSecurityGroupIngress" => security_group::authorize_ingress(st, cx),
+        "RevokeSecurityGroupIngress" => security_group::revoke_ingress(st, cx),
+        "CreateVpcEndpoint" => vpc_endpoint::create(st, cx),
+        "DescribeVpcEndpoints" => vpc_endpoint::describe(st, cx),
+        "ModifyVpcEndpoint" => vpc_endpoint::modify(st, cx),
+        "DeleteVpcEndpoints" => vpc_endpoint::delete(st, cx),
+        "DescribeVpcEndpointServices" => vpc_endpoint::describe_services(st, cx),
         "CreateTags" => tags::create_tags(st, cx),
         "DeleteTags" => tags::delete_tags(st, cx),
         "DescribeTags" => tags::describe_tags(st, cx),
@@ -421,7 +468,9 @@ pub async fn handle(AxState(emu): AxState<Shared>, headers: HeaderMap, body: Byt
 /// `{"vpcs": [{"account", "region", "cidr", "extra_cidrs", "name", "route_tables", "subnets"}],
 ///   "transit_gateways": [{"account", "region", "amazon_side_asn", "name"}]}`; returns
 /// `{"vpcs": [{"id", "account", "region", "main_route_table_id", "route_table_ids",
-///   "subnet_ids"}], "transit_gateways": [{"id"}]}`.
+///   "subnet_ids"}], "transit_gateways": [{"id"}], "peerings": [{"id"}]}`; `"peerings":
+/// [{"requester_vpc", "accepter_vpc"}]` creates active peerings between fixture VPCs (a
+/// VPC's existing peerings, for the per-VPC peering quota).
 pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
     let mut st = emu.ec2.lock().unwrap();
     let str_of =
@@ -509,5 +558,46 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
             .map_err(|e| e.message)?;
         tgws_out.push(json!({"id": id}));
     }
-    Ok(json!({"vpcs": vpcs_out, "transit_gateways": tgws_out}))
+    let mut pcx_out = Vec::new();
+    for p in spec
+        .get("peerings")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let ends = ["requester_vpc", "accepter_vpc"].map(|k| str_of(&p, k, ""));
+        let [requester, accepter] = ends.map(|vpc| peering_end(&st, &vpc));
+        let (requester, accepter) = (requester?, accepter?);
+        let id = st.id("pcx");
+        st.peerings.insert(
+            id.clone(),
+            peering::Peering {
+                id: id.clone(),
+                requester,
+                accepter,
+                phase: Phase::settled("active"),
+                actor: None,
+                created_ms: 0,
+                tags: tags::Tags::new(),
+            },
+        );
+        pcx_out.push(json!({"id": id}));
+    }
+    Ok(json!({"vpcs": vpcs_out, "transit_gateways": tgws_out, "peerings": pcx_out}))
+}
+
+/// One end of a fixture peering: the VPC `vpc` wherever it lives.
+fn peering_end(st: &State, vpc: &str) -> Result<peering::Side, String> {
+    st.regions
+        .iter()
+        .find_map(|((account, region), r)| {
+            r.vpcs.get(vpc).map(|v| peering::Side {
+                account: account.clone(),
+                region: region.clone(),
+                vpc_id: vpc.to_string(),
+                cidrs: v.cidr_strings(),
+                allow_dns: false,
+            })
+        })
+        .ok_or_else(|| format!("peering fixture: no VPC {vpc:?}"))
 }

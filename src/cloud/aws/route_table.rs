@@ -97,6 +97,28 @@ impl Ec2 {
         at_most_one("route tables", found)
     }
 
+    /// The route tables `ids` that exist (a missing one is simply absent from the answer),
+    /// for plan-time checks; coalesced like [`Ec2::find_route_table_by_id`].
+    pub async fn find_route_tables_by_ids(&self, ids: &[&str]) -> Result<Vec<RouteTable>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all = self
+            .coalesced(
+                "DescribeRouteTables",
+                ids,
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_route_tables("route-table-id", &ids).await },
+            )
+            .await
+            .map_err(|e| e.context(format!("reading EC2 route tables ({})", ids.join(", "))))?;
+        Ok(all
+            .iter()
+            .filter(|t| ids.contains(&t.id.as_str()))
+            .cloned()
+            .collect())
+    }
+
     /// The route tables whose filter `name` is one of `values` (every page).
     async fn find_route_tables(&self, name: &str, values: &[String]) -> Result<Vec<RouteTable>> {
         all_pages(|next| {

@@ -33,6 +33,25 @@ impl Ec2 {
         at_most_one("VPCs", found)
     }
 
+    /// The VPCs of `ids` that exist (a missing one is simply absent), for plan-time checks
+    /// of many VPCs; coalesced like [`Ec2::find_vpc_by_id`].
+    pub async fn find_vpcs_by_ids(&self, ids: &[&str]) -> Result<Vec<Vpc>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let all = self
+            .coalesced("DescribeVpcs", ids, ONE_FILTER, |ec2, ids| async move {
+                ec2.find_vpcs(&ids).await
+            })
+            .await
+            .map_err(|e| e.context(format!("reading EC2 VPCs ({})", ids.join(", "))))?;
+        Ok(all
+            .iter()
+            .filter(|v| ids.contains(&v.id.as_str()))
+            .cloned()
+            .collect())
+    }
+
     /// The VPCs among `ids` (every page of one DescribeVpcs with a `vpc-id` filter).
     async fn find_vpcs(&self, ids: &[String]) -> Result<Vec<Vpc>> {
         all_pages(|next| {

@@ -20,6 +20,7 @@
 use super::aws_side;
 use super::azure_steps::{self, resolve_zones};
 use super::names;
+use super::private_services;
 use super::psk;
 use super::run::Run;
 use super::schema::TYPE_NAME;
@@ -122,6 +123,12 @@ pub fn converge_graph() -> Graph<Run> {
             aws_steps::vpn_connections,
         )
         .step("aws_routes", &["aws_vpn_gateway"], aws_steps::route_tables)
+        // After the IPs, which carry the link's claim (see resources::claim).
+        .step(
+            "aws_private_services",
+            &["azure_public_ips"],
+            private_services::converge,
+        )
         .step(
             "azure_local_network_gateways",
             &["aws_vpn_connections"],

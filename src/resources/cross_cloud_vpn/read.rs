@@ -6,6 +6,7 @@
 //! Tunnel status and `consistent` come from `status` (shared with the apply's tunnel wait).
 
 use super::names;
+use super::private_services;
 use super::run::Run;
 use super::sku;
 use super::state::Checkpoint;
@@ -54,6 +55,7 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
             .await?;
     }
     aws_read::existing_vpn_gateway(&run.aws, &mut cp.aws, &mut drift.found, cancel).await?;
+    private_services::refresh(run, &mut cp, cancel).await?;
     let gw = run.gateway(cancel).await?;
     // A GatewaySubnet that holds this link's gateway exists (ARM refuses to delete a subnet
     // in use: `InUseSubnetCannotBeDeleted`, rule AZ-GW-SUBNET), so only without the gateway is
