@@ -3,7 +3,9 @@
 
 pub mod aws;
 pub mod azure;
+pub mod batch;
 pub mod error;
+pub mod read_once;
 pub mod retry;
 pub mod wait;
 

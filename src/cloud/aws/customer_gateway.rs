@@ -2,6 +2,7 @@
 //! wait for `available`, delete and wait until gone.
 
 use super::account::Ec2;
+use super::coalesce::{as_strs, ONE_FILTER};
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -142,10 +143,26 @@ impl Ec2 {
         )
     }
 
-    /// Status finder: the gateway `id` in whatever state it is in (also `deleted`), or `None`.
+    /// Status finder: the gateway `id` in whatever state it is in (also `deleted`), or `None`. Coalesced with the
+    /// other resources' reads of this run (one DescribeCustomerGateways with a `customer-gateway-id` filter,
+    /// which unlike the id list does not fail the whole call for one deleted id).
     pub async fn status_customer_gateway(&self, id: &str) -> Result<Option<CustomerGateway>> {
-        let found = self.find_customer_gateways(&[id], Vec::new()).await?;
-        let found: Vec<_> = found.into_iter().filter(|c| c.id == id).collect();
+        let all = self
+            .coalesced(
+                "DescribeCustomerGateways",
+                &[id],
+                ONE_FILTER,
+                |ec2, ids| async move {
+                    ec2.find_customer_gateways(
+                        &[],
+                        vec![tags::filter("customer-gateway-id", &as_strs(&ids))],
+                    )
+                    .await
+                },
+            )
+            .await
+            .map_err(|e| e.context(format!("reading EC2 customer gateway ({id})")))?;
+        let found: Vec<_> = all.iter().filter(|x| x.id == id).cloned().collect();
         at_most_one("customer gateways", found)
     }
 

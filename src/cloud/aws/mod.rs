@@ -6,6 +6,7 @@
 //! and cancellation token; every waiter goes through [`crate::cloud::wait::wait_for`].
 
 pub mod account;
+pub mod coalesce;
 pub mod customer_gateway;
 pub mod errors;
 pub mod peering;

@@ -4,6 +4,7 @@
 //! through [`Ec2::status_vpc_peering_connection`], never hidden from waiters.
 
 use super::account::Ec2;
+use super::coalesce::{all_pages, as_strs, ONE_FILTER};
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -168,6 +169,18 @@ impl From<&aws_sdk_ec2::types::VpcPeeringConnection> for Peering {
     }
 }
 
+/// Largest page DescribeVpcPeeringConnections returns (botocore ec2 2016-11-15
+/// `DescribeVpcPeeringConnectionsMaxResults`, 5-1000).
+const MAX_RESULTS: i32 = 1000;
+
+impl Peering {
+    /// Whether the peering carries the ownership tags of `tags` (the peering a crashed run
+    /// of the same state requested).
+    pub fn carries_ownership_of(&self, tags: &Tags) -> bool {
+        tags::has_ownership(tags) && tags::owned_by(&self.tags, tags)
+    }
+}
+
 impl Ec2 {
     /// Requests a peering from `vpc_id` to `peer_vpc_id` (in `peer_owner_id`'s account and
     /// `peer_region` when given); returns its id. AWS returns the existing id for a duplicate.
@@ -214,26 +227,80 @@ impl Ec2 {
     }
 
     /// Status finder: the peering `id` in any state (also `failed`, `deleted`), or `None`.
+    /// Coalesced with the other resources' peering reads of this run (one
+    /// DescribeVpcPeeringConnections with a `vpc-peering-connection-id` filter).
     pub async fn status_vpc_peering_connection(&self, id: &str) -> Result<Option<Peering>> {
-        let req = self
-            .client
-            .describe_vpc_peering_connections()
-            .vpc_peering_connection_ids(id);
-        let found = not_found_as_empty(
-            self.send(
-                || format!("reading EC2 VPC peering connection ({id})"),
-                || req.clone().send(),
+        let all = self
+            .coalesced(
+                "DescribeVpcPeeringConnections",
+                &[id],
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_peerings("vpc-peering-connection-id", &ids).await },
             )
             .await
-            .map(|o| {
-                o.vpc_peering_connections()
+            .map_err(|e| e.context(format!("reading EC2 VPC peering connection ({id})")))?;
+        let found: Vec<_> = all.iter().filter(|p| p.id == id).cloned().collect();
+        at_most_one("VPC peering connections", found)
+    }
+
+    /// The peerings whose filter `name` is one of `values` (every page).
+    async fn find_peerings(&self, name: &str, values: &[String]) -> Result<Vec<Peering>> {
+        all_pages(|next| {
+            let req = self
+                .client
+                .describe_vpc_peering_connections()
+                .filters(tags::filter(name, &as_strs(values)))
+                .max_results(MAX_RESULTS)
+                .set_next_token(next);
+            async move {
+                let page = self
+                    .send(
+                        || {
+                            format!(
+                                "reading EC2 VPC peering connections ({name} of {} values)",
+                                values.len()
+                            )
+                        },
+                        || req.clone().send(),
+                    )
+                    .await?;
+                let items = page
+                    .vpc_peering_connections()
                     .iter()
                     .map(Peering::from)
-                    .collect::<Vec<_>>()
-            }),
-        )?;
-        let found: Vec<_> = found.into_iter().filter(|p| p.id == id).collect();
-        at_most_one("VPC peering connections", found)
+                    .collect();
+                Ok((items, page.next_token().map(str::to_string)))
+            }
+        })
+        .await
+    }
+
+    /// The live (not gone, not `deleting`) peerings requested from any of `vpc_ids`,
+    /// coalesced across the resources of this run (one DescribeVpcPeeringConnections with a
+    /// `requester-vpc-info.vpc-id` filter): a caller passing both VPCs of a pair finds every
+    /// peering between them, in either direction.
+    async fn find_live_vpc_peering_connections_from(
+        &self,
+        vpc_ids: &[&str],
+    ) -> Result<Vec<Peering>> {
+        let all = self
+            .coalesced(
+                "DescribeVpcPeeringConnections/requester-vpc-info.vpc-id",
+                vpc_ids,
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_peerings("requester-vpc-info.vpc-id", &ids).await },
+            )
+            .await
+            .map_err(|e| e.context(format!("reading the EC2 VPC peering connections of {vpc_ids:?}")))?;
+        Ok(all
+            .iter()
+            .filter(|p| {
+                vpc_ids.contains(&p.requester.vpc_id.as_str())
+                    && !GONE.contains(&p.status.as_str())
+                    && p.status != "deleting"
+            })
+            .cloned()
+            .collect())
     }
 
     /// The peering `id`; `deleted`, `rejected`, `expired` and `failed` count as absent
@@ -282,44 +349,22 @@ impl Ec2 {
     }
 
     /// The live (not gone, not `deleting`) peerings between `vpc_id` and `peer_vpc_id`, in
-    /// either direction: the adoption fallback when tags were not applied (filters are also
-    /// checked here, since some endpoints ignore them).
+    /// either direction: what the claim check and the adoption fallback look at (the ends
+    /// are also checked here, since some endpoints ignore filters). One coalesced read
+    /// ([`Ec2::find_live_vpc_peering_connections_from`] of both VPCs) serves every pair of
+    /// the run.
     pub async fn find_vpc_peering_connections_by_vpcs(
         &self,
         vpc_id: &str,
         peer_vpc_id: &str,
     ) -> Result<Vec<Peering>> {
-        let req = self
-            .client
-            .describe_vpc_peering_connections()
-            .filters(tags::filter(
-                "requester-vpc-info.vpc-id",
-                &[vpc_id, peer_vpc_id],
-            ))
-            .filters(tags::filter(
-                "accepter-vpc-info.vpc-id",
-                &[vpc_id, peer_vpc_id],
-            ));
-        let found = not_found_as_empty(
-            self.send(
-                || format!("reading EC2 VPC peering connections ({vpc_id} <-> {peer_vpc_id})"),
-                || req.clone().send(),
-            )
-            .await
-            .map(|o| {
-                o.vpc_peering_connections()
-                    .iter()
-                    .map(Peering::from)
-                    .collect::<Vec<_>>()
-            }),
-        )?;
-        Ok(found
+        Ok(self
+            .find_live_vpc_peering_connections_from(&[vpc_id, peer_vpc_id])
+            .await?
             .into_iter()
             .filter(|p| {
                 let ends = (p.requester.vpc_id.as_str(), p.accepter.vpc_id.as_str());
-                (ends == (vpc_id, peer_vpc_id) || ends == (peer_vpc_id, vpc_id))
-                    && !GONE.contains(&p.status.as_str())
-                    && p.status != "deleting"
+                ends == (vpc_id, peer_vpc_id) || ends == (peer_vpc_id, vpc_id)
             })
             .collect())
     }

@@ -2,12 +2,10 @@
 //! route propagation on or off.
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
-use super::tags::{by_vpc_filter, filter};
+use super::coalesce::{all_pages, as_strs, ONE_FILTER};
+use super::errors::at_most_one;
+use super::tags::filter;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
-
-/// DescribeRouteTables `MaxResults` (the API allows 5 to 100).
-const ROUTE_TABLES_PER_PAGE: i32 = 100;
 
 /// One route of a route table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -91,43 +89,80 @@ impl RouteTable {
     }
 }
 
+/// Largest page DescribeRouteTables returns (botocore ec2 2016-11-15
+/// `DescribeRouteTablesMaxResults`, 5-100).
+const MAX_RESULTS: i32 = 100;
+
 impl Ec2 {
-    /// The route table `id`, or `None` (`InvalidRouteTableID.NotFound`).
+    /// The route table `id`, or `None` if it does not exist. Coalesced with the other
+    /// resources' route table reads of this run (one DescribeRouteTables with a
+    /// `route-table-id` filter for all of them).
     pub async fn find_route_table_by_id(&self, id: &str) -> Result<Option<RouteTable>> {
-        let req = self.client.describe_route_tables().route_table_ids(id);
-        let found = not_found_as_empty(
-            self.send(
-                || format!("reading EC2 route table ({id})"),
-                || req.clone().send(),
+        let all = self
+            .coalesced(
+                "DescribeRouteTables",
+                &[id],
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_route_tables("route-table-id", &ids).await },
             )
             .await
-            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect()),
-        )?;
-        let found: Vec<_> = found.into_iter().filter(|t| t.id == id).collect();
+            .map_err(|e| e.context(format!("reading EC2 route table ({id})")))?;
+        let found: Vec<_> = all.iter().filter(|t| t.id == id).cloned().collect();
         at_most_one("route tables", found)
     }
 
-    /// The route tables `ids` that exist (one read for all; a missing one is simply absent
-    /// from the answer), for plan-time checks.
+    /// The route tables `ids` that exist (a missing one is simply absent from the answer),
+    /// for plan-time checks; coalesced like [`Ec2::find_route_table_by_id`].
     pub async fn find_route_tables_by_ids(&self, ids: &[&str]) -> Result<Vec<RouteTable>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let req = self
-            .client
-            .describe_route_tables()
-            .filters(filter("route-table-id", ids));
-        let tables: Vec<RouteTable> = self
-            .send(
-                || format!("reading EC2 route tables ({})", ids.join(", ")),
-                || req.clone().send(),
+        let all = self
+            .coalesced(
+                "DescribeRouteTables",
+                ids,
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_route_tables("route-table-id", &ids).await },
             )
             .await
-            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect())?;
-        Ok(tables
-            .into_iter()
+            .map_err(|e| e.context(format!("reading EC2 route tables ({})", ids.join(", "))))?;
+        Ok(all
+            .iter()
             .filter(|t| ids.contains(&t.id.as_str()))
+            .cloned()
             .collect())
+    }
+
+    /// The route tables whose filter `name` is one of `values` (every page).
+    async fn find_route_tables(&self, name: &str, values: &[String]) -> Result<Vec<RouteTable>> {
+        all_pages(|next| {
+            let req = self
+                .client
+                .describe_route_tables()
+                .filters(filter(name, &as_strs(values)))
+                .max_results(MAX_RESULTS)
+                .set_next_token(next);
+            async move {
+                let page = self
+                    .send(
+                        || {
+                            format!(
+                                "reading EC2 route tables ({name} of {} values)",
+                                values.len()
+                            )
+                        },
+                        || req.clone().send(),
+                    )
+                    .await?;
+                let items = page
+                    .route_tables()
+                    .iter()
+                    .map(route_table_from_sdk)
+                    .collect();
+                Ok((items, page.next_token().map(str::to_string)))
+            }
+        })
+        .await
     }
 
     /// Every route table of VPC `vpc_id` (what an import searches for the link's routes).
@@ -135,35 +170,29 @@ impl Ec2 {
         self.find_route_tables_of_vpcs(&[vpc_id.to_string()]).await
     }
 
-    /// Every route table of the VPCs `vpc_ids`, with their associations: one
-    /// DescribeRouteTables per 200 VPCs (see [`by_vpc_filter`]), all pages read, so a plan
+    /// Every route table of the VPCs `vpc_ids`, with their associations. Coalesced like
+    /// [`Ec2::find_route_table_by_id`], over a `vpc-id` filter naming many VPCs, so a plan
     /// reads many links' tables in a few calls.
     pub async fn find_route_tables_of_vpcs(&self, vpc_ids: &[String]) -> Result<Vec<RouteTable>> {
-        let tables = by_vpc_filter(vpc_ids, |ids, next| async move {
-            let req = self
-                .client
-                .describe_route_tables()
-                .filters(filter("vpc-id", &ids))
-                .max_results(ROUTE_TABLES_PER_PAGE)
-                .set_next_token(next);
-            let page = self
-                .send(
-                    || format!("listing the route tables of EC2 VPCs ({})", ids.join(", ")),
-                    || req.clone().send(),
-                )
-                .await?;
-            let items = page
-                .route_tables()
-                .iter()
-                .map(route_table_from_sdk)
-                .collect();
-            Ok((items, page.next_token().map(str::to_string)))
-        })
-        .await?;
+        let all = self
+            .coalesced(
+                "DescribeRouteTables/vpc-id",
+                &as_strs(vpc_ids),
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_route_tables("vpc-id", &ids).await },
+            )
+            .await
+            .map_err(|e| {
+                e.context(format!(
+                    "listing the route tables of EC2 VPCs ({})",
+                    vpc_ids.join(", ")
+                ))
+            })?;
         // Client-side too, in case an endpoint ignores the filter.
-        Ok(tables
-            .into_iter()
+        Ok(all
+            .iter()
             .filter(|t| vpc_ids.contains(&t.vpc_id))
+            .cloned()
             .collect())
     }
 

@@ -10,7 +10,7 @@ pub const DEFAULT_SESSION_NAME: &str = "cloudlink";
 
 /// A role to assume with STS `AssumeRole` on top of the base credentials, as the aws
 /// provider's `assume_role {}` block describes it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct AssumeRole {
     /// The role (`arn:aws:iam::123456789012:role/name`).
     pub role_arn: String,
@@ -43,8 +43,9 @@ impl AssumeRole {
 /// Settings of one AWS account (the `aws` block or one `aws_account "name"` block).
 ///
 /// Every field is optional: what is not set comes from the standard AWS chain (environment
-/// variables, shared config/credentials files, web identity, IMDS...).
-#[derive(Clone, Default, PartialEq, Eq)]
+/// variables, shared config/credentials files, web identity, IMDS...). Hashable because the
+/// settings are the key of the process-wide client registry (`account.rs`).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct AwsSettings {
     /// Region; else the chain's region (`AWS_REGION`, the profile's region).
     pub region: Option<String>,

@@ -2,7 +2,9 @@
 //! reads the DNS attributes, so they are not fetched).
 
 use super::account::Ec2;
-use super::errors::{at_most_one, not_found_as_empty};
+use super::coalesce::{all_pages, as_strs, ONE_FILTER};
+use super::errors::at_most_one;
+use super::tags::filter;
 use crate::cloud::error::Result;
 use aws_sdk_ec2::types::VpcCidrBlockStateCode;
 
@@ -18,51 +20,68 @@ pub struct Vpc {
 }
 
 impl Ec2 {
-    /// The VPC `id`, or `None` if it does not exist (DescribeVpcs `InvalidVpcID.NotFound`).
+    /// The VPC `id`, or `None` if it does not exist. Coalesced with the other resources'
+    /// VPC reads of this run (one DescribeVpcs with a `vpc-id` filter for all of them).
     pub async fn find_vpc_by_id(&self, id: &str) -> Result<Option<Vpc>> {
-        let ctx = || format!("reading EC2 VPC ({id})");
-        let req = self.client.describe_vpcs().vpc_ids(id);
-        let out = not_found_as_empty(
-            self.send(ctx, || req.clone().send())
-                .await
-                .map(|o| o.vpcs.unwrap_or_default()),
-        )?;
-        let Some(v) = at_most_one("VPCs", out).map_err(|e| e.context(ctx()))? else {
-            return Ok(None);
-        };
-        if v.vpc_id() != Some(id) {
-            return Ok(None);
-        }
-        Ok(Some(vpc_from_sdk(&v)))
+        let all = self
+            .coalesced("DescribeVpcs", &[id], ONE_FILTER, |ec2, ids| async move {
+                ec2.find_vpcs(&ids).await
+            })
+            .await
+            .map_err(|e| e.context(format!("reading EC2 VPC ({id})")))?;
+        let found: Vec<Vpc> = all.iter().filter(|v| v.id == id).cloned().collect();
+        at_most_one("VPCs", found)
     }
 
-    /// The VPCs of `ids` that exist, in one DescribeVpcs (a `vpc-id` filter, so a missing one
-    /// is simply absent), for plan-time checks of many VPCs.
+    /// The VPCs of `ids` that exist (a missing one is simply absent), for plan-time checks
+    /// of many VPCs; coalesced like [`Ec2::find_vpc_by_id`].
     pub async fn find_vpcs_by_ids(&self, ids: &[&str]) -> Result<Vec<Vpc>> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let req = self
-            .client
-            .describe_vpcs()
-            .filters(super::tags::filter("vpc-id", ids));
-        let out = self
-            .send(
-                || format!("reading EC2 VPCs ({})", ids.join(", ")),
-                || req.clone().send(),
-            )
+        let all = self
+            .coalesced("DescribeVpcs", ids, ONE_FILTER, |ec2, ids| async move {
+                ec2.find_vpcs(&ids).await
+            })
             .await
-            .map(|o| o.vpcs.unwrap_or_default())?;
-        Ok(out
+            .map_err(|e| e.context(format!("reading EC2 VPCs ({})", ids.join(", "))))?;
+        Ok(all
             .iter()
-            .filter(|v| v.vpc_id().is_some_and(|id| ids.contains(&id)))
-            .map(vpc_from_sdk)
+            .filter(|v| ids.contains(&v.id.as_str()))
+            .cloned()
             .collect())
+    }
+
+    /// The VPCs among `ids` (every page of one DescribeVpcs with a `vpc-id` filter).
+    async fn find_vpcs(&self, ids: &[String]) -> Result<Vec<Vpc>> {
+        all_pages(|next| {
+            let req = self
+                .client
+                .describe_vpcs()
+                .filters(filter("vpc-id", &as_strs(ids)))
+                .max_results(MAX_RESULTS)
+                .set_next_token(next);
+            async move {
+                let page = self
+                    .send(
+                        || format!("reading {} EC2 VPCs", ids.len()),
+                        || req.clone().send(),
+                    )
+                    .await?;
+                let items = page.vpcs().iter().filter_map(vpc_from_sdk).collect();
+                Ok((items, page.next_token().map(str::to_string)))
+            }
+        })
+        .await
     }
 }
 
-/// The resources' view of an SDK VPC: its associated IPv4 blocks, primary first.
-fn vpc_from_sdk(v: &aws_sdk_ec2::types::Vpc) -> Vpc {
+/// Largest page DescribeVpcs returns (botocore ec2 2016-11-15 `DescribeVpcsMaxResults`,
+/// 5-1000).
+const MAX_RESULTS: i32 = 1000;
+
+fn vpc_from_sdk(v: &aws_sdk_ec2::types::Vpc) -> Option<Vpc> {
+    let id = v.vpc_id()?;
     let mut cidr_blocks: Vec<String> = Vec::new();
     if let Some(primary) = v.cidr_block() {
         cidr_blocks.push(primary.to_string());
@@ -78,9 +97,9 @@ fn vpc_from_sdk(v: &aws_sdk_ec2::types::Vpc) -> Vpc {
             }
         }
     }
-    Vpc {
-        id: v.vpc_id().unwrap_or_default().to_string(),
+    Some(Vpc {
+        id: id.to_string(),
         owner_id: v.owner_id().unwrap_or_default().to_string(),
         cidr_blocks,
-    }
+    })
 }

@@ -8,6 +8,7 @@
 //! [`Tunnel`] and [`TunnelSpec`] redact them in `Debug`, and no tracing field carries one.
 
 use super::account::Ec2;
+use super::coalesce::{as_strs, ONE_FILTER};
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -701,14 +702,26 @@ impl Ec2 {
         )
     }
 
-    /// Status finder: the connection `id` in any state (also `deleted`), or `None`.
+    /// Status finder: the connection `id` in any state (also `deleted`), or `None`. Coalesced with the
+    /// other resources' reads of this run (one DescribeVpnConnections with a `vpn-connection-id` filter,
+    /// which unlike the id list does not fail the whole call for one deleted id).
     pub async fn status_vpn_connection(&self, id: &str) -> Result<Option<VpnConnection>> {
-        let found: Vec<_> = self
-            .find_vpn_connections(&[id], Vec::new())
-            .await?
-            .into_iter()
-            .filter(|v| v.id == id)
-            .collect();
+        let all = self
+            .coalesced(
+                "DescribeVpnConnections",
+                &[id],
+                ONE_FILTER,
+                |ec2, ids| async move {
+                    ec2.find_vpn_connections(
+                        &[],
+                        vec![tags::filter("vpn-connection-id", &as_strs(&ids))],
+                    )
+                    .await
+                },
+            )
+            .await
+            .map_err(|e| e.context(format!("reading EC2 VPN connection ({id})")))?;
+        let found: Vec<_> = all.iter().filter(|x| x.id == id).cloned().collect();
         at_most_one("VPN connections", found)
     }
 

@@ -2,6 +2,7 @@
 //! (by id or tags), delete and wait until gone.
 
 use super::account::Ec2;
+use super::coalesce::{as_strs, ONE_FILTER};
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -174,14 +175,23 @@ impl Ec2 {
         )
     }
 
-    /// Status finder: the VGW `id` in any state (also `deleted`), or `None`.
+    /// Status finder: the VGW `id` in any state (also `deleted`), or `None`. Coalesced with the
+    /// other resources' reads of this run (one DescribeVpnGateways with a `vpn-gateway-id` filter,
+    /// which unlike the id list does not fail the whole call for one deleted id).
     pub async fn status_vpn_gateway(&self, id: &str) -> Result<Option<VpnGateway>> {
-        let found: Vec<_> = self
-            .find_vpn_gateways(&[id], Vec::new())
-            .await?
-            .into_iter()
-            .filter(|g| g.id == id)
-            .collect();
+        let all = self
+            .coalesced(
+                "DescribeVpnGateways",
+                &[id],
+                ONE_FILTER,
+                |ec2, ids| async move {
+                    ec2.find_vpn_gateways(&[], vec![tags::filter("vpn-gateway-id", &as_strs(&ids))])
+                        .await
+                },
+            )
+            .await
+            .map_err(|e| e.context(format!("reading EC2 VPN gateway ({id})")))?;
+        let found: Vec<_> = all.iter().filter(|x| x.id == id).cloned().collect();
         at_most_one("VPN gateways", found)
     }
 
@@ -195,16 +205,31 @@ impl Ec2 {
 
     /// The live VGWs attached (or attaching) to `vpc_id`; a VPC has at most one (rule
     /// AWS-VGW-ONE-PER-VPC), so a second one is refused by AWS.
+    /// Coalesced with the other resources' checks of this plan (one DescribeVpnGateways
+    /// with an `attachment.vpc-id` filter).
     pub async fn find_vpn_gateways_attached_to(&self, vpc_id: &str) -> Result<Vec<VpnGateway>> {
-        let filters = vec![tags::filter("attachment.vpc-id", &[vpc_id])];
-        Ok(self
-            .find_vpn_gateways(&[], filters)
-            .await?
-            .into_iter()
+        let all = self
+            .coalesced(
+                "DescribeVpnGateways/attachment.vpc-id",
+                &[vpc_id],
+                ONE_FILTER,
+                |ec2, ids| async move {
+                    ec2.find_vpn_gateways(
+                        &[],
+                        vec![tags::filter("attachment.vpc-id", &as_strs(&ids))],
+                    )
+                    .await
+                },
+            )
+            .await
+            .map_err(|e| e.context(format!("reading the EC2 VPN gateways of VPC ({vpc_id})")))?;
+        Ok(all
+            .iter()
             .filter(|g| {
                 g.state != "deleted"
                     && matches!(g.attachment_state(vpc_id), Some("attached" | "attaching"))
             })
+            .cloned()
             .collect())
     }
 

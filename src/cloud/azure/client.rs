@@ -126,6 +126,12 @@ impl Network {
         })
     }
 
+    /// Which endpoint and subscription this client addresses: reads coalesced across
+    /// resources share a call only within one identity.
+    pub fn identity(&self) -> String {
+        format!("{}{}", self.endpoint, self.subscription_id)
+    }
+
     /// The subscription every call goes to.
     pub fn subscription_id(&self) -> &str {
         &self.subscription_id

@@ -438,11 +438,14 @@ impl TokenCredential for ManagedIdentityCredential {
     }
 }
 
-/// Keeps the last token per scope set until [`REFRESH_BEFORE`] its expiry.
+/// Keeps the last token per scope set until [`REFRESH_BEFORE`] its expiry. One fetch at a
+/// time: the resources terraform reads at once wait for the first one's token instead of
+/// each asking the token endpoint.
 #[derive(Debug)]
 pub struct Cached<C> {
     inner: C,
     tokens: Mutex<Vec<(String, AccessToken)>>,
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl<C> Cached<C> {
@@ -451,6 +454,7 @@ impl<C> Cached<C> {
         Cached {
             inner,
             tokens: Mutex::new(Vec::new()),
+            fetching: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -459,15 +463,21 @@ impl<C> Cached<C> {
 impl<C: TokenCredential> TokenCredential for Cached<C> {
     async fn get_token(&self, scopes: &[&str]) -> azure_core::Result<AccessToken> {
         let key = scopes.join(" ");
-        let fresh_until = OffsetDateTime::now_utc() + REFRESH_BEFORE;
-        if let Some((_, t)) = self
-            .tokens
-            .lock()
-            .unwrap()
-            .iter()
-            .find(|(k, t)| *k == key && t.expires_on > fresh_until)
-        {
-            return Ok(t.clone());
+        let cached = || {
+            let fresh_until = OffsetDateTime::now_utc() + REFRESH_BEFORE;
+            self.tokens
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(k, t)| *k == key && t.expires_on > fresh_until)
+                .map(|(_, t)| t.clone())
+        };
+        if let Some(t) = cached() {
+            return Ok(t);
+        }
+        let _one_fetch = self.fetching.lock().await;
+        if let Some(t) = cached() {
+            return Ok(t);
         }
         let token = self.inner.get_token(scopes).await?;
         let mut tokens = self.tokens.lock().unwrap();

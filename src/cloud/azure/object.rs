@@ -19,6 +19,7 @@ use super::client::Network;
 use super::lro::{wait_operation, Operation};
 use super::raw::{get_json, with_api_version};
 use super::states::{ProvisioningStates, StateClass};
+use crate::cloud::batch::{self, Fetch, Limits};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 use crate::cloud::wait::{bounded, wait_for, Probe, WaitConfig};
 use azure_core::Method;
@@ -283,6 +284,72 @@ macro_rules! object_functions {
     };
 }
 pub(crate) use object_functions;
+
+/// One page of an ARM collection GET.
+#[derive(serde::Deserialize)]
+struct Page<W> {
+    #[serde(default = "Vec::new")]
+    value: Vec<W>,
+    #[serde(rename = "nextLink")]
+    next_link: Option<String>,
+}
+
+/// Every object of kind `K` in resource group `rg` (the collection GET, every page; an
+/// absent resource group has none), read once for all the resources of the run that ask
+/// within the batch window (`cloud::batch`): a refresh of many links in one resource group
+/// lists each kind once instead of reading each object. Only for kinds whose list items
+/// carry everything the caller reads (rule: AZ-LIST-ITEMS).
+pub async fn list_in_group<K>(
+    net: &Network,
+    rg: &str,
+    cancel: &CancellationToken,
+) -> Result<std::sync::Arc<Vec<K>>>
+where
+    K: ArmKind + Send + Sync + 'static,
+    K::Wire: Send,
+{
+    let scope = format!(
+        "arm/{}/{}/{}",
+        net.identity(),
+        rg.to_ascii_lowercase(),
+        K::RESOURCE_TYPE
+    );
+    let (net, group) = (net.clone(), rg.to_string());
+    let fetch: Fetch<K> = std::sync::Arc::new(move |_, token| {
+        let (net, rg) = (net.clone(), group.clone());
+        Box::pin(async move { list_pages::<K>(&net, &rg, &token).await })
+    });
+    batch::coalesced(
+        scope,
+        &[rg.to_string()],
+        Limits { max_keys: 1 },
+        fetch,
+        cancel,
+    )
+    .await
+}
+
+async fn list_pages<K: ArmKind>(
+    net: &Network,
+    rg: &str,
+    cancel: &CancellationToken,
+) -> Result<Vec<K>> {
+    let context = format!("listing Azure {} of resource group {rg}", K::RESOURCE_TYPE);
+    let mut out = Vec::new();
+    let mut url = Some(with_api_version(&format!(
+        "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.Network/{}",
+        net.subscription_id(),
+        K::RESOURCE_TYPE
+    )));
+    while let Some(u) = url.take() {
+        let Some(page) = get_json::<Page<K::Wire>>(net, cancel, &context, &u).await? else {
+            break;
+        };
+        out.extend(page.value.into_iter().map(K::from_wire));
+        url = page.next_link.filter(|l| !l.is_empty());
+    }
+    Ok(out)
+}
 
 /// PUTs `body` (an SDK model or JSON) to `path` (`/subscriptions/..`, api-version added)
 /// through [`Network::raw`], then polls the operation it started, so a failed operation

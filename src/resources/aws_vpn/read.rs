@@ -46,10 +46,9 @@ pub async fn existing_of_vpn_connection(
     drift: &mut Vec<TagDrift>,
     cancel: &CancellationToken,
 ) -> anyhow::Result<()> {
-    let ec2 = aws.ec2(cancel);
     let c = &cp.customer_gateway_ids[i];
     if !c.is_empty() {
-        match ec2.find_customer_gateway_by_id(c).await? {
+        match aws.customer_gateway(c, cancel).await? {
             Some(g) if aws.owns(&g.tags) => {
                 let want = aws.tags(&customer_gateway_component(i));
                 drift.extend(tag_drift(&g.id, &g.tags, &want));
@@ -59,7 +58,7 @@ pub async fn existing_of_vpn_connection(
     }
     let v = &cp.vpn_connection_ids[i];
     if !v.is_empty() {
-        match ec2.find_vpn_connection_by_id(v).await? {
+        match aws.vpn_connection(v, cancel).await? {
             Some(x) if aws.owns(&x.tags) => {
                 let want = aws.tags(&vpn_connection_component(i));
                 drift.extend(tag_drift(&x.id, &x.tags, &want));
@@ -80,11 +79,7 @@ pub async fn existing_vpn_gateway(
     if cp.vpn_gateway_id.is_empty() {
         return Ok(());
     }
-    match aws
-        .ec2(cancel)
-        .find_vpn_gateway_by_id(&cp.vpn_gateway_id)
-        .await?
-    {
+    match aws.vpn_gateway(&cp.vpn_gateway_id, cancel).await? {
         Some(g) if aws.owns(&g.tags) => {
             drift.extend(tag_drift(&g.id, &g.tags, &aws.tags(VPN_GATEWAY_COMPONENT)));
         }

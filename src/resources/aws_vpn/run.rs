@@ -7,7 +7,11 @@
 
 use super::checkpoint::AwsCheckpoint;
 use super::side::AwsSide;
-use crate::cloud::aws::{ownership_tags, Ec2, TunnelSpec};
+use crate::cloud;
+use crate::cloud::aws::{
+    ownership_tags, CustomerGateway, Ec2, TunnelSpec, VpnConnection, VpnGateway,
+};
+use crate::cloud::read_once::{maybe_once, ReadOnce};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Deadline;
 use crate::resources::claim;
@@ -37,6 +41,10 @@ pub struct AwsRun {
     pub deadline: Deadline,
     /// PSK per tunnel once known (never logged, never in state unless configured).
     pub psks: Mutex<Vec<Option<String>>>,
+    /// A read or import keeps each object's first answer here, so existence, tags and
+    /// status come from one read per object; `None` in create, update and delete, whose
+    /// waits need fresh answers.
+    pub reads: Option<ReadOnce>,
 }
 
 impl AwsRun {
@@ -53,6 +61,51 @@ impl AwsRun {
     /// EC2 whose calls stop with `cancel`.
     pub fn ec2(&self, cancel: &CancellationToken) -> Ec2 {
         self.ec2.with_cancel(cancel.clone())
+    }
+
+    /// The VPN connection `id` (not `deleted`), read once per read operation.
+    pub async fn vpn_connection(
+        &self,
+        id: &str,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<VpnConnection>> {
+        let ec2 = self.ec2(cancel);
+        maybe_once(
+            self.reads.as_ref(),
+            format!("vpn-connection/{id}"),
+            || async move { ec2.find_vpn_connection_by_id(id).await },
+        )
+        .await
+    }
+
+    /// The customer gateway `id` (not `deleted`), read once per read operation.
+    pub async fn customer_gateway(
+        &self,
+        id: &str,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<CustomerGateway>> {
+        let ec2 = self.ec2(cancel);
+        maybe_once(
+            self.reads.as_ref(),
+            format!("customer-gateway/{id}"),
+            || async move { ec2.find_customer_gateway_by_id(id).await },
+        )
+        .await
+    }
+
+    /// The virtual private gateway `id` (not `deleted`), read once per read operation.
+    pub async fn vpn_gateway(
+        &self,
+        id: &str,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<VpnGateway>> {
+        let ec2 = self.ec2(cancel);
+        maybe_once(
+            self.reads.as_ref(),
+            format!("vpn-gateway/{id}"),
+            || async move { ec2.find_vpn_gateway_by_id(id).await },
+        )
+        .await
     }
 
     /// AWS tags of component `c`, with the run's claim.

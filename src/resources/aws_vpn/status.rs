@@ -35,20 +35,19 @@ pub async fn observe(
     cp: &AwsCheckpoint,
     cancel: &CancellationToken,
 ) -> anyhow::Result<AwsObserved> {
-    let ec2 = aws.ec2(cancel);
     let mut seen = AwsObserved::default();
     for i in 0..aws.side.vpn_connections {
         let id = &cp.vpn_connection_ids[i];
         seen.vpn_connections.push(if id.is_empty() {
             None
         } else {
-            ec2.find_vpn_connection_by_id(id).await?
+            aws.vpn_connection(id, cancel).await?
         });
         let cgw_id = &cp.customer_gateway_ids[i];
         seen.customer_gateways.push(if cgw_id.is_empty() {
             None
         } else {
-            ec2.find_customer_gateway_by_id(cgw_id).await?
+            aws.customer_gateway(cgw_id, cancel).await?
         });
     }
     Ok(seen)

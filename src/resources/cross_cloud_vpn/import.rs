@@ -256,7 +256,8 @@ async fn discover(
             Checkpoint::from_state(&state, &d),
             Deadline::new("create", d.timeouts.create),
         )
-        .await?,
+        .await?
+        .reading_once(),
     );
     let found = read::existing(&run, &cancel).await?;
     run.record(|c| *c = found);

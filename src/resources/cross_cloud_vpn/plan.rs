@@ -268,18 +268,11 @@ async fn cloud_checks(
             );
         }
     }
-    let has_subnet =
-        match gateway_subnet::find_gateway_subnet(net, &d.resource_group, &d.vnet, &ctx.stop).await
-        {
-            Ok(found) => found.is_some(),
-            Err(e) => {
-                diags.push(plan_read_failed(
-                    "Could not read the GatewaySubnet at plan time",
-                    &e,
-                ));
-                return;
-            }
-        };
+    // The VNet's GET lists its subnets: no second read for the GatewaySubnet.
+    let has_subnet = vnet.subnets.iter().any(|s| {
+        s.name
+            .eq_ignore_ascii_case(gateway_subnet::GATEWAY_SUBNET_NAME)
+    });
     match (&d.gateway_subnet_cidr, has_subnet) {
         (None, false) => diags.push(Diagnostic::error("GatewaySubnet missing", format!("Virtual network {} has no GatewaySubnet: set azure.gateway_subnet_cidr (a /27 inside {}) so cloudlink creates it.", d.vnet, vnet.address_space.join(", "))).with_path(azure_path(azure::GATEWAY_SUBNET_CIDR))),
         (Some(c), false) => {

@@ -13,7 +13,6 @@ use super::state::Checkpoint;
 use super::status::refresh_run;
 use super::topology::Desired;
 use crate::cloud::azure::tags as az_tags;
-use crate::cloud::azure::{connection, gateway, gateway_subnet, local_gateway, public_ip};
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
@@ -32,10 +31,9 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     let d = &run.d;
     let mut cp = run.snapshot();
     let mut drift = TagDrift::default();
-    let rg = &d.resource_group;
     for i in 0..d.instances() {
         let name = d.public_ip_name(i);
-        let pip = public_ip::find_public_ip(&run.net, rg, &name, cancel).await?;
+        let pip = run.public_ip(i, cancel).await?;
         match pip.filter(|p| run.owns_azure(&p.tags)) {
             Some(p) => {
                 drift.azure(
@@ -59,11 +57,18 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     }
     aws_read::existing_vpn_gateway(&run.aws, &mut cp.aws, &mut drift.found, cancel).await?;
     private_services::refresh(run, &mut cp, cancel).await?;
-    match gateway_subnet::find_gateway_subnet(&run.net, rg, &d.vnet, cancel).await? {
-        Some(s) => cp.gateway_subnet_id = s.id,
-        None => cp.gateway_subnet_id.clear(),
+    let gw = run.gateway(cancel).await?;
+    // A GatewaySubnet that holds this link's gateway exists (ARM refuses to delete a subnet
+    // in use: `InUseSubnetCannotBeDeleted`, rule AZ-GW-SUBNET), so only without the gateway is
+    // it read.
+    let subnet_held =
+        gw.as_ref().is_some_and(|g| run.owns_azure(&g.tags)) && !cp.gateway_subnet_id.is_empty();
+    if !subnet_held {
+        match run.gateway_subnet(cancel).await? {
+            Some(s) => cp.gateway_subnet_id = s.id,
+            None => cp.gateway_subnet_id.clear(),
+        }
     }
-    let gw = gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await?;
     match gw {
         Some(g) if run.owns_azure(&g.tags) => {
             cp.gateway_sku = g.sku;
@@ -79,7 +84,7 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     for t in 0..d.tunnels {
         if !cp.local_gateway_ids[t].is_empty() {
             let name = d.local_gateway_name(t);
-            match local_gateway::find_local_gateway(&run.net, rg, &name, cancel).await? {
+            match run.local_gateway(t, cancel).await? {
                 Some(l) if run.owns_azure(&l.tags) => {
                     let want = run.azure_tags(&format!("local-network-gateway-{}", t + 1));
                     drift.azure(&name, &l.tags, &want);
@@ -89,7 +94,7 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
         }
         if !cp.connection_ids[t].is_empty() {
             let name = d.connection_name(t);
-            match connection::find_connection(&run.net, rg, &name, cancel).await? {
+            match run.connection(t, cancel).await? {
                 Some(c) if run.owns_azure(&c.tags) => {
                     drift.azure(
                         &name,
@@ -103,6 +108,44 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
     }
     cp.tag_drift = drift.found;
     Ok(cp)
+}
+
+/// Reads every recorded object of both clouds at once, so that [`existing`] and the status
+/// that follows find them read (each once: the run keeps the answers). Failures are left
+/// for those to report.
+async fn read_all_at_once(run: &Run, cancel: &CancellationToken) {
+    let d = &run.d;
+    let cp = run.snapshot();
+    let per_instance = (0..d.instances()).map(|i| {
+        let (cgw, vpn) = (
+            &cp.aws.customer_gateway_ids[i],
+            &cp.aws.vpn_connection_ids[i],
+        );
+        async move {
+            let _ = futures::join!(
+                run.public_ip(i, cancel),
+                async { (!cgw.is_empty()).then_some(run.aws.customer_gateway(cgw, cancel).await) },
+                async { (!vpn.is_empty()).then_some(run.aws.vpn_connection(vpn, cancel).await) },
+            );
+        }
+    });
+    let per_tunnel = (0..d.tunnels).map(|t| {
+        let (lng, conn) = (&cp.local_gateway_ids[t], &cp.connection_ids[t]);
+        async move {
+            let _ = futures::join!(
+                async { (!lng.is_empty()).then_some(run.local_gateway(t, cancel).await) },
+                async { (!conn.is_empty()).then_some(run.connection(t, cancel).await) },
+                async { (!conn.is_empty()).then_some(run.shared_key(t, cancel).await) },
+            );
+        }
+    });
+    let vgw = &cp.aws.vpn_gateway_id;
+    let _ = futures::join!(
+        futures::future::join_all(per_instance),
+        futures::future::join_all(per_tunnel),
+        run.gateway(cancel),
+        async { (!vgw.is_empty()).then_some(run.aws.vpn_gateway(vgw, cancel).await) },
+    );
 }
 
 /// Sub-resources whose tags are not the ones cloudlink stamps, with the user tags they carry
@@ -139,10 +182,11 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     // A read has no limit of its own; its few waits are bounded by the create limit.
     let deadline = Deadline::new("create", d.timeouts.create);
     let run = match Run::new(ctx, d.clone(), cp, deadline).await {
-        Ok(r) => Arc::new(r),
+        Ok(r) => Arc::new(r.reading_once()),
         Err(e) => return error(state, "Cannot reach the clouds", e),
     };
     let cancel = ctx.stop.clone();
+    read_all_at_once(&run, &cancel).await;
     let mut cp = match existing(&run, &cancel).await {
         Ok(cp) => cp,
         Err(e) => {

@@ -9,8 +9,16 @@ use super::aws_side;
 use super::names;
 use super::state::Checkpoint;
 use super::topology::Desired;
+use crate::cloud;
 use crate::cloud::aws::Ec2;
-use crate::cloud::azure::{tags as az_tags, Network};
+use crate::cloud::azure::connection::{self, Connection};
+use crate::cloud::azure::gateway::Gateway;
+use crate::cloud::azure::local_gateway::LocalGateway;
+use crate::cloud::azure::object::{list_in_group, ArmKind};
+use crate::cloud::azure::public_ip::PublicIp;
+use crate::cloud::azure::virtual_network::Subnet;
+use crate::cloud::azure::{gateway_subnet, tags as az_tags, Network};
+use crate::cloud::read_once::{maybe_once, ReadOnce};
 use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
@@ -71,6 +79,7 @@ impl Run {
                 poll: ctx.poll_interval,
                 deadline,
                 psks: Mutex::new(vec![None; d.tunnels]),
+                reads: None,
             },
             net,
             cp: Mutex::new(cp),
@@ -101,6 +110,125 @@ impl Run {
     /// A copy of the checkpoint.
     pub fn snapshot(&self) -> Checkpoint {
         self.cp.lock().unwrap().clone()
+    }
+
+    /// Keeps each object's first answer for the rest of this run (a read or an import).
+    pub fn reading_once(mut self) -> Self {
+        self.aws.reads = Some(ReadOnce::default());
+        self
+    }
+
+    async fn read<T, F, Fut>(&self, key: String, read: F) -> cloud::Result<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = cloud::Result<T>>,
+    {
+        maybe_once(self.aws.reads.as_ref(), key, read).await
+    }
+
+    /// The top-level ARM object `name` of kind `K` in the link's resource group. A read
+    /// lists the group's objects of that kind once for every link of the run in it (rule:
+    /// AZ-LIST-ITEMS); other operations GET the one object.
+    async fn listed_object<K>(
+        &self,
+        name: String,
+        name_of: fn(&K) -> &str,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<K>>
+    where
+        K: ArmKind + Clone + Send + Sync + 'static,
+        K::Wire: Send,
+    {
+        let rg = &self.d.resource_group;
+        self.read(format!("{}/{name}", K::RESOURCE_TYPE), || async {
+            if self.aws.reads.is_none() {
+                return K::at(&self.net, rg, &name).find(cancel).await;
+            }
+            let all = list_in_group::<K>(&self.net, rg, cancel).await?;
+            Ok(all
+                .iter()
+                .find(|x| name_of(x).eq_ignore_ascii_case(&name))
+                .cloned())
+        })
+        .await
+    }
+
+    /// The public IP of gateway instance `i`.
+    pub async fn public_ip(
+        &self,
+        i: usize,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<PublicIp>> {
+        self.listed_object(self.d.public_ip_name(i), |p: &PublicIp| &p.name, cancel)
+            .await
+    }
+
+    /// The virtual network gateway.
+    pub async fn gateway(&self, cancel: &CancellationToken) -> cloud::Result<Option<Gateway>> {
+        self.listed_object(self.d.gateway_name(), |g: &Gateway| &g.name, cancel)
+            .await
+    }
+
+    /// The VNet's GatewaySubnet.
+    pub async fn gateway_subnet(
+        &self,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<Subnet>> {
+        self.read(format!("subnets/{}", self.d.vnet), || {
+            gateway_subnet::find_gateway_subnet(
+                &self.net,
+                &self.d.resource_group,
+                &self.d.vnet,
+                cancel,
+            )
+        })
+        .await
+    }
+
+    /// The local network gateway of tunnel `t`.
+    pub async fn local_gateway(
+        &self,
+        t: usize,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<LocalGateway>> {
+        self.listed_object(
+            self.d.local_gateway_name(t),
+            |l: &LocalGateway| &l.name,
+            cancel,
+        )
+        .await
+    }
+
+    /// The connection of tunnel `t`.
+    pub async fn connection(
+        &self,
+        t: usize,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<Connection>> {
+        let name = self.d.connection_name(t);
+        self.read(format!("connections/{name}"), || {
+            connection::find_connection(&self.net, &self.d.resource_group, &name, cancel)
+        })
+        .await
+    }
+
+    /// The shared key of tunnel `t`'s connection; `None` when the connection is gone.
+    pub async fn shared_key(
+        &self,
+        t: usize,
+        cancel: &CancellationToken,
+    ) -> cloud::Result<Option<String>> {
+        let name = self.d.connection_name(t);
+        self.read(format!("sharedkey/{name}"), || async {
+            match connection::get_shared_key(&self.net, &self.d.resource_group, &name, cancel).await
+            {
+                Ok(k) => Ok(Some(k)),
+                Err(e) if e.is_not_found() => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
 
     /// Azure tags of component `c`, with the run's claim.

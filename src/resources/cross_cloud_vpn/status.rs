@@ -6,9 +6,7 @@
 
 use super::run::Run;
 use super::state::TunnelFacts;
-use crate::cloud::azure::connection::{self, get_shared_key};
-use crate::cloud::azure::gateway;
-use crate::cloud::azure::local_gateway::{self, LocalGatewayBgp};
+use crate::cloud::azure::local_gateway::LocalGatewayBgp;
 use crate::resources::aws_vpn::status as aws_status;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,10 +32,9 @@ pub async fn tunnel_status(
 ) -> anyhow::Result<(Vec<TunnelFacts>, Vec<String>)> {
     let d = &run.d;
     let cp = run.snapshot();
-    let rg = &d.resource_group;
     let mut mismatches: Vec<String> = Vec::new();
     if !cp.gateway_id.is_empty() {
-        match gateway::find_gateway(&run.net, rg, &d.gateway_name(), cancel).await? {
+        match run.gateway(cancel).await? {
             Some(g) if g.asn.is_some_and(|a| i64::from(a) != d.azure_asn) => {
                 mismatches.push(format!(
                 "Azure gateway {} has BGP ASN {}, but the AWS customer gateways peer with ASN {}",
@@ -63,24 +60,18 @@ pub async fn tunnel_status(
     for t in 0..d.tunnels {
         let (aws_bgp, _) = d.bgp_addresses(t);
         let tunnel = seen.tunnel(&run.aws.side, t);
-        let conn_name = d.connection_name(t);
         let conn = if cp.connection_ids[t].is_empty() {
             None
         } else {
-            connection::find_connection(&run.net, rg, &conn_name, cancel).await?
+            run.connection(t, cancel).await?
         };
         let lng = if cp.local_gateway_ids[t].is_empty() {
             None
         } else {
-            local_gateway::find_local_gateway(&run.net, rg, &d.local_gateway_name(t), cancel)
-                .await?
+            run.local_gateway(t, cancel).await?
         };
         let key = match &conn {
-            Some(_) => match get_shared_key(&run.net, rg, &conn_name, cancel).await {
-                Ok(k) => Some(k),
-                Err(e) if e.is_not_found() => None,
-                Err(e) => return Err(e.into()),
-            },
+            Some(_) => run.shared_key(t, cancel).await?,
             None => None,
         };
         let n = t + 1;

@@ -9,6 +9,7 @@ use super::run::SiteRun;
 use super::side::Desired;
 use super::state::Checkpoint;
 use super::status;
+use crate::cloud::read_once::ReadOnce;
 use crate::orchestrate::Deadline;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ReadResult;
@@ -38,7 +39,11 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
     let deadline = Deadline::new("create", d.timeouts.create);
     let run = match SiteRun::new(ctx, d.clone(), Checkpoint::from_state(state, &d), deadline).await
     {
-        Ok(r) => r,
+        Ok(mut r) => {
+            // Existence, tags and status come from one read of each object.
+            r.aws.reads = Some(ReadOnce::default());
+            r
+        }
         Err(e) => return error(state, "Cannot reach AWS", e),
     };
     let cancel = ctx.stop.clone();

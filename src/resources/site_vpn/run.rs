@@ -54,6 +54,7 @@ impl SiteRun {
                 poll: ctx.poll_interval,
                 deadline,
                 psks: Mutex::new(vec![None; TUNNELS]),
+                reads: None,
             },
             cp: Mutex::new(cp),
             d,

@@ -177,26 +177,24 @@ async fn describe_vpcs(sides: &Sides, st: &mut PairState) -> Result<(), Diagnost
 
 /// The live peering of this pair: by its ownership tags, else by the VPC pair (AWS keeps one
 /// active peering per pair, so one made by hand or by a run that died before tagging is it).
+/// Both are picked from the live peerings between the two VPCs, one read coalesced with the
+/// other pairs of the run.
 pub async fn existing_peering(
     sides: &Sides,
     st: &PairState,
 ) -> Result<Option<Peering>, Diagnostic> {
-    let by_tags = sides
-        .requester
-        .find_vpc_peering_connection_by_tags(&peering_tags(st))
-        .await
-        .map_err(cloud_diag)?;
-    if by_tags.is_some() {
-        return Ok(by_tags);
-    }
     let req_vpc = st.requester.vpc_id.clone().unwrap_or_default();
     let acc_vpc = st.accepter.vpc_id.clone().unwrap_or_default();
-    let by_pair = sides
+    let between = sides
         .requester
         .find_vpc_peering_connections_by_vpcs(&req_vpc, &acc_vpc)
         .await
         .map_err(cloud_diag)?;
-    Ok(by_pair.into_iter().find(|p| {
+    let tags = peering_tags(st);
+    if let Some(p) = between.iter().find(|p| p.carries_ownership_of(&tags)) {
+        return Ok(Some(p.clone()));
+    }
+    Ok(between.into_iter().find(|p| {
         p.requester.vpc_id == req_vpc
             && p.accepter.vpc_id == acc_vpc
             && p.accepter.owner_id == sides.accepter_owner

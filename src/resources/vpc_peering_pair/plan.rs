@@ -40,12 +40,12 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     }
     let new_table =
         |side: Side, rtb: &str| creating || !prior.side(side).tables().iter().any(|t| t == rtb);
-    validate::at_plan(ctx, &planned, creating, &new_table, &mut plan.diags).await;
-    if !plan.diags.has_errors() {
+    let checked = validate::at_plan(ctx, &planned, creating, &new_table, &mut plan.diags).await;
+    if let (false, Some(sides)) = (plan.diags.has_errors(), &checked.sides) {
         let own = claim::own_at_plan(req, || {
             CreateJournal::for_link(TYPE_NAME, &identity(&planned))
         });
-        claim_check(ctx, &planned, own, &mut plan.diags).await;
+        claim_check(sides, &planned, own, &mut plan.diags).await;
         plan.planned_private = claim::planned_private(req);
     }
     if !plan.diags.has_errors() {
@@ -57,7 +57,7 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
 /// `resources::claim`): the live peering of the pair is refused when it carries a claim other
 /// than `own`.
 async fn claim_check(
-    ctx: &ProviderContext,
+    sides: &Sides,
     planned: &PairState,
     own: Option<String>,
     diags: &mut Diagnostics,
@@ -65,14 +65,10 @@ async fn claim_check(
     if planned.requester.vpc_id.is_none() || planned.accepter.vpc_id.is_none() {
         return;
     }
-    let sides = match Sides::of(ctx, planned).await {
-        Ok(s) => s,
-        Err(d) => return diags.push(d),
-    };
     let mut st = planned.clone();
     st.claim = own;
-    match existing_peering(&sides, &st).await {
-        Ok(Some(p)) if !adoptable(&st, &p.tags) => diags.push(owned_by_another_state(&sides, &st)),
+    match existing_peering(sides, &st).await {
+        Ok(Some(p)) if !adoptable(&st, &p.tags) => diags.push(owned_by_another_state(sides, &st)),
         Ok(_) => {}
         Err(d) => diags.push(d),
     }

@@ -86,21 +86,21 @@ pub async fn refresh_link(
     st.status = Some(p.status.clone());
     apply_peering(&mut st, &p, defaults);
 
-    // 2. Both VPCs' CIDR blocks as they are now (blocks associated later appear here).
-    for side in [Side::Requester, Side::Accepter] {
-        let vpc_id = st.side(side).vpc_id.clone().unwrap_or_default();
-        if let Some(v) = sides
-            .ec2(side)
-            .find_vpc_by_id(&vpc_id)
-            .await
-            .map_err(cloud_diag)?
-        {
+    // 2. Both VPCs' CIDR blocks as they are now (blocks associated later appear here) and
+    // 3. the routes through this peering in the listed route tables, read at once.
+    let vpc_id = |side: Side| st.side(side).vpc_id.clone().unwrap_or_default();
+    let (req_vpc, acc_vpc) = (vpc_id(Side::Requester), vpc_id(Side::Accepter));
+    let (req, acc, routes) = futures::join!(
+        sides.ec2(Side::Requester).find_vpc_by_id(&req_vpc),
+        sides.ec2(Side::Accepter).find_vpc_by_id(&acc_vpc),
+        observed_routes(sides, &st, id)
+    );
+    for (side, found) in [(Side::Requester, req), (Side::Accepter, acc)] {
+        if let Some(v) = found.map_err(cloud_diag)? {
             st.side_mut(side).cidr_blocks = Some(v.cidr_blocks);
         }
     }
-
-    // 3. The routes through this peering in the listed route tables.
-    st.routes = Some(observed_routes(sides, &st, id).await?);
+    st.routes = Some(routes?);
     Ok(Some(st))
 }
 
@@ -154,25 +154,28 @@ pub async fn observed_routes(
     st: &PairState,
     id: &str,
 ) -> Result<Vec<RouteState>, crate::tf::Diagnostic> {
+    let listed: Vec<(Side, &String)> = [Side::Requester, Side::Accepter]
+        .into_iter()
+        .flat_map(|side| st.side(side).tables().iter().map(move |rtb| (side, rtb)))
+        .collect();
+    let tables = futures::future::join_all(
+        listed
+            .iter()
+            .map(|(side, rtb)| sides.ec2(*side).find_route_table_by_id(rtb)),
+    )
+    .await;
     let mut out = Vec::new();
-    for side in [Side::Requester, Side::Accepter] {
-        for rtb in st.side(side).tables() {
-            let Some(table) = sides
-                .ec2(side)
-                .find_route_table_by_id(rtb)
-                .await
-                .map_err(cloud_diag)?
-            else {
-                continue;
-            };
-            for r in &table.routes {
-                if r.vpc_peering_connection_id.as_deref() == Some(id) {
-                    out.push(RouteState {
-                        side,
-                        route_table_id: rtb.clone(),
-                        destination: r.destination.clone(),
-                    });
-                }
+    for ((side, rtb), table) in listed.into_iter().zip(tables) {
+        let Some(table) = table.map_err(cloud_diag)? else {
+            continue;
+        };
+        for r in &table.routes {
+            if r.vpc_peering_connection_id.as_deref() == Some(id) {
+                out.push(RouteState {
+                    side,
+                    route_table_id: rtb.clone(),
+                    destination: r.destination.clone(),
+                });
             }
         }
     }

@@ -124,48 +124,65 @@ pub async fn at_plan(
             return Checked::default();
         }
     };
-    if check_vpcs {
-        check_vpc_pair(&sides, planned, diags).await;
-    }
-    for side in [Side::Requester, Side::Accepter] {
-        let Some(vpc) = planned.side(side).vpc_id.as_deref() else {
-            continue;
-        };
-        for rtb in planned.side(side).tables() {
-            if !new_tables(side, rtb) {
-                continue;
-            }
-            match sides.ec2(side).find_route_table_by_id(rtb).await {
-                Err(e) => diags.push(cloud_diag(e).with_path(path(side, side_names::ROUTE_TABLE_IDS))),
-                Ok(None) => diags.push(
-                    Diagnostic::error(
-                        "Route table not found",
-                        format!(
-                            "Route table {rtb} does not exist in account {} region {} (the {} side).",
-                            sides.owner(side),
-                            sides.ec2(side).region(),
-                            side.as_str()
-                        ),
-                    )
-                    .with_path(path(side, side_names::ROUTE_TABLE_IDS)),
-                ),
-                Ok(Some(t)) if t.vpc_id != vpc => diags.push(
-                    Diagnostic::error(
-                        "Route table belongs to another VPC",
-                        format!(
-                            "Route table {rtb} belongs to {}, not to the {} VPC {vpc}; only route tables of {vpc} can be listed in {}.route_table_ids.",
-                            t.vpc_id,
-                            side.as_str(),
-                            side.as_str()
-                        ),
-                    )
-                    .with_path(path(side, side_names::ROUTE_TABLE_IDS)),
-                ),
-                Ok(Some(_)) => {}
-            }
+    // Every read at once (and each coalesced with the other pairs' reads of this plan).
+    let table_checks = [Side::Requester, Side::Accepter]
+        .into_iter()
+        .filter_map(|side| Some((side, planned.side(side).vpc_id.as_deref()?)))
+        .flat_map(|(side, vpc)| {
+            planned
+                .side(side)
+                .tables()
+                .iter()
+                .filter(move |rtb| new_tables(side, rtb))
+                .map(move |rtb| (side, vpc, rtb.clone()))
+                .collect::<Vec<_>>()
+        })
+        .map(|(side, vpc, rtb)| {
+            let sides = &sides;
+            async move { check_route_table(sides, side, vpc, &rtb).await }
+        });
+    let mut vpc_diags = Diagnostics::new();
+    let vpc_check = async {
+        if check_vpcs {
+            check_vpc_pair(&sides, planned, &mut vpc_diags).await;
         }
-    }
+    };
+    let ((), table_diags) = futures::join!(vpc_check, futures::future::join_all(table_checks));
+    diags.extend(vpc_diags);
+    diags.extend(table_diags.into_iter().flatten());
     Checked { sides: Some(sides) }
+}
+
+/// The route table `rtb` listed on `side` exists and belongs to that side's VPC `vpc`.
+async fn check_route_table(sides: &Sides, side: Side, vpc: &str, rtb: &str) -> Option<Diagnostic> {
+    match sides.ec2(side).find_route_table_by_id(rtb).await {
+        Err(e) => Some(cloud_diag(e).with_path(path(side, side_names::ROUTE_TABLE_IDS))),
+        Ok(None) => Some(
+            Diagnostic::error(
+                "Route table not found",
+                format!(
+                    "Route table {rtb} does not exist in account {} region {} (the {} side).",
+                    sides.owner(side),
+                    sides.ec2(side).region(),
+                    side.as_str()
+                ),
+            )
+            .with_path(path(side, side_names::ROUTE_TABLE_IDS)),
+        ),
+        Ok(Some(t)) if t.vpc_id != vpc => Some(
+            Diagnostic::error(
+                "Route table belongs to another VPC",
+                format!(
+                    "Route table {rtb} belongs to {}, not to the {} VPC {vpc}; only route tables of {vpc} can be listed in {}.route_table_ids.",
+                    t.vpc_id,
+                    side.as_str(),
+                    side.as_str()
+                ),
+            )
+            .with_path(path(side, side_names::ROUTE_TABLE_IDS)),
+        ),
+        Ok(Some(_)) => None,
+    }
 }
 
 async fn check_vpc_pair(sides: &Sides, planned: &PairState, diags: &mut Diagnostics) {
@@ -180,8 +197,15 @@ async fn check_vpc_pair(sides: &Sides, planned: &PairState, diags: &mut Diagnost
         return;
     }
     let mut blocks = Vec::new();
-    for (side, vpc) in [(Side::Requester, rv), (Side::Accepter, av)] {
-        match sides.ec2(side).find_vpc_by_id(vpc).await {
+    let (req, acc) = futures::join!(
+        sides.ec2(Side::Requester).find_vpc_by_id(rv),
+        sides.ec2(Side::Accepter).find_vpc_by_id(av)
+    );
+    for ((side, vpc), found) in [(Side::Requester, rv), (Side::Accepter, av)]
+        .into_iter()
+        .zip([req, acc])
+    {
+        match found {
             Err(e) => diags.push(cloud_diag(e).with_path(path(side, side_names::VPC_ID))),
             Ok(None) => diags.push(
                 Diagnostic::error(

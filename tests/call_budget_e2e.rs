@@ -1,0 +1,278 @@
+//! Call budgets of plan and refresh (issue 15), counted by action from the emulator's
+//! counters while the real terraform binary plans and refreshes: a plan of new pairs costs at
+//! most one cloud call per pair, a refresh of pairs at most three per pair and of four-tunnel
+//! VPNs at most twelve per VPN, a cross-account plan's STS calls do not grow with the number
+//! of pairs, and neither plan nor refresh asks for a VPC attribute. Counts, not times, so a
+//! regression fails `make test` on any machine.
+
+mod support;
+
+use serde_json::json;
+use std::collections::BTreeMap;
+use support::{provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
+
+const DEFAULT_ACCOUNT: &str = "123456789012";
+const PEER_ACCOUNT: &str = "210987654321";
+/// The actions STS answers (the emulator counts them under `ec2`, on the same endpoint).
+const STS_ACTIONS: [&str; 2] = ["GetCallerIdentity", "AssumeRole"];
+
+/// Calls per `cloud/Action` so far.
+fn calls(emu: &Emulator) -> BTreeMap<String, u64> {
+    emu.emu
+        .observe
+        .counters()
+        .into_iter()
+        .flat_map(|(cloud, actions)| {
+            actions
+                .into_iter()
+                .map(move |(a, n)| (format!("{cloud}/{a}"), n))
+        })
+        .collect()
+}
+
+/// The calls made while `f` ran, by `cloud/Action`.
+fn calls_during(emu: &Emulator, f: impl FnOnce()) -> BTreeMap<String, u64> {
+    let before = calls(emu);
+    f();
+    calls(emu)
+        .into_iter()
+        .map(|(k, n)| (k.clone(), n - before.get(&k).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn total(c: &BTreeMap<String, u64>) -> u64 {
+    c.values().sum()
+}
+
+fn sts(c: &BTreeMap<String, u64>) -> u64 {
+    STS_ACTIONS
+        .iter()
+        .map(|a| c.get(&format!("ec2/{a}")).copied().unwrap_or(0))
+        .sum()
+}
+
+fn assert_no_vpc_attribute_reads(what: &str, c: &BTreeMap<String, u64>) {
+    assert!(
+        !c.contains_key("ec2/DescribeVpcAttribute"),
+        "{what} read VPC attributes: {c:?}"
+    );
+}
+
+/// `n` pairs of VPCs with one route table each, the requester in the default
+/// account and region, the accepter in `account`/`region`; returns
+/// (requester vpc, requester rtb, accepter vpc, accepter rtb) per pair.
+fn pair_fixtures(
+    emu: &Emulator,
+    n: usize,
+    account: &str,
+    region: &str,
+) -> Vec<(String, String, String, String)> {
+    let mut vpcs = Vec::new();
+    for i in 0..n {
+        vpcs.push(json!({"account": DEFAULT_ACCOUNT, "region": "us-east-1",
+            "cidr": format!("10.{i}.0.0/16"), "name": format!("req-{i}"), "route_tables": 1}));
+        vpcs.push(json!({"account": account, "region": region,
+            "cidr": format!("10.{}.0.0/16", 100 + i), "name": format!("acc-{i}"), "route_tables": 1}));
+    }
+    let out = emu.fixtures(json!({"aws": {"vpcs": vpcs}}));
+    let v = out["aws"]["vpcs"].as_array().unwrap();
+    let id = |x: &serde_json::Value| x["id"].as_str().unwrap().to_string();
+    let rtb = |x: &serde_json::Value| x["route_table_ids"][0].as_str().unwrap().to_string();
+    v.chunks(2)
+        .map(|p| (id(&p[0]), rtb(&p[0]), id(&p[1]), rtb(&p[1])))
+        .collect()
+}
+
+fn pairs_hcl(pairs: &[(String, String, String, String)], accepter_extra: &str) -> String {
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(i, (rv, rr, av, ar))| {
+            format!(
+                r#"
+resource "cloudlink_vpc_peering_pair" "p{i}" {{
+  requester {{
+    vpc_id          = "{rv}"
+    route_table_ids = ["{rr}"]
+  }}
+  accepter {{
+    vpc_id          = "{av}"
+    route_table_ids = ["{ar}"]
+    {accepter_extra}
+  }}
+}}
+"#
+            )
+        })
+        .collect()
+}
+
+/// Ten same-account pairs: the plan of the new pairs makes at most one cloud call per pair,
+/// the refresh of the created pairs at most three, neither reads a VPC attribute.
+#[test]
+fn pair_plan_and_refresh_stay_within_their_call_budgets() {
+    const N: u64 = 10;
+    let emu = Emulator::start("fast", 1.0);
+    let pairs = pair_fixtures(&emu, N as usize, DEFAULT_ACCOUNT, "us-east-1");
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!(
+            "{REQUIRED_PROVIDERS}\n{}\n{}",
+            provider_block(&emu),
+            pairs_hcl(&pairs, "")
+        ),
+    );
+    let plan = calls_during(&emu, || {
+        wd.tf(&["plan", "-refresh=false", "-input=false"]).success();
+    });
+    eprintln!("plan -refresh=false of {N} new pairs: {plan:?}");
+    wd.apply();
+    let refresh = calls_during(&emu, || {
+        wd.tf(&["plan", "-refresh-only", "-input=false"]).success();
+    });
+    eprintln!("refresh of {N} pairs: {refresh:?}");
+    assert_no_vpc_attribute_reads("plan", &plan);
+    assert!(
+        total(&plan) <= N,
+        "plan of {N} new pairs made {} cloud calls (budget: 1 per pair): {plan:?}",
+        total(&plan)
+    );
+    assert_no_vpc_attribute_reads("refresh", &refresh);
+    assert!(
+        total(&refresh) <= 3 * N,
+        "refresh of {N} pairs made {} cloud calls (budget: 3 per pair): {refresh:?}",
+        total(&refresh)
+    );
+    wd.destroy();
+}
+
+/// Cross-account pairs whose accepter account is reached through `assume_role` and whose
+/// accepter region is named (as every state names it after apply): the STS calls of a plan are the same for two pairs and for six (one identity per account and one
+/// role session per process, not per pair).
+#[test]
+fn cross_account_sts_calls_per_plan_do_not_grow_with_pairs() {
+    let emu = Emulator::start("fast", 1.0);
+    let provider = format!(
+        r#"
+provider "cloudlink" {{
+  poll_interval = "100ms"
+  aws {{
+    region     = "us-east-1"
+    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+  }}
+  aws_account "peer" {{
+    region     = "us-west-2"
+    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+    assume_role {{
+      role_arn = "arn:aws:iam::{PEER_ACCOUNT}:role/network-peering"
+    }}
+  }}
+}}
+"#,
+        url = emu.url
+    );
+    let all = pair_fixtures(&emu, 6, PEER_ACCOUNT, "us-west-2");
+    let mut per_plan = Vec::new();
+    for n in [2, 6] {
+        let wd = Workdir::new();
+        wd.write(
+            "main.tf",
+            &format!(
+                "{REQUIRED_PROVIDERS}\n{provider}\n{}",
+                pairs_hcl(&all[..n], "account = \"peer\"\n    region  = \"us-west-2\"")
+            ),
+        );
+        let plan = calls_during(&emu, || {
+            wd.tf(&["plan", "-refresh=false", "-input=false"]).success();
+        });
+        eprintln!("plan -refresh=false of {n} cross-account pairs: {plan:?}");
+        assert_no_vpc_attribute_reads("plan", &plan);
+        per_plan.push(sts(&plan));
+    }
+    assert_eq!(
+        per_plan[0], per_plan[1],
+        "STS calls per plan for 2 and 6 cross-account pairs"
+    );
+    assert!(
+        per_plan[1] <= 3,
+        "STS calls per plan: {per_plan:?} (one identity per account, one role session)"
+    );
+}
+
+/// Three four-tunnel BGP VPNs in one resource group (three VNets): the refresh makes at
+/// most twelve cloud calls per VPN (nine kinds of object exist), and reads no VPC attribute.
+#[test]
+fn four_tunnel_vpn_refresh_stays_within_its_call_budget() {
+    const N: u64 = 3;
+    let emu = Emulator::start("fast", 1.0);
+    let mut vpcs = Vec::new();
+    let mut vnets = Vec::new();
+    let groups = vec![json!({"name": "net-rg", "location": "westeurope"})];
+    for i in 0..N {
+        vpcs.push(json!({"cidr": format!("10.{i}.0.0/16"), "route_tables": 1, "name": format!("app-{i}")}));
+        vnets.push(
+            json!({"resource_group": "net-rg", "name": format!("hub-{i}"),
+            "address_space": [format!("10.{}.0.0/16", 100 + i)],
+            "subnets": [{"name": "default", "prefix": format!("10.{}.0.0/24", 100 + i)}]}),
+        );
+    }
+    let out = emu.fixtures(json!({
+        "aws": {"vpcs": vpcs},
+        "azure": {"resource_groups": groups, "virtual_networks": vnets},
+    }));
+    let v = out["aws"]["vpcs"].as_array().unwrap();
+    let vpns: String = (0..N as usize)
+        .map(|i| {
+            format!(
+                r#"
+resource "cloudlink_cross_cloud_vpn" "v{i}" {{
+  name    = "link-{i}"
+  routing = "bgp"
+  tunnels = 4
+  aws {{
+    vpc_id          = "{vpc}"
+    route_table_ids = ["{rtb}"]
+  }}
+  azure {{
+    resource_group       = "net-rg"
+    location             = "westeurope"
+    virtual_network_name = "hub-{i}"
+    gateway_subnet_cidr  = "10.{net}.255.0/27"
+  }}
+}}
+"#,
+                vpc = v[i]["id"].as_str().unwrap(),
+                rtb = v[i]["route_table_ids"][0].as_str().unwrap(),
+                net = 100 + i,
+            )
+        })
+        .collect();
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\n{}\n{vpns}", provider_block(&emu)),
+    );
+    let plan = calls_during(&emu, || {
+        wd.tf(&["plan", "-refresh=false", "-input=false"]).success();
+    });
+    eprintln!("plan -refresh=false of {N} new VPNs: {plan:?}");
+    assert_no_vpc_attribute_reads("plan", &plan);
+    wd.apply();
+    let refresh = calls_during(&emu, || {
+        wd.tf(&["plan", "-refresh-only", "-input=false"]).success();
+    });
+    eprintln!("refresh of {N} four-tunnel VPNs: {refresh:?}");
+    assert_no_vpc_attribute_reads("refresh", &refresh);
+    assert!(
+        total(&refresh) <= 12 * N,
+        "refresh of {N} four-tunnel VPNs made {} cloud calls (budget: 12 per VPN): {refresh:?}",
+        total(&refresh)
+    );
+    wd.destroy();
+}
