@@ -3,7 +3,7 @@
 # (tests/bench_scale.rs), one after the other (the machine's cores are the instrument), then
 # BENCHMARKS.md from their sections. Knobs (defaults in brackets): BENCH_ROUNDS [5],
 # BENCH_APPLY_RUNS [5], BENCH_PLAN_N ["1 50 200 800"], BENCH_REFRESH_PAIRS [50],
-# BENCH_REFRESH_VPNS [20], BENCH_STS_N ["10 50"], BENCH_RSS_N [200].
+# BENCH_REFRESH_VPNS [20], BENCH_STS_N ["10 50"].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)

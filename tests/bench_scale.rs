@@ -7,7 +7,8 @@
 //! - refresh (`terraform plan`) of 50 applied pairs and 20 applied 4-tunnel VPNs, calls per
 //!   resource by action, fast and at 50 ms per call;
 //! - STS calls per plan of cross-account pairs (accepter through `assume_role`), N = 10 vs 50;
-//! - the provider's peak RSS (VmHWM of terraform's provider child) and its plugin handshake.
+//! - the provider's peak RSS (VmHWM of terraform's provider child, every plan) and its
+//!   plugin handshake.
 //!
 //! Writes its section to `target/bench/scale.md`; scripts/bench.sh assembles BENCHMARKS.md.
 //! The must-show thresholds are printed there as pass/fail lines, never asserted:
@@ -20,7 +21,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::procs::{providers_in_group, spawn_logged};
+use support::procs::{logged_output, providers_in_group, spawn_logged};
 use support::{provider_block, Emulator, Workdir, REQUIRED_PROVIDERS};
 
 /// Calls per cloud action (`cloud:Action`).
@@ -95,14 +96,15 @@ impl Subject {
         Subject { wd, n }
     }
 
-    /// `terraform plan ARGS`: wall seconds and the cloud calls it made.
-    fn plan(&self, emu: &Emulator, args: &[&str]) -> (f64, Calls) {
+    /// `terraform plan ARGS`: wall seconds, the cloud calls it made and the provider's peak
+    /// RSS in kB (0 for a configuration without provider).
+    fn plan(&self, emu: &Emulator, args: &[&str]) -> (f64, Calls, u64) {
         let before = calls(emu);
         let mut all = vec!["plan", "-no-color", "-lock=false"];
         all.extend_from_slice(args);
         let t0 = Instant::now();
-        self.wd.tf(&all).success();
-        (t0.elapsed().as_secs_f64(), delta(&calls(emu), &before))
+        let rss = run_watching_rss(&self.wd, &all);
+        (t0.elapsed().as_secs_f64(), delta(&calls(emu), &before), rss)
     }
 }
 
@@ -252,18 +254,21 @@ struct Compared {
     ratio: f64,
     calls_per_resource: f64,
     calls: Calls,
+    /// Median peak RSS of the provider (MiB).
+    rss_mib: f64,
 }
 
 /// Plans `subject` and `baseline` alternately, `rounds()` times.
 fn compare(emu: &Emulator, subject: &Subject, baseline: &Subject, args: &[&str]) -> Compared {
-    let (mut base, mut own, mut ratios) = (vec![], vec![], vec![]);
+    let (mut base, mut own, mut ratios, mut rss) = (vec![], vec![], vec![], vec![]);
     let mut last = Calls::new();
     for _ in 0..rounds() {
-        let (b, _) = baseline.plan(emu, args);
-        let (s, c) = subject.plan(emu, args);
+        let (b, _, _) = baseline.plan(emu, args);
+        let (s, c, r) = subject.plan(emu, args);
         base.push(b);
         own.push(s);
         ratios.push(s / b);
+        rss.push(r as f64 / 1024.0);
         last = c;
     }
     Compared {
@@ -272,6 +277,7 @@ fn compare(emu: &Emulator, subject: &Subject, baseline: &Subject, args: &[&str])
         ratio: median(ratios),
         calls_per_resource: total(&last) as f64 / subject.n as f64,
         calls: last,
+        rss_mib: median(rss),
     }
 }
 
@@ -293,13 +299,13 @@ fn by_action(c: &Calls, n: usize) -> String {
         .join(", ")
 }
 
-/// Peak RSS (kB) of the provider while `terraform ARGS` runs in `wd`: the VmHWM of
-/// terraform's provider children, polled until terraform exits.
-fn provider_peak_rss_kb(wd: &Workdir, args: &[&str]) -> u64 {
-    let mut child = spawn_logged(wd, args, "rss");
+/// Runs `terraform ARGS` in `wd` (panics unless it succeeds) and returns the provider's peak
+/// RSS (kB): the VmHWM of terraform's provider children, polled until terraform exits.
+fn run_watching_rss(wd: &Workdir, args: &[&str]) -> u64 {
+    let mut child = spawn_logged(wd, args, "bench");
     let pgid = child.id();
     let mut peak = 0;
-    loop {
+    let status = loop {
         for pid in providers_in_group(pgid) {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             let hwm = status
@@ -309,11 +315,12 @@ fn provider_peak_rss_kb(wd: &Workdir, args: &[&str]) -> u64 {
                 .unwrap_or(0);
             peak = peak.max(hwm);
         }
-        if child.try_wait().unwrap().is_some() {
-            break;
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
         std::thread::sleep(Duration::from_millis(20));
-    }
+    };
+    assert!(status.success(), "terraform {args:?} failed:\n{}", logged_output(wd, "bench"));
     peak
 }
 
@@ -352,7 +359,7 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
         "Fast emulator; the slow rows inject the emulator's `slow` fault (50 ms on every call). Medians of {} alternating rounds; ratio = median of the per-round ratios cloudlink / terraform_data (which starts no provider). Calls = all cloud calls of one plan / N.\n",
         rounds()
     ));
-    out.push("| N | resource | emulator | terraform_data (s) | cloudlink (s) | ratio | calls per resource |\n|---|---|---|---|---|---|---|".into());
+    out.push("| N | resource | emulator | terraform_data (s) | cloudlink (s) | ratio | calls per resource | provider peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|".into());
     for n in env_list("BENCH_PLAN_N", &[1, 50, 200, 800]) {
         let emu = emulator();
         let data = Subject::new(n, data_hcl(n));
@@ -369,8 +376,8 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
                 let c = compare(&emu, s, &data, &["-refresh=false"]);
                 let label = if slowed { "50 ms/call" } else { "fast" };
                 out.push(format!(
-                    "| {n} | {name} | {label} | {:.2} | {:.2} | {:.2} | {:.2} |",
-                    c.base_wall, c.wall, c.ratio, c.calls_per_resource
+                    "| {n} | {name} | {label} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
+                    c.base_wall, c.wall, c.ratio, c.calls_per_resource, c.rss_mib
                 ));
                 if n == 200 && name == "cloudlink_vpc_peering_pair" {
                     if slowed {
@@ -396,7 +403,7 @@ fn refresh_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
         "`terraform plan` (with refresh) of {n_pairs} applied pairs and {n_vpns} applied 4-tunnel BGP VPNs, against as many applied `terraform_data`; medians of {} alternating rounds.\n",
         rounds()
     ));
-    out.push("| resource | N | emulator | terraform_data (s) | cloudlink (s) | ratio | calls per resource |\n|---|---|---|---|---|---|---|".into());
+    out.push("| resource | N | emulator | terraform_data (s) | cloudlink (s) | ratio | calls per resource | provider peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|".into());
     let emu = emulator();
     let head = format!("{REQUIRED_PROVIDERS}{}", provider_block(&emu));
     let pairs = Subject::new(n_pairs, format!("{head}{}", pairs_hcl(&emu, n_pairs, 0, ("123456789012", "us-east-1"), "")));
@@ -411,8 +418,8 @@ fn refresh_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
             let c = compare(&emu, s, &data, &[]);
             let label = if slowed { "50 ms/call" } else { "fast" };
             out.push(format!(
-                "| {name} | {} | {label} | {:.2} | {:.2} | {:.2} | {:.2} |",
-                s.n, c.base_wall, c.wall, c.ratio, c.calls_per_resource
+                "| {name} | {} | {label} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
+                s.n, c.base_wall, c.wall, c.ratio, c.calls_per_resource, c.rss_mib
             ));
             if !slowed {
                 details.push(format!("- {name}: {}", by_action(&c.calls, s.n)));
@@ -465,7 +472,7 @@ provider "cloudlink" {{
         let mut sts_calls = vec![];
         let mut all = vec![];
         for _ in 0..rounds() {
-            let (_, c) = s.plan(&emu, &[]);
+            let (_, c, _) = s.plan(&emu, &[]);
             sts_calls.push(sts(&c) as f64);
             all.push(total(&c) as f64);
         }
@@ -482,31 +489,14 @@ provider "cloudlink" {{
     out.push(String::new());
 }
 
-/// Peak RSS of the provider in a plan of the largest N, and its handshake time.
+/// The provider's plugin handshake time.
 fn process_section(out: &mut Vec<String>) {
-    let n = env_usize("BENCH_RSS_N", 200);
-    let emu = emulator();
-    let head = format!("{REQUIRED_PROVIDERS}{}", provider_block(&emu));
-    let pairs = Subject::new(n, format!("{head}{}", pairs_hcl(&emu, n, 0, ("123456789012", "us-east-1"), "")));
-    let vpns = Subject::new(n, format!("{head}{}", vpns_hcl(&emu, n, 64, "rss")));
-    let rss = |s: &Subject| {
-        median(
-            (0..rounds())
-                .map(|_| provider_peak_rss_kb(&s.wd, &["plan", "-refresh=false", "-no-color", "-lock=false"]) as f64)
-                .collect(),
-        )
-    };
-    let hs = median((0..rounds().max(5)).map(|_| handshake_ms()).collect());
+    let n = rounds().max(5);
+    let hs = median((0..n).map(|_| handshake_ms()).collect());
     out.push("## provider process\n".into());
+    out.push("- peak RSS: the VmHWM of terraform's provider child in each plan above (column \"provider peak RSS\").".into());
     out.push(format!(
-        "- peak RSS (VmHWM of terraform's provider child), plan -refresh=false of {n} new pairs: {:.1} MiB; of {n} new 4-tunnel VPNs: {:.1} MiB (medians of {}).",
-        rss(&pairs) / 1024.0,
-        rss(&vpns) / 1024.0,
-        rounds()
-    ));
-    out.push(format!(
-        "- plugin handshake (exec to the go-plugin handshake line on stdout, as terraform starts it): {hs:.1} ms (median of {}).\n",
-        rounds().max(5)
+        "- plugin handshake (exec to the go-plugin handshake line on stdout, as terraform starts it): {hs:.1} ms (median of {n}).\n"
     ));
 }
 
