@@ -2,7 +2,7 @@
 # `make bench`: the apply benchmark (tests/bench_apply.rs) and the scaling benchmark
 # (tests/bench_scale.rs), one after the other (the machine's cores are the instrument), then
 # BENCHMARKS.md from their sections. Knobs (defaults in brackets): BENCH_ROUNDS [5],
-# BENCH_APPLY_RUNS [5], BENCH_PLAN_N ["1 50 200 800"], BENCH_REFRESH_PAIRS [50],
+# BENCH_APPLY_RUNS [5], BENCH_PLAN_N ["1 50 200"; "1 50 200 800" adds ~7 min], BENCH_REFRESH_PAIRS [50],
 # BENCH_REFRESH_VPNS [20], BENCH_STS_N ["10 50"].
 set -euo pipefail
 cd "$(dirname "$0")/.."

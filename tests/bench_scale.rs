@@ -2,8 +2,9 @@
 //! side by side in one run: the cloudlink configuration and the same number of builtin
 //! `terraform_data` resources, planned in alternation, `BENCH_ROUNDS` times (medians), against
 //! one in-process cloudlink-emulator whose counters give the cloud calls per resource:
-//! - plan `-refresh=false` of N new pairs and N new 4-tunnel VPNs (`BENCH_PLAN_N`), fast
-//!   emulator, and with the emulator's `slow` fault at 50 ms per call for N = 200;
+//! - plan `-refresh=false` of N new pairs and N new 4-tunnel VPNs (`BENCH_PLAN_N`, default
+//!   "1 50 200"; N = 800 adds about 7 minutes), fast emulator, and with the emulator's `slow`
+//!   fault at 50 ms per call for N = 200;
 //! - refresh (`terraform plan`) of 50 applied pairs and 20 applied 4-tunnel VPNs, calls per
 //!   resource by action, fast and at 50 ms per call;
 //! - STS calls per plan of cross-account pairs (accepter through `assume_role`), N = 10 vs 50;
@@ -281,6 +282,12 @@ fn compare(emu: &Emulator, subject: &Subject, baseline: &Subject, args: &[&str])
     }
 }
 
+/// `row`, also printed at once (a full run takes minutes).
+fn progress(row: String) -> String {
+    eprintln!("{row}");
+    row
+}
+
 fn pass(ok: bool) -> &'static str {
     if ok {
         "PASS"
@@ -359,8 +366,9 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
         "Fast emulator; the slow rows inject the emulator's `slow` fault (50 ms on every call). Medians of {} alternating rounds; ratio = median of the per-round ratios cloudlink / terraform_data (which starts no provider). Calls = all cloud calls of one plan / N.\n",
         rounds()
     ));
+    let mut plan_calls = vec![];
     out.push("| N | resource | emulator | terraform_data (s) | cloudlink (s) | ratio | calls per resource | provider peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|".into());
-    for n in env_list("BENCH_PLAN_N", &[1, 50, 200, 800]) {
+    for n in env_list("BENCH_PLAN_N", &[1, 50, 200]) {
         let emu = emulator();
         let data = Subject::new(n, data_hcl(n));
         let head = format!("{REQUIRED_PROVIDERS}{}", provider_block(&emu));
@@ -375,10 +383,15 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
                 slow(&emu, slowed);
                 let c = compare(&emu, s, &data, &["-refresh=false"]);
                 let label = if slowed { "50 ms/call" } else { "fast" };
-                out.push(format!(
+                out.push(progress(format!(
                     "| {n} | {name} | {label} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
                     c.base_wall, c.wall, c.ratio, c.calls_per_resource, c.rss_mib
-                ));
+                )));
+                if n == 200 && !slowed {
+                    plan_calls.push(format!("- {name}: {}", by_action(&c.calls, n)));
+                    let attr = c.calls.get("ec2:DescribeVpcAttribute").copied().unwrap_or(0);
+                    checks.push(format!("- {}: no DescribeVpcAttribute in a plan of 200 new {name}: {attr} calls", pass(attr == 0)));
+                }
                 if n == 200 && name == "cloudlink_vpc_peering_pair" {
                     if slowed {
                         checks.push(format!("- {}: plan of 200 pairs at 50 ms per call <= 4x terraform_data: {:.2}x", pass(c.ratio <= 4.0), c.ratio));
@@ -390,6 +403,10 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
             }
         }
         slow(&emu, false);
+    }
+    if !plan_calls.is_empty() {
+        out.push("\nCalls per resource by action, plan of 200 (fast emulator, one plan):\n".into());
+        out.extend(plan_calls);
     }
     out.push(String::new());
 }
@@ -417,10 +434,10 @@ fn refresh_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
             slow(&emu, slowed);
             let c = compare(&emu, s, &data, &[]);
             let label = if slowed { "50 ms/call" } else { "fast" };
-            out.push(format!(
+            out.push(progress(format!(
                 "| {name} | {} | {label} | {:.2} | {:.2} | {:.2} | {:.2} | {:.1} |",
                 s.n, c.base_wall, c.wall, c.ratio, c.calls_per_resource, c.rss_mib
-            ));
+            )));
             if !slowed {
                 details.push(format!("- {name}: {}", by_action(&c.calls, s.n)));
                 let attr = c.calls.get("ec2:DescribeVpcAttribute").copied().unwrap_or(0);
@@ -478,7 +495,7 @@ provider "cloudlink" {{
         }
         let m = median(sts_calls);
         per_plan.push(m);
-        out.push(format!("| {n} | {m:.0} | {:.2} | {:.2} |", m / n as f64, median(all) / n as f64));
+        out.push(progress(format!("| {n} | {m:.0} | {:.2} | {:.2} |", m / n as f64, median(all) / n as f64)));
     }
     if let (Some(first), Some(last)) = (per_plan.first(), per_plan.last()) {
         checks.push(format!(
