@@ -145,9 +145,7 @@ fn cidr(base: usize, j: usize) -> String {
 /// `n` same-account pairs between new VPCs (fixtures created now); `accepter_extra` goes into
 /// each accepter block (e.g. `account = "peer"`), `account` is where the accepter VPCs live.
 fn pairs_hcl(emu: &Emulator, n: usize, base: usize, account: (&str, &str), extra: &str) -> String {
-    let vpc = |acct: &str, region: &str, c: String| {
-        json!({"account": acct, "region": region, "cidr": c, "route_tables": 1})
-    };
+    let vpc = |acct: &str, region: &str, c: String| json!({"account": acct, "region": region, "cidr": c, "route_tables": 1});
     let req: Vec<Json> = (0..n)
         .map(|j| vpc("123456789012", "us-east-1", cidr(base, 2 * j)))
         .collect();
@@ -200,7 +198,13 @@ fn vpns_hcl(emu: &Emulator, n: usize, base: usize, prefix: &str) -> String {
         "virtual_networks": vnets,
     }}));
     let gw: Vec<String> = (0..n)
-        .map(|j| format!("10.{}.{}.224/27", base + (2 * j + 1) / 256, (2 * j + 1) % 256))
+        .map(|j| {
+            format!(
+                "10.{}.{}.224/27",
+                base + (2 * j + 1) / 256,
+                (2 * j + 1) % 256
+            )
+        })
         .collect();
     format!(
         r#"locals {{
@@ -327,7 +331,11 @@ fn run_watching_rss(wd: &Workdir, args: &[&str]) -> u64 {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    assert!(status.success(), "terraform {args:?} failed:\n{}", logged_output(wd, "bench"));
+    assert!(
+        status.success(),
+        "terraform {args:?} failed:\n{}",
+        logged_output(wd, "bench")
+    );
     peak
 }
 
@@ -372,10 +380,19 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
         let emu = emulator();
         let data = Subject::new(n, data_hcl(n));
         let head = format!("{REQUIRED_PROVIDERS}{}", provider_block(&emu));
-        let pairs = Subject::new(n, format!("{head}{}", pairs_hcl(&emu, n, 0, ("123456789012", "us-east-1"), "")));
+        let pairs = Subject::new(
+            n,
+            format!(
+                "{head}{}",
+                pairs_hcl(&emu, n, 0, ("123456789012", "us-east-1"), "")
+            ),
+        );
         let vpns = Subject::new(n, format!("{head}{}", vpns_hcl(&emu, n, 64, "plan")));
         let slow_too = n == 200;
-        for (name, s) in [("cloudlink_vpc_peering_pair", &pairs), ("cloudlink_cross_cloud_vpn", &vpns)] {
+        for (name, s) in [
+            ("cloudlink_vpc_peering_pair", &pairs),
+            ("cloudlink_cross_cloud_vpn", &vpns),
+        ] {
             for slowed in [false, true] {
                 if slowed && !slow_too {
                     continue;
@@ -389,15 +406,30 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
                 )));
                 if n == 200 && !slowed {
                     plan_calls.push(format!("- {name}: {}", by_action(&c.calls, n)));
-                    let attr = c.calls.get("ec2:DescribeVpcAttribute").copied().unwrap_or(0);
-                    checks.push(format!("- {}: no DescribeVpcAttribute in a plan of 200 new {name}: {attr} calls", pass(attr == 0)));
+                    let attr = c
+                        .calls
+                        .get("ec2:DescribeVpcAttribute")
+                        .copied()
+                        .unwrap_or(0);
+                    checks.push(format!(
+                        "- {}: no DescribeVpcAttribute in a plan of 200 new {name}: {attr} calls",
+                        pass(attr == 0)
+                    ));
                 }
                 if n == 200 && name == "cloudlink_vpc_peering_pair" {
                     if slowed {
                         checks.push(format!("- {}: plan of 200 pairs at 50 ms per call <= 4x terraform_data: {:.2}x", pass(c.ratio <= 4.0), c.ratio));
                     } else {
-                        checks.push(format!("- {}: plan of 200 pairs, cloud calls per resource <= 1: {:.2}", pass(c.calls_per_resource <= 1.0), c.calls_per_resource));
-                        checks.push(format!("- {}: plan of 200 pairs <= 3x terraform_data: {:.2}x", pass(c.ratio <= 3.0), c.ratio));
+                        checks.push(format!(
+                            "- {}: plan of 200 pairs, cloud calls per resource <= 1: {:.2}",
+                            pass(c.calls_per_resource <= 1.0),
+                            c.calls_per_resource
+                        ));
+                        checks.push(format!(
+                            "- {}: plan of 200 pairs <= 3x terraform_data: {:.2}x",
+                            pass(c.ratio <= 3.0),
+                            c.ratio
+                        ));
                     }
                 }
             }
@@ -423,10 +455,22 @@ fn refresh_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
     out.push("| resource | N | emulator | terraform_data (s) | cloudlink (s) | ratio | calls per resource | provider peak RSS (MiB) |\n|---|---|---|---|---|---|---|---|".into());
     let emu = emulator();
     let head = format!("{REQUIRED_PROVIDERS}{}", provider_block(&emu));
-    let pairs = Subject::new(n_pairs, format!("{head}{}", pairs_hcl(&emu, n_pairs, 0, ("123456789012", "us-east-1"), "")));
-    let vpns = Subject::new(n_vpns, format!("{head}{}", vpns_hcl(&emu, n_vpns, 64, "refresh")));
+    let pairs = Subject::new(
+        n_pairs,
+        format!(
+            "{head}{}",
+            pairs_hcl(&emu, n_pairs, 0, ("123456789012", "us-east-1"), "")
+        ),
+    );
+    let vpns = Subject::new(
+        n_vpns,
+        format!("{head}{}", vpns_hcl(&emu, n_vpns, 64, "refresh")),
+    );
     let mut details = vec![];
-    for (name, s) in [("cloudlink_vpc_peering_pair", &pairs), ("cloudlink_cross_cloud_vpn", &vpns)] {
+    for (name, s) in [
+        ("cloudlink_vpc_peering_pair", &pairs),
+        ("cloudlink_cross_cloud_vpn", &vpns),
+    ] {
         s.wd.apply();
         let data = Subject::new(s.n, data_hcl(s.n));
         data.wd.apply();
@@ -440,10 +484,26 @@ fn refresh_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
             )));
             if !slowed {
                 details.push(format!("- {name}: {}", by_action(&c.calls, s.n)));
-                let attr = c.calls.get("ec2:DescribeVpcAttribute").copied().unwrap_or(0);
-                checks.push(format!("- {}: no DescribeVpcAttribute in a refresh of {name}: {attr} calls", pass(attr == 0)));
-                let (limit, what) = if name == "cloudlink_cross_cloud_vpn" { (12.0, "composite") } else { (3.0, "pair") };
-                checks.push(format!("- {}: refresh of {} {name}, calls per {what} <= {limit}: {:.2}", pass(c.calls_per_resource <= limit), s.n, c.calls_per_resource));
+                let attr = c
+                    .calls
+                    .get("ec2:DescribeVpcAttribute")
+                    .copied()
+                    .unwrap_or(0);
+                checks.push(format!(
+                    "- {}: no DescribeVpcAttribute in a refresh of {name}: {attr} calls",
+                    pass(attr == 0)
+                ));
+                let (limit, what) = if name == "cloudlink_cross_cloud_vpn" {
+                    (12.0, "composite")
+                } else {
+                    (3.0, "pair")
+                };
+                checks.push(format!(
+                    "- {}: refresh of {} {name}, calls per {what} <= {limit}: {:.2}",
+                    pass(c.calls_per_resource <= limit),
+                    s.n,
+                    c.calls_per_resource
+                ));
             }
         }
         slow(&emu, false);
@@ -457,7 +517,9 @@ fn refresh_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
 fn sts_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
     out.push("## cross-account pairs: STS calls per plan\n".into());
     out.push("Accepter in another account through `assume_role`; `terraform plan` (with refresh) of applied pairs. STS = `AssumeRole` + `GetCallerIdentity`.\n".into());
-    out.push("| N | STS calls per plan | per pair | all calls per pair |\n|---|---|---|---|".into());
+    out.push(
+        "| N | STS calls per plan | per pair | all calls per pair |\n|---|---|---|---|".into(),
+    );
     let mut per_plan = vec![];
     for n in env_list("BENCH_STS_N", &[10, 50]) {
         let emu = emulator();
@@ -484,7 +546,19 @@ provider "cloudlink" {{
 "#,
             url = emu.url
         );
-        let s = Subject::new(n, format!("{REQUIRED_PROVIDERS}{provider}{}", pairs_hcl(&emu, n, 0, ("210987654321", "us-west-2"), "account = \"peer\"")));
+        let s = Subject::new(
+            n,
+            format!(
+                "{REQUIRED_PROVIDERS}{provider}{}",
+                pairs_hcl(
+                    &emu,
+                    n,
+                    0,
+                    ("210987654321", "us-west-2"),
+                    "account = \"peer\""
+                )
+            ),
+        );
         s.wd.apply();
         let mut sts_calls = vec![];
         let mut all = vec![];
@@ -495,7 +569,11 @@ provider "cloudlink" {{
         }
         let m = median(sts_calls);
         per_plan.push(m);
-        out.push(progress(format!("| {n} | {m:.0} | {:.2} | {:.2} |", m / n as f64, median(all) / n as f64)));
+        out.push(progress(format!(
+            "| {n} | {m:.0} | {:.2} | {:.2} |",
+            m / n as f64,
+            median(all) / n as f64
+        )));
     }
     if let (Some(first), Some(last)) = (per_plan.first(), per_plan.last()) {
         checks.push(format!(

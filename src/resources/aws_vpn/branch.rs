@@ -38,4 +38,3 @@ pub fn with_aws_branch<R: AwsVpnRun>(graph: Graph<R>, after: &[&str]) -> Graph<R
         )
         .step(ROUTES, &[VPN_GATEWAY_ATTACHMENT], steps::route_tables)
 }
-
