@@ -26,6 +26,10 @@ pub enum Op {
     VpnTunnelModify,
     /// EC2 transit gateway pending -> available.
     TransitGatewayCreate,
+    /// EC2 VPC endpoint pending -> available (create, or a change of its subnets).
+    VpcEndpointCreate,
+    /// EC2 VPC endpoint deleting -> deleted.
+    VpcEndpointDelete,
     /// EC2 VPC peering initiating-request -> pending-acceptance.
     PeeringRequest,
     /// EC2 VPC peering provisioning -> active after accept.
@@ -112,6 +116,8 @@ fn fast() -> Vec<(Op, u64)> {
         VpnConnectionDelete,
         VpnTunnelModify,
         TransitGatewayCreate,
+        VpcEndpointCreate,
+        VpcEndpointDelete,
         PeeringRequest,
         PeeringAccept,
         PublicIpCreate,
@@ -146,6 +152,10 @@ fn realistic() -> Vec<(Op, u64)> {
         (VpnConnectionDelete, 2 * MIN),
         (VpnTunnelModify, 3 * MIN),
         (TransitGatewayCreate, 3 * MIN),
+        // AWS PrivateLink: an interface endpoint is pending while its network interfaces are
+        // made; AWS documents no figure (UNKNOWN), a minute or two is the emulator's choice.
+        (VpcEndpointCreate, 90 * SEC),
+        (VpcEndpointDelete, 60 * SEC),
         (PeeringRequest, 2 * SEC),
         (PeeringAccept, 5 * SEC),
         // Azure: Standard static public IPs get their address at once (a few seconds).

@@ -75,6 +75,14 @@ EC2_RESPONSE_ERRATA = [
      "EC2 answers VpnConnection state `modifying` while tunnel options change, outside the "
      "model's VpnState enum (hashicorp/terraform-provider-aws internal/service/ec2/consts.go "
      "`vpnStateModifying`, waited on by waitVPNConnectionUpdated after ModifyVpnTunnelOptions)"),
+    (re.compile(r"^(CreateVpcEndpoint|DescribeVpcEndpoints)$"),
+     "enum",
+     re.compile(r"/(vpcEndpoint|vpcEndpointSet/item\[\d+\])/state='(pendingAcceptance|pending"
+                r"|available|deleting|deleted|rejected|failed|expired|partial)': "),
+     "EC2 answers a VPC endpoint's state in lower camel case (`available`, `pendingAcceptance`), "
+     "while the model's State enum is capitalised (hashicorp/terraform-provider-aws "
+     "internal/service/ec2/consts.go `vpcEndpointStateAvailable = \"available\"`, after the "
+     "AWS PrivateLink guide's interface endpoint lifecycle)"),
 ]
 
 # Paths the copied swagger does not describe, skipped with the reason (not violations).

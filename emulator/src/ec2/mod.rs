@@ -29,7 +29,11 @@
 //!             accepter: {..same..}}],
 //!   "transit_gateways": [{id, state, owner_id, amazon_side_asn, description, tags}],
 //!   "transit_gateway_attachments": [{id, state, transit_gateway_id, resource_type,
-//!             resource_id, resource_owner_id, subnet_ids, tags}]
+//!             resource_id, resource_owner_id, subnet_ids, tags}],
+//!   "security_groups": [{id, vpc_id, name, description,
+//!             ingress: [{id, protocol, from_port, to_port, cidr, description}], egress: [..], tags}],
+//!   "vpc_endpoints": [{id, state, vpc_id, service_name, type, subnet_ids, security_group_ids,
+//!             private_dns_enabled, dns_names: [..], tags}]
 //! }}}}
 //! ```
 //! A peering appears once, under the requester's account and region. Tunnel `status` is
@@ -41,11 +45,13 @@ pub mod errors;
 pub mod peering;
 pub mod query;
 pub mod route_table;
+pub mod security_group;
 pub mod sts;
 pub mod tags;
 pub mod transit_gateway;
 pub mod tunnel_logs;
 pub mod vpc;
+pub mod vpc_endpoint;
 pub mod vpn_connection;
 pub mod vpn_device;
 pub mod vpn_gateway;
@@ -127,6 +133,10 @@ pub struct Region {
     pub transit_gateways: BTreeMap<String, transit_gateway::TransitGateway>,
     /// Transit gateway attachments (VPC and VPN) by id.
     pub tgw_attachments: BTreeMap<String, transit_gateway::Attachment>,
+    /// Security groups by id.
+    pub security_groups: BTreeMap<String, security_group::SecurityGroup>,
+    /// VPC endpoints by id.
+    pub vpc_endpoints: BTreeMap<String, vpc_endpoint::VpcEndpoint>,
 }
 
 /// EC2 state for every account and region.
@@ -196,6 +206,8 @@ impl State {
                 "vpc_peering_connections": pcx,
                 "transit_gateways": r.transit_gateways.values().map(|t| t.dump(now_ms)).collect::<Vec<_>>(),
                 "transit_gateway_attachments": r.tgw_attachments.values().map(|a| a.dump(now_ms)).collect::<Vec<_>>(),
+                "security_groups": r.security_groups.values().map(|g| g.dump()).collect::<Vec<_>>(),
+                "vpc_endpoints": r.vpc_endpoints.values().map(|e| e.dump(now_ms, region)).collect::<Vec<_>>(),
             });
             accounts.entry(account.clone()).or_insert_with(|| json!({}))[region] = v;
         }
@@ -320,6 +332,16 @@ fn dispatch(st: &mut State, cx: &Ctx) -> R<Xml> {
         "DescribeTransitGatewayAttachments" => transit_gateway::describe_attachments(st, cx),
         "DescribeTransitGatewayVpcAttachments" => transit_gateway::describe_vpc_attachments(st, cx),
         "DeleteTransitGatewayVpcAttachment" => transit_gateway::delete_vpc_attachment(st, cx),
+        "CreateSecurityGroup" => security_group::create(st, cx),
+        "DescribeSecurityGroups" => security_group::describe(st, cx),
+        "DeleteSecurityGroup" => security_group::delete(st, cx),
+        "AuthorizeSecurityGroupIngress" => security_group::authorize_ingress(st, cx),
+        "RevokeSecurityGroupIngress" => security_group::revoke_ingress(st, cx),
+        "CreateVpcEndpoint" => vpc_endpoint::create(st, cx),
+        "DescribeVpcEndpoints" => vpc_endpoint::describe(st, cx),
+        "ModifyVpcEndpoint" => vpc_endpoint::modify(st, cx),
+        "DeleteVpcEndpoints" => vpc_endpoint::delete(st, cx),
+        "DescribeVpcEndpointServices" => vpc_endpoint::describe_services(st, cx),
         "CreateTags" => tags::create_tags(st, cx),
         "DeleteTags" => tags::delete_tags(st, cx),
         "DescribeTags" => tags::describe_tags(st, cx),

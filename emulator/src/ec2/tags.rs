@@ -91,6 +91,10 @@ fn tags_mut<'a>(st: &'a mut State, account: &str, region: &str, id: &str) -> R<&
         Some(&mut v.tags)
     } else if let Some(v) = r.tgw_attachments.get_mut(id) {
         Some(&mut v.tags)
+    } else if let Some(v) = r.security_groups.get_mut(id) {
+        Some(&mut v.tags)
+    } else if let Some(v) = r.vpc_endpoints.get_mut(id) {
+        Some(&mut v.tags)
     } else {
         None
     };
@@ -140,6 +144,16 @@ fn all(st: &State, account: &str, region: &str) -> Vec<(String, &'static str, Ta
             r.tgw_attachments
                 .values()
                 .map(|v| (v.id.clone(), "transit-gateway-attachment", v.tags.clone())),
+        );
+        out.extend(
+            r.security_groups
+                .values()
+                .map(|v| (v.id.clone(), "security-group", v.tags.clone())),
+        );
+        out.extend(
+            r.vpc_endpoints
+                .values()
+                .map(|v| (v.id.clone(), "vpc-endpoint", v.tags.clone())),
         );
     }
     out.extend(

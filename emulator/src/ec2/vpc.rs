@@ -252,8 +252,9 @@ pub fn describe_vpcs(st: &mut State, cx: &Ctx) -> R<Xml> {
     Ok(x)
 }
 
-/// `DeleteVpc`: `DependencyViolation` while subnets, non-main route tables, an attached VGW
-/// or a live transit gateway attachment remain (EC2 API reference, DeleteVpc).
+/// `DeleteVpc`: `DependencyViolation` while subnets, non-main route tables, an attached VGW,
+/// a live transit gateway attachment, a security group or a live VPC endpoint remain (EC2 API
+/// reference, DeleteVpc).
 pub fn delete_vpc(st: &mut State, cx: &Ctx) -> R<Xml> {
     let id = cx.q.req("VpcId")?.to_string();
     find(st, cx, &id)?;
@@ -266,7 +267,11 @@ pub fn delete_vpc(st: &mut State, cx: &Ctx) -> R<Xml> {
             .any(|g| g.attached_vpc(now).as_deref() == Some(id.as_str()))
         || r.tgw_attachments
             .values()
-            .any(|a| a.resource_id == id && a.phase.get(now) != "deleted");
+            .any(|a| a.resource_id == id && a.phase.get(now) != "deleted")
+        || r.security_groups.values().any(|g| g.vpc_id == id)
+        || r.vpc_endpoints
+            .values()
+            .any(|e| e.vpc_id == id && e.phase.get(now) != "deleted");
     if busy {
         return Err(Ec2Error::new(
             "DependencyViolation",
@@ -521,6 +526,9 @@ pub fn delete_subnet(st: &mut State, cx: &Ctx) -> R<Xml> {
     if r.tgw_attachments
         .values()
         .any(|a| a.subnet_ids.contains(&id) && a.phase.get(now) != "deleted")
+        || r.vpc_endpoints
+            .values()
+            .any(|e| e.subnet_ids.contains(&id) && e.phase.get(now) != "deleted")
     {
         return Err(Ec2Error::new(
             "DependencyViolation",

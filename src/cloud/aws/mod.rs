@@ -10,10 +10,12 @@ pub mod customer_gateway;
 pub mod errors;
 pub mod peering;
 pub mod route_table;
+pub mod security_group;
 pub mod settings;
 pub mod tags;
 pub mod transit_gateway;
 pub mod vpc;
+pub mod vpc_endpoint;
 pub mod vpn_connection;
 pub mod vpn_device;
 pub mod vpn_gateway;
@@ -22,10 +24,12 @@ pub use account::{AwsAccount, Ec2};
 pub use customer_gateway::CustomerGateway;
 pub use peering::{Peering, PeeringSide};
 pub use route_table::{Route, RouteTable, RouteTarget};
+pub use security_group::{IngressRule, SecurityGroup};
 pub use settings::{AssumeRole, AwsSettings};
 pub use tags::{ownership_tags, Tags, TAG_CLAIM, TAG_COMPONENT, TAG_NAME, TAG_RESOURCE};
 pub use transit_gateway::{TransitGateway, TransitGatewayAttachment};
 pub use vpc::Vpc;
+pub use vpc_endpoint::{InterfaceEndpointSpec, VpcEndpoint};
 pub use vpn_connection::{
     Tunnel, TunnelLogOptions, TunnelSpec, VpnConnection, VpnConnectionSpec, VpnTarget,
 };

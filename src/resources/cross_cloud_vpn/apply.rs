@@ -21,6 +21,7 @@
 use super::aws_side;
 use super::azure_steps::{self, resolve_zones};
 use super::names;
+use super::private_services;
 use super::psk;
 use super::run::Run;
 use super::schema::TYPE_NAME;
@@ -110,6 +111,12 @@ pub fn converge_graph() -> Graph<Run> {
     // that carries the link's claim before anything else exists (see resources::claim), so
     // a second state is refused there.
     with_aws_branch(azure, &["azure_public_ips"])
+        // After the IPs, which carry the link's claim (see resources::claim).
+        .step(
+            "aws_private_services",
+            &["azure_public_ips"],
+            private_services::converge,
+        )
         .step(
             "azure_local_network_gateways",
             &[branch::VPN_CONNECTIONS],

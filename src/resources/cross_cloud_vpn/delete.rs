@@ -7,6 +7,7 @@
 //! another state's (`resources::claim`). Each step clears the ids it removed; a failure
 //! returns what is left.
 
+use super::private_services;
 use super::run::Run;
 use super::schema::TYPE_NAME;
 use super::state::Checkpoint;
@@ -133,6 +134,7 @@ pub fn delete_graph() -> Graph<Run> {
     Graph::new()
         .step("azure_connections", &[], connections)
         .step("aws_routes", &[], aws_delete::route_tables)
+        .step("aws_private_services", &[], private_services::delete)
         .step(
             "azure_local_network_gateways",
             &["azure_connections"],

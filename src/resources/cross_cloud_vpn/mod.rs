@@ -14,6 +14,8 @@ pub mod import;
 pub mod ipsec;
 pub mod names;
 pub mod plan;
+pub mod private_service_rules;
+pub mod private_services;
 pub mod psk;
 pub mod read;
 pub mod run;

@@ -29,6 +29,8 @@ pub const TAGS_ALL: &str = crate::resources::default_tags::TAGS_ALL;
 pub const TUNNEL_DETAILS: &str = "tunnel_details";
 /// `consistent`.
 pub const CONSISTENT: &str = "consistent";
+/// `private_service_dns`.
+pub const PRIVATE_SERVICE_DNS: &str = "private_service_dns";
 /// The `aws` block.
 pub const AWS: &str = "aws";
 /// The `azure` block.
@@ -56,6 +58,14 @@ pub mod aws {
     pub const CUSTOMER_GATEWAY_IDS: &str = "customer_gateway_ids";
     /// `aws.vpn_connection_ids`.
     pub const VPN_CONNECTION_IDS: &str = "vpn_connection_ids";
+    /// `aws.private_services`.
+    pub const PRIVATE_SERVICES: &str = "private_services";
+    /// `aws.private_service_subnet_ids`.
+    pub const PRIVATE_SERVICE_SUBNET_IDS: &str = "private_service_subnet_ids";
+    /// `aws.private_service_security_group_id`.
+    pub const PRIVATE_SERVICE_SECURITY_GROUP_ID: &str = "private_service_security_group_id";
+    /// `aws.private_service_endpoint_ids`.
+    pub const PRIVATE_SERVICE_ENDPOINT_IDS: &str = "private_service_endpoint_ids";
 }
 
 /// Attributes of the `azure` block.

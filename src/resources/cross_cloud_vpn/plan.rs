@@ -9,6 +9,7 @@
 //! mutating call happens here. Rule ids refer to `docs/cloud-rules.md`.
 
 use super::names::{self, aws, azure};
+use super::private_services;
 use super::schema::schema;
 use super::schema::TYPE_NAME;
 use super::sku;
@@ -77,6 +78,9 @@ pub async fn modify_plan(
             claim_check(ctx, &plan.planned, own.as_deref(), &mut plan.diags).await;
             plan.planned_private = claim::planned_private(req);
         }
+        if !plan.diags.has_errors() {
+            private_services::plan_check(ctx, &req.prior, &plan.planned, &mut plan.diags).await;
+        }
     }
     if creating {
         return;
@@ -89,6 +93,7 @@ pub async fn modify_plan(
         return;
     }
     update_plan(req, plan);
+    private_services::plan_update(&req.prior, &mut plan.planned);
 }
 
 /// A SKU change follows Microsoft's resize table (rule AZ-GW-RESIZE): in place where Azure

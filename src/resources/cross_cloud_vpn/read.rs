@@ -6,6 +6,7 @@
 //! Tunnel status and `consistent` come from `status` (shared with the apply's tunnel wait).
 
 use super::names;
+use super::private_services;
 use super::run::Run;
 use super::sku;
 use super::state::Checkpoint;
@@ -56,6 +57,7 @@ pub async fn existing(run: &Run, cancel: &CancellationToken) -> anyhow::Result<C
             .await?;
     }
     aws_read::existing_vpn_gateway(&run.aws, &mut cp.aws, &mut drift.found, cancel).await?;
+    private_services::refresh(run, &mut cp, cancel).await?;
     match gateway_subnet::find_gateway_subnet(&run.net, rg, &d.vnet, cancel).await? {
         Some(s) => cp.gateway_subnet_id = s.id,
         None => cp.gateway_subnet_id.clear(),

@@ -7,6 +7,7 @@
 
 use super::ipsec;
 use super::names::{self, aws, azure, ipsec_policy, tunnel_details};
+use super::private_service_rules as private_services;
 use super::sku;
 use super::validate::{self, attribute as check};
 use crate::resources::timeouts::{self, Defaults};
@@ -58,7 +59,11 @@ fn aws_block() -> NestedBlock {
             .attr(Attribute::optional(aws::ACCOUNT, Type::String, "Name of an `aws_account` block of the provider to use instead of the default `aws {}` account.").requires_replace())
             .attr(Attribute::computed(aws::VPN_GATEWAY_ID, Type::String, "The virtual private gateway cloudlink created (empty with a transit gateway).").use_state_for_unknown())
             .attr(Attribute::computed(aws::CUSTOMER_GATEWAY_IDS, strings(), "Customer gateways, one per Azure gateway instance (public IP).").use_state_for_unknown())
-            .attr(Attribute::computed(aws::VPN_CONNECTION_IDS, strings(), "Site-to-site VPN connections (one per customer gateway, two tunnels each).").use_state_for_unknown()),
+            .attr(Attribute::computed(aws::VPN_CONNECTION_IDS, strings(), "Site-to-site VPN connections (one per customer gateway, two tunnels each).").use_state_for_unknown())
+            .attr(Attribute::optional(aws::PRIVATE_SERVICES, strings(), private_services::SERVICES_DESCRIPTION))
+            .attr(Attribute::optional(aws::PRIVATE_SERVICE_SUBNET_IDS, strings(), private_services::SUBNETS_DESCRIPTION))
+            .attr(Attribute::computed(aws::PRIVATE_SERVICE_SECURITY_GROUP_ID, Type::String, "The security group cloudlink created for the interface endpoints of `private_services`: inbound TCP 443 from each of `azure_cidrs`, nothing else (empty without `private_services`).").use_state_for_unknown())
+            .attr(Attribute::computed(aws::PRIVATE_SERVICE_ENDPOINT_IDS, Type::map(Type::String), "The interface VPC endpoint (`vpce-...`) of each service of `private_services`.").use_state_for_unknown()),
     )
     .min(1)
     .max(1)
@@ -136,11 +141,15 @@ pub fn schema() -> Schema {
     .attr(Attribute::computed(names::TAGS_ALL, Type::map(Type::String), "The tags on every sub-resource apart from cloudlink's ownership tags: the provider's `default_tags` merged with `tags` (which win on a shared key). A change of `default_tags` updates it in place."))
     .attr(Attribute::computed(names::TUNNEL_DETAILS, Type::list(tunnel_detail_type()), "Per tunnel: AWS VPN connection, AWS outside IP, inside CIDR, BGP addresses, and status from both clouds (AWS telemetry `UP`/`DOWN`, Azure `Connected`/...)."))
     .attr(Attribute::computed(names::CONSISTENT, Type::Bool, "Whether both clouds agree on every tunnel: IPs, pre-shared keys, CIDRs and ASNs."))
+    .attr(Attribute::computed(names::PRIVATE_SERVICE_DNS, Type::map(strings()), private_services::DNS_DESCRIPTION).use_state_for_unknown())
     .block(aws_block())
     .block(azure_block())
     .block(ipsec_policy_block())
     .block(aws_vpn_rules::tunnel_logs_block())
     .block(timeouts::block(TIMEOUTS));
-    let block = validate::rules().into_iter().fold(block, Block::rule);
+    let block = validate::rules()
+        .into_iter()
+        .chain(private_services::rules())
+        .fold(block, Block::rule);
     Schema::new(VERSION, block)
 }

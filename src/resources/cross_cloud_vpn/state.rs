@@ -7,6 +7,7 @@ use super::topology::Desired;
 use crate::resources::aws_vpn::checkpoint::{AwsCheckpoint, AwsTunnelFacts};
 use crate::resources::{claim, default_tags};
 use crate::tf::Value;
+use std::collections::BTreeMap;
 
 /// What one tunnel looks like from both clouds: the AWS facts and the Azure connection's
 /// status.
@@ -61,6 +62,47 @@ pub struct Checkpoint {
     /// Sub-resources whose tags differ from what cloudlink stamps, with the user tags each
     /// carries (read at refresh); not stored in state.
     pub tag_drift: Vec<(String, std::collections::BTreeMap<String, String>)>,
+    /// The private services' AWS objects (security group, endpoints, their DNS names).
+    pub private: PrivateServicesCheckpoint,
+}
+
+/// The AWS objects of `aws.private_services`, recorded as each exists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrivateServicesCheckpoint {
+    /// The security group of the endpoints (empty: none).
+    pub security_group_id: String,
+    /// The interface endpoint of each service.
+    pub endpoint_ids: BTreeMap<String, String>,
+    /// The endpoint-specific DNS names of each service's endpoint.
+    pub dns: BTreeMap<String, Vec<String>>,
+}
+
+impl PrivateServicesCheckpoint {
+    /// Whether nothing is recorded.
+    pub fn is_empty(&self) -> bool {
+        self.security_group_id.is_empty() && self.endpoint_ids.is_empty()
+    }
+
+    fn from_state(v: &Value) -> PrivateServicesCheckpoint {
+        let map = |x: &Value| x.as_map().cloned().unwrap_or_default();
+        PrivateServicesCheckpoint {
+            security_group_id: string(
+                v.attr(names::AWS)
+                    .attr(names::aws::PRIVATE_SERVICE_SECURITY_GROUP_ID),
+            ),
+            endpoint_ids: map(v
+                .attr(names::AWS)
+                .attr(names::aws::PRIVATE_SERVICE_ENDPOINT_IDS))
+            .iter()
+            .map(|(k, x)| (k.clone(), string(x)))
+            .filter(|(_, id)| !id.is_empty())
+            .collect(),
+            dns: map(v.attr(names::PRIVATE_SERVICE_DNS))
+                .iter()
+                .map(|(k, x)| (k.clone(), strings(x)))
+                .collect(),
+        }
+    }
 }
 
 fn strings(v: &Value) -> Vec<String> {
@@ -140,6 +182,7 @@ impl Checkpoint {
             tag_drift: Vec::new(),
             gateway_user_tags: None,
             gateway_sku: String::new(),
+            private: PrivateServicesCheckpoint::from_state(v),
         }
     }
 
@@ -152,6 +195,7 @@ impl Checkpoint {
             && self.gateway_id.is_empty()
             && none(&self.local_gateway_ids)
             && none(&self.connection_ids)
+            && self.private.is_empty()
     }
 
     /// The state value: `base` (planned or prior: configuration values) with every computed
@@ -174,6 +218,19 @@ impl Checkpoint {
         aws.set_attr(
             names::aws::VPN_CONNECTION_IDS,
             list(&self.aws.vpn_connection_ids),
+        );
+        aws.set_attr(
+            names::aws::PRIVATE_SERVICE_SECURITY_GROUP_ID,
+            Value::string(&self.private.security_group_id),
+        );
+        aws.set_attr(
+            names::aws::PRIVATE_SERVICE_ENDPOINT_IDS,
+            Value::map(
+                self.private
+                    .endpoint_ids
+                    .iter()
+                    .map(|(k, id)| (k.clone(), Value::string(id))),
+            ),
         );
         let mut az = base.attr(names::AZURE).clone();
         az.set_attr(names::azure::ZONES, list(&self.zones));
@@ -258,6 +315,15 @@ impl Checkpoint {
         out.set_attr(names::TAGS_ALL, default_tags::tags_value(&d.tags));
         out.set_attr(names::TUNNEL_DETAILS, Value::list(tunnels));
         out.set_attr(names::CONSISTENT, Value::bool(self.consistent));
+        out.set_attr(
+            names::PRIVATE_SERVICE_DNS,
+            Value::map(
+                self.private
+                    .dns
+                    .iter()
+                    .map(|(k, names)| (k.clone(), list(names))),
+            ),
+        );
         out
     }
 }

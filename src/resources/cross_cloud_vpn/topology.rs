@@ -74,6 +74,10 @@ pub struct Desired {
     pub tags: BTreeMap<String, String>,
     /// Operation limits.
     pub timeouts: Timeouts,
+    /// AWS services reached privately from Azure (`aws.private_services`, short names).
+    pub private_services: Vec<String>,
+    /// Subnets of their interface endpoints (`aws.private_service_subnet_ids`).
+    pub private_service_subnet_ids: Vec<String>,
 }
 
 impl std::fmt::Debug for Desired {
@@ -187,6 +191,9 @@ impl Desired {
             tunnel_logs: aws_vpn_rules::tunnel_logs(v.attr(aws_vpn_rules::names::TUNNEL_LOGS)),
             tags,
             timeouts: timeouts::resolve(v, TIMEOUTS),
+            private_services: list(aws.attr(names::aws::PRIVATE_SERVICES)).unwrap_or_default(),
+            private_service_subnet_ids: list(aws.attr(names::aws::PRIVATE_SERVICE_SUBNET_IDS))
+                .unwrap_or_default(),
         }
     }
 
