@@ -300,6 +300,15 @@ fn pass(ok: bool) -> &'static str {
     }
 }
 
+/// The must-show line "no `DescribeVpcAttribute` in `what`" for the calls `c` it made.
+fn no_vpc_attribute(c: &Calls, what: &str) -> String {
+    let n = c.get("ec2:DescribeVpcAttribute").copied().unwrap_or(0);
+    format!(
+        "- {}: no DescribeVpcAttribute in {what}: {n} calls",
+        pass(n == 0)
+    )
+}
+
 /// Calls per resource by action, as `Action x.xx` pairs, most frequent first.
 fn by_action(c: &Calls, n: usize) -> String {
     let mut v: Vec<(&String, &u64)> = c.iter().collect();
@@ -406,14 +415,9 @@ fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
                 )));
                 if n == 200 && !slowed {
                     plan_calls.push(format!("- {name}: {}", by_action(&c.calls, n)));
-                    let attr = c
-                        .calls
-                        .get("ec2:DescribeVpcAttribute")
-                        .copied()
-                        .unwrap_or(0);
-                    checks.push(format!(
-                        "- {}: no DescribeVpcAttribute in a plan of 200 new {name}: {attr} calls",
-                        pass(attr == 0)
+                    checks.push(no_vpc_attribute(
+                        &c.calls,
+                        &format!("a plan of 200 new {name}"),
                     ));
                 }
                 if n == 200 && name == "cloudlink_vpc_peering_pair" {
@@ -484,15 +488,7 @@ fn refresh_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
             )));
             if !slowed {
                 details.push(format!("- {name}: {}", by_action(&c.calls, s.n)));
-                let attr = c
-                    .calls
-                    .get("ec2:DescribeVpcAttribute")
-                    .copied()
-                    .unwrap_or(0);
-                checks.push(format!(
-                    "- {}: no DescribeVpcAttribute in a refresh of {name}: {attr} calls",
-                    pass(attr == 0)
-                ));
+                checks.push(no_vpc_attribute(&c.calls, &format!("a refresh of {name}")));
                 let (limit, what) = if name == "cloudlink_cross_cloud_vpn" {
                     (12.0, "composite")
                 } else {

@@ -57,6 +57,17 @@ output "device_configuration" {{
     )
 }
 
+/// A workdir holding [`static_config`] on a new fixture VPC, to the device at `DEVICE_IP`.
+fn static_site(emu: &Emulator) -> Workdir {
+    let fx = vpn_fixture(emu, "net-rg", "hub");
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &static_config(emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]),
+    );
+    wd
+}
+
 /// Tells the emulator the device at `ip` is configured with these tunnels.
 fn configure_device(emu: &Emulator, device: Json) {
     let url = format!("{}/_emulator/peer-devices", emu.url);
@@ -109,12 +120,7 @@ fn live_vpn_tunnels(emu: &Emulator) -> Vec<Json> {
 #[test]
 fn realistic_create_does_not_wait_for_the_vgw_attachment() {
     let emu = Emulator::start("realistic", 0.01);
-    let fx = vpn_fixture(&emu, "net-rg", "hub");
-    let wd = Workdir::new();
-    wd.write(
-        "main.tf",
-        &static_config(&emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]),
-    );
+    let wd = static_site(&emu);
     wd.apply();
     assert_aws_branch_is_a_graph(&AwsBranch::of(&emu), 1);
     wd.destroy();
