@@ -519,28 +519,14 @@ fn sts_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
     let mut per_plan = vec![];
     for n in env_list("BENCH_STS_N", &[10, 50]) {
         let emu = emulator();
-        let provider = format!(
-            r#"
-provider "cloudlink" {{
-  poll_interval = "100ms"
-  aws {{
-    region     = "us-east-1"
-    access_key = "AKID123456789012EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-  }}
-  aws_account "peer" {{
-    region     = "us-west-2"
-    access_key = "AKID123456789012EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-    assume_role {{
-      role_arn = "arn:aws:iam::210987654321:role/network-peering"
-    }}
-  }}
-}}
-"#,
-            url = emu.url
+        // The harness's provider, its peer account reached through a role of the default one.
+        let peer_key = "    access_key = \"AKID210987654321EXAMPLE\"\n";
+        let head = provider_block(&emu);
+        assert!(head.contains(peer_key), "provider_block changed: {head}");
+        let provider = head.replacen(
+            peer_key,
+            "    access_key = \"AKID123456789012EXAMPLE\"\n    assume_role {\n      role_arn = \"arn:aws:iam::210987654321:role/network-peering\"\n    }\n",
+            1,
         );
         let s = Subject::new(
             n,
