@@ -282,18 +282,6 @@ provider "cloudlink" {{
     assert!(live_peerings(&emu.dump()).is_empty());
 }
 
-fn only_reads(emu: &Emulator) {
-    let counters = emu.counters();
-    for (_, actions) in counters.as_object().unwrap() {
-        for (action, _) in actions.as_object().unwrap() {
-            assert!(
-                action.starts_with("Describe") || action == "GetCallerIdentity",
-                "a mutating call reached the emulator at plan time: {action} ({counters})"
-            );
-        }
-    }
-}
-
 #[test]
 fn overlapping_cidrs_fail_at_plan_with_no_mutating_call() {
     let emu = Emulator::start("fast", 1.0);
@@ -331,7 +319,7 @@ fn overlapping_cidrs_fail_at_plan_with_no_mutating_call() {
         line_number(&main, "accepter {", "vpc_id"),
         &format!("\"{}\"", f.acc_vpc),
     );
-    only_reads(&emu);
+    emu.assert_only_reads();
     assert!(peerings(&emu.dump()).is_empty());
 }
 
@@ -368,7 +356,7 @@ fn self_peering_fails_at_plan_with_no_mutating_call() {
         line_number(&main, "accepter {", "vpc_id"),
         &format!("\"{}\"", f.acc_vpc),
     );
-    only_reads(&emu);
+    emu.assert_only_reads();
     assert!(peerings(&emu.dump()).is_empty());
 }
 
@@ -411,7 +399,7 @@ fn unknown_account_and_foreign_route_table_fail_at_plan() {
     assert_ne!(plan.code, 0);
     let out = plan.all();
     assert!(out.contains("Route table belongs to another VPC"), "{out}");
-    only_reads(&emu);
+    emu.assert_only_reads();
 }
 
 #[test]

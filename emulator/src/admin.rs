@@ -91,10 +91,13 @@ async fn config(State(emu): State<Shared>) -> Json<Value> {
         "time_scale": emu.profile.time_scale,
         "seed": emu.seed,
         "reference_style_full": emu.arm.lock().unwrap().reference_style_full,
+        "ec2_active_peerings_per_vpc": emu.ec2.lock().unwrap().quotas.active_peerings_per_vpc,
+        "ec2_routes_per_route_table": emu.ec2.lock().unwrap().quotas.routes_per_route_table,
     }))
 }
 
-/// Changes run-time settings; only `reference_style_full` (bool) is settable. Unknown keys
+/// Changes run-time settings: `reference_style_full` (bool) and the EC2 quotas
+/// `ec2_active_peerings_per_vpc`, `ec2_routes_per_route_table` (positive integers). Unknown keys
 /// and wrong types are refused with 400, so a typo never passes silently. Answers the new
 /// configuration, as `GET /config` does. Settings survive `reset`.
 async fn set_config(State(emu): State<Shared>, Json(body): Json<Value>) -> Response {
@@ -102,9 +105,22 @@ async fn set_config(State(emu): State<Shared>, Json(body): Json<Value>) -> Respo
         return bad_request("expected a JSON object such as {\"reference_style_full\": true}");
     };
     let mut reference_style_full = None;
+    let mut quotas = emu.ec2.lock().unwrap().quotas;
     for (k, v) in fields {
+        let positive = v.as_u64().filter(|n| *n > 0).map(|n| n as usize);
         match (k.as_str(), v) {
             ("reference_style_full", Value::Bool(b)) => reference_style_full = Some(*b),
+            ("ec2_active_peerings_per_vpc" | "ec2_routes_per_route_table", _)
+                if positive.is_none() =>
+            {
+                return bad_request(&format!("{k} must be a positive integer, got {v}"))
+            }
+            ("ec2_active_peerings_per_vpc", _) => {
+                quotas.active_peerings_per_vpc = positive.unwrap_or_default()
+            }
+            ("ec2_routes_per_route_table", _) => {
+                quotas.routes_per_route_table = positive.unwrap_or_default()
+            }
             ("reference_style_full", other) => {
                 return bad_request(&format!(
                     "reference_style_full must be a boolean, got {other}"
@@ -112,7 +128,7 @@ async fn set_config(State(emu): State<Shared>, Json(body): Json<Value>) -> Respo
             }
             (other, _) => {
                 return bad_request(&format!(
-                    "unknown setting {other:?}: the settable key is reference_style_full"
+                    "unknown setting {other:?}: the settable keys are reference_style_full, ec2_active_peerings_per_vpc, ec2_routes_per_route_table"
                 ))
             }
         }
@@ -120,6 +136,7 @@ async fn set_config(State(emu): State<Shared>, Json(body): Json<Value>) -> Respo
     if let Some(b) = reference_style_full {
         emu.arm.lock().unwrap().reference_style_full = b;
     }
+    emu.ec2.lock().unwrap().quotas = quotas;
     config(State(emu)).await.into_response()
 }
 

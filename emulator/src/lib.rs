@@ -62,7 +62,11 @@ impl Emulator {
     /// Forgets every resource, fault, counter and timeline entry (admin `reset`); keeps the
     /// settings (Azure client secret, `reference_style_full`).
     pub fn reset(&self) {
-        *self.ec2.lock().unwrap() = ec2::State::new(self.seed);
+        let mut ec2 = self.ec2.lock().unwrap();
+        let quotas = ec2.quotas;
+        *ec2 = ec2::State::new(self.seed);
+        ec2.quotas = quotas;
+        drop(ec2);
         let mut arm = self.arm.lock().unwrap();
         // Settings chosen at start-up or through `POST /_emulator/config` survive a reset.
         let secret = std::mem::take(&mut arm.client_secret);

@@ -28,8 +28,11 @@ use std::sync::Arc;
 ///
 /// Admin API (JSON):
 ///   GET  /_emulator/health            {"status": "ok"}
-///   GET  /_emulator/config            profile, time scale, seed, reference_style_full
-///   POST /_emulator/config            change settings: {"reference_style_full": true}
+///   GET  /_emulator/config            profile, time scale, seed, reference_style_full and
+///                                     the EC2 quotas
+///   POST /_emulator/config            change settings: {"reference_style_full": true},
+///                                     {"ec2_active_peerings_per_vpc": 3} (default 50),
+///                                     {"ec2_routes_per_route_table": 5} (default 500)
 ///   GET  /_emulator/dump              every resource in both clouds (secrets included)
 ///   GET  /_emulator/counters          calls per cloud and action
 ///   GET  /_emulator/timeline          start and end of every long operation
@@ -41,8 +44,11 @@ use std::sync::Arc;
 ///   POST /_emulator/faults            add a rule: {"spec": "ec2:CreateVpc=throttle,count=2"}
 ///   DELETE /_emulator/faults          remove every rule
 ///   POST /_emulator/reset             forget resources, faults, counters, timeline, requests
-///                                     (settings such as reference_style_full stay)
+///                                     (settings such as reference_style_full and the quotas
+///                                     stay)
 ///   POST /_emulator/fixtures          create existing VPCs / VNets: {"aws": {...}, "azure": {...}}
+///                                     aws also takes "peerings" (active peerings between
+///                                     fixture VPCs: {"requester_vpc", "accepter_vpc"})
 ///                                     azure also takes "client_certificates" and
 ///                                     "federated_credentials" (client assertions)
 ///   POST /_emulator/peer-devices      configure the simulated device of a site VPN (customer

@@ -2962,3 +2962,102 @@ async fn a_bgp_site_vpn_needs_the_device_inside_cidr_and_asn_and_bad_devices_are
     .await;
     assert_eq!(status, 409, "{body}");
 }
+
+/// The quotas "Active VPC peering connections per VPC" and "Routes per route table" are
+/// enforced with AWS's codes, settable through the admin API, kept across a reset, and a bad
+/// value is refused.
+#[tokio::test]
+async fn peering_and_route_quotas_are_enforced_settable_and_survive_a_reset() {
+    let (_checked, url) = start().await;
+    let c = ec2(&url);
+    let (status, cfg) = admin(&url, "GET", "/config", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(cfg["ec2_active_peerings_per_vpc"], 50);
+    assert_eq!(cfg["ec2_routes_per_route_table"], 500);
+    for bad in [
+        serde_json::json!({"ec2_active_peerings_per_vpc": 0}),
+        serde_json::json!({"ec2_routes_per_route_table": "5"}),
+    ] {
+        let (status, _) = admin(&url, "POST", "/config", Some(bad)).await;
+        assert_eq!(status, 400);
+    }
+    let (status, _) = admin(
+        &url,
+        "POST",
+        "/config",
+        Some(
+            serde_json::json!({"ec2_active_peerings_per_vpc": 1, "ec2_routes_per_route_table": 1}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = admin(&url, "POST", "/reset", None).await;
+    assert_eq!(status, 200);
+
+    let hub = vpc(&c, "10.0.0.0/16").await;
+    let spokes = [vpc(&c, "10.1.0.0/16").await, vpc(&c, "10.2.0.0/16").await];
+    let mut ids = Vec::new();
+    for s in &spokes {
+        let out = c
+            .create_vpc_peering_connection()
+            .vpc_id(&hub)
+            .peer_vpc_id(s)
+            .send()
+            .await
+            .unwrap();
+        ids.push(
+            out.vpc_peering_connection()
+                .unwrap()
+                .vpc_peering_connection_id()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    tokio::time::sleep(SETTLE).await;
+    c.accept_vpc_peering_connection()
+        .vpc_peering_connection_id(&ids[0])
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(SETTLE).await;
+    assert_eq!(
+        code(
+            c.accept_vpc_peering_connection()
+                .vpc_peering_connection_id(&ids[1])
+                .send()
+                .await
+        ),
+        "ActiveVpcPeeringConnectionPerVpcLimitExceeded",
+        "the hub already has its one active peering"
+    );
+
+    let rtb = c
+        .create_route_table()
+        .vpc_id(&hub)
+        .send()
+        .await
+        .unwrap()
+        .route_table()
+        .unwrap()
+        .route_table_id()
+        .unwrap()
+        .to_string();
+    for (dest, want) in [
+        ("10.1.0.0/16", None),
+        ("10.2.0.0/16", Some("RouteLimitExceeded")),
+    ] {
+        let r = c
+            .create_route()
+            .route_table_id(&rtb)
+            .destination_cidr_block(dest)
+            .vpc_peering_connection_id(&ids[0])
+            .send()
+            .await;
+        match want {
+            None => {
+                r.unwrap();
+            }
+            Some(w) => assert_eq!(code(r), w),
+        }
+    }
+}

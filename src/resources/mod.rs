@@ -8,6 +8,7 @@ pub mod cross_cloud_vpn;
 pub mod default_tags;
 pub mod site_vpn;
 pub mod timeouts;
+pub mod vpc_peering_mesh;
 pub mod vpc_peering_pair;
 
 use crate::provider::Registry;
@@ -18,4 +19,5 @@ pub fn registry() -> Registry {
         .register(std::sync::Arc::new(vpc_peering_pair::VpcPeeringPair))
         .register(std::sync::Arc::new(cross_cloud_vpn::CrossCloudVpn))
         .register(std::sync::Arc::new(site_vpn::SiteVpn))
+        .register(std::sync::Arc::new(vpc_peering_mesh::VpcPeeringMesh))
 }

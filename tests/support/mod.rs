@@ -164,6 +164,20 @@ impl Emulator {
             .unwrap_or(0)
     }
 
+    /// Asserts that only reads (`Describe*`, `GetCallerIdentity`) reached the emulator so
+    /// far: what a plan-time refusal must leave behind.
+    pub fn assert_only_reads(&self) {
+        let counters = self.counters();
+        for (_, actions) in counters.as_object().unwrap() {
+            for (action, _) in actions.as_object().unwrap() {
+                assert!(
+                    action.starts_with("Describe") || action == "GetCallerIdentity",
+                    "a mutating call reached the emulator at plan time: {action} ({counters})"
+                );
+            }
+        }
+    }
+
     /// Adds a fault rule in the CLI form.
     pub fn inject(&self, spec: &str) {
         self.emu

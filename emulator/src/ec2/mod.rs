@@ -150,6 +150,30 @@ pub struct State {
     pub used_outside_ips: BTreeSet<Ipv4Addr>,
     /// Credentials issued by `AssumeRole`, by access key id.
     pub sessions: BTreeMap<String, sts::Session>,
+    /// The account quotas the emulator enforces (settable, see [`Quotas`]).
+    pub quotas: Quotas,
+}
+
+/// The adjustable EC2/VPC quotas the emulator enforces, the same for every account and
+/// region. They start at AWS's defaults; tests lower them (directly, or through
+/// `POST /_emulator/config`) to reach a limit with a few objects. They survive a reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quotas {
+    /// "Active VPC peering connections per VPC" (L-7E9ECCDB).
+    pub active_peerings_per_vpc: usize,
+    /// "Routes per route table" (L-93826ACB), non-propagated routes.
+    pub routes_per_route_table: usize,
+}
+
+impl Default for Quotas {
+    /// AWS's defaults: 50 active peerings per VPC (rule: AWS-PEERINGS-PER-VPC) and 500
+    /// routes per route table since June 2025 (rule: AWS-ROUTES-PER-TABLE).
+    fn default() -> Self {
+        Quotas {
+            active_peerings_per_vpc: 50,
+            routes_per_route_table: 500,
+        }
+    }
 }
 
 impl State {
@@ -161,6 +185,7 @@ impl State {
             peerings: BTreeMap::new(),
             used_outside_ips: BTreeSet::new(),
             sessions: BTreeMap::new(),
+            quotas: Quotas::default(),
         }
     }
 
@@ -443,7 +468,9 @@ pub async fn handle(AxState(emu): AxState<Shared>, headers: HeaderMap, body: Byt
 /// `{"vpcs": [{"account", "region", "cidr", "extra_cidrs", "name", "route_tables", "subnets"}],
 ///   "transit_gateways": [{"account", "region", "amazon_side_asn", "name"}]}`; returns
 /// `{"vpcs": [{"id", "account", "region", "main_route_table_id", "route_table_ids",
-///   "subnet_ids"}], "transit_gateways": [{"id"}]}`.
+///   "subnet_ids"}], "transit_gateways": [{"id"}], "peerings": [{"id"}]}`; `"peerings":
+/// [{"requester_vpc", "accepter_vpc"}]` creates active peerings between fixture VPCs (a
+/// VPC's existing peerings, for the per-VPC peering quota).
 pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
     let mut st = emu.ec2.lock().unwrap();
     let str_of =
@@ -531,5 +558,46 @@ pub fn fixtures(emu: &Emulator, spec: &Value) -> Result<Value, String> {
             .map_err(|e| e.message)?;
         tgws_out.push(json!({"id": id}));
     }
-    Ok(json!({"vpcs": vpcs_out, "transit_gateways": tgws_out}))
+    let mut pcx_out = Vec::new();
+    for p in spec
+        .get("peerings")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        let ends = ["requester_vpc", "accepter_vpc"].map(|k| str_of(&p, k, ""));
+        let [requester, accepter] = ends.map(|vpc| peering_end(&st, &vpc));
+        let (requester, accepter) = (requester?, accepter?);
+        let id = st.id("pcx");
+        st.peerings.insert(
+            id.clone(),
+            peering::Peering {
+                id: id.clone(),
+                requester,
+                accepter,
+                phase: Phase::settled("active"),
+                actor: None,
+                created_ms: 0,
+                tags: tags::Tags::new(),
+            },
+        );
+        pcx_out.push(json!({"id": id}));
+    }
+    Ok(json!({"vpcs": vpcs_out, "transit_gateways": tgws_out, "peerings": pcx_out}))
+}
+
+/// One end of a fixture peering: the VPC `vpc` wherever it lives.
+fn peering_end(st: &State, vpc: &str) -> Result<peering::Side, String> {
+    st.regions
+        .iter()
+        .find_map(|((account, region), r)| {
+            r.vpcs.get(vpc).map(|v| peering::Side {
+                account: account.clone(),
+                region: region.clone(),
+                vpc_id: vpc.to_string(),
+                cidrs: v.cidr_strings(),
+                allow_dns: false,
+            })
+        })
+        .ok_or_else(|| format!("peering fixture: no VPC {vpc:?}"))
 }

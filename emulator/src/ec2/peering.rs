@@ -270,10 +270,41 @@ pub fn accept(st: &mut State, cx: &Ctx) -> R<Xml> {
             format!("Invalid state transition for {id}, attempted to transition from {status} to active"),
         ));
     }
+    let ends = [p.requester.clone(), p.accepter.clone()];
+    check_active_limit(st, &id, &ends, now)?;
+    let p = find_visible(st, cx, &id)?;
     p.phase = Phase::new("provisioning", "active", done);
     cx.record(&id, done);
     let p = p.clone();
     Ok(write_one(st, &p, now))
+}
+
+/// rule: AWS-PEERINGS-PER-VPC. Accepting makes the peering active, so it is refused when
+/// either VPC already has as many active (or provisioning) peerings as the quota
+/// "Active VPC peering connections per VPC" allows: `ActiveVpcPeeringConnectionPerVpcLimitExceeded`
+/// ("You've reached the limit on the number of active VPC peering connections you can have
+/// for the specified VPC", EC2 error codes). The message is the emulator's own.
+fn check_active_limit(st: &State, id: &str, ends: &[Side; 2], now: u64) -> R<()> {
+    let limit = st.quotas.active_peerings_per_vpc;
+    for end in ends {
+        let holds = |s: &Side| s.account == end.account && s.vpc_id == end.vpc_id;
+        let active = st
+            .peerings
+            .values()
+            .filter(|p| p.id != id && (holds(&p.requester) || holds(&p.accepter)))
+            .filter(|p| matches!(p.status(now), "active" | "provisioning"))
+            .count();
+        if active >= limit {
+            return Err(Ec2Error::new(
+                "ActiveVpcPeeringConnectionPerVpcLimitExceeded",
+                format!(
+                    "VPC {} already has {active} active VPC peering connections, the limit for this VPC ({limit}); cannot accept {id}.",
+                    end.vpc_id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `RejectVpcPeeringConnection`: the accepter only, while `pending-acceptance`.

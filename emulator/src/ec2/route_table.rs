@@ -500,22 +500,23 @@ pub fn create_route(st: &mut State, cx: &Ctx) -> R<Xml> {
             format!("The route identified by {dest} already exists."),
         ));
     }
-    // rule: AWS-ROUTES-PER-TABLE. 50 non-propagated routes per route table by default
-    // (Amazon VPC quotas, "Routes per route table", adjustable to 1,000; not re-read in this
-    // session); `RouteLimitExceeded` is an EC2 error code (SDK error lists), its use here and
-    // the message are inferred. The emulator applies the default quota.
-    if t.routes.len() >= ROUTES_PER_TABLE {
+    // rule: AWS-ROUTES-PER-TABLE. "Routes per route table" counts non-propagated routes (500
+    // by default since June 2025, adjustable to 1,000; the emulator's quota is settable).
+    // `RouteLimitExceeded` is the EC2 error code ("You've reached the limit on the number of
+    // routes that you can add to a route table"); the message here is the emulator's own.
+    // The local route is not counted (whether AWS counts it is UNKNOWN).
+    let limit = st.quotas.routes_per_route_table;
+    if t.routes.len() >= limit {
         return Err(Ec2Error::new(
             "RouteLimitExceeded",
-            format!("The maximum number of routes ({ROUTES_PER_TABLE}) has been reached for route table {id}."),
+            format!(
+                "The maximum number of routes ({limit}) has been reached for route table {id}."
+            ),
         ));
     }
     find(st, cx, &id)?.routes.push(route);
     ok()
 }
-
-/// Default quota of non-propagated routes per route table.
-const ROUTES_PER_TABLE: usize = 50;
 
 /// `ReplaceRoute`: the route must exist and must not be a local route.
 pub fn replace_route(st: &mut State, cx: &Ctx) -> R<Xml> {

@@ -57,6 +57,15 @@ pub const VPC_PEERING_CONNECTION_DELETED: StateWait = StateWait {
 /// States in which the peering no longer exists for practical purposes.
 const GONE: [&str; 4] = ["deleted", "rejected", "expired", "failed"];
 
+/// Statuses of a peering that is, or may become, active: what the per-VPC peering quota
+/// counts at plan time (rule: AWS-PEERINGS-PER-VPC).
+pub const HOLDING_QUOTA: [&str; 4] = [
+    "active",
+    "provisioning",
+    "pending-acceptance",
+    "initiating-request",
+];
+
 /// One side of a peering.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PeeringSide {
@@ -313,6 +322,53 @@ impl Ec2 {
                     && p.status != "deleting"
             })
             .collect())
+    }
+
+    /// Every peering of any of `vpc_ids` (VPCs of this client's account and region) that
+    /// holds or may take a slot of the "Active VPC peering connections per VPC" quota:
+    /// `active`, `provisioning`, `pending-acceptance` and `initiating-request`. Two reads
+    /// whatever the number of VPCs (requester side, accepter side), for plan-time counting.
+    pub async fn find_peerings_holding_quota_of_vpcs(
+        &self,
+        vpc_ids: &[&str],
+    ) -> Result<Vec<Peering>> {
+        let mut out: Vec<Peering> = Vec::new();
+        for end in ["requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"] {
+            let req = self
+                .client
+                .describe_vpc_peering_connections()
+                .filters(tags::filter(end, vpc_ids))
+                .filters(tags::filter("status-code", &HOLDING_QUOTA));
+            let found = self
+                .send(
+                    || {
+                        format!(
+                            "counting the VPC peering connections of {}",
+                            vpc_ids.join(", ")
+                        )
+                    },
+                    || req.clone().send(),
+                )
+                .await
+                .map(|o| {
+                    o.vpc_peering_connections()
+                        .iter()
+                        .map(Peering::from)
+                        .collect::<Vec<_>>()
+                })?;
+            for p in found {
+                // Client-side too, in case an endpoint ignores a filter.
+                let ours = vpc_ids.contains(&p.requester.vpc_id.as_str())
+                    || vpc_ids.contains(&p.accepter.vpc_id.as_str());
+                if ours
+                    && HOLDING_QUOTA.contains(&p.status.as_str())
+                    && !out.iter().any(|x| x.id == p.id)
+                {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Waits after a request ([`VPC_PEERING_CONNECTION_REQUESTED`]).

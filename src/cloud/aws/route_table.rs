@@ -90,6 +90,29 @@ impl Ec2 {
         at_most_one("route tables", found)
     }
 
+    /// The route tables `ids` that exist (one read for all; a missing one is simply absent
+    /// from the answer), for plan-time checks.
+    pub async fn find_route_tables_by_ids(&self, ids: &[&str]) -> Result<Vec<RouteTable>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let req = self
+            .client
+            .describe_route_tables()
+            .filters(filter("route-table-id", ids));
+        let tables: Vec<RouteTable> = self
+            .send(
+                || format!("reading EC2 route tables ({})", ids.join(", ")),
+                || req.clone().send(),
+            )
+            .await
+            .map(|o| o.route_tables().iter().map(route_table_from_sdk).collect())?;
+        Ok(tables
+            .into_iter()
+            .filter(|t| ids.contains(&t.id.as_str()))
+            .collect())
+    }
+
     /// Every route table of VPC `vpc_id` (what an import searches for the link's routes).
     pub async fn find_route_tables_of_vpc(&self, vpc_id: &str) -> Result<Vec<RouteTable>> {
         let req = self

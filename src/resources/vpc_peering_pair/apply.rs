@@ -86,39 +86,51 @@ pub async fn create(ctx: &ProviderContext, planned: &Value) -> ApplyResult {
         tracing::warn!(error = %format!("{e:#}"), "could not journal the create: a re-run after a crash will not adopt what it made");
     }
     let wait = ctx.wait(timeouts::resolve(planned, DEFAULTS).create);
-    let want_dns = (
-        st.requester.allow_dns.unwrap_or(false),
-        st.accepter.allow_dns.unwrap_or(false),
-    );
 
-    // 1. Who acts for each side, and what the two VPCs look like now.
+    // 1. Who acts for each side.
     let sides = match Sides::of(ctx, &st).await {
         Ok(s) => s,
         Err(d) => return ApplyResult::partial(None, d),
     };
-    if let Err(d) = describe_vpcs(&sides, &mut st).await {
-        return ApplyResult::partial(None, d);
+
+    // 2-7. The link itself; a failure after the request keeps the partial state.
+    match create_link(&sides, &mut st, &wait).await {
+        Ok(()) => {
+            journal.finish();
+            ApplyResult::ok(st.to_value())
+        }
+        Err(d) if st.id.is_none() => ApplyResult::partial(None, d),
+        Err(d) => ApplyResult::partial(Some(st.to_value()), d),
     }
+}
+
+/// Creates the peering `st` describes between `sides`, the steps every VPC peering resource
+/// shares (the pair's create and each new pair of a mesh): look at both VPCs, request the
+/// peering (or adopt this claim's own), accept, wait for `active`, DNS, tags, routes. `st`
+/// records the progress: on an error, `st.id` is `None` when nothing was created yet, and
+/// otherwise `st` names everything that exists (the partial state).
+pub async fn create_link(
+    sides: &Sides,
+    st: &mut PairState,
+    wait: &WaitConfig,
+) -> Result<(), Diagnostic> {
+    let want_dns = (
+        st.requester.allow_dns.unwrap_or(false),
+        st.accepter.allow_dns.unwrap_or(false),
+    );
+    // 1. What the two VPCs look like now.
+    describe_vpcs(sides, st).await?;
 
     // 2. Request the peering, or adopt the one an interrupted run requested.
-    let id = match request_or_adopt(&sides, &st).await {
-        Ok(id) => id,
-        Err(d) => return ApplyResult::partial(None, d),
-    };
+    let id = request_or_adopt(sides, st).await?;
     st.id = Some(id);
     st.status = Some("initiating-request".into());
     st.routes = Some(Vec::new());
     st.requester.allow_dns = Some(false);
     st.accepter.allow_dns = Some(false);
 
-    // 3-6. Handshake, DNS, tags, routes; from here on a failure keeps the partial state.
-    match finish_create(&sides, &mut st, want_dns, &wait).await {
-        Ok(()) => {
-            journal.finish();
-            ApplyResult::ok(st.to_value())
-        }
-        Err(d) => ApplyResult::partial(Some(st.to_value()), d),
-    }
+    // 3-7. Handshake, DNS, tags, routes.
+    finish_create(sides, st, want_dns, wait).await
 }
 
 /// Records both VPCs' owners, regions and CIDR blocks.
@@ -343,7 +355,17 @@ async fn remove_routes(
         .filter(|r| !wanted.contains(r))
         .cloned()
         .collect();
-    for r in unwanted {
+    delete_routes(sides, st, unwanted).await
+}
+
+/// Deletes `routes` (each with its side's credentials), removing each from `st.routes` as it
+/// goes, so on an error `st` names the routes left.
+pub async fn delete_routes(
+    sides: &Sides,
+    st: &mut PairState,
+    routes: Vec<RouteState>,
+) -> Result<(), Diagnostic> {
+    for r in routes {
         sides
             .ec2(r.side)
             .delete_route(&r.route_table_id, &r.destination)
@@ -381,7 +403,9 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> Ap
     }
 }
 
-async fn update_steps(
+/// Moves the live pair `st` to `new` in place (tags, DNS options, routes): the update every
+/// VPC peering resource shares. `claiming`: the peering gets `st.claim` now.
+pub async fn update_steps(
     sides: &Sides,
     st: &mut PairState,
     new: &PairState,

@@ -45,10 +45,23 @@ fn unchanged(state: &Value, d: crate::tf::Diagnostic) -> ReadResult {
 /// provider's `default_tags`).
 pub async fn refresh(
     sides: &Sides,
-    mut st: PairState,
+    st: PairState,
     id: &str,
     defaults: &Tags,
 ) -> Result<Option<Value>, crate::tf::Diagnostic> {
+    Ok(refresh_link(sides, st, id, defaults)
+        .await?
+        .map(|st| st.to_value()))
+}
+
+/// The refresh every VPC peering resource shares: `st` as peering `id` between `sides` is
+/// now, or `None` when it is gone (or another state's).
+pub async fn refresh_link(
+    sides: &Sides,
+    mut st: PairState,
+    id: &str,
+    defaults: &Tags,
+) -> Result<Option<PairState>, crate::tf::Diagnostic> {
     // 1. The peering itself.
     let Some(p) = sides
         .requester
@@ -85,7 +98,7 @@ pub async fn refresh(
 
     // 3. The routes through this peering in the listed route tables.
     st.routes = Some(observed_routes(sides, &st, id).await?);
-    Ok(Some(st.to_value()))
+    Ok(Some(st))
 }
 
 /// Copies what the peering reports into `st`: owners, regions, DNS options (only reported

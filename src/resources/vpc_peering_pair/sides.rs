@@ -30,21 +30,22 @@ impl Sides {
         account: Option<&str>,
         region: Option<&str>,
     ) -> Result<Sides, Diagnostic> {
-        let acc = ctx.aws_account(account, AttributePath::attrs(["accepter", "account"]))?;
-        let acc = match region {
-            Some(r) => acc.for_region(r),
-            None => acc.clone(),
-        };
-        let requester = ctx.aws.ec2().await.map_err(cloud_diag)?;
-        let requester_owner = ctx.aws.account_id().await.map_err(cloud_diag)?;
-        let accepter = acc.ec2().await.map_err(cloud_diag)?;
-        let accepter_owner = acc.account_id().await.map_err(cloud_diag)?;
-        Ok(Sides {
-            requester,
-            accepter,
-            requester_owner,
-            accepter_owner,
-        })
+        let account_path = AttributePath::attrs(["accepter", "account"]);
+        ctx.aws_account(account, account_path.clone())?;
+        let requester = Place::resolve(ctx, None, None, account_path.clone()).await?;
+        let accepter = Place::resolve(ctx, account, region, account_path).await?;
+        Ok(Sides::between(&requester, &accepter))
+    }
+
+    /// The sides of a link from `requester` to `accepter`, each resolved once (a mesh
+    /// resolves each member once for all its pairs).
+    pub fn between(requester: &Place, accepter: &Place) -> Sides {
+        Sides {
+            requester: requester.ec2.clone(),
+            accepter: accepter.ec2.clone(),
+            requester_owner: requester.owner.clone(),
+            accepter_owner: accepter.owner.clone(),
+        }
     }
 
     /// Resolves the sides a state or plan names.
@@ -77,6 +78,37 @@ impl Sides {
     pub fn same_place(&self) -> bool {
         self.requester_owner == self.accepter_owner
             && self.requester.region() == self.accepter.region()
+    }
+}
+
+/// One end of a link: the EC2 client of an account in a region, and that account's id.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// EC2 in that account and region.
+    pub ec2: Ec2,
+    /// The account id (STS).
+    pub owner: String,
+}
+
+impl Place {
+    /// The `aws_account` block `account` (`None`: the provider's default `aws {}` account) in
+    /// `region` (`None`: that account's region). An unknown account name is an error on
+    /// `account_path`.
+    pub async fn resolve(
+        ctx: &ProviderContext,
+        account: Option<&str>,
+        region: Option<&str>,
+        account_path: AttributePath,
+    ) -> Result<Place, Diagnostic> {
+        let acc = ctx.aws_account(account, account_path)?;
+        let acc = match region {
+            Some(r) => acc.for_region(r),
+            None => acc.clone(),
+        };
+        Ok(Place {
+            ec2: acc.ec2().await.map_err(cloud_diag)?,
+            owner: acc.account_id().await.map_err(cloud_diag)?,
+        })
     }
 }
 

@@ -118,7 +118,8 @@ fn opt_str(s: &Option<String>) -> Value {
 }
 
 impl SideState {
-    fn from_value(v: &Value) -> Self {
+    /// Reads one side block (a mesh's `member` block has the same attributes).
+    pub fn from_value(v: &Value) -> Self {
         SideState {
             vpc_id: known_str(v.attr(names::side::VPC_ID)),
             route_table_ids: known_strings(v.attr(names::side::ROUTE_TABLE_IDS)),
@@ -132,7 +133,8 @@ impl SideState {
         }
     }
 
-    fn to_value(&self, side: Side) -> Value {
+    /// The block's value; only the accepter's (and a mesh member's) carries `account`.
+    pub fn to_value(&self, side: Side) -> Value {
         let mut v = Value::object([
             ("vpc_id", opt_str(&self.vpc_id)),
             (
@@ -190,17 +192,7 @@ impl PairState {
                 .filter_map(|(k, x)| x.as_str().map(|s| (k.clone(), s.to_string())))
                 .collect()
         });
-        let routes = v.attr(names::ROUTES).as_list().map(|l| {
-            l.iter()
-                .filter_map(|r| {
-                    Some(RouteState {
-                        side: Side::parse(r.attr(names::route::SIDE).as_str()?)?,
-                        route_table_id: known_str(r.attr(names::route::ROUTE_TABLE_ID))?,
-                        destination: known_str(r.attr(names::route::DESTINATION_CIDR_BLOCK))?,
-                    })
-                })
-                .collect()
-        });
+        let routes = routes_from_value(v.attr(names::ROUTES));
         PairState {
             id: known_str(v.attr(names::ID)),
             status: known_str(v.attr(names::STATUS)),
@@ -298,6 +290,21 @@ impl PairState {
         out.dedup();
         Some(out)
     }
+}
+
+/// Reads a `routes` list value (`None` when unknown or null).
+pub fn routes_from_value(v: &Value) -> Option<Vec<RouteState>> {
+    v.as_list().map(|l| {
+        l.iter()
+            .filter_map(|r| {
+                Some(RouteState {
+                    side: Side::parse(r.attr(names::route::SIDE).as_str()?)?,
+                    route_table_id: known_str(r.attr(names::route::ROUTE_TABLE_ID))?,
+                    destination: known_str(r.attr(names::route::DESTINATION_CIDR_BLOCK))?,
+                })
+            })
+            .collect()
+    })
 }
 
 /// The `routes` list value, sorted so plans and state compare equal.
