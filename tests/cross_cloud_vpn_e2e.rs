@@ -9,6 +9,7 @@ mod support;
 
 use serde_json::{json, Value as Json};
 use std::time::Instant;
+use support::aws_branch::{assert_aws_branch_is_a_graph, AwsBranch};
 use support::{
     arm_of, assert_error_at, assert_nothing_left, assert_secret_only_in_quoted_source, aws_live,
     line_number, provider_block, vpn_fixture, with_default_tags, Emulator, VpnFixture as Fixture,
@@ -585,6 +586,8 @@ fn realistic_apply_follows_the_critical_path() {
     wd.destroy();
 }
 
+/// Also the AWS branch of the 4-tunnel create (issue 15): its two VPN connections overlap
+/// and do not wait for the gateway's VPC attachment.
 #[test]
 fn four_tunnel_connections_run_one_at_a_time_on_the_gateway() {
     // Azure serialises the writes on one gateway; the emulator answers a second one with
@@ -614,6 +617,7 @@ fn four_tunnel_connections_run_one_at_a_time_on_the_gateway() {
         wd.state_values("cloudlink_cross_cloud_vpn.this")["consistent"],
         true
     );
+    assert_aws_branch_is_a_graph(&AwsBranch::of(&emu), 2);
     wd.destroy();
     assert_nothing_left(&emu.dump());
 }

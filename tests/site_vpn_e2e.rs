@@ -9,6 +9,7 @@
 mod support;
 
 use serde_json::{json, Value as Json};
+use support::aws_branch::{assert_aws_branch_is_a_graph, AwsBranch};
 use support::{
     assert_nothing_left, aws_live, block_on, emu_ec2, provider_block, vpn_fixture, Emulator,
     Workdir, ACCOUNT, REGION, REQUIRED_PROVIDERS,
@@ -56,6 +57,17 @@ output "device_configuration" {{
     )
 }
 
+/// A workdir holding [`static_config`] on a new fixture VPC, to the device at `DEVICE_IP`.
+fn static_site(emu: &Emulator) -> Workdir {
+    let fx = vpn_fixture(emu, "net-rg", "hub");
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &static_config(emu, &fx.vpc, &fx.rtb, DEVICE_IP, [KEY_1, KEY_2]),
+    );
+    wd
+}
+
 /// Tells the emulator the device at `ip` is configured with these tunnels.
 fn configure_device(emu: &Emulator, device: Json) {
     let url = format!("{}/_emulator/peer-devices", emu.url);
@@ -100,6 +112,19 @@ fn live_vpn_tunnels(emu: &Emulator) -> Vec<Json> {
     let vpns = aws_live(&dump, ACCOUNT, REGION, "vpn_connections");
     assert_eq!(vpns.len(), 1, "{vpns:?}");
     vpns[0]["tunnels"].as_array().cloned().unwrap_or_default()
+}
+
+/// With no Azure gateway to hide it, the AWS branch is the whole create: the VPN connection
+/// starts as soon as the customer gateway and the VGW exist, while the VGW attaches, and the
+/// routes follow the attachment (issue 15).
+#[test]
+fn realistic_create_does_not_wait_for_the_vgw_attachment() {
+    let emu = Emulator::start("realistic", 0.01);
+    let wd = static_site(&emu);
+    wd.apply();
+    assert_aws_branch_is_a_graph(&AwsBranch::of(&emu), 1);
+    wd.destroy();
+    assert_nothing_left(&emu.dump());
 }
 
 #[test]

@@ -206,6 +206,7 @@ impl Emulator {
 
 /// Terraform runs in their own process group, the provider processes of a run, SIGKILL of
 /// either, and runs with a time limit (crash and reliability tests).
+pub mod aws_branch;
 pub mod procs;
 
 /// A terraform working directory with a dev_overrides CLI config.

@@ -655,6 +655,9 @@ pub fn create(st: &mut State, cx: &Ctx) -> R<Xml> {
             ))
         }
         (None, None) => return Err(Ec2Error::missing("VpnGatewayId or TransitGatewayId")),
+        // rule: AWS-VPN-ON-DETACHED-VGW. The gateway must exist and not be going away;
+        // whether it is attached to a VPC does not matter (the API reference asks for "an
+        // existing virtual private gateway", nothing more).
         (Some(v), None) => {
             let g = r
                 .vpn_gateways

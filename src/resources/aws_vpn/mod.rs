@@ -10,6 +10,8 @@
 //! - `checkpoint`: the AWS ids and tunnel facts learnt so far ([`checkpoint::AwsCheckpoint`]);
 //! - `run`: the AWS run context a resource embeds ([`run::AwsRun`]) and the trait its run
 //!   implements so the shared steps can run on it ([`run::AwsVpnRun`]);
+//! - `branch`: the converging steps as one graph (what waits for what), which a resource
+//!   adds to its own;
 //! - `steps`: the converging steps (create, adopt, repair, update) and the route pruning;
 //! - `psk`: pre-shared keys on AWS tunnels (initial key, configured key, rotation);
 //! - `delete`: the delete steps;
@@ -19,6 +21,7 @@
 //!   disagrees with the peer;
 //! - `import`: finding an existing VPN's AWS objects by their ownership tags.
 
+pub mod branch;
 pub mod checkpoint;
 pub mod delete;
 pub mod import;

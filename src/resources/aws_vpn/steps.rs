@@ -42,62 +42,79 @@ pub async fn amazon_side_asn(aws: &AwsRun, cancel: &CancellationToken) -> anyhow
 
 /// rule: AWS-CGW-IP-IMMUTABLE: a customer gateway whose IP is not the peer's IP is never
 /// modified (AWS cannot); the plan replaces the resource whenever the peer IPs would change.
-/// Step: one AWS customer gateway per peer public IP, with the peer's ASN.
+/// Step: one AWS customer gateway per peer public IP, with the peer's ASN, all at once.
 pub async fn customer_gateways<R: AwsVpnRun>(
     run: Arc<R>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
+    let n = run.aws().side.vpn_connections;
+    all_settled((0..n).map(|i| customer_gateway(run.as_ref(), i, &cancel))).await
+}
+
+/// Customer gateway `i`: adopted by its tags, else created, recorded, then available.
+async fn customer_gateway<R: AwsVpnRun>(
+    run: &R,
+    i: usize,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
     let aws = run.aws();
-    let ec2 = aws.ec2(&cancel);
-    for i in 0..aws.side.vpn_connections {
-        let tags = aws.tags(&customer_gateway_component(i));
-        let ip = run.peer_ip(i);
-        let found = ec2.find_customer_gateway_by_tags(&tags).await?;
-        if let Some(c) = &found {
-            aws.ensure_owns(&c.tags)?;
-        }
-        let id = match found {
-            Some(c) if c.ip_address == ip => {
-                ec2.sync_tags(&c.id, &c.tags, &tags).await?;
-                c.id
-            }
-            Some(c) => anyhow::bail!(
-                "customer gateway {} points at {}, not {} {ip}; replace the resource",
-                c.id,
-                c.ip_address,
-                aws.side.peer_words.ip
-            ),
-            None => {
-                let id = ec2
-                    .create_customer_gateway(
-                        &ip,
-                        aws.side.peer_asn,
-                        aws.side.peer_device_name.as_deref(),
-                        &tags,
-                    )
-                    .await?;
-                run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i] = id.clone());
-                id
-            }
-        };
-        run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i] = id.clone());
-        ec2.wait_customer_gateway_available(&id, &aws.wait(&cancel))
-            .await?;
+    let ec2 = aws.ec2(cancel);
+    let tags = aws.tags(&customer_gateway_component(i));
+    let ip = run.peer_ip(i);
+    let found = ec2.find_customer_gateway_by_tags(&tags).await?;
+    if let Some(c) = &found {
+        aws.ensure_owns(&c.tags)?;
     }
+    let id = match found {
+        Some(c) if c.ip_address == ip => {
+            ec2.sync_tags(&c.id, &c.tags, &tags).await?;
+            c.id
+        }
+        Some(c) => anyhow::bail!(
+            "customer gateway {} points at {}, not {} {ip}; replace the resource",
+            c.id,
+            c.ip_address,
+            aws.side.peer_words.ip
+        ),
+        None => {
+            ec2.create_customer_gateway(
+                &ip,
+                aws.side.peer_asn,
+                aws.side.peer_device_name.as_deref(),
+                &tags,
+            )
+            .await?
+        }
+    };
+    run.with_aws_checkpoint(|cp| cp.customer_gateway_ids[i] = id.clone());
+    ec2.wait_customer_gateway_available(&id, &aws.wait(cancel))
+        .await?;
     Ok(())
 }
 
-/// rule: AWS-VGW-ONE-PER-VPC: AWS refuses a second attachment (`InvalidVpcState`); the
-/// plan reports a VPC that already has another virtual private gateway attached.
-/// Step: the virtual private gateway, attached to the VPC (nothing with a transit gateway).
+/// Runs every future to its end (so each one records what it created, even when another
+/// fails: the partial state must name every object) and returns the first error.
+async fn all_settled(
+    work: impl IntoIterator<Item = impl std::future::Future<Output = anyhow::Result<()>>>,
+) -> anyhow::Result<()> {
+    futures::future::join_all(work)
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<Vec<()>>>()
+        .map(|_| ())
+}
+
+/// Step: the virtual private gateway, available (nothing with a transit gateway). Its VPC
+/// attachment is a step of its own ([`vpn_gateway_attachment`]): the VPN connections need
+/// only the gateway (rule AWS-VPN-ON-DETACHED-VGW), the route tables need the attachment.
 pub async fn vpn_gateway<R: AwsVpnRun>(
     run: Arc<R>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
     let aws = run.aws();
-    let Some(vpc) = aws.side.vpc_id.clone() else {
+    if aws.side.vpc_id.is_none() {
         return Ok(());
-    };
+    }
     let ec2 = aws.ec2(&cancel);
     let tags = aws.tags(VPN_GATEWAY_COMPONENT);
     let found = ec2.find_vpn_gateway_by_tags(&tags).await?;
@@ -115,9 +132,28 @@ pub async fn vpn_gateway<R: AwsVpnRun>(
         }
     };
     run.with_aws_checkpoint(|cp| cp.vpn_gateway_id = id.clone());
-    let g = ec2
-        .wait_vpn_gateway_available(&id, &aws.wait(&cancel))
+    ec2.wait_vpn_gateway_available(&id, &aws.wait(&cancel))
         .await?;
+    Ok(())
+}
+
+/// rule: AWS-VGW-ONE-PER-VPC: AWS refuses a second attachment (`InvalidVpcState`); the
+/// plan reports a VPC that already has another virtual private gateway attached.
+/// Step: the virtual private gateway attached to the VPC (nothing with a transit gateway).
+pub async fn vpn_gateway_attachment<R: AwsVpnRun>(
+    run: Arc<R>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let aws = run.aws();
+    let Some(vpc) = aws.side.vpc_id.clone() else {
+        return Ok(());
+    };
+    let ec2 = aws.ec2(&cancel);
+    let id = run.with_aws_checkpoint(|cp| cp.vpn_gateway_id.clone());
+    let g = ec2
+        .find_vpn_gateway_by_id(&id)
+        .await?
+        .ok_or_else(|| anyhow!("AWS virtual private gateway {id} disappeared"))?;
     match g.attachment_state(&vpc) {
         Some("attached") => {}
         Some("attaching") => {}
@@ -166,79 +202,88 @@ fn vpn_connection_spec<R: AwsVpnRun>(run: &R, i: usize, tags: &Tags) -> VpnConne
     }
 }
 
-/// Step: one VPN connection per customer gateway, both tunnels with inside CIDRs and PSKs;
-/// static routes to the peer's prefixes when routing is static.
+/// rule: AWS-VPN-ON-DETACHED-VGW: a VPN connection needs the virtual private gateway to
+/// exist, not to be attached to the VPC, so this step does not wait for the attachment.
+/// Step: one VPN connection per customer gateway, all at once, both tunnels with inside
+/// CIDRs and PSKs; static routes to the peer's prefixes when routing is static.
 pub async fn vpn_connections<R: AwsVpnRun>(
     run: Arc<R>,
     cancel: CancellationToken,
 ) -> anyhow::Result<()> {
+    let n = run.aws().side.vpn_connections;
+    all_settled((0..n).map(|i| vpn_connection(run.as_ref(), i, &cancel))).await
+}
+
+/// VPN connection `i`: adopted by its tags, else created and recorded; once available, its
+/// transit gateway attachment tagged, its keys and tunnel logs as configured, its tunnel
+/// facts recorded and its static routes converged.
+async fn vpn_connection<R: AwsVpnRun>(
+    run: &R,
+    i: usize,
+    cancel: &CancellationToken,
+) -> anyhow::Result<()> {
     let aws = run.aws();
     let side = &aws.side;
-    let ec2 = aws.ec2(&cancel);
-    for i in 0..side.vpn_connections {
-        let tags = aws.tags(&vpn_connection_component(i));
-        let existing = ec2.find_vpn_connection_by_tags(&tags).await?;
-        if let Some(v) = &existing {
-            aws.ensure_owns(&v.tags)?;
+    let ec2 = aws.ec2(cancel);
+    let tags = aws.tags(&vpn_connection_component(i));
+    let existing = ec2.find_vpn_connection_by_tags(&tags).await?;
+    if let Some(v) = &existing {
+        aws.ensure_owns(&v.tags)?;
+    }
+    let id = match existing {
+        Some(v) => {
+            ec2.sync_tags(&v.id, &v.tags, &tags).await?;
+            v.id
         }
-        let id = match existing {
-            Some(v) => {
-                ec2.sync_tags(&v.id, &v.tags, &tags).await?;
-                v.id
-            }
-            None => {
-                let id = ec2
-                    .create_vpn_connection(&vpn_connection_spec(run.as_ref(), i, &tags))
-                    .await?;
-                run.with_aws_checkpoint(|cp| cp.vpn_connection_ids[i] = id.clone());
-                id
-            }
-        };
-        run.with_aws_checkpoint(|cp| cp.vpn_connection_ids[i] = id.clone());
-        let v = ec2
-            .wait_vpn_connection_available(&id, &aws.wait(&cancel))
+        None => {
+            ec2.create_vpn_connection(&vpn_connection_spec(run, i, &tags))
+                .await?
+        }
+    };
+    run.with_aws_checkpoint(|cp| cp.vpn_connection_ids[i] = id.clone());
+    let v = ec2
+        .wait_vpn_connection_available(&id, &aws.wait(cancel))
+        .await?;
+    // AWS creates the TGW attachment itself, untagged: give it our tags like the rest.
+    if let Some(tgw) = &side.transit_gateway_id {
+        let a = ec2
+            .wait_transit_gateway_vpn_attachment_present(tgw, &id, &aws.wait(cancel))
             .await?;
-        // AWS creates the TGW attachment itself, untagged: give it our tags like the rest.
-        if let Some(tgw) = &side.transit_gateway_id {
-            let a = ec2
-                .wait_transit_gateway_vpn_attachment_present(tgw, &id, &aws.wait(&cancel))
+        let want = aws.tags(&transit_gateway_attachment_component(i));
+        ec2.sync_tags(&a.id, &a.tags, &want).await?;
+    }
+    // A configured PSK AWS does not have yet (adopted connection): rotate it there.
+    let ours: Vec<&AwsTunnel> = side.tunnels_of(i).map(|(_, t)| t).collect();
+    let v = psk::configured_keys_on_aws(aws, v, &ours, cancel).await?;
+    let v = tunnel_logs_on_aws(aws, v, &ours, cancel).await?;
+    for (t, want) in side.tunnels_of(i) {
+        let tunnel = v
+            .tunnel_by_inside_cidr(&want.inside_cidr)
+            .cloned()
+            .unwrap_or_default();
+        aws.remember_psk(t, tunnel.psk.clone());
+        run.with_aws_checkpoint(|cp| {
+            cp.tunnels
+                .resize(side.tunnels.len(), AwsTunnelFacts::default());
+            cp.tunnels[t] = AwsTunnelFacts {
+                vpn_connection_id: id.clone(),
+                outside_ip: tunnel.outside_ip.clone(),
+                inside_cidr: want.inside_cidr.clone(),
+                aws_bgp_address: want.aws_bgp_address.clone(),
+                peer_bgp_address: want.peer_bgp_address.clone(),
+                ..Default::default()
+            };
+        });
+    }
+    if !side.bgp {
+        let want = run.peer_cidrs();
+        for c in want.iter().filter(|c| !v.routes.contains(c)) {
+            ec2.create_vpn_connection_route(&id, c).await?;
+            ec2.wait_vpn_connection_route_available(&id, c, &aws.wait(cancel))
                 .await?;
-            let want = aws.tags(&transit_gateway_attachment_component(i));
-            ec2.sync_tags(&a.id, &a.tags, &want).await?;
         }
-        // A configured PSK AWS does not have yet (adopted connection): rotate it there.
-        let ours: Vec<&AwsTunnel> = side.tunnels_of(i).map(|(_, t)| t).collect();
-        let v = psk::configured_keys_on_aws(aws, v, &ours, &cancel).await?;
-        let v = tunnel_logs_on_aws(aws, v, &ours, &cancel).await?;
-        for (t, want) in side.tunnels_of(i) {
-            let tunnel = v
-                .tunnel_by_inside_cidr(&want.inside_cidr)
-                .cloned()
-                .unwrap_or_default();
-            aws.remember_psk(t, tunnel.psk.clone());
-            run.with_aws_checkpoint(|cp| {
-                cp.tunnels
-                    .resize(side.tunnels.len(), AwsTunnelFacts::default());
-                cp.tunnels[t] = AwsTunnelFacts {
-                    vpn_connection_id: id.clone(),
-                    outside_ip: tunnel.outside_ip.clone(),
-                    inside_cidr: want.inside_cidr.clone(),
-                    aws_bgp_address: want.aws_bgp_address.clone(),
-                    peer_bgp_address: want.peer_bgp_address.clone(),
-                    ..Default::default()
-                };
-            });
-        }
-        if !side.bgp {
-            let want = run.peer_cidrs();
-            for c in want.iter().filter(|c| !v.routes.contains(c)) {
-                ec2.create_vpn_connection_route(&id, c).await?;
-                ec2.wait_vpn_connection_route_available(&id, c, &aws.wait(&cancel))
-                    .await?;
-            }
-            for c in v.routes.iter().filter(|c| !want.contains(c)) {
-                ec2.delete_vpn_connection_route(&id, c).await?;
-            }
+        for c in v.routes.iter().filter(|c| !want.contains(c)) {
+            ec2.delete_vpn_connection_route(&id, c).await?;
         }
     }
     Ok(())

@@ -4,9 +4,10 @@
 //! the repair of a sub-resource deleted out of band, and an in-place update are the same walk:
 //!
 //! 1. Azure public IP(s) and the GatewaySubnet (seconds; Standard static IPs are known at once);
-//! 2. the Azure gateway build (30-60 min) *while* the AWS side runs: customer gateway(s) with
-//!    the Azure IPs, VPN gateway + attachment, VPN connection(s) with inside CIDRs and PSKs,
-//!    static routes and route tables;
+//! 2. the Azure gateway build (30-60 min) *while* the AWS branch runs
+//!    (`aws_vpn::branch`): customer gateway(s) with the Azure IPs and the VPN gateway
+//!    together, then the VPN connection(s) concurrently (inside CIDRs, PSKs, static routes)
+//!    beside the gateway's VPC attachment, and the route tables once it is attached;
 //! 3. local network gateways (one per AWS tunnel), then connections with the tunnel's PSK,
 //!    one at a time per gateway (Azure serialises them; see `cloud::azure::gateway_queue`);
 //! 4. a bounded wait for the tunnels, which stops early on a disagreement between the clouds.
@@ -31,6 +32,7 @@ use crate::cloud::azure::virtual_network::find_virtual_network;
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
+use crate::resources::aws_vpn::branch::{self, with_aws_branch};
 use crate::resources::aws_vpn::psk as aws_psk;
 use crate::resources::aws_vpn::steps as aws_steps;
 use crate::resources::claim::{self, CreateJournal};
@@ -93,7 +95,7 @@ pub async fn resolve_cidrs(
 /// The converging graph: Azure IPs and subnet first, the AWS side concurrently with the
 /// gateway build, local gateways and connections last.
 pub fn converge_graph() -> Graph<Run> {
-    Graph::<Run>::new()
+    let azure = Graph::<Run>::new()
         .step("azure_public_ips", &[], azure_steps::public_ips)
         // After the IPs: the first one carries the subnet's claim before the subnet exists.
         .step(
@@ -101,29 +103,15 @@ pub fn converge_graph() -> Graph<Run> {
             &["azure_public_ips"],
             azure_steps::gateway_subnet_step,
         )
-        // After the IPs too: the first IP is the object that carries the link's claim before
-        // anything else exists (see resources::claim), so a second state is refused there.
-        .step(
-            "aws_vpn_gateway",
-            &["azure_public_ips"],
-            aws_steps::vpn_gateway,
-        )
         .step(
             "azure_gateway",
             &["azure_public_ips", "azure_gateway_subnet"],
             azure_steps::azure_gateway,
-        )
-        .step(
-            "aws_customer_gateways",
-            &["azure_public_ips"],
-            aws_steps::customer_gateways,
-        )
-        .step(
-            "aws_vpn_connections",
-            &["aws_customer_gateways", "aws_vpn_gateway"],
-            aws_steps::vpn_connections,
-        )
-        .step("aws_routes", &["aws_vpn_gateway"], aws_steps::route_tables)
+        );
+    // After the IPs too: the customer gateways need them, and the first IP is the object
+    // that carries the link's claim before anything else exists (see resources::claim), so
+    // a second state is refused there.
+    with_aws_branch(azure, &["azure_public_ips"])
         // After the IPs, which carry the link's claim (see resources::claim).
         .step(
             "aws_private_services",
@@ -132,7 +120,7 @@ pub fn converge_graph() -> Graph<Run> {
         )
         .step(
             "azure_local_network_gateways",
-            &["aws_vpn_connections"],
+            &[branch::VPN_CONNECTIONS],
             azure_steps::local_gateways,
         )
         .step(
@@ -142,7 +130,7 @@ pub fn converge_graph() -> Graph<Run> {
         )
         .step(
             "tunnels_up",
-            &["azure_connections", "aws_routes"],
+            &["azure_connections", branch::ROUTES],
             tunnels_up,
         )
 }

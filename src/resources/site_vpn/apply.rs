@@ -1,7 +1,7 @@
-//! Create and update as one converging step graph over the shared AWS steps: the customer
-//! gateway and the virtual private gateway (nothing with a transit gateway), the VPN
-//! connection once both exist, the route tables once the gateway exists, each tunnel's
-//! IKE/IPsec options once the connection exists; then the tunnels'
+//! Create and update as one converging step graph: the shared AWS branch
+//! (`aws_vpn::branch`: the customer gateway and the virtual private gateway together, the
+//! VPN connection once both exist, beside the gateway's VPC attachment, the route tables once
+//! it is attached), then each tunnel's IKE/IPsec options once the connection exists; then the tunnels'
 //! status and the device configuration are read back. Each step adopts what it finds by
 //! ownership tags, so a create, a re-run after a crash, a repair and an in-place update are
 //! the same walk. An update first rotates changed keys one tunnel at a time and drops the
@@ -17,6 +17,7 @@ use super::tunnel_options;
 use crate::orchestrate::{Deadline, Graph};
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::ApplyResult;
+use crate::resources::aws_vpn::branch::{self, with_aws_branch};
 use crate::resources::aws_vpn::psk as aws_psk;
 use crate::resources::aws_vpn::psk;
 use crate::resources::aws_vpn::steps as aws_steps;
@@ -29,20 +30,11 @@ use tokio_util::sync::CancellationToken;
 
 /// The converging graph.
 pub fn converge_graph() -> Graph<SiteRun> {
-    Graph::<SiteRun>::new()
-        .step("aws_customer_gateways", &[], aws_steps::customer_gateways)
-        .step("aws_vpn_gateway", &[], aws_steps::vpn_gateway)
-        .step(
-            "aws_vpn_connections",
-            &["aws_customer_gateways", "aws_vpn_gateway"],
-            aws_steps::vpn_connections,
-        )
-        .step("aws_routes", &["aws_vpn_gateway"], aws_steps::route_tables)
-        .step(
-            "tunnel_options",
-            &["aws_vpn_connections"],
-            tunnel_options::converge,
-        )
+    with_aws_branch(Graph::<SiteRun>::new(), &[]).step(
+        "tunnel_options",
+        &[branch::VPN_CONNECTIONS],
+        tunnel_options::converge,
+    )
 }
 
 /// Which operation a converge runs.
