@@ -1,9 +1,11 @@
 //! Call budgets of plan and refresh (issue 15), counted by action from the emulator's
-//! counters while the real terraform binary plans and refreshes: a plan of new pairs costs at
-//! most one cloud call per pair, a refresh of pairs at most three per pair and of four-tunnel
-//! VPNs at most twelve per VPN, a cross-account plan's STS calls do not grow with the number
-//! of pairs, and neither plan nor refresh asks for a VPC attribute. Counts, not times, so a
-//! regression fails `make test` on any machine.
+//! counters while the real terraform binary plans and refreshes, with the route
+//! reachability check on (its default, `warn`): a plan of new pairs costs at most one cloud
+//! call per pair, a refresh of pairs at most three per pair and of four-tunnel VPNs at most
+//! twelve per VPN, a cross-account plan's STS calls do not grow with the number of pairs,
+//! neither plan nor refresh asks for a VPC attribute, and the reachability reads are shared:
+//! fewer `DescribeSubnets` than links, at most one VNet read and one route table read per VPN.
+//! Counts, not times, so a regression fails `make test` on any machine.
 
 mod support;
 
@@ -52,6 +54,38 @@ fn sts(c: &BTreeMap<String, u64>) -> u64 {
         .sum()
 }
 
+/// Calls of `cloud/Action` in `c`.
+fn of(c: &BTreeMap<String, u64>, action: &str) -> u64 {
+    c.get(action).copied().unwrap_or(0)
+}
+
+/// Fails unless `c` has at most `budget` calls of `action`.
+fn assert_at_most(what: &str, c: &BTreeMap<String, u64>, action: &str, budget: u64) {
+    assert!(
+        of(c, action) <= budget,
+        "{what} made {} {action} calls (budget: {budget}): {c:?}",
+        of(c, action)
+    );
+}
+
+/// Fails unless every resource of the applied state lists at least `min` reachability
+/// verdicts (so the budgets above were measured with the check reading the clouds).
+fn assert_reachability_read(wd: &Workdir, min: usize) {
+    let show = wd.show_json();
+    let resources = show["values"]["root_module"]["resources"]
+        .as_array()
+        .expect("resources in state");
+    assert!(!resources.is_empty());
+    for r in resources {
+        let verdicts = r["values"]["reachability"].as_array().map_or(0, Vec::len);
+        assert!(
+            verdicts >= min,
+            "{} has {verdicts} reachability verdicts, expected at least {min}",
+            r["address"]
+        );
+    }
+}
+
 fn assert_no_vpc_attribute_reads(what: &str, c: &BTreeMap<String, u64>) {
     assert!(
         !c.contains_key("ec2/DescribeVpcAttribute"),
@@ -71,9 +105,11 @@ fn pair_fixtures(
     let mut vpcs = Vec::new();
     for i in 0..n {
         vpcs.push(json!({"account": DEFAULT_ACCOUNT, "region": "us-east-1",
-            "cidr": format!("10.{i}.0.0/16"), "name": format!("req-{i}"), "route_tables": 1}));
+            "cidr": format!("10.{i}.0.0/16"), "name": format!("req-{i}"), "route_tables": 1,
+            "subnets": [format!("10.{i}.1.0/24")]}));
         vpcs.push(json!({"account": account, "region": region,
-            "cidr": format!("10.{}.0.0/16", 100 + i), "name": format!("acc-{i}"), "route_tables": 1}));
+            "cidr": format!("10.{}.0.0/16", 100 + i), "name": format!("acc-{i}"), "route_tables": 1,
+            "subnets": [format!("10.{}.1.0/24", 100 + i)]}));
     }
     let out = emu.fixtures(json!({"aws": {"vpcs": vpcs}}));
     let v = out["aws"]["vpcs"].as_array().unwrap();
@@ -108,8 +144,10 @@ resource "cloudlink_vpc_peering_pair" "p{i}" {{
         .collect()
 }
 
-/// Ten same-account pairs: the plan of the new pairs makes at most one cloud call per pair,
-/// the refresh of the created pairs at most three, neither reads a VPC attribute.
+/// Ten same-account pairs, reachability on: the plan of the new pairs makes at most one
+/// cloud call per pair, the refresh of the created pairs at most three, neither reads a VPC
+/// attribute, and the subnets of both sides' VPCs are read in fewer `DescribeSubnets` than
+/// there are pairs (coalesced across pairs: one call per side per pair without it).
 #[test]
 fn pair_plan_and_refresh_stay_within_their_call_budgets() {
     const N: u64 = 10;
@@ -129,11 +167,21 @@ fn pair_plan_and_refresh_stay_within_their_call_budgets() {
     });
     eprintln!("plan -refresh=false of {N} new pairs: {plan:?}");
     wd.apply();
+    // One subnet per VPC, one remote prefix per side: two verdicts per pair.
+    assert_reachability_read(&wd, 2);
     let refresh = calls_during(&emu, || {
         wd.tf(&["plan", "-refresh-only", "-input=false"]).success();
     });
     eprintln!("refresh of {N} pairs: {refresh:?}");
     assert_no_vpc_attribute_reads("plan", &plan);
+    for (what, c) in [("plan", &plan), ("refresh", &refresh)] {
+        assert!(
+            of(c, "ec2/DescribeSubnets") >= 1,
+            "{what} did not read subnets"
+        );
+        assert_at_most(what, c, "ec2/DescribeSubnets", N - 1);
+        assert_at_most(what, c, "ec2/DescribeRouteTables", N - 1);
+    }
     assert!(
         total(&plan) <= N,
         "plan of {N} new pairs made {} cloud calls (budget: 1 per pair): {plan:?}",
@@ -205,8 +253,11 @@ provider "cloudlink" {{
     );
 }
 
-/// Three four-tunnel BGP VPNs in one resource group (three VNets): the refresh makes at
-/// most twelve cloud calls per VPN (nine kinds of object exist), and reads no VPC attribute.
+/// Three four-tunnel BGP VPNs in one resource group (three VNets whose subnets share one
+/// route table), reachability on: the refresh makes at most twelve cloud calls per VPN (nine
+/// kinds of object exist) and reads no VPC attribute; plan and refresh read each VNet at
+/// most once per VPN (a create plan's checks and its reachability share the read), the
+/// shared route table and the VPCs' subnets fewer times than there are VPNs.
 #[test]
 fn four_tunnel_vpn_refresh_stays_within_its_call_budget() {
     const N: u64 = 3;
@@ -214,17 +265,22 @@ fn four_tunnel_vpn_refresh_stays_within_its_call_budget() {
     let mut vpcs = Vec::new();
     let mut vnets = Vec::new();
     let groups = vec![json!({"name": "net-rg", "location": "westeurope"})];
+    let tables = vec![json!({"resource_group": "net-rg", "name": "shared"})];
     for i in 0..N {
-        vpcs.push(json!({"cidr": format!("10.{i}.0.0/16"), "route_tables": 1, "name": format!("app-{i}")}));
+        vpcs.push(
+            json!({"cidr": format!("10.{i}.0.0/16"), "route_tables": 1, "name": format!("app-{i}"),
+            "subnets": [format!("10.{i}.1.0/24")]}),
+        );
         vnets.push(
             json!({"resource_group": "net-rg", "name": format!("hub-{i}"),
             "address_space": [format!("10.{}.0.0/16", 100 + i)],
-            "subnets": [{"name": "default", "prefix": format!("10.{}.0.0/24", 100 + i)}]}),
+            "subnets": [{"name": "default", "prefix": format!("10.{}.0.0/24", 100 + i),
+                         "route_table": "shared"}]}),
         );
     }
     let out = emu.fixtures(json!({
         "aws": {"vpcs": vpcs},
-        "azure": {"resource_groups": groups, "virtual_networks": vnets},
+        "azure": {"resource_groups": groups, "route_tables": tables, "virtual_networks": vnets},
     }));
     let v = out["aws"]["vpcs"].as_array().unwrap();
     let vpns: String = (0..N as usize)
@@ -264,11 +320,25 @@ resource "cloudlink_cross_cloud_vpn" "v{i}" {{
     eprintln!("plan -refresh=false of {N} new VPNs: {plan:?}");
     assert_no_vpc_attribute_reads("plan", &plan);
     wd.apply();
+    // One AWS subnet and one Azure subnet (but the GatewaySubnet), one remote prefix each.
+    assert_reachability_read(&wd, 2);
     let refresh = calls_during(&emu, || {
         wd.tf(&["plan", "-refresh-only", "-input=false"]).success();
     });
     eprintln!("refresh of {N} four-tunnel VPNs: {refresh:?}");
     assert_no_vpc_attribute_reads("refresh", &refresh);
+    for (what, c) in [("plan", &plan), ("refresh", &refresh)] {
+        for action in [
+            "ec2/DescribeSubnets",
+            "arm/GET virtualNetworks",
+            "arm/GET routeTables",
+        ] {
+            assert!(of(c, action) >= 1, "{what} made no {action}: {c:?}");
+        }
+        assert_at_most(what, c, "arm/GET virtualNetworks", N);
+        assert_at_most(what, c, "arm/GET routeTables", N - 1);
+        assert_at_most(what, c, "ec2/DescribeSubnets", N - 1);
+    }
     assert!(
         total(&refresh) <= 12 * N,
         "refresh of {N} four-tunnel VPNs made {} cloud calls (budget: 12 per VPN): {refresh:?}",

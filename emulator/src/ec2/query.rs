@@ -180,7 +180,7 @@ pub fn matches(
     tags: &Tags,
     field: impl Fn(&str) -> Option<Vec<String>>,
 ) -> R<bool> {
-    // rule: AWS-FILTER-VALUES. At most 200 filter values in one call.
+    // rule: AWS-EC2-FILTER-VALUES-LIMIT. At most 200 filter values in one call.
     if filters.iter().map(|f| f.values.len()).sum::<usize>() > MAX_FILTER_VALUES {
         return Err(Ec2Error::new(
             "FilterLimitExceeded",

@@ -2,7 +2,8 @@
 //! asks, per subnet, which route table carries its traffic).
 
 use super::account::Ec2;
-use super::tags::{by_vpc_filter, filter};
+use super::coalesce::{all_pages, as_strs, ONE_FILTER};
+use super::tags::filter;
 use crate::cloud::error::Result;
 
 /// DescribeSubnets `MaxResults` (the API allows 5 to 1000).
@@ -20,37 +21,61 @@ pub struct Subnet {
 }
 
 impl Ec2 {
-    /// Every subnet of the VPCs `vpc_ids`: one DescribeSubnets per 200 VPCs (see
-    /// [`by_vpc_filter`]), all pages read.
+    /// Every subnet of the VPCs `vpc_ids`. Coalesced with the other resources' subnet reads
+    /// of this run (`cloud::batch`): one DescribeSubnets with a `vpc-id` filter naming every
+    /// VPC asked for within the window, split at 200 values (rule
+    /// AWS-EC2-FILTER-VALUES-LIMIT), all pages read.
     pub async fn find_subnets_of_vpcs(&self, vpc_ids: &[String]) -> Result<Vec<Subnet>> {
-        let subnets = by_vpc_filter(vpc_ids, |ids, next| async move {
+        let all = self
+            .coalesced(
+                "DescribeSubnets/vpc-id",
+                &as_strs(vpc_ids),
+                ONE_FILTER,
+                |ec2, ids| async move { ec2.find_subnets("vpc-id", &ids).await },
+            )
+            .await
+            .map_err(|e| {
+                e.context(format!(
+                    "listing the subnets of EC2 VPCs ({})",
+                    vpc_ids.join(", ")
+                ))
+            })?;
+        // Client-side too, in case an endpoint ignores the filter.
+        Ok(all
+            .iter()
+            .filter(|s| vpc_ids.contains(&s.vpc_id))
+            .cloned()
+            .collect())
+    }
+
+    /// The subnets whose filter `name` is one of `values` (every page).
+    async fn find_subnets(&self, name: &str, values: &[String]) -> Result<Vec<Subnet>> {
+        all_pages(|next| {
             let req = self
                 .client
                 .describe_subnets()
-                .filters(filter("vpc-id", &ids))
+                .filters(filter(name, &as_strs(values)))
                 .max_results(SUBNETS_PER_PAGE)
                 .set_next_token(next);
-            let page = self
-                .send(
-                    || format!("listing the subnets of EC2 VPCs ({})", ids.join(", ")),
-                    || req.clone().send(),
-                )
-                .await?;
-            let items = page
-                .subnets()
-                .iter()
-                .map(|s| Subnet {
-                    id: s.subnet_id().unwrap_or_default().to_string(),
-                    vpc_id: s.vpc_id().unwrap_or_default().to_string(),
-                    cidr_block: s.cidr_block().unwrap_or_default().to_string(),
-                })
-                .collect();
-            Ok((items, page.next_token().map(str::to_string)))
+            async move {
+                let page = self
+                    .send(
+                        || format!("reading EC2 subnets ({name} of {} values)", values.len()),
+                        || req.clone().send(),
+                    )
+                    .await?;
+                let items = page
+                    .subnets()
+                    .iter()
+                    .map(|s| Subnet {
+                        id: s.subnet_id().unwrap_or_default().to_string(),
+                        vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+                        cidr_block: s.cidr_block().unwrap_or_default().to_string(),
+                    })
+                    .collect();
+                Ok((items, page.next_token().map(str::to_string)))
+            }
         })
-        .await?;
-        Ok(subnets
-            .into_iter()
-            .filter(|s| vpc_ids.contains(&s.vpc_id))
-            .collect())
+        .await
     }
 }

@@ -2,7 +2,6 @@
 //! builds the filters that find it again, so a re-run after a crash adopts instead of
 //! creating duplicates.
 
-use crate::cloud::error::Result;
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use std::collections::BTreeMap;
 
@@ -77,35 +76,6 @@ pub(crate) fn from_sdk(tags: &[Tag]) -> Tags {
     tags.iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or("").to_string())))
         .collect()
-}
-
-/// rule: AWS-FILTER-VALUES. At most 200 values in the filters of one EC2 Describe call
-/// (EC2 error `FilterLimitExceeded`: "The maximum number of filter values specified on a
-/// single call is 200"); a list of VPCs is read this many at a time.
-pub const FILTER_VALUES_PER_CALL: usize = 200;
-
-/// Every item a Describe call answers for the VPCs `vpc_ids`: one call per
-/// [`FILTER_VALUES_PER_CALL`] VPCs and every page of it. `page` sends one call for those
-/// VPC ids and page token and answers its items and the next token.
-pub(crate) async fn by_vpc_filter<'a, T, F, Fut>(vpc_ids: &'a [String], page: F) -> Result<Vec<T>>
-where
-    F: Fn(Vec<&'a str>, Option<String>) -> Fut,
-    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>)>>,
-{
-    let mut out = Vec::new();
-    for chunk in vpc_ids.chunks(FILTER_VALUES_PER_CALL) {
-        let mut next: Option<String> = None;
-        loop {
-            let ids: Vec<&str> = chunk.iter().map(String::as_str).collect();
-            let (items, token) = page(ids, next.take()).await?;
-            out.extend(items);
-            next = token.filter(|t| !t.is_empty());
-            if next.is_none() {
-                break;
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// An EC2 filter with one or more values.

@@ -1,8 +1,8 @@
 //! Reads a subnet's route table (user-defined routes and whether gateway routes propagate
 //! into it). cloudlink never writes route tables; the reachability check reads them.
 
-use super::convert::{enum_str, id_name};
-use super::object::{ArmKind, ArmObject};
+use super::convert::{enum_str, id_name, same_id};
+use super::object::{list_in_group, ArmKind, ArmObject};
 use super::sdk::models;
 use super::Network;
 use crate::cloud::error::Result;
@@ -73,4 +73,57 @@ pub async fn find_route_table_by_id(
     ArmObject::<RouteTable>::new(net, id.to_string(), id_name(id).to_string())
         .find(cancel)
         .await
+}
+
+/// The resource group of ARM id `id` when it is in `net`'s subscription.
+fn group_in_subscription<'a>(net: &Network, id: &'a str) -> Option<&'a str> {
+    let segs: Vec<&str> = id.trim_matches('/').split('/').collect();
+    match segs.as_slice() {
+        [s, sub, r, rg, ..]
+            if s.eq_ignore_ascii_case("subscriptions")
+                && r.eq_ignore_ascii_case("resourceGroups")
+                && sub.eq_ignore_ascii_case(net.subscription_id()) =>
+        {
+            Some(rg)
+        }
+        _ => None,
+    }
+}
+
+/// The route tables `ids` that exist (a gone one is absent from the answer). Each resource
+/// group's tables are listed once for every link of the run that asks within the batch
+/// window (`cloud::batch`; the list items carry routes and `disableBgpRoutePropagation`,
+/// rule: AZ-LIST-ITEMS), so the tables shared by many links are read once per group; a
+/// table outside the client's subscription is read by its own GET.
+pub async fn find_route_tables_by_ids(
+    net: &Network,
+    ids: &[String],
+    cancel: &CancellationToken,
+) -> Result<Vec<RouteTable>> {
+    let mut groups: Vec<&str> = ids
+        .iter()
+        .filter_map(|id| group_in_subscription(net, id))
+        .collect();
+    groups.sort_by_key(|g| g.to_ascii_lowercase());
+    groups.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    let others = ids
+        .iter()
+        .filter(|id| group_in_subscription(net, id).is_none());
+    let (listed, read) = futures::future::try_join(
+        futures::future::try_join_all(
+            groups
+                .iter()
+                .map(|rg| list_in_group::<RouteTable>(net, rg, cancel)),
+        ),
+        futures::future::try_join_all(others.map(|id| find_route_table_by_id(net, id, cancel))),
+    )
+    .await?;
+    let mut out: Vec<RouteTable> = listed
+        .iter()
+        .flat_map(|all| all.iter())
+        .filter(|t| ids.iter().any(|id| same_id(id, &t.id)))
+        .cloned()
+        .collect();
+    out.extend(read.into_iter().flatten());
+    Ok(out)
 }

@@ -2,8 +2,12 @@
 //! only adds the GatewaySubnet, which the `gateway_subnet` module writes).
 
 use super::convert::opt_enum_str;
-use super::object::{object_functions, ArmKind};
+use super::object::{list_in_group, object_functions, ArmKind};
 use super::sdk::models;
+use super::Network;
+use crate::cloud::error::Result;
+use crate::cloud::read_once::{maybe_once, ReadOnce};
+use tokio_util::sync::CancellationToken;
 
 /// A virtual network as we use it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,4 +88,31 @@ object_functions! {
     VirtualNetwork, name;
     /// Finds the virtual network; `None` when it (or its resource group) does not exist.
     find: find_virtual_network;
+}
+
+/// The virtual network `name` of resource group `rg`, from the group's list of virtual
+/// networks (each item carries its subnets with their route table ids, rule: AZ-LIST-ITEMS),
+/// so the plan-time checks and reachability of every link of the run in that group share one
+/// call (`cloud::batch`); with `memo`, one operation reads it once. `None` when it (or its
+/// resource group) does not exist.
+pub async fn find_virtual_network_listed(
+    memo: Option<&ReadOnce>,
+    net: &Network,
+    rg: &str,
+    name: &str,
+    cancel: &CancellationToken,
+) -> Result<Option<VirtualNetwork>> {
+    let key = format!(
+        "virtualNetworks/{}/{}",
+        rg.to_ascii_lowercase(),
+        name.to_ascii_lowercase()
+    );
+    maybe_once(memo, key, || async {
+        let all = list_in_group::<VirtualNetwork>(net, rg, cancel).await?;
+        Ok(all
+            .iter()
+            .find(|v| v.name.eq_ignore_ascii_case(name))
+            .cloned())
+    })
+    .await
 }

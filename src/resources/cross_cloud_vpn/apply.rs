@@ -208,6 +208,7 @@ pub async fn converge(
             let live = super::reachability::live(
                 &run.ec2(&ctx.stop),
                 &run.net,
+                None,
                 &run.d,
                 base,
                 &snap,

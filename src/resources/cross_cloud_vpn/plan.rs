@@ -17,6 +17,7 @@ use super::topology::{canonical_inside_cidrs, Desired};
 use super::validate;
 use crate::cloud::azure::{gateway, gateway_subnet, public_ip, virtual_network};
 use crate::cloud::error::CloudError;
+use crate::cloud::read_once::ReadOnce;
 use crate::provider::context::ProviderContext;
 use crate::provider::resource::{PlanRequest, PlanResponse};
 use crate::resources::claim::{self, CreateJournal};
@@ -67,8 +68,9 @@ pub async fn modify_plan(
     fill_defaults(&mut plan.planned);
     default_tags::plan_tags_all(ctx, &mut plan.planned, &mut plan.diags);
     if let Some(ctx) = ctx {
+        let reads = ReadOnce::default();
         if creating || replacing {
-            cloud_checks(ctx, &mut plan.planned, &mut plan.diags).await;
+            cloud_checks(ctx, &reads, &mut plan.planned, &mut plan.diags).await;
         }
         if !plan.diags.has_errors() {
             let own = claim::own_at_plan(req, || {
@@ -80,7 +82,8 @@ pub async fn modify_plan(
         }
         if !plan.diags.has_errors() {
             private_services::plan_check(ctx, &req.prior, &plan.planned, &mut plan.diags).await;
-            super::reachability::plan(ctx, &req.prior, &mut plan.planned, &mut plan.diags).await;
+            super::reachability::plan(ctx, &reads, &req.prior, &mut plan.planned, &mut plan.diags)
+                .await;
         }
     }
     if creating {
@@ -163,9 +166,11 @@ fn fill_defaults(planned: &mut Value) {
     }
 }
 
-/// Read-only checks against the clouds; also resolves defaulted CIDR lists.
+/// Read-only checks against the clouds; also resolves defaulted CIDR lists. The VNet read
+/// is kept in `reads` for the plan's reachability check.
 async fn cloud_checks(
     ctx: &ProviderContext,
+    reads: &ReadOnce,
     planned: &mut Value,
     diags: &mut crate::tf::Diagnostics,
 ) {
@@ -216,32 +221,37 @@ async fn cloud_checks(
     let Some(net) = plan_network(ctx, diags).await else {
         return;
     };
-    let vnet =
-        match virtual_network::find_virtual_network(net, &d.resource_group, &d.vnet, &ctx.stop)
-            .await
-        {
-            Ok(Some(v)) => v,
-            Ok(None) => {
-                diags.push(
-                    Diagnostic::error(
-                        "Virtual network not found",
-                        format!(
-                            "Azure virtual network {}/{} does not exist.",
-                            d.resource_group, d.vnet
-                        ),
-                    )
-                    .with_path(azure_path(azure::VIRTUAL_NETWORK_NAME)),
-                );
-                return;
-            }
-            Err(e) => {
-                diags.push(plan_read_failed(
-                    "Could not read the virtual network at plan time",
-                    &e,
-                ));
-                return;
-            }
-        };
+    let vnet = match virtual_network::find_virtual_network_listed(
+        Some(reads),
+        net,
+        &d.resource_group,
+        &d.vnet,
+        &ctx.stop,
+    )
+    .await
+    {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            diags.push(
+                Diagnostic::error(
+                    "Virtual network not found",
+                    format!(
+                        "Azure virtual network {}/{} does not exist.",
+                        d.resource_group, d.vnet
+                    ),
+                )
+                .with_path(azure_path(azure::VIRTUAL_NETWORK_NAME)),
+            );
+            return;
+        }
+        Err(e) => {
+            diags.push(plan_read_failed(
+                "Could not read the virtual network at plan time",
+                &e,
+            ));
+            return;
+        }
+    };
     // rule: AZ-SAME-LOCATION (the gateway, its IPs, local gateways and connections live in
     // the VNet's region).
     if !vnet.location.is_empty() && !vnet.location.eq_ignore_ascii_case(&d.location) {

@@ -7,8 +7,9 @@ use super::names::{self, aws};
 use super::state::Checkpoint;
 use super::topology::Desired;
 use crate::cloud::aws::{Ec2, RouteTarget};
-use crate::cloud::azure::virtual_network::find_virtual_network;
+use crate::cloud::azure::virtual_network::find_virtual_network_listed;
 use crate::cloud::azure::Network;
+use crate::cloud::read_once::ReadOnce;
 use crate::provider::context::ProviderContext;
 use crate::resources::aws_vpn::plan_reads;
 use crate::resources::reachability::{
@@ -37,17 +38,20 @@ fn ends(
 }
 
 /// The verdicts of both ends; `route_tables_added` are the tables whose link routes count
-/// as present (at plan: the configured ones; live: none, the routes are read).
+/// as present (at plan: the configured ones; live: none, the routes are read). The VNet is
+/// read through the operation's `memo` (the plan's checks and a refresh read it too).
 async fn evaluate(
     ec2: &Ec2,
     net: &Network,
+    memo: Option<&ReadOnce>,
     d: &Desired,
     (aws, azure): (Option<AwsLink>, AzureLink),
     route_tables_added: &[String],
     cancel: &CancellationToken,
 ) -> anyhow::Result<Vec<Verdict>> {
     let vnet = async {
-        let Some(vnet) = find_virtual_network(net, &d.resource_group, &d.vnet, cancel).await?
+        let Some(vnet) =
+            find_virtual_network_listed(memo, net, &d.resource_group, &d.vnet, cancel).await?
         else {
             return Ok((None, Vec::new()));
         };
@@ -67,10 +71,12 @@ async fn evaluate(
     Ok(out)
 }
 
-/// The live verdicts for a refreshed or applied state (empty when the check is off).
+/// The live verdicts for a refreshed or applied state (empty when the check is off); a
+/// refresh passes its `memo`, whose VNet read also served the GatewaySubnet.
 pub async fn live(
     ec2: &Ec2,
     net: &Network,
+    memo: Option<&ReadOnce>,
     d: &Desired,
     state: &Value,
     link: &Checkpoint,
@@ -85,14 +91,16 @@ pub async fn live(
         &link.aws_cidrs,
         &link.azure_cidrs,
     );
-    let v = evaluate(ec2, net, d, ends, &[], cancel).await?;
+    let v = evaluate(ec2, net, memo, d, ends, &[], cancel).await?;
     Ok(attribute::to_value(&v))
 }
 
 /// At plan: what the configuration will leave (the routes the link adds in its
-/// `route_table_ids` count as present), reported as check_reachability says.
+/// `route_table_ids` count as present), reported as check_reachability says. `memo` holds
+/// the plan's reads (the create checks' VNet read serves this one).
 pub async fn plan(
     ctx: &ProviderContext,
+    memo: &ReadOnce,
     prior: &Value,
     planned: &mut Value,
     diags: &mut Diagnostics,
@@ -124,7 +132,16 @@ pub async fn plan(
         let ec2 = plan_reads::ec2(ctx, account).await?;
         let net = ctx.azure.network().await?;
         let ends = ends(&d, vgw, &aws_cidrs, &azure_cidrs);
-        evaluate(&ec2, net, &d, ends, &d.route_table_ids, &ctx.stop).await
+        evaluate(
+            &ec2,
+            net,
+            Some(memo),
+            &d,
+            ends,
+            &d.route_table_ids,
+            &ctx.stop,
+        )
+        .await
     }
     .await;
     attribute::report_result(check, &link, result, diags);

@@ -262,8 +262,16 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
             }
         }
     }
-    let reach =
-        super::reachability::live(&run.ec2(&cancel), &run.net, &d, state, &snap, &cancel).await;
+    let reach = super::reachability::live(
+        &run.ec2(&cancel),
+        &run.net,
+        run.aws.reads.as_ref(),
+        &d,
+        state,
+        &snap,
+        &cancel,
+    )
+    .await;
     match reach {
         Ok(v) => new_state.set_attr(REACHABILITY, v),
         Err(e) => {

@@ -16,7 +16,7 @@ use crate::cloud::azure::gateway::Gateway;
 use crate::cloud::azure::local_gateway::LocalGateway;
 use crate::cloud::azure::object::{list_in_group, ArmKind};
 use crate::cloud::azure::public_ip::PublicIp;
-use crate::cloud::azure::virtual_network::Subnet;
+use crate::cloud::azure::virtual_network::{find_virtual_network_listed, Subnet};
 use crate::cloud::azure::{gateway_subnet, tags as az_tags, Network};
 use crate::cloud::read_once::{maybe_once, ReadOnce};
 use crate::cloud::wait::WaitConfig;
@@ -170,20 +170,26 @@ impl Run {
             .await
     }
 
-    /// The VNet's GatewaySubnet.
+    /// The VNet's GatewaySubnet. A read takes it from the VNet (listed with its subnets,
+    /// rule: AZ-LIST-ITEMS), which the reachability check reads anyway; other operations
+    /// GET the subnet. `None` when the subnet or the VNet is gone.
     pub async fn gateway_subnet(
         &self,
         cancel: &CancellationToken,
     ) -> cloud::Result<Option<Subnet>> {
-        self.read(format!("subnets/{}", self.d.vnet), || {
-            gateway_subnet::find_gateway_subnet(
-                &self.net,
-                &self.d.resource_group,
-                &self.d.vnet,
-                cancel,
-            )
-        })
-        .await
+        let (rg, vnet) = (&self.d.resource_group, &self.d.vnet);
+        if self.aws.reads.is_none() {
+            return gateway_subnet::find_gateway_subnet(&self.net, rg, vnet, cancel).await;
+        }
+        let found =
+            find_virtual_network_listed(self.aws.reads.as_ref(), &self.net, rg, vnet, cancel)
+                .await?;
+        Ok(found.and_then(|v| {
+            v.subnets.into_iter().find(|s| {
+                s.name
+                    .eq_ignore_ascii_case(gateway_subnet::GATEWAY_SUBNET_NAME)
+            })
+        }))
     }
 
     /// The local network gateway of tunnel `t`.

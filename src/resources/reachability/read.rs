@@ -1,12 +1,13 @@
 //! The reads the analysis needs, few and batched: for the AWS side every subnet and route
 //! table of a list of VPCs (one DescribeSubnets and one DescribeRouteTables, each with a
-//! `vpc-id` filter naming all the VPCs, run concurrently); for the Azure side the virtual
-//! network (which lists its subnets with their route table ids) and one GET per distinct
-//! route table.
+//! `vpc-id` filter naming all the VPCs, run concurrently, coalesced with the other links'
+//! reads of the run); for the Azure side the virtual network (which lists its subnets with
+//! their route table ids) and its route tables, one list per resource group shared by the
+//! links of the run.
 
 use super::verdict::{AwsLink, Verdict};
 use crate::cloud::aws::{Ec2, RouteTable, Subnet};
-use crate::cloud::azure::route_table::{find_route_table_by_id, RouteTable as AzureRouteTable};
+use crate::cloud::azure::route_table::{find_route_tables_by_ids, RouteTable as AzureRouteTable};
 use crate::cloud::azure::virtual_network::VirtualNetwork;
 use crate::cloud::azure::Network;
 use crate::cloud::error::Result;
@@ -48,7 +49,7 @@ pub async fn aws_verdicts(
     Ok(link.verdicts(&net.subnets, &tables))
 }
 
-/// The route tables the subnets of `vnet` use, each read once, concurrently.
+/// The route tables the subnets of `vnet` use (see [`find_route_tables_by_ids`]).
 pub async fn read_azure_tables(
     net: &Network,
     vnet: &VirtualNetwork,
@@ -61,8 +62,5 @@ pub async fn read_azure_tables(
         .collect();
     ids.sort_by_key(|i| i.to_ascii_lowercase());
     ids.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-    let found =
-        futures::future::try_join_all(ids.iter().map(|id| find_route_table_by_id(net, id, cancel)))
-            .await?;
-    Ok(found.into_iter().flatten().collect())
+    find_route_tables_by_ids(net, &ids, cancel).await
 }

@@ -41,15 +41,29 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     let new_table =
         |side: Side, rtb: &str| creating || !prior.side(side).tables().iter().any(|t| t == rtb);
     let checked = validate::at_plan(ctx, &planned, creating, &new_table, &mut plan.diags).await;
-    if let (false, Some(sides)) = (plan.diags.has_errors(), &checked.sides) {
-        let own = claim::own_at_plan(req, || {
-            CreateJournal::for_link(TYPE_NAME, &identity(&planned))
-        });
-        claim_check(sides, &planned, own, &mut plan.diags).await;
+    if plan.diags.has_errors() {
+        return;
+    }
+    // The claim check and the reachability reads run at once, so their reads join the
+    // same coalesced batches of the run; reachability is reported only when the claim holds.
+    let (mut claim_diags, mut reach_diags) = (Diagnostics::new(), Diagnostics::new());
+    let claim = async {
+        if let Some(sides) = &checked.sides {
+            let own = claim::own_at_plan(req, || {
+                CreateJournal::for_link(TYPE_NAME, &identity(&planned))
+            });
+            claim_check(sides, &planned, own, &mut claim_diags).await;
+        }
+    };
+    let reach = super::reachability::plan(ctx, &mut plan.planned, &mut reach_diags);
+    futures::join!(claim, reach);
+    if checked.sides.is_some() {
         plan.planned_private = claim::planned_private(req);
     }
-    if !plan.diags.has_errors() {
-        super::reachability::plan(ctx, &mut plan.planned, &mut plan.diags).await;
+    let claimed = !claim_diags.has_errors();
+    plan.diags.extend(claim_diags);
+    if claimed {
+        plan.diags.extend(reach_diags);
     }
 }
 

@@ -6,48 +6,75 @@ use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, Side};
 use crate::cloud::aws::RouteTarget;
 use crate::provider::ProviderContext;
-use crate::resources::reachability::{
-    attribute, aws_verdicts, AwsLink, Check, Verdict, REACHABILITY,
-};
+use crate::resources::reachability::{attribute, read_aws, AwsLink, Check, Verdict, REACHABILITY};
 use crate::tf::{Diagnostic, Diagnostics, Value};
 
 /// How the plan names the peering before it exists.
 const PLANNED_PEERING: &str = "the pair's peering connection";
 
-/// The verdicts of both sides; with `count_own_routes` the routes the pair adds in each
-/// side's listed route tables count as present (the plan).
+/// The verdicts of both sides, both read at once (their reads join the run's coalesced
+/// batches together); with `count_own_routes` the routes the pair adds in each side's
+/// listed route tables count as present (the plan).
 async fn evaluate(
     sides: &Sides,
     st: &PairState,
     pcx: &str,
     count_own_routes: bool,
 ) -> Result<Vec<Verdict>, Diagnostic> {
-    let mut out = Vec::new();
-    for side in [Side::Requester, Side::Accepter] {
-        let (Some(vpc), Some(remote)) = (
-            st.side(side).vpc_id.clone(),
-            st.side(side.other()).cidr_blocks.clone(),
-        ) else {
-            continue;
-        };
-        let link = AwsLink {
-            vpc_id: vpc.clone(),
-            target: RouteTarget::VpcPeering(pcx.to_string()),
-            remote_prefixes: remote,
-            propagation: false,
-        };
-        let own: &[String] = if count_own_routes {
-            st.side(side).tables()
-        } else {
-            &[]
-        };
-        out.extend(
-            aws_verdicts(sides.ec2(side), &link, own)
-                .await
-                .map_err(cloud_diag)?,
-        );
-    }
+    let (mut out, accepter) = futures::try_join!(
+        side_verdicts(sides, st, Side::Requester, pcx, count_own_routes),
+        side_verdicts(sides, st, Side::Accepter, pcx, count_own_routes)
+    )?;
+    out.extend(accepter);
     Ok(out)
+}
+
+/// The verdicts of `side`: its VPC's subnets and route tables read together with the other
+/// VPC's CIDR blocks when the plan does not know them yet (a new pair); no verdicts when
+/// either VPC is unknown or gone.
+async fn side_verdicts(
+    sides: &Sides,
+    st: &PairState,
+    side: Side,
+    pcx: &str,
+    count_own_routes: bool,
+) -> Result<Vec<Verdict>, Diagnostic> {
+    let Some(vpc) = st.side(side).vpc_id.clone() else {
+        return Ok(Vec::new());
+    };
+    let other = side.other();
+    let remote = async {
+        match (&st.side(other).cidr_blocks, &st.side(other).vpc_id) {
+            (Some(c), _) => Ok(Some(c.clone())),
+            (None, Some(v)) => Ok(sides
+                .ec2(other)
+                .find_vpc_by_id(v)
+                .await?
+                .map(|v| v.cidr_blocks)),
+            (None, None) => Ok(None),
+        }
+    };
+    let (net, remote) = futures::try_join!(
+        read_aws(sides.ec2(side), std::slice::from_ref(&vpc)),
+        remote
+    )
+    .map_err(cloud_diag)?;
+    let Some(remote_prefixes) = remote else {
+        return Ok(Vec::new());
+    };
+    let link = AwsLink {
+        vpc_id: vpc,
+        target: RouteTarget::VpcPeering(pcx.to_string()),
+        remote_prefixes,
+        propagation: false,
+    };
+    let own: &[String] = if count_own_routes {
+        st.side(side).tables()
+    } else {
+        &[]
+    };
+    let tables = link.with_own_routes(&net.tables, own);
+    Ok(link.verdicts(&net.subnets, &tables))
 }
 
 /// The live `reachability` of a refreshed or applied pair (empty when the check is off).
@@ -64,7 +91,7 @@ pub async fn live(sides: &Sides, st: &PairState) -> Result<Value, Diagnostic> {
 /// At plan: what the configuration will leave (the pair's routes in the listed tables
 /// count as present), reported as `check_reachability` says.
 pub async fn plan(ctx: &ProviderContext, planned: &mut Value, diags: &mut Diagnostics) {
-    let mut st = PairState::from_value(planned);
+    let st = PairState::from_value(planned);
     let link = format!(
         "VPC peering pair {} <-> {}",
         st.requester.vpc_id.as_deref().unwrap_or("?"),
@@ -77,19 +104,6 @@ pub async fn plan(ctx: &ProviderContext, planned: &mut Value, diags: &mut Diagno
         Ok(s) => s,
         Err(d) => return diags.push(d),
     };
-    for side in [Side::Requester, Side::Accepter] {
-        if st.side(side).cidr_blocks.is_some() {
-            continue;
-        }
-        let Some(vpc) = st.side(side).vpc_id.clone() else {
-            return;
-        };
-        match sides.ec2(side).find_vpc_by_id(&vpc).await {
-            Ok(Some(v)) => st.side_mut(side).cidr_blocks = Some(v.cidr_blocks),
-            Ok(None) => return,
-            Err(e) => return diags.push(cloud_diag(e)),
-        }
-    }
     let pcx = st.id.clone().unwrap_or_else(|| PLANNED_PEERING.to_string());
     match evaluate(&sides, &st, &pcx, true).await {
         Ok(v) => attribute::report_into(check, &link, &v, diags),
