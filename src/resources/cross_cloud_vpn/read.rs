@@ -235,17 +235,35 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
         }
     }
     let mut new_state = with_migrated_sku(snap.to_state(state, &observed), &snap.gateway_sku);
-    // Routes removed out of band: the table drops out of the state, the plan shows it.
-    if !snap.aws.vpn_gateway_id.is_empty() && !d.route_table_ids.is_empty() {
-        let ec2 = run.ec2(&cancel);
-        let routed = route_tables::route_tables_in_place(
-            &ec2,
-            &d.route_table_ids,
-            &snap.aws.vpn_gateway_id,
-            d.route_propagation,
-            &snap.azure_cidrs,
+    // Routes removed out of band: the table drops out of the state, the plan shows it. The
+    // route check and the reachability read at once, so their reads join the same batches.
+    let ec2 = run.ec2(&cancel);
+    let routed = async {
+        if snap.aws.vpn_gateway_id.is_empty() || d.route_table_ids.is_empty() {
+            return None;
+        }
+        Some(
+            route_tables::route_tables_in_place(
+                &ec2,
+                &d.route_table_ids,
+                &snap.aws.vpn_gateway_id,
+                d.route_propagation,
+                &snap.azure_cidrs,
+            )
+            .await,
         )
-        .await;
+    };
+    let reach = super::reachability::live(
+        &ec2,
+        &run.net,
+        run.aws.reads.as_ref(),
+        &d,
+        state,
+        &snap,
+        &cancel,
+    );
+    let (routed, reach) = futures::join!(routed, reach);
+    if let Some(routed) = routed {
         match routed {
             Ok(kept) if kept != d.route_table_ids => {
                 let mut aws = new_state.attr(names::AWS).clone();
@@ -262,16 +280,6 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
             }
         }
     }
-    let reach = super::reachability::live(
-        &run.ec2(&cancel),
-        &run.net,
-        run.aws.reads.as_ref(),
-        &d,
-        state,
-        &snap,
-        &cancel,
-    )
-    .await;
     match reach {
         Ok(v) => new_state.set_attr(REACHABILITY, v),
         Err(e) => {
