@@ -7,15 +7,42 @@ use super::state::{PairState, Side};
 use crate::cloud::aws::RouteTarget;
 use crate::provider::ProviderContext;
 use crate::resources::reachability::{
-    attribute, aws_verdicts, AwsLink, Check, Verdict, REACHABILITY,
+    attribute, read_aws, AwsLink, AwsNetworks, Check, Verdict, REACHABILITY,
 };
 use crate::tf::{Diagnostic, Diagnostics, Value};
 
 /// How the plan names the peering before it exists.
 const PLANNED_PEERING: &str = "the pair's peering connection";
 
-/// The verdicts of both sides; with `count_own_routes` the routes the pair adds in each
-/// side's listed route tables count as present (the plan).
+/// The verdicts of one side of `st` (its VPC's subnets towards the other side's CIDR
+/// blocks through peering `pcx`), judged on `net`, a read that holds that VPC (and maybe
+/// others: a mesh reads all its members of one account and region at once); with
+/// `count_own_routes` the routes the pair adds in the side's listed route tables count as
+/// present (the plan). `None` when the side's VPC or the other side's CIDR blocks are not
+/// known.
+pub fn side_verdicts(
+    st: &PairState,
+    side: Side,
+    pcx: &str,
+    count_own_routes: bool,
+    net: &AwsNetworks,
+) -> Option<Vec<Verdict>> {
+    let link = AwsLink {
+        vpc_id: st.side(side).vpc_id.clone()?,
+        target: RouteTarget::VpcPeering(pcx.to_string()),
+        remote_prefixes: st.side(side.other()).cidr_blocks.clone()?,
+        propagation: false,
+    };
+    let own: &[String] = if count_own_routes {
+        st.side(side).tables()
+    } else {
+        &[]
+    };
+    let tables = link.with_own_routes(&net.tables, own);
+    Some(link.verdicts(&net.subnets, &tables))
+}
+
+/// The verdicts of both sides, each side's VPC read with its own account's client.
 async fn evaluate(
     sides: &Sides,
     st: &PairState,
@@ -24,28 +51,13 @@ async fn evaluate(
 ) -> Result<Vec<Verdict>, Diagnostic> {
     let mut out = Vec::new();
     for side in [Side::Requester, Side::Accepter] {
-        let (Some(vpc), Some(remote)) = (
-            st.side(side).vpc_id.clone(),
-            st.side(side.other()).cidr_blocks.clone(),
-        ) else {
+        let Some(vpc) = st.side(side).vpc_id.clone() else {
             continue;
         };
-        let link = AwsLink {
-            vpc_id: vpc.clone(),
-            target: RouteTarget::VpcPeering(pcx.to_string()),
-            remote_prefixes: remote,
-            propagation: false,
-        };
-        let own: &[String] = if count_own_routes {
-            st.side(side).tables()
-        } else {
-            &[]
-        };
-        out.extend(
-            aws_verdicts(sides.ec2(side), &link, own)
-                .await
-                .map_err(cloud_diag)?,
-        );
+        let net = read_aws(sides.ec2(side), &[vpc])
+            .await
+            .map_err(cloud_diag)?;
+        out.extend(side_verdicts(st, side, pcx, count_own_routes, &net).unwrap_or_default());
     }
     Ok(out)
 }
