@@ -6,9 +6,9 @@
 
 use super::apply::journal;
 use super::checks;
+use super::names::{self, member};
 use super::places::Places;
 use super::reachability;
-use super::names::{self, member};
 use super::state::{MeshState, PairEntry};
 use crate::provider::{PlanRequest, PlanResponse, ProviderContext};
 use crate::resources::claim;

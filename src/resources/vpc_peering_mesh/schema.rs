@@ -5,9 +5,9 @@
 
 use super::names::{self, member, pair};
 use super::validate;
+use crate::resources::reachability::{attribute as reachability, REACHABILITY};
 use crate::resources::timeouts::{self, Defaults};
 use crate::resources::vpc_peering_pair::validate as pair_validate;
-use crate::resources::reachability::{attribute as reachability, REACHABILITY};
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type, Value};
 use std::time::Duration;
 

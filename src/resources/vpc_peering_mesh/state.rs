@@ -4,10 +4,10 @@
 
 use super::names::{self, pair};
 use crate::cloud::aws::Tags;
+use crate::resources::reachability::{self, DEFAULT_CHECK};
 use crate::resources::vpc_peering_pair::state::{
     routes_from_value, routes_value, PairState, RouteState, Side, SideState,
 };
-use crate::resources::reachability::{self, DEFAULT_CHECK};
 use crate::resources::{claim, default_tags, timeouts};
 use crate::tf::Value;
 use std::collections::BTreeMap;
