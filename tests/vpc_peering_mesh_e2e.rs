@@ -552,3 +552,171 @@ fn a_second_state_never_takes_over_the_meshs_peerings() {
     first.destroy();
     assert!(live_peerings(&emu).is_empty());
 }
+
+/// Reachability: three members (two in one account and region, one in the peer account),
+/// each subnet explicitly associated with a route table; alpha's second subnet is on a table
+/// the mesh does not list. The plan warns once, on alpha, naming that subnet and table, with
+/// one DescribeSubnets per account and region; `"error"` fails the plan with no mutating
+/// call; `"off"` reads no subnets; after apply `reachability` lists every subnet's verdict
+/// per member; a plan without changes stays empty and still warns.
+#[test]
+fn mesh_warns_for_the_member_subnet_on_an_unlisted_route_table() {
+    const SUMMARY: &str = "Subnets that will not reach the other side";
+    let emu = Emulator::start("fast", 1.0);
+    let out = emu.fixtures(json!({"aws": {"vpcs": [
+        {"cidr": "10.1.0.0/16", "route_tables": 2, "name": "alpha",
+         "subnets": ["10.1.1.0/24", "10.1.2.0/24"]},
+        {"cidr": "10.2.0.0/16", "route_tables": 1, "name": "bravo", "subnets": ["10.2.1.0/24"]},
+        {"account": PEER_ACCOUNT, "region": "us-west-2", "cidr": "10.3.0.0/16",
+         "route_tables": 1, "name": "charlie", "subnets": ["10.3.1.0/24"]},
+    ]}}));
+    let at =
+        |i: usize, k: &str, j: usize| out["aws"]["vpcs"][i][k][j].as_str().unwrap().to_string();
+    let places = [
+        (DEFAULT_ACCOUNT, "us-east-1"),
+        (DEFAULT_ACCOUNT, "us-east-1"),
+        (PEER_ACCOUNT, "us-west-2"),
+    ];
+    // Every subnet on an explicitly associated table: alpha's second on its unlisted one.
+    let mut subnets = Vec::new();
+    for (i, (account, region)) in places.iter().enumerate() {
+        let ec2 = support::emu_ec2(&emu, account, region);
+        let count = out["aws"]["vpcs"][i]["subnet_ids"]
+            .as_array()
+            .unwrap()
+            .len();
+        for j in 0..count {
+            let (subnet, rtb) = (at(i, "subnet_ids", j), at(i, "route_table_ids", j));
+            support::block_on(
+                ec2.associate_route_table()
+                    .route_table_id(&rtb)
+                    .subnet_id(&subnet)
+                    .send(),
+            )
+            .unwrap();
+            subnets.push(subnet);
+        }
+    }
+    let (alpha_listed, alpha_unlisted) = (&subnets[0], &subnets[1]);
+    let unlisted_rtb = at(0, "route_table_ids", 1);
+    let member = |name: &str, i: usize, extra: &str| {
+        format!(
+            "  member \"{name}\" {{\n    vpc_id          = \"{}\"\n    route_table_ids = [\"{}\"]\n    {extra}\n  }}\n",
+            out["aws"]["vpcs"][i]["id"].as_str().unwrap(),
+            at(i, "route_table_ids", 0)
+        )
+    };
+    let hcl = |check: &str| {
+        format!(
+            "{REQUIRED_PROVIDERS}{}\nresource \"cloudlink_vpc_peering_mesh\" \"this\" {{\n{check}\n{}{}{}}}\n",
+            provider_block(&emu),
+            member("alpha", 0, ""),
+            member("bravo", 1, ""),
+            member("charlie", 2, "account = \"peer\"")
+        )
+    };
+    let reach_diags = |wd: &Workdir| {
+        let (run, diags) = wd.plan_json_diagnostics();
+        let found: Vec<PlanDiagnostic> =
+            diags.into_iter().filter(|d| d.summary == SUMMARY).collect();
+        (run, found)
+    };
+    // The mutating calls so far, by count (the fixture's associations are among them).
+    let writes = || -> u64 {
+        emu.mutating_calls()
+            .iter()
+            .map(|c| {
+                let (cloud, action) = c.split_once(':').unwrap();
+                emu.counter(cloud, action)
+            })
+            .sum()
+    };
+    let setup_writes = writes();
+    let wd = Workdir::new();
+
+    // 1. warn (the default): one warning, on alpha, naming the subnet and its table.
+    wd.write("main.tf", &hcl(""));
+    let subnet_reads = emu.counter("ec2", "DescribeSubnets");
+    let (run, diags) = reach_diags(&wd);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].severity, "warning");
+    let detail = &diags[0].detail;
+    assert!(
+        detail.contains("VPC peering mesh member \"alpha\""),
+        "{detail}"
+    );
+    for prefix in ["10.2.0.0/16", "10.3.0.0/16"] {
+        assert!(
+            detail.contains(&format!(
+                "aws subnet {alpha_unlisted} (route table {unlisted_rtb}) -> {prefix}"
+            )),
+            "{detail}"
+        );
+    }
+    for reached in subnets.iter().filter(|s| *s != alpha_unlisted) {
+        assert!(!detail.contains(reached.as_str()), "{detail}");
+    }
+    // One batched read per account and region, for all the members there.
+    assert_eq!(emu.counter("ec2", "DescribeSubnets") - subnet_reads, 2);
+    assert_eq!(writes(), setup_writes);
+
+    // 2. error: the plan fails, nothing mutating was called.
+    wd.write("main.tf", &hcl("  check_reachability = \"error\""));
+    let (run, diags) = reach_diags(&wd);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert_eq!(diags[0].severity, "error");
+    assert!(diags[0].detail.contains(alpha_unlisted.as_str()));
+    assert_eq!(writes(), setup_writes, "{:?}", emu.mutating_calls());
+
+    // 3. off: no check, no subnet read.
+    wd.write("main.tf", &hcl("  check_reachability = \"off\""));
+    let subnet_reads = emu.counter("ec2", "DescribeSubnets");
+    let (run, diags) = reach_diags(&wd);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert_eq!(emu.counter("ec2", "DescribeSubnets"), subnet_reads);
+
+    // 4. Applied with warn: every member's verdicts.
+    wd.write("main.tf", &hcl(""));
+    wd.apply();
+    let st = wd.state_values(ADDRESS);
+    let pcx = |key: &str| st["pairs"][key]["id"].as_str().unwrap().to_string();
+    let verdicts = |name: &str| st["reachability"][name].as_array().unwrap().clone();
+    let alpha = verdicts("alpha");
+    assert_eq!(alpha.len(), 4, "2 subnets x 2 prefixes: {alpha:#?}");
+    for v in &alpha {
+        let listed = v["subnet_id"] == alpha_listed.as_str();
+        assert_eq!(v["reaches"], listed, "{v}");
+        if listed {
+            let via = if v["prefix"] == "10.2.0.0/16" {
+                "alpha:bravo"
+            } else {
+                "alpha:charlie"
+            };
+            assert!(v["reason"].as_str().unwrap().contains(&pcx(via)), "{v}");
+        } else {
+            assert_eq!(v["route_table_id"], unlisted_rtb.as_str(), "{v}");
+            assert!(
+                v["reason"].as_str().unwrap().contains("has no route"),
+                "{v}"
+            );
+        }
+    }
+    for (name, own_prefix) in [("bravo", "10.2."), ("charlie", "10.3.")] {
+        let vs = verdicts(name);
+        assert_eq!(vs.len(), 2, "{name}: {vs:#?}");
+        assert!(vs.iter().all(|v| v["reaches"] == true), "{name}: {vs:#?}");
+        assert!(vs
+            .iter()
+            .all(|v| !v["prefix"].as_str().unwrap().starts_with(own_prefix)));
+    }
+    // A plan without changes is empty and still warns, from the refreshed state.
+    let plan = wd.plan_exit_code();
+    assert_eq!(plan.code, 0, "second plan must be empty:\n{}", plan.all());
+    let (_, diags) = reach_diags(&wd);
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    wd.destroy();
+    assert!(live_peerings(&emu).is_empty(), "{:#?}", live_peerings(&emu));
+}

@@ -74,7 +74,8 @@ pub fn check_attribute() -> Attribute {
     }))
 }
 
-fn element_type() -> Type {
+/// The type of one `reachability` element (a resource over many links lists them per link).
+pub fn element_type() -> Type {
     Type::object([
         (field::SIDE, Type::String),
         (field::SUBNET_ID, Type::String),

@@ -11,11 +11,12 @@ use crate::cloud::wait::WaitConfig;
 use crate::orchestrate::Graph;
 use crate::provider::{ApplyResult, ProviderContext};
 use crate::resources::claim::{self, CreateJournal};
+use crate::resources::reachability::attribute;
 use crate::resources::vpc_peering_pair::apply::{create_link, update_steps};
 use crate::resources::vpc_peering_pair::delete::delete_link;
 use crate::resources::vpc_peering_pair::state::{PairState, Side};
 use crate::resources::{default_tags, timeouts};
-use crate::tf::{Diagnostic, Value};
+use crate::tf::{Diagnostic, Diagnostics, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
@@ -233,9 +234,16 @@ async fn run_jobs(
     (run, failure)
 }
 
-/// The result of a run: `st` with the pairs that exist and what the members learnt; an error
-/// per failed pair.
-fn finish(mut st: MeshState, run: &Run, failure: Option<String>) -> ApplyResult {
+/// The result of a run: `st` with the pairs that exist and what the members learnt, and
+/// after a full success their live `reachability` (read at `places`; a failed read leaves
+/// it empty with a warning); an error per failed pair.
+async fn finish(
+    ctx: &ProviderContext,
+    places: &mut Places,
+    mut st: MeshState,
+    run: &Run,
+    failure: Option<String>,
+) -> ApplyResult {
     for (a, b, ps) in run.live() {
         for (name, side) in [(a, Side::Requester), (b, Side::Accepter)] {
             let Some(m) = st.members.get_mut(&name) else {
@@ -251,7 +259,14 @@ fn finish(mut st: MeshState, run: &Run, failure: Option<String>) -> ApplyResult 
     }
     st.pairs = Some(run.entries());
     let Some(failure) = failure else {
-        return ApplyResult::ok(st.to_value());
+        let mut diags = Diagnostics::default();
+        let live = super::reachability::live(ctx, places, &st)
+            .await
+            .map_err(|d| d.detail);
+        st.reachability = attribute::applied(live, "the VPC peering mesh", &mut diags);
+        let mut out = ApplyResult::ok(st.to_value());
+        out.diags.extend(diags);
+        return out;
     };
     let mut errors = std::mem::take(&mut *run.errors.lock().unwrap());
     if errors.is_empty() {
@@ -313,11 +328,11 @@ pub async fn create(ctx: &ProviderContext, planned: &Value) -> ApplyResult {
         .into_iter()
         .map(|(key, a, b)| pair_job(&key, &a, &b, Job::Create(st.wanted_pair(&a, &b))))
         .collect();
-    let (run, failure) = run_jobs(ctx, jobs, places, wait).await;
+    let (run, failure) = run_jobs(ctx, jobs, places.clone(), wait).await;
     if failure.is_none() {
         journal.finish();
     }
-    finish(st, &run, failure)
+    finish(ctx, &mut places, st, &run, failure).await
 }
 
 /// Whether the live pair `entry` still joins the members it was made for.
@@ -397,8 +412,8 @@ pub async fn update(ctx: &ProviderContext, prior: &Value, planned: &Value) -> Ap
         }
     }
     // Members that stay keep their place for the pairs they keep.
-    let (run, failure) = run_jobs(ctx, jobs, places, wait).await;
-    finish(new, &run, failure)
+    let (run, failure) = run_jobs(ctx, jobs, places.clone(), wait).await;
+    finish(ctx, &mut places, new, &run, failure).await
 }
 
 /// Deletes every pair of the mesh in `prior`; on failure returns what is left.
@@ -414,10 +429,10 @@ pub async fn delete(ctx: &ProviderContext, prior: &Value) -> ApplyResult {
         .iter()
         .map(|(key, e)| pair_job(key, &e.requester, &e.accepter, Job::Delete(st.live_pair(e))))
         .collect();
-    let (run, failure) = run_jobs(ctx, jobs, places, wait).await;
+    let (run, failure) = run_jobs(ctx, jobs, places.clone(), wait).await;
     if failure.is_none() {
         journal(&st).finish();
         return ApplyResult::default();
     }
-    finish(st, &run, failure)
+    finish(ctx, &mut places, st, &run, failure).await
 }

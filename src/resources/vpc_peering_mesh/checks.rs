@@ -29,15 +29,17 @@ struct Resolved {
 }
 
 /// Runs every check of `planned` (against `prior`, whose peerings are the mesh's own;
-/// `own_claim` is the claim this run may adopt), pushing errors into `diags`.
+/// `own_claim` is the claim this run may adopt), pushing errors into `diags`; returns the
+/// CIDR blocks of the members whose VPCs it found (the reachability check judges them),
+/// and leaves the places it resolved in `places`.
 pub async fn at_plan(
     ctx: &ProviderContext,
+    places: &mut Places,
     prior: &MeshState,
     planned: &MeshState,
     own_claim: Option<&str>,
     diags: &mut Diagnostics,
-) {
-    let mut places = Places::default();
+) -> BTreeMap<String, Vec<String>> {
     // Where each member acts, then one DescribeVpcs per account and region.
     let mut wanted: BTreeMap<PlaceKey, Vec<(&String, &str)>> = BTreeMap::new();
     for (name, m) in &planned.members {
@@ -91,11 +93,14 @@ pub async fn at_plan(
         }
     }
     check_pairs(&resolved, diags);
-    if diags.has_errors() {
-        return;
+    if !diags.has_errors() {
+        check_peering_limit(prior, planned, own_claim, places, &resolved, diags).await;
+        check_route_tables(planned, places, &resolved, diags).await;
     }
-    check_peering_limit(prior, planned, own_claim, &places, &resolved, diags).await;
-    check_route_tables(planned, &places, &resolved, diags).await;
+    resolved
+        .into_iter()
+        .map(|(name, r)| (name, r.cidrs))
+        .collect()
 }
 
 /// Every two members: not the same VPC, no overlapping CIDR blocks (reported on the second

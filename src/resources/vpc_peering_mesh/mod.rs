@@ -7,6 +7,7 @@ pub mod checks;
 pub mod names;
 pub mod places;
 pub mod plan;
+pub mod reachability;
 pub mod read;
 pub mod schema;
 pub mod state;

@@ -7,11 +7,15 @@
 use super::apply::journal;
 use super::checks;
 use super::names::{self, member};
+use super::places::Places;
+use super::reachability;
 use super::state::{MeshState, PairEntry};
 use crate::provider::{PlanRequest, PlanResponse, ProviderContext};
 use crate::resources::claim;
 use crate::resources::default_tags;
+use crate::resources::reachability::{CHECK_REACHABILITY, REACHABILITY};
 use crate::tf::{Diagnostic, Value};
+use std::collections::BTreeMap;
 
 /// Refines `plan` for `req`.
 pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut PlanResponse) {
@@ -28,6 +32,14 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     if !creating && (!added.is_empty() || !removed.is_empty()) {
         plan.diags.push(pairs_change_warning(&added, &removed));
     }
+    let check_changed = !plan
+        .planned
+        .attr(CHECK_REACHABILITY)
+        .equals(req.prior.attr(CHECK_REACHABILITY));
+    if creating || check_changed || !members_unchanged(req, &plan.planned) {
+        // What decides the verdicts changed: judged again (at plan, then at apply).
+        plan.planned.set_attr(REACHABILITY, Value::unknown());
+    }
     let Some(ctx) = ctx else {
         return;
     };
@@ -40,15 +52,32 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     ]
     .iter()
     .any(|a| !plan.planned.attr(a).equals(req.prior.attr(a)));
-    let members_changed = !plan
-        .planned
-        .attr(names::MEMBER)
-        .equals(req.prior.attr(names::MEMBER));
+    let members_changed = !members_unchanged(req, &plan.planned);
+    let mut places = Places::default();
+    let mut cidrs = BTreeMap::new();
     if creating || members_changed || limits_changed {
         let own = claim::own_at_plan(req, || journal(&planned));
-        checks::at_plan(ctx, &prior, &planned, own.as_deref(), &mut plan.diags).await;
+        cidrs = checks::at_plan(
+            ctx,
+            &mut places,
+            &prior,
+            &planned,
+            own.as_deref(),
+            &mut plan.diags,
+        )
+        .await;
+    }
+    if !plan.diags.has_errors() {
+        reachability::plan(ctx, &mut places, &cidrs, &mut plan.planned, &mut plan.diags).await;
     }
     plan.planned_private = claim::planned_private(req);
+}
+
+/// Whether the planned members are the prior state's.
+fn members_unchanged(req: &PlanRequest, planned: &Value) -> bool {
+    planned
+        .attr(names::MEMBER)
+        .equals(req.prior.attr(names::MEMBER))
 }
 
 /// Whether member `m` (planned) is still where `p` (prior) was: same VPC and account, and the

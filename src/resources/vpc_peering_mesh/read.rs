@@ -46,6 +46,17 @@ pub async fn read(ctx: &ProviderContext, state: &Value) -> ReadResult {
         }
     }
     st.pairs = Some(pairs);
+    // Which members' subnets reach the others through the mesh (the mesh's own attribute).
+    match super::reachability::live(ctx, &mut places, &st).await {
+        Ok(r) => st.reachability = r,
+        Err(d) => {
+            diags.push(d);
+            return ReadResult {
+                state: Some(state.clone()),
+                diags,
+            };
+        }
+    }
     ReadResult {
         state: Some(st.to_value()),
         diags,

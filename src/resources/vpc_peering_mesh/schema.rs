@@ -5,6 +5,7 @@
 
 use super::names::{self, member, pair};
 use super::validate;
+use crate::resources::reachability::{attribute as reachability, REACHABILITY};
 use crate::resources::timeouts::{self, Defaults};
 use crate::resources::vpc_peering_pair::validate as pair_validate;
 use crate::tf::{Attribute, Block, NestedBlock, Schema, Type, Value};
@@ -156,6 +157,12 @@ pub fn schema() -> Schema {
             names::PAIRS,
             Type::map(pair_type()),
             "One entry per peering, keyed `\"A:B\"` with the two member names sorted (A requests, B accepts): `id` (`pcx-...`), `status`, the member names, VPCs, accounts and regions of both ends, each end's DNS option and the `routes` through the peering. A plan that adds a member shows its new keys as known after apply; one that removes a member drops its keys.",
+        ))
+        .attr(reachability::check_attribute())
+        .attr(Attribute::computed(
+            REACHABILITY,
+            Type::map(Type::list(reachability::element_type())),
+            "Keyed by member name: per subnet of that member's VPC and per CIDR block of every other member, whether the subnet's traffic to that block takes the peering of the two members (`reaches`), through which route table (the subnet's explicitly associated table, else the VPC's main table), and in `reason` the route that carries it or why it does not: no route, a route to another target, a more specific route elsewhere. Judged per pair by the same code as `cloudlink_vpc_peering_pair`'s `reachability`; read from the clouds at every refresh; empty with `check_reachability = \"off\"`.",
         ))
         .block(
             NestedBlock::map(names::MEMBER, member_block())

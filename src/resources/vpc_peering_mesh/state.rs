@@ -4,6 +4,7 @@
 
 use super::names::{self, pair};
 use crate::cloud::aws::Tags;
+use crate::resources::reachability::{self, DEFAULT_CHECK};
 use crate::resources::vpc_peering_pair::state::{
     routes_from_value, routes_value, PairState, RouteState, Side, SideState,
 };
@@ -167,6 +168,10 @@ pub struct MeshState {
     pub max_routes: Option<i64>,
     /// The `timeouts` block, kept as given.
     pub timeouts: Value,
+    /// `check_reachability` (`warn`, `error` or `off`).
+    pub check_reachability: String,
+    /// The computed `reachability` map (member name to verdicts; empty until read).
+    pub reachability: Value,
 }
 
 impl MeshState {
@@ -196,6 +201,12 @@ impl MeshState {
             max_peerings: v.attr(names::MAX_ACTIVE_PEERINGS_PER_VPC).as_i64(),
             max_routes: v.attr(names::MAX_ROUTES_PER_ROUTE_TABLE).as_i64(),
             timeouts: v.attr(timeouts::TIMEOUTS).clone(),
+            check_reachability: known(v.attr(reachability::CHECK_REACHABILITY))
+                .unwrap_or_else(|| DEFAULT_CHECK.to_string()),
+            reachability: Some(v.attr(reachability::REACHABILITY))
+                .filter(|r| r.is_wholly_known() && !r.is_null())
+                .cloned()
+                .unwrap_or_else(|| Value::Map(Default::default())),
         }
     }
 
@@ -233,6 +244,11 @@ impl MeshState {
                 ),
             ),
             (timeouts::TIMEOUTS, timeouts),
+            (
+                reachability::CHECK_REACHABILITY,
+                Value::string(&self.check_reachability),
+            ),
+            (reachability::REACHABILITY, self.reachability.clone()),
         ])
     }
 

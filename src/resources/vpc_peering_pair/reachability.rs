@@ -6,15 +6,44 @@ use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, Side};
 use crate::cloud::aws::RouteTarget;
 use crate::provider::ProviderContext;
-use crate::resources::reachability::{attribute, read_aws, AwsLink, Check, Verdict, REACHABILITY};
+use crate::resources::reachability::{
+    attribute, read_aws, AwsLink, AwsNetworks, Check, Verdict, REACHABILITY,
+};
 use crate::tf::{Diagnostic, Diagnostics, Value};
 
 /// How the plan names the peering before it exists.
 const PLANNED_PEERING: &str = "the pair's peering connection";
 
-/// The verdicts of both sides, both read at once (their reads join the run's coalesced
-/// batches together); with `count_own_routes` the routes the pair adds in each side's
-/// listed route tables count as present (the plan).
+/// The verdicts of one side of `st` (its VPC's subnets towards the other side's CIDR
+/// blocks through peering `pcx`), judged on `net`, a read that holds that VPC (and maybe
+/// others: a mesh reads all its members of one account and region at once); with
+/// `count_own_routes` the routes the pair adds in the side's listed route tables count as
+/// present (the plan). `None` when the side's VPC or the other side's CIDR blocks are not
+/// known.
+pub fn side_verdicts(
+    st: &PairState,
+    side: Side,
+    pcx: &str,
+    count_own_routes: bool,
+    net: &AwsNetworks,
+) -> Option<Vec<Verdict>> {
+    let link = AwsLink {
+        vpc_id: st.side(side).vpc_id.clone()?,
+        target: RouteTarget::VpcPeering(pcx.to_string()),
+        remote_prefixes: st.side(side.other()).cidr_blocks.clone()?,
+        propagation: false,
+    };
+    let own: &[String] = if count_own_routes {
+        st.side(side).tables()
+    } else {
+        &[]
+    };
+    let tables = link.with_own_routes(&net.tables, own);
+    Some(link.verdicts(&net.subnets, &tables))
+}
+
+/// The verdicts of both sides, each side's VPC read with its own account's client, both
+/// read at once (their reads join the run's coalesced batches together).
 async fn evaluate(
     sides: &Sides,
     st: &PairState,
@@ -22,8 +51,8 @@ async fn evaluate(
     count_own_routes: bool,
 ) -> Result<Vec<Verdict>, Diagnostic> {
     let (mut out, accepter) = futures::try_join!(
-        side_verdicts(sides, st, Side::Requester, pcx, count_own_routes),
-        side_verdicts(sides, st, Side::Accepter, pcx, count_own_routes)
+        read_side(sides, st, Side::Requester, pcx, count_own_routes),
+        read_side(sides, st, Side::Accepter, pcx, count_own_routes)
     )?;
     out.extend(accepter);
     Ok(out)
@@ -32,7 +61,7 @@ async fn evaluate(
 /// The verdicts of `side`: its VPC's subnets and route tables read together with the other
 /// VPC's CIDR blocks when the plan does not know them yet (a new pair); no verdicts when
 /// either VPC is unknown or gone.
-async fn side_verdicts(
+async fn read_side(
     sides: &Sides,
     st: &PairState,
     side: Side,
@@ -59,22 +88,9 @@ async fn side_verdicts(
         remote
     )
     .map_err(cloud_diag)?;
-    let Some(remote_prefixes) = remote else {
-        return Ok(Vec::new());
-    };
-    let link = AwsLink {
-        vpc_id: vpc,
-        target: RouteTarget::VpcPeering(pcx.to_string()),
-        remote_prefixes,
-        propagation: false,
-    };
-    let own: &[String] = if count_own_routes {
-        st.side(side).tables()
-    } else {
-        &[]
-    };
-    let tables = link.with_own_routes(&net.tables, own);
-    Ok(link.verdicts(&net.subnets, &tables))
+    let mut known = st.clone();
+    known.side_mut(other).cidr_blocks = remote;
+    Ok(side_verdicts(&known, side, pcx, count_own_routes, &net).unwrap_or_default())
 }
 
 /// The live `reachability` of a refreshed or applied pair (empty when the check is off).
