@@ -206,28 +206,9 @@ fn pair_plan_and_refresh_stay_within_their_call_budgets() {
 #[test]
 fn cross_account_sts_calls_per_plan_do_not_grow_with_pairs() {
     let emu = Emulator::start("fast", 1.0);
-    let provider = format!(
-        r#"
-provider "cloudlink" {{
-  poll_interval = "100ms"
-  aws {{
-    region     = "us-east-1"
-    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-  }}
-  aws_account "peer" {{
-    region     = "us-west-2"
-    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-    assume_role {{
-      role_arn = "arn:aws:iam::{PEER_ACCOUNT}:role/network-peering"
-    }}
-  }}
-}}
-"#,
-        url = emu.url
+    let provider = support::provider_block_with_peer_role(
+        &emu,
+        &format!(r#"      role_arn = "arn:aws:iam::{PEER_ACCOUNT}:role/network-peering""#),
     );
     let all = pair_fixtures(&emu, 6, PEER_ACCOUNT, "us-west-2");
     let mut per_plan = Vec::new();

@@ -205,32 +205,15 @@ fn assume_role_block_reaches_sts_with_every_argument() {
     };
     let f = emulator_fixture(&emu, &acc, ACC_CIDRS);
     let provider = |duration: &str| {
-        format!(
-            r#"
-provider "cloudlink" {{
-  poll_interval = "100ms"
-  aws {{
-    region     = "us-east-1"
-    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-  }}
-  aws_account "peer" {{
-    region     = "us-west-2"
-    access_key = "AKID{DEFAULT_ACCOUNT}EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-    assume_role {{
-      role_arn     = "arn:aws:iam::{PEER_ACCOUNT}:role/network-peering"
+        support::provider_block_with_peer_role(
+            &emu,
+            &format!(
+                r#"      role_arn     = "arn:aws:iam::{PEER_ACCOUNT}:role/network-peering"
       external_id  = "cloudlink-ext-42"
       session_name = "ci-run-42"
       duration     = "{duration}"
-      tags         = {{ team = "net", pipeline = "peering" }}
-    }}
-  }}
-}}
-"#,
-            url = emu.url
+      tags         = {{ team = "net", pipeline = "peering" }}"#
+            ),
         )
     };
     let wd = Workdir::new();

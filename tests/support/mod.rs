@@ -365,6 +365,35 @@ terraform {
 }
 "#;
 
+/// A provider block whose `peer` account is reached by assuming a role of account
+/// 210987654321 from the default account's keys; `assume_role` is the lines inside the
+/// peer's `assume_role {}` block (at least `role_arn`).
+pub fn provider_block_with_peer_role(emulator: &Emulator, assume_role: &str) -> String {
+    format!(
+        r#"
+provider "cloudlink" {{
+  poll_interval = "100ms"
+  aws {{
+    region     = "us-east-1"
+    access_key = "AKID123456789012EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+  }}
+  aws_account "peer" {{
+    region     = "us-west-2"
+    access_key = "AKID123456789012EXAMPLE"
+    secret_key = "emulator"
+    endpoint   = "{url}"
+    assume_role {{
+{assume_role}
+    }}
+  }}
+}}
+"#,
+        url = emulator.url
+    )
+}
+
 /// A provider block pointing both clouds at `emulator`.
 pub fn provider_block(emulator: &Emulator) -> String {
     format!(
