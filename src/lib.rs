@@ -5,6 +5,10 @@
 //! Terraform type system; [`provider`] serves tfplugin6 and dispatches to [`resources`];
 //! [`cloud`] talks to EC2 and ARM.
 
+// The resources' CRUD are deep async state machines (graph steps over batched reads);
+// computing their layout needs more than the default 128 query levels.
+#![recursion_limit = "256"]
+
 pub mod cloud;
 pub mod docs;
 pub mod orchestrate;

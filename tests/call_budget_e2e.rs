@@ -200,6 +200,59 @@ fn pair_plan_and_refresh_stay_within_their_call_budgets() {
     wd.destroy();
 }
 
+/// The calls of a plan of new pairs by action, for `n` pairs.
+fn plan_calls_of_pairs(n: usize) -> BTreeMap<String, u64> {
+    let emu = Emulator::start("fast", 1.0);
+    let pairs = pair_fixtures(&emu, n, DEFAULT_ACCOUNT, "us-east-1");
+    let wd = Workdir::new();
+    wd.write(
+        "main.tf",
+        &format!(
+            "{REQUIRED_PROVIDERS}\n{}\n{}",
+            provider_block(&emu),
+            pairs_hcl(&pairs, "")
+        ),
+    );
+    calls_during(&emu, || {
+        wd.tf(&["plan", "-refresh=false", "-input=false"]).success();
+    })
+}
+
+/// A plan of many pairs reads each kind of object a bounded number of times, whatever the
+/// number of pairs: after the first reads of a kind (batched), the region's listing of that
+/// kind answers the rest of the plan (`cloud::listing`). Quiet-machine counts: 2-4 calls per
+/// action; terraform plans ten resources at a time, so without the listing each action costs
+/// about one call per ten pairs.
+#[test]
+fn a_plan_of_many_pairs_reads_each_kind_a_bounded_number_of_times() {
+    const FEW: usize = 20;
+    const MANY: usize = 120;
+    /// Ten first reads batched (one call each on the most loaded machine), then one listing
+    /// of at most two pages at this size.
+    const PER_ACTION: u64 = 12;
+    let (few, many) = (plan_calls_of_pairs(FEW), plan_calls_of_pairs(MANY));
+    eprintln!("plan of {FEW} pairs: {few:?}\nplan of {MANY} pairs: {many:?}");
+    for action in [
+        "ec2/DescribeVpcs",
+        "ec2/DescribeRouteTables",
+        "ec2/DescribeSubnets",
+        "ec2/DescribeVpcPeeringConnections",
+    ] {
+        assert!(
+            of(&many, action) >= 1,
+            "the plan made no {action}: {many:?}"
+        );
+        assert_at_most(&format!("plan of {MANY} pairs"), &many, action, PER_ACTION);
+    }
+    assert_no_vpc_attribute_reads("plan", &many);
+    assert!(
+        total(&many) <= total(&few) + 12,
+        "a plan of {MANY} pairs made {} calls where one of {FEW} made {}: {many:?}",
+        total(&many),
+        total(&few)
+    );
+}
+
 /// Cross-account pairs whose accepter account is reached through `assume_role` and whose
 /// accepter region is named (as every state names it after apply): the STS calls of a plan are the same for two pairs and for six (one identity per account and one
 /// role session per process, not per pair).

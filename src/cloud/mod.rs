@@ -5,6 +5,7 @@ pub mod aws;
 pub mod azure;
 pub mod batch;
 pub mod error;
+pub mod listing;
 pub mod read_once;
 pub mod retry;
 pub mod wait;

@@ -363,6 +363,8 @@ impl pb::provider_server::Provider for CloudlinkProvider {
             let planned = decode(&r.planned_state, &ty)?;
             let config = decode(&r.config, &ty)?;
             let ctx = self.context().await?;
+            // From the first write on, reads see the cloud, not the walk's listings.
+            crate::cloud::listing::walk().writes_begin();
             let result = if planned.is_null() {
                 res.delete(&ctx, &prior).await
             } else if prior.is_null() {

@@ -2,7 +2,7 @@
 //! wait for `available`, delete and wait until gone.
 
 use super::account::Ec2;
-use super::coalesce::{as_strs, ONE_FILTER};
+use super::coalesce::Keys;
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -151,13 +151,10 @@ impl Ec2 {
             .coalesced(
                 "DescribeCustomerGateways",
                 &[id],
-                ONE_FILTER,
-                |ec2, ids| async move {
-                    ec2.find_customer_gateways(
-                        &[],
-                        vec![tags::filter("customer-gateway-id", &as_strs(&ids))],
-                    )
-                    .await
+                Keys::Ids(|c: &CustomerGateway| &c.id),
+                |ec2, select| async move {
+                    ec2.find_customer_gateways(&[], select.filters("customer-gateway-id"))
+                        .await
                 },
             )
             .await

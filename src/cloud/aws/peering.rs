@@ -4,7 +4,7 @@
 //! through [`Ec2::status_vpc_peering_connection`], never hidden from waiters.
 
 use super::account::Ec2;
-use super::coalesce::{all_pages, as_strs, ONE_FILTER};
+use super::coalesce::{selected_pages, Keys, Select};
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -234,8 +234,11 @@ impl Ec2 {
             .coalesced(
                 "DescribeVpcPeeringConnections",
                 &[id],
-                ONE_FILTER,
-                |ec2, ids| async move { ec2.find_peerings("vpc-peering-connection-id", &ids).await },
+                Keys::Ids(|p: &Peering| &p.id),
+                |ec2, select| async move {
+                    ec2.find_peerings("vpc-peering-connection-id", &select)
+                        .await
+                },
             )
             .await
             .map_err(|e| e.context(format!("reading EC2 VPC peering connection ({id})")))?;
@@ -243,13 +246,13 @@ impl Ec2 {
         at_most_one("VPC peering connections", found)
     }
 
-    /// The peerings whose filter `name` is one of `values` (every page).
-    async fn find_peerings(&self, name: &str, values: &[String]) -> Result<Vec<Peering>> {
-        all_pages(|next| {
+    /// The peerings that `select` names by filter `name` (every page).
+    async fn find_peerings(&self, name: &str, select: &Select) -> Result<Vec<Peering>> {
+        selected_pages(select, |next| {
             let req = self
                 .client
                 .describe_vpc_peering_connections()
-                .filters(tags::filter(name, &as_strs(values)))
+                .set_filters(Some(select.filters(name)))
                 .max_results(MAX_RESULTS)
                 .set_next_token(next);
             async move {
@@ -257,8 +260,8 @@ impl Ec2 {
                     .send(
                         || {
                             format!(
-                                "reading EC2 VPC peering connections ({name} of {} values)",
-                                values.len()
+                                "reading EC2 VPC peering connections ({name}: {})",
+                                select.describe()
                             )
                         },
                         || req.clone().send(),
@@ -287,11 +290,18 @@ impl Ec2 {
             .coalesced(
                 "DescribeVpcPeeringConnections/requester-vpc-info.vpc-id",
                 vpc_ids,
-                ONE_FILTER,
-                |ec2, ids| async move { ec2.find_peerings("requester-vpc-info.vpc-id", &ids).await },
+                Keys::Parents,
+                |ec2, select| async move {
+                    ec2.find_peerings("requester-vpc-info.vpc-id", &select)
+                        .await
+                },
             )
             .await
-            .map_err(|e| e.context(format!("reading the EC2 VPC peering connections of {vpc_ids:?}")))?;
+            .map_err(|e| {
+                e.context(format!(
+                    "reading the EC2 VPC peering connections of {vpc_ids:?}"
+                ))
+            })?;
         Ok(all
             .iter()
             .filter(|p| {

@@ -2,9 +2,8 @@
 //! route propagation on or off.
 
 use super::account::Ec2;
-use super::coalesce::{all_pages, as_strs, ONE_FILTER};
+use super::coalesce::{as_strs, selected_pages, Keys, Select};
 use super::errors::at_most_one;
-use super::tags::filter;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
 
 /// One route of a route table.
@@ -102,8 +101,8 @@ impl Ec2 {
             .coalesced(
                 "DescribeRouteTables",
                 &[id],
-                ONE_FILTER,
-                |ec2, ids| async move { ec2.find_route_tables("route-table-id", &ids).await },
+                Keys::Ids(|t: &RouteTable| &t.id),
+                |ec2, select| async move { ec2.find_route_tables("route-table-id", &select).await },
             )
             .await
             .map_err(|e| e.context(format!("reading EC2 route table ({id})")))?;
@@ -121,8 +120,8 @@ impl Ec2 {
             .coalesced(
                 "DescribeRouteTables",
                 ids,
-                ONE_FILTER,
-                |ec2, ids| async move { ec2.find_route_tables("route-table-id", &ids).await },
+                Keys::Ids(|t: &RouteTable| &t.id),
+                |ec2, select| async move { ec2.find_route_tables("route-table-id", &select).await },
             )
             .await
             .map_err(|e| e.context(format!("reading EC2 route tables ({})", ids.join(", "))))?;
@@ -133,24 +132,19 @@ impl Ec2 {
             .collect())
     }
 
-    /// The route tables whose filter `name` is one of `values` (every page).
-    async fn find_route_tables(&self, name: &str, values: &[String]) -> Result<Vec<RouteTable>> {
-        all_pages(|next| {
+    /// The route tables that `select` names by filter `name` (every page).
+    async fn find_route_tables(&self, name: &str, select: &Select) -> Result<Vec<RouteTable>> {
+        selected_pages(select, |next| {
             let req = self
                 .client
                 .describe_route_tables()
-                .filters(filter(name, &as_strs(values)))
+                .set_filters(Some(select.filters(name)))
                 .max_results(MAX_RESULTS)
                 .set_next_token(next);
             async move {
                 let page = self
                     .send(
-                        || {
-                            format!(
-                                "reading EC2 route tables ({name} of {} values)",
-                                values.len()
-                            )
-                        },
+                        || format!("reading EC2 route tables ({name}: {})", select.describe()),
                         || req.clone().send(),
                     )
                     .await?;
@@ -178,8 +172,8 @@ impl Ec2 {
             .coalesced(
                 "DescribeRouteTables/vpc-id",
                 &as_strs(vpc_ids),
-                ONE_FILTER,
-                |ec2, ids| async move { ec2.find_route_tables("vpc-id", &ids).await },
+                Keys::Parents,
+                |ec2, select| async move { ec2.find_route_tables("vpc-id", &select).await },
             )
             .await
             .map_err(|e| {

@@ -2,8 +2,7 @@
 //! asks, per subnet, which route table carries its traffic).
 
 use super::account::Ec2;
-use super::coalesce::{all_pages, as_strs, ONE_FILTER};
-use super::tags::filter;
+use super::coalesce::{as_strs, selected_pages, Keys, Select};
 use crate::cloud::error::Result;
 
 /// DescribeSubnets `MaxResults` (the API allows 5 to 1000).
@@ -30,8 +29,8 @@ impl Ec2 {
             .coalesced(
                 "DescribeSubnets/vpc-id",
                 &as_strs(vpc_ids),
-                ONE_FILTER,
-                |ec2, ids| async move { ec2.find_subnets("vpc-id", &ids).await },
+                Keys::Parents,
+                |ec2, select| async move { ec2.find_subnets("vpc-id", &select).await },
             )
             .await
             .map_err(|e| {
@@ -48,19 +47,19 @@ impl Ec2 {
             .collect())
     }
 
-    /// The subnets whose filter `name` is one of `values` (every page).
-    async fn find_subnets(&self, name: &str, values: &[String]) -> Result<Vec<Subnet>> {
-        all_pages(|next| {
+    /// The subnets that `select` names by filter `name` (every page).
+    async fn find_subnets(&self, name: &str, select: &Select) -> Result<Vec<Subnet>> {
+        selected_pages(select, |next| {
             let req = self
                 .client
                 .describe_subnets()
-                .filters(filter(name, &as_strs(values)))
+                .set_filters(Some(select.filters(name)))
                 .max_results(SUBNETS_PER_PAGE)
                 .set_next_token(next);
             async move {
                 let page = self
                     .send(
-                        || format!("reading EC2 subnets ({name} of {} values)", values.len()),
+                        || format!("reading EC2 subnets ({name}: {})", select.describe()),
                         || req.clone().send(),
                     )
                     .await?;

@@ -2,9 +2,8 @@
 //! reads the DNS attributes, so they are not fetched).
 
 use super::account::Ec2;
-use super::coalesce::{all_pages, as_strs, ONE_FILTER};
+use super::coalesce::{selected_pages, Keys, Select};
 use super::errors::at_most_one;
-use super::tags::filter;
 use crate::cloud::error::Result;
 use aws_sdk_ec2::types::VpcCidrBlockStateCode;
 
@@ -24,9 +23,12 @@ impl Ec2 {
     /// VPC reads of this run (one DescribeVpcs with a `vpc-id` filter for all of them).
     pub async fn find_vpc_by_id(&self, id: &str) -> Result<Option<Vpc>> {
         let all = self
-            .coalesced("DescribeVpcs", &[id], ONE_FILTER, |ec2, ids| async move {
-                ec2.find_vpcs(&ids).await
-            })
+            .coalesced(
+                "DescribeVpcs",
+                &[id],
+                Keys::Ids(|v: &Vpc| &v.id),
+                |ec2, select| async move { ec2.find_vpcs(&select).await },
+            )
             .await
             .map_err(|e| e.context(format!("reading EC2 VPC ({id})")))?;
         let found: Vec<Vpc> = all.iter().filter(|v| v.id == id).cloned().collect();
@@ -40,9 +42,12 @@ impl Ec2 {
             return Ok(Vec::new());
         }
         let all = self
-            .coalesced("DescribeVpcs", ids, ONE_FILTER, |ec2, ids| async move {
-                ec2.find_vpcs(&ids).await
-            })
+            .coalesced(
+                "DescribeVpcs",
+                ids,
+                Keys::Ids(|v: &Vpc| &v.id),
+                |ec2, select| async move { ec2.find_vpcs(&select).await },
+            )
             .await
             .map_err(|e| e.context(format!("reading EC2 VPCs ({})", ids.join(", "))))?;
         Ok(all
@@ -52,19 +57,19 @@ impl Ec2 {
             .collect())
     }
 
-    /// The VPCs among `ids` (every page of one DescribeVpcs with a `vpc-id` filter).
-    async fn find_vpcs(&self, ids: &[String]) -> Result<Vec<Vpc>> {
-        all_pages(|next| {
+    /// The VPCs `select` names by `vpc-id` (every page of one DescribeVpcs).
+    async fn find_vpcs(&self, select: &Select) -> Result<Vec<Vpc>> {
+        selected_pages(select, |next| {
             let req = self
                 .client
                 .describe_vpcs()
-                .filters(filter("vpc-id", &as_strs(ids)))
+                .set_filters(Some(select.filters("vpc-id")))
                 .max_results(MAX_RESULTS)
                 .set_next_token(next);
             async move {
                 let page = self
                     .send(
-                        || format!("reading {} EC2 VPCs", ids.len()),
+                        || format!("reading EC2 VPCs ({})", select.describe()),
                         || req.clone().send(),
                     )
                     .await?;

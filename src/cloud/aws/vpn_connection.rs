@@ -8,7 +8,7 @@
 //! [`Tunnel`] and [`TunnelSpec`] redact them in `Debug`, and no tracing field carries one.
 
 use super::account::Ec2;
-use super::coalesce::{as_strs, ONE_FILTER};
+use super::coalesce::Keys;
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -710,13 +710,10 @@ impl Ec2 {
             .coalesced(
                 "DescribeVpnConnections",
                 &[id],
-                ONE_FILTER,
-                |ec2, ids| async move {
-                    ec2.find_vpn_connections(
-                        &[],
-                        vec![tags::filter("vpn-connection-id", &as_strs(&ids))],
-                    )
-                    .await
+                Keys::Ids(|v: &VpnConnection| &v.id),
+                |ec2, select| async move {
+                    ec2.find_vpn_connections(&[], select.filters("vpn-connection-id"))
+                        .await
                 },
             )
             .await

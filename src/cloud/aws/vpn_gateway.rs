@@ -2,7 +2,7 @@
 //! (by id or tags), delete and wait until gone.
 
 use super::account::Ec2;
-use super::coalesce::{as_strs, ONE_FILTER};
+use super::coalesce::Keys;
 use super::errors::{at_most_one, from_sdk, not_found_as_empty};
 use super::tags::{self, Tags};
 use crate::cloud::error::Result;
@@ -183,9 +183,9 @@ impl Ec2 {
             .coalesced(
                 "DescribeVpnGateways",
                 &[id],
-                ONE_FILTER,
-                |ec2, ids| async move {
-                    ec2.find_vpn_gateways(&[], vec![tags::filter("vpn-gateway-id", &as_strs(&ids))])
+                Keys::Ids(|g: &VpnGateway| &g.id),
+                |ec2, select| async move {
+                    ec2.find_vpn_gateways(&[], select.filters("vpn-gateway-id"))
                         .await
                 },
             )
@@ -212,13 +212,10 @@ impl Ec2 {
             .coalesced(
                 "DescribeVpnGateways/attachment.vpc-id",
                 &[vpc_id],
-                ONE_FILTER,
-                |ec2, ids| async move {
-                    ec2.find_vpn_gateways(
-                        &[],
-                        vec![tags::filter("attachment.vpc-id", &as_strs(&ids))],
-                    )
-                    .await
+                Keys::Parents,
+                |ec2, select| async move {
+                    ec2.find_vpn_gateways(&[], select.filters("attachment.vpc-id"))
+                        .await
                 },
             )
             .await

@@ -21,6 +21,7 @@ use super::raw::{get_json, with_api_version};
 use super::states::{ProvisioningStates, StateClass};
 use crate::cloud::batch::{self, Fetch, Limits};
 use crate::cloud::error::{CloudError, ErrorKind, Result};
+use crate::cloud::listing;
 use crate::cloud::wait::{bounded, wait_for, Probe, WaitConfig};
 use azure_core::Method;
 use serde::de::DeserializeOwned;
@@ -295,10 +296,11 @@ struct Page<W> {
 }
 
 /// Every object of kind `K` in resource group `rg` (the collection GET, every page; an
-/// absent resource group has none), read once for all the resources of the run that ask
-/// within the batch window (`cloud::batch`): a refresh of many links in one resource group
-/// lists each kind once instead of reading each object. Only for kinds whose list items
-/// carry everything the caller reads (rule: AZ-LIST-ITEMS).
+/// absent resource group has none), read once for all the resources of the walk while it
+/// has written nothing (`cloud::listing`), else for those that ask within the batch window
+/// (`cloud::batch`): a refresh of many links in one resource group lists each kind once
+/// instead of reading each object. Only for kinds whose list items carry everything the
+/// caller reads (rule: AZ-LIST-ITEMS).
 pub async fn list_in_group<K>(
     net: &Network,
     rg: &str,
@@ -314,6 +316,12 @@ where
         rg.to_ascii_lowercase(),
         K::RESOURCE_TYPE
     );
+    if let Some(listed) = listing::walk()
+        .shared(&scope, || list_pages::<K>(net, rg, cancel))
+        .await
+    {
+        return listed;
+    }
     let (net, group) = (net.clone(), rg.to_string());
     let fetch: Fetch<K> = std::sync::Arc::new(move |_, token| {
         let (net, rg) = (net.clone(), group.clone());
