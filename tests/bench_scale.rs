@@ -11,7 +11,9 @@
 //! - the provider's peak RSS (VmHWM of terraform's provider child, every plan) and its
 //!   plugin handshake.
 //!
-//! Writes its section to `target/bench/scale.md`; scripts/bench.sh assembles BENCHMARKS.md.
+//! Writes its section to `target/bench/scale-PROFILE.md` (`debug` or `release`: the build of
+//! the provider terraform runs, which is this test's own build); scripts/bench.sh runs it in
+//! both and assembles BENCHMARKS.md.
 //! The issue's must-show thresholds are printed there as pass/fail lines, never asserted:
 //! the machines are shared and noisy, so timing targets live here, not in `make test`.
 
@@ -566,11 +568,32 @@ fn sts_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
     out.push(String::new());
 }
 
-/// The provider's plugin handshake time.
+/// The build this benchmark and the provider it runs were made with.
+fn profile() -> &'static str {
+    if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    }
+}
+
+/// The provider's plugin handshake time and binary size.
 fn process_section(out: &mut Vec<String>) {
     let n = rounds().max(5);
     let hs = median((0..n).map(|_| handshake_ms()).collect());
+    let binary = env!("CARGO_BIN_EXE_terraform-provider-cloudlink");
+    let size = std::fs::metadata(binary).map_or(0, |m| m.len());
     out.push("## provider process\n".into());
+    out.push(format!(
+        "- binary: {:.1} MB ({} build{}).",
+        size as f64 / 1e6,
+        profile(),
+        if profile() == "release" {
+            ", stripped"
+        } else {
+            ", line tables only"
+        }
+    ));
     out.push("- peak RSS: the VmHWM of terraform's provider child in each plan above (column \"provider peak RSS\").".into());
     out.push(format!(
         "- plugin handshake (exec to the go-plugin handshake line on stdout, as terraform starts it): {hs:.1} ms (median of {n}).\n"
@@ -588,13 +611,15 @@ fn plans_and_refreshes_scale() {
     sts_section(&mut out, &mut checks);
     process_section(&mut out);
     let report = format!(
-        "## issue 15 must-show (from this run; see also the AWS branch line above)\n\n{}\n\n{}\nThis section took {:.0} s.\n",
+        "# Scaling, {p} build\n\nThe provider terraform runs here is the {p} build (`cargo test{flag} --test bench_scale`), as is the in-process emulator.\n\n## issue 15 must-show, {p} build (from this run; see also the AWS branch line above)\n\n{}\n\n{}\nThis section took {:.0} s.\n",
         checks.join("\n"),
         out.join("\n"),
-        t0.elapsed().as_secs_f64()
+        t0.elapsed().as_secs_f64(),
+        p = profile(),
+        flag = if profile() == "release" { " --release" } else { "" },
     );
     println!("{report}");
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench");
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(format!("{dir}/scale.md"), report).unwrap();
+    std::fs::write(format!("{dir}/scale-{}.md", profile()), report).unwrap();
 }

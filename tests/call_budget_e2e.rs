@@ -156,16 +156,7 @@ resource "cloudlink_vpc_peering_pair" "p{i}" {{
 fn pair_plan_and_refresh_stay_within_their_call_budgets() {
     const N: u64 = 10;
     let emu = Emulator::start("fast", 1.0);
-    let pairs = pair_fixtures(&emu, N as usize, DEFAULT_ACCOUNT, "us-east-1");
-    let wd = Workdir::new();
-    wd.write(
-        "main.tf",
-        &format!(
-            "{REQUIRED_PROVIDERS}\n{}\n{}",
-            provider_block(&emu),
-            pairs_hcl(&pairs, "")
-        ),
-    );
+    let wd = same_account_pairs(&emu, N as usize);
     let plan = calls_during(&emu, || {
         wd.tf(&["plan", "-refresh=false", "-input=false"]).success();
     });
@@ -200,19 +191,25 @@ fn pair_plan_and_refresh_stay_within_their_call_budgets() {
     wd.destroy();
 }
 
-/// The calls of a plan of new pairs by action, for `n` pairs.
-fn plan_calls_of_pairs(n: usize) -> BTreeMap<String, u64> {
-    let emu = Emulator::start("fast", 1.0);
-    let pairs = pair_fixtures(&emu, n, DEFAULT_ACCOUNT, "us-east-1");
+/// A workdir with `n` new same-account pairs between fixture VPCs of `emu`.
+fn same_account_pairs(emu: &Emulator, n: usize) -> Workdir {
+    let pairs = pair_fixtures(emu, n, DEFAULT_ACCOUNT, "us-east-1");
     let wd = Workdir::new();
     wd.write(
         "main.tf",
         &format!(
             "{REQUIRED_PROVIDERS}\n{}\n{}",
-            provider_block(&emu),
+            provider_block(emu),
             pairs_hcl(&pairs, "")
         ),
     );
+    wd
+}
+
+/// The calls of a plan of `n` new pairs by action.
+fn plan_calls_of_pairs(n: usize) -> BTreeMap<String, u64> {
+    let emu = Emulator::start("fast", 1.0);
+    let wd = same_account_pairs(&emu, n);
     calls_during(&emu, || {
         wd.tf(&["plan", "-refresh=false", "-input=false"]).success();
     })

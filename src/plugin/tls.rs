@@ -1,14 +1,24 @@
 //! AutoMTLS as terraform does it. Terraform puts its client certificate (self-signed ECDSA
 //! P-521, marked CA) in `PLUGIN_CLIENT_CERT` and trusts only the server certificate we print.
 //! Two traps decide whether terraform can talk to us at all (see shared tfplugin.md):
-//! `ring` has no P-521, so we use aws-lc-rs; and webpki refuses a CA certificate as an end
-//! entity, so instead of a CA root we compare the presented certificate byte for byte.
-//! ALPN `h2` is advertised because grpc-go >= 1.67 rejects TLS without it.
+//! `ring` has no P-521, so the client's signatures are verified with aws-lc-rs; and webpki
+//! refuses a CA certificate as an end entity, so instead of a CA root we compare the
+//! presented certificate byte for byte. ALPN `h2` is advertised because grpc-go >= 1.67
+//! rejects TLS without it.
+//!
+//! Everything that needs randomness (our P-256 key, its signatures, the key exchange) uses
+//! `ring`, which takes it from the OS. AWS-LC seeds its generator from a CPU-jitter entropy
+//! source that is built without optimisation and costs ~40 ms of CPU on first use, and
+//! terraform starts the provider three times per plan (schema, validate, plan); verifying a
+//! signature draws no randomness, so AWS-LC's generator is never started here.
 
 use anyhow::{bail, Context};
+use ring::rand::SystemRandom;
+use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{
-    aws_lc_rs, verify_tls12_signature, verify_tls13_signature, WebPkiSupportedAlgorithms,
+    aws_lc_rs, ring as ring_provider, verify_tls12_signature, verify_tls13_signature,
+    WebPkiSupportedAlgorithms,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
@@ -29,10 +39,10 @@ pub struct ServerTls {
 pub fn server_tls(client_cert_pem: &str) -> anyhow::Result<ServerTls> {
     let client_cert = parse_single_cert(client_cert_pem).context("reading PLUGIN_CLIENT_CERT")?;
     let (cert_der, key_der) = generate_server_cert()?;
-    let provider = Arc::new(aws_lc_rs::default_provider());
+    let provider = Arc::new(ring_provider::default_provider());
     let verifier = Arc::new(ExactClientCert {
         expected: client_cert,
-        algorithms: provider.signature_verification_algorithms,
+        algorithms: aws_lc_rs::default_provider().signature_verification_algorithms,
     });
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -47,11 +57,51 @@ pub fn server_tls(client_cert_pem: &str) -> anyhow::Result<ServerTls> {
     })
 }
 
+/// An ECDSA P-256 key made and used by `ring` (see the module doc), as rcgen signs with it.
+struct RingP256 {
+    pkcs8: Vec<u8>,
+    key: EcdsaKeyPair,
+    rng: SystemRandom,
+}
+
+impl RingP256 {
+    fn generate() -> anyhow::Result<Self> {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
+            .map_err(|_| anyhow::anyhow!("ring could not generate a P-256 key"))?;
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &rng)
+            .map_err(|e| anyhow::anyhow!("ring rejected its own P-256 key: {e}"))?;
+        Ok(RingP256 {
+            pkcs8: pkcs8.as_ref().to_vec(),
+            key,
+            rng,
+        })
+    }
+}
+
+impl rcgen::PublicKeyData for RingP256 {
+    fn der_bytes(&self) -> &[u8] {
+        self.key.public_key().as_ref()
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for RingP256 {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.key
+            .sign(&self.rng, msg)
+            .map(|sig| sig.as_ref().to_vec())
+            .map_err(|_| rcgen::Error::RingUnspecified)
+    }
+}
+
 /// A self-signed ECDSA P-256 certificate for `localhost`, usable for server and client auth
 /// (terraform checks the name `localhost` against the certificate it was given).
 fn generate_server_cert() -> anyhow::Result<(Vec<u8>, PrivateKeyDer<'static>)> {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-        .context("generating the server key")?;
+    let key = RingP256::generate().context("generating the server key")?;
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])
         .context("certificate params")?;
     params
@@ -74,7 +124,7 @@ fn generate_server_cert() -> anyhow::Result<(Vec<u8>, PrivateKeyDer<'static>)> {
     let cert = params
         .self_signed(&key)
         .context("signing the server certificate")?;
-    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.pkcs8.clone()));
     Ok((cert.der().to_vec(), key_der))
 }
 

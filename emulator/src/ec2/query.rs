@@ -205,7 +205,8 @@ pub fn matches(
     Ok(true)
 }
 
-/// Applies `MaxResults`/`NextToken` to an already filtered list. AWS accepts MaxResults
+/// Applies `MaxResults`/`NextToken` to an already filtered list (rule: AWS-EC2-DESCRIBE-ALL;
+/// without filters the list is every object of the account and region). AWS accepts MaxResults
 /// 5..=`max` on the paged Describe calls (EC2 API reference for each action); the token is
 /// opaque to clients, here the offset of the next item.
 pub fn page<T>(q: &Query, items: Vec<T>, max: usize) -> R<(Vec<T>, Option<String>)> {

@@ -42,7 +42,8 @@ pub const LISTING_MAX_PAGES: usize = 10;
 pub(crate) enum Select {
     /// The objects whose filter matches one of these values (a batch's keys).
     Values(Vec<String>),
-    /// Every object of the region (a listing), in at most [`LISTING_MAX_PAGES`] pages.
+    /// Every object of the region (a listing), in at most [`LISTING_MAX_PAGES`] pages
+    /// (rule: AWS-EC2-DESCRIBE-ALL: no filter reads everything, page by page).
     Everything,
 }
 

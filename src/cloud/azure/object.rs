@@ -337,6 +337,26 @@ where
     .await
 }
 
+/// The object `name` (`name_of` gives an object's) of kind `K` in resource group `rg`,
+/// picked from [`list_in_group`]; `None` when it (or its resource group) does not exist.
+pub async fn find_in_group<K>(
+    net: &Network,
+    rg: &str,
+    name: &str,
+    name_of: fn(&K) -> &str,
+    cancel: &CancellationToken,
+) -> Result<Option<K>>
+where
+    K: ArmKind + Clone + Send + Sync + 'static,
+    K::Wire: Send,
+{
+    let all = list_in_group::<K>(net, rg, cancel).await?;
+    Ok(all
+        .iter()
+        .find(|x| name_of(x).eq_ignore_ascii_case(name))
+        .cloned())
+}
+
 async fn list_pages<K: ArmKind>(
     net: &Network,
     rg: &str,

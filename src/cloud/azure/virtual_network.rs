@@ -2,7 +2,7 @@
 //! only adds the GatewaySubnet, which the `gateway_subnet` module writes).
 
 use super::convert::opt_enum_str;
-use super::object::{list_in_group, object_functions, ArmKind};
+use super::object::{find_in_group, object_functions, ArmKind};
 use super::sdk::models;
 use super::Network;
 use crate::cloud::error::Result;
@@ -107,12 +107,8 @@ pub async fn find_virtual_network_listed(
         rg.to_ascii_lowercase(),
         name.to_ascii_lowercase()
     );
-    maybe_once(memo, key, || async {
-        let all = list_in_group::<VirtualNetwork>(net, rg, cancel).await?;
-        Ok(all
-            .iter()
-            .find(|v| v.name.eq_ignore_ascii_case(name))
-            .cloned())
+    maybe_once(memo, key, || {
+        find_in_group(net, rg, name, |v: &VirtualNetwork| &v.name, cancel)
     })
     .await
 }

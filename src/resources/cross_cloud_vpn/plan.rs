@@ -330,19 +330,18 @@ async fn claim_check(
     let Some(net) = plan_network(ctx, diags).await else {
         return;
     };
-    let pip =
-        match public_ip::find_public_ip(net, &d.resource_group, &d.public_ip_name(0), &ctx.stop)
-            .await
-        {
-            Ok(p) => p,
-            Err(e) => {
-                diags.push(plan_read_failed(
-                    "Could not read the link's public IP at plan time",
-                    &e,
-                ));
-                return;
-            }
-        };
+    let first_ip = d.public_ip_name(0);
+    let listed = public_ip::find_public_ip_listed(net, &d.resource_group, &first_ip, &ctx.stop);
+    let pip = match listed.await {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(plan_read_failed(
+                "Could not read the link's public IP at plan time",
+                &e,
+            ));
+            return;
+        }
+    };
     let Some(found) = pip.as_ref().and_then(|p| p.tags.get(claim::AZURE_TAG)) else {
         return;
     };

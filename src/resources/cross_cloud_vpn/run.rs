@@ -14,7 +14,7 @@ use crate::cloud::aws::Ec2;
 use crate::cloud::azure::connection::{self, Connection};
 use crate::cloud::azure::gateway::Gateway;
 use crate::cloud::azure::local_gateway::LocalGateway;
-use crate::cloud::azure::object::{list_in_group, ArmKind};
+use crate::cloud::azure::object::{find_in_group, ArmKind};
 use crate::cloud::azure::public_ip::PublicIp;
 use crate::cloud::azure::virtual_network::{find_virtual_network_listed, Subnet};
 use crate::cloud::azure::{gateway_subnet, tags as az_tags, Network};
@@ -145,11 +145,7 @@ impl Run {
             if self.aws.reads.is_none() {
                 return K::at(&self.net, rg, &name).find(cancel).await;
             }
-            let all = list_in_group::<K>(&self.net, rg, cancel).await?;
-            Ok(all
-                .iter()
-                .find(|x| name_of(x).eq_ignore_ascii_case(&name))
-                .cloned())
+            find_in_group(&self.net, rg, &name, name_of, cancel).await
         })
         .await
     }
