@@ -14,7 +14,7 @@
 
 use super::error::Result;
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LazyLock, Mutex};
@@ -24,6 +24,10 @@ use tokio::sync::OnceCell;
 /// How long a listing answers before it is taken again: a plan walk of hundreds of
 /// resources at 50 ms per cloud call takes seconds; a listing older than this is not trusted.
 pub const MAX_AGE: Duration = Duration::from_secs(30);
+
+/// The error code a listing gives up with when its kind holds too many objects to be worth
+/// listing (the caller reads by batch instead, for the rest of the walk).
+pub const TOO_LARGE: &str = "cloudlink.ListingTooLarge";
 
 /// The listings of this process's walk (terraform runs one walk per provider process).
 pub fn walk() -> &'static Listings {
@@ -38,6 +42,8 @@ pub struct Listings {
     writes_began: AtomicBool,
     entries: Mutex<HashMap<String, Entry>>,
     asked: Mutex<HashMap<String, usize>>,
+    /// Scopes whose listing was [`TOO_LARGE`]: read otherwise for the rest of the walk.
+    given_up: Mutex<HashSet<String>>,
 }
 
 /// One listing: when it was started and its answer once read.
@@ -77,14 +83,22 @@ impl Listings {
 
     /// The listing of `scope`: `list`'s answer, read once for every caller (until it is
     /// [`MAX_AGE`] old). Concurrent callers share the one read; a failed read is not kept
-    /// (the next caller tries again). `None` once writes began: the caller reads the cloud.
+    /// (the next caller tries again), except a [`TOO_LARGE`] one, after which the scope is
+    /// given up for the rest of the walk. `None` once writes began or the scope was given up:
+    /// the caller reads the cloud.
     pub async fn shared<T, F, Fut>(&self, scope: &str, list: F) -> Option<Result<Arc<Vec<T>>>>
     where
         T: Send + Sync + 'static,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Vec<T>>>,
     {
-        if !self.reuse_allowed() {
+        let given_up = || {
+            self.given_up
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(scope)
+        };
+        if !self.reuse_allowed() || given_up() {
             return None;
         }
         let cell = {
@@ -105,11 +119,27 @@ impl Listings {
                 .downcast::<Cell<T>>()
                 .expect("one type per listing scope")
         };
-        Some(
-            cell.get_or_try_init(|| async { list().await.map(Arc::new) })
-                .await
-                .cloned(),
-        )
+        let listed = cell
+            .get_or_try_init(|| async {
+                // A caller that waited on a listing found too large does not try it again.
+                if given_up() {
+                    return Err(None);
+                }
+                list().await.map(Arc::new).map_err(Some)
+            })
+            .await;
+        match listed {
+            Ok(all) => Some(Ok(all.clone())),
+            Err(Some(e)) if e.code.as_deref() == Some(TOO_LARGE) => {
+                self.given_up
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(scope.to_string());
+                None
+            }
+            Err(Some(e)) => Some(Err(e)),
+            Err(None) => None,
+        }
     }
 }
 
@@ -156,6 +186,29 @@ mod tests {
         assert!(!walk.reuse_allowed());
         assert!(listing(&walk, &calls, false).await.is_none());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_listing_too_large_is_given_up_for_the_rest_of_the_walk() {
+        let (walk, calls) = (Listings::default(), AtomicU32::new(0));
+        let too_large = || async {
+            calls.fetch_add(1, Ordering::SeqCst);
+            Err::<Vec<u32>, _>(CloudError {
+                code: Some(TOO_LARGE.into()),
+                ..CloudError::new(ErrorKind::Client, "too many pages")
+            })
+        };
+        let (a, b) = tokio::join!(
+            walk.shared("test/scope", too_large),
+            walk.shared("test/scope", too_large)
+        );
+        assert!(a.is_none() && b.is_none());
+        assert!(listing(&walk, &calls, false).await.is_none());
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "listed once, then given up"
+        );
     }
 
     #[test]

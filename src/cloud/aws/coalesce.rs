@@ -34,8 +34,9 @@ pub const ONE_FILTER: Limits = Limits {
 pub const LIST_AFTER_READS: usize = 10;
 
 /// Pages a region listing may take; a region holding more objects of the kind than that is
-/// read by batches (a listing would cost more calls than the batches it saves).
-pub const LISTING_MAX_PAGES: usize = 10;
+/// read by batches for the rest of the walk (a listing would cost more calls than the
+/// batches it saves).
+pub const LISTING_MAX_PAGES: usize = 20;
 
 /// Which objects one Describe call reads.
 #[derive(Debug, Clone)]
@@ -81,9 +82,6 @@ pub(crate) enum Keys<T> {
     /// Parent ids (the VPC of a subnet): the listing holds every child it had when taken.
     Parents,
 }
-
-/// The code of the error a listing gives up with when the region holds too many objects.
-const LISTING_TOO_LARGE: &str = "cloudlink.ListingTooLarge";
 
 impl Ec2 {
     /// The objects `read` finds for `keys` and for the keys of every other caller of the same
@@ -143,13 +141,9 @@ impl Ec2 {
         if !walk.reuse_allowed() || walk.asked(&scope) <= LIST_AFTER_READS {
             return None;
         }
-        let all = match walk
+        let all = walk
             .shared(&scope, || read(self.clone(), Select::Everything))
-            .await?
-        {
-            Err(e) if e.code.as_deref() == Some(LISTING_TOO_LARGE) => return None,
-            other => other,
-        };
+            .await?;
         match all {
             Ok(all) if !listing_answers(relation, keys, &all) => None,
             answer => Some(answer),
@@ -184,7 +178,7 @@ where
         match token.filter(|t| !t.is_empty()) {
             Some(_) if select.max_pages().is_some_and(|max| n >= max) => {
                 return Err(CloudError {
-                    code: Some(LISTING_TOO_LARGE.into()),
+                    code: Some(listing::TOO_LARGE.into()),
                     ..CloudError::new(
                         ErrorKind::Client,
                         format!("more than {n} pages: read by batch instead"),
@@ -236,7 +230,7 @@ mod tests {
         let err = pages(&Select::Everything, LISTING_MAX_PAGES + 1, &sent)
             .await
             .unwrap_err();
-        assert_eq!(err.code.as_deref(), Some(LISTING_TOO_LARGE));
+        assert_eq!(err.code.as_deref(), Some(listing::TOO_LARGE));
         assert_eq!(sent.load(Ordering::SeqCst), LISTING_MAX_PAGES);
     }
 
