@@ -7,8 +7,8 @@
 //! Why a listing may be reused: terraform starts a provider process per walk. In a plan
 //! walk (refresh and plan) nothing is written, so a listing taken at its start is as fresh as
 //! a read made later in the same walk. In an apply walk, the first `ApplyResourceChange`
-//! ends reuse for the rest of the process ([`writes_begin`]): from then on every read goes
-//! to the cloud. Listings also expire after [`MAX_AGE`]. An object created by another
+//! ends reuse for the rest of the process ([`Listings::writes_begin`]): from then on every
+//! read goes to the cloud. Listings also expire after [`MAX_AGE`]. An object created by another
 //! provider after a listing was taken is the one case a listing could miss; callers that
 //! look objects up by id read a missing id from the cloud again (`cloud::aws::coalesce`).
 
