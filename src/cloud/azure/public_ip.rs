@@ -3,7 +3,7 @@
 
 use super::client::Network;
 use super::convert::{opt_enum_str, str_enum};
-use super::object::{find_in_group, object_functions, ArmKind, Managed};
+use super::object::{object_functions, ArmKind, Managed};
 use super::sdk::models;
 use super::states::{ProvisioningStates, NETWORK_STATES};
 use super::tags;
@@ -11,7 +11,6 @@ use crate::cloud::error::Result;
 use crate::cloud::wait::WaitConfig;
 use std::collections::BTreeMap;
 use std::time::Duration;
-use tokio_util::sync::CancellationToken;
 
 /// What to create.
 #[derive(Debug, Clone, Default)]
@@ -122,16 +121,4 @@ object_functions! {
     /// Deletes the public IP and waits until it is gone; already gone counts as success.
     /// Fails with `PublicIPAddressCannotBeDeleted`-style errors while a gateway still uses it.
     delete: delete_public_ip;
-}
-
-/// The public IP `name` of resource group `rg` from the group's list (rule: AZ-LIST-ITEMS),
-/// which the plans of every link of the walk in that group share (`cloud::listing`); `None`
-/// when it (or its resource group) does not exist.
-pub async fn find_public_ip_listed(
-    net: &Network,
-    rg: &str,
-    name: &str,
-    cancel: &CancellationToken,
-) -> Result<Option<PublicIp>> {
-    find_in_group(net, rg, name, |p: &PublicIp| &p.name, cancel).await
 }

@@ -15,7 +15,10 @@ use super::schema::TYPE_NAME;
 use super::sku;
 use super::topology::{canonical_inside_cidrs, Desired};
 use super::validate;
-use crate::cloud::azure::{gateway, gateway_subnet, public_ip, virtual_network};
+use crate::cloud::azure::gateway::Gateway;
+use crate::cloud::azure::object::find_in_group;
+use crate::cloud::azure::public_ip::PublicIp;
+use crate::cloud::azure::{gateway_subnet, virtual_network};
 use crate::cloud::error::CloudError;
 use crate::cloud::read_once::ReadOnce;
 use crate::provider::context::ProviderContext;
@@ -140,18 +143,15 @@ async fn plan_sku_change(
     }
 }
 
-/// The existing gateway (read-only ARM GET), `None` when it cannot be read.
-async fn existing_gateway(
-    ctx: Option<&ProviderContext>,
-    prior: &Value,
-) -> Option<gateway::Gateway> {
+/// The existing gateway, from its group's list (rule: AZ-LIST-ITEMS) that the plans of the
+/// walk share; `None` when it cannot be read.
+async fn existing_gateway(ctx: Option<&ProviderContext>, prior: &Value) -> Option<Gateway> {
     let d = Desired::from_value(prior, &Value::Null);
     let ctx = ctx?;
     let net = ctx.azure.network().await.ok()?;
-    gateway::find_gateway(net, &d.resource_group, &d.gateway_name(), &ctx.stop)
-        .await
-        .ok()
-        .flatten()
+    let (name, name_of): (_, fn(&Gateway) -> &str) = (d.gateway_name(), |g| &g.name);
+    let listed = find_in_group(net, &d.resource_group, &name, name_of, &ctx.stop);
+    listed.await.ok().flatten()
 }
 
 /// Canonical inside CIDRs when not configured (deterministic, so known at plan).
@@ -330,8 +330,10 @@ async fn claim_check(
     let Some(net) = plan_network(ctx, diags).await else {
         return;
     };
+    // From the group's list (rule: AZ-LIST-ITEMS), shared by the plans of the walk.
     let first_ip = d.public_ip_name(0);
-    let listed = public_ip::find_public_ip_listed(net, &d.resource_group, &first_ip, &ctx.stop);
+    let name_of: fn(&PublicIp) -> &str = |p| &p.name;
+    let listed = find_in_group(net, &d.resource_group, &first_ip, name_of, &ctx.stop);
     let pip = match listed.await {
         Ok(p) => p,
         Err(e) => {
