@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::json;
-use support::{arm_of, static_link_config_with, Emulator, Workdir};
+use support::{arm_of, default_aws_block, static_link_config_with, Emulator, Workdir};
 use terraform_provider_cloudlink::cloud::azure::pkcs12;
 
 const TENANT: &str = "11111111-1111-1111-1111-111111111111";
@@ -19,19 +19,14 @@ fn workdir(emu: &Emulator) -> Workdir {
         r#"
 provider "cloudlink" {{
   poll_interval = "100ms"
-  aws {{
-    region     = "us-east-1"
-    access_key = "AKID123456789012EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-  }}
-  azure {{
+{aws}  azure {{
     subscription_id = "00000000-0000-0000-0000-000000000000"
     endpoint        = "{url}"
   }}
 }}
 "#,
-        url = emu.url
+        url = emu.url,
+        aws = default_aws_block(emu)
     );
     let wd = Workdir::new();
     wd.write("main.tf", &static_link_config_with(emu, &provider));

@@ -365,6 +365,15 @@ terraform {
 }
 "#;
 
+/// The provider's `aws {}` block for the emulator's default account (123456789012) in
+/// us-east-1, two-space indented, as every provider block of the tests writes it.
+pub fn default_aws_block(emulator: &Emulator) -> String {
+    format!(
+        "  aws {{\n    region     = \"us-east-1\"\n    access_key = \"AKID123456789012EXAMPLE\"\n    secret_key = \"emulator\"\n    endpoint   = \"{}\"\n  }}\n",
+        emulator.url
+    )
+}
+
 /// A provider block whose `peer` account is reached by assuming a role of account
 /// 210987654321 from the default account's keys; `assume_role` is the lines inside the
 /// peer's `assume_role {}` block (at least `role_arn`).
@@ -373,13 +382,7 @@ pub fn provider_block_with_peer_role(emulator: &Emulator, assume_role: &str) -> 
         r#"
 provider "cloudlink" {{
   poll_interval = "100ms"
-  aws {{
-    region     = "us-east-1"
-    access_key = "AKID123456789012EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-  }}
-  aws_account "peer" {{
+{aws}  aws_account "peer" {{
     region     = "us-west-2"
     access_key = "AKID123456789012EXAMPLE"
     secret_key = "emulator"
@@ -390,7 +393,8 @@ provider "cloudlink" {{
   }}
 }}
 "#,
-        url = emulator.url
+        url = emulator.url,
+        aws = default_aws_block(emulator)
     )
 }
 
@@ -400,13 +404,7 @@ pub fn provider_block(emulator: &Emulator) -> String {
         r#"
 provider "cloudlink" {{
   poll_interval = "100ms"
-  aws {{
-    region     = "us-east-1"
-    access_key = "AKID123456789012EXAMPLE"
-    secret_key = "emulator"
-    endpoint   = "{url}"
-  }}
-  aws_account "peer" {{
+{aws}  aws_account "peer" {{
     region     = "us-west-2"
     access_key = "AKID210987654321EXAMPLE"
     secret_key = "emulator"
@@ -421,7 +419,8 @@ provider "cloudlink" {{
   }}
 }}
 "#,
-        url = emulator.url
+        url = emulator.url,
+        aws = default_aws_block(emulator)
     )
 }
 
