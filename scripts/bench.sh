@@ -2,7 +2,7 @@
 # `make bench`: the apply benchmark (tests/bench_apply.rs) and the scaling benchmark
 # (tests/bench_scale.rs) in the release build (what users install) and in the debug build
 # (what `make test` runs), one after the other (the machine's cores are the instrument), then
-# BENCHMARKS.md from their sections. The release build of the tests takes ~15 min the first time. Knobs (defaults in brackets): BENCH_ROUNDS [5],
+# BENCHMARKS.md from their sections. The plan floor (tools/plan_floor.rs) is built beside each. The release build of the tests takes ~15 min the first time. Knobs (defaults in brackets): BENCH_ROUNDS [5],
 # BENCH_APPLY_RUNS [5], BENCH_PLAN_N ["1 50 200"; "1 50 200 800" adds ~7 min], BENCH_REFRESH_PAIRS [50],
 # BENCH_REFRESH_VPNS [20], BENCH_STS_N ["10 50"].
 set -euo pipefail
@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 start=$(date +%s)
 rm -f target/bench/apply.md target/bench/scale-*.md
 cargo test --test bench_apply -- --ignored --nocapture
+cargo build --release --example plan_floor
 cargo test --release --test bench_scale -- --ignored --nocapture
+cargo build --example plan_floor
 cargo test --test bench_scale -- --ignored --nocapture
 took=$(( $(date +%s) - start ))
 {

@@ -8,6 +8,9 @@
 //! - refresh (`terraform plan`) of 50 applied pairs and 20 applied 4-tunnel VPNs, calls per
 //!   resource by action, fast and at 50 ms per call;
 //! - STS calls per plan of cross-account pairs (accepter through `assume_role`), N = 10 vs 50;
+//! - the plan floor (`tools/plan_floor.rs`, built by `make bench`): the same plan of N = 200
+//!   pairs served by a provider that does no work, and a `terraform_data`-shaped resource of
+//!   an external provider, so the report separates terraform's own cost from cloudlink's;
 //! - the provider's peak RSS (VmHWM of terraform's provider child, every plan) and its
 //!   plugin handshake.
 //!
@@ -378,6 +381,122 @@ fn handshake_ms() -> f64 {
     ms
 }
 
+/// The plan floor binary (`cargo build --example plan_floor`), installed in a directory of
+/// its own under the provider's name, for a dev_overrides CLI config.
+struct Floor {
+    dir: tempfile::TempDir,
+}
+
+impl Floor {
+    fn install() -> Floor {
+        let built = support::provider_dir().join("examples/plan_floor");
+        assert!(
+            built.exists(),
+            "{} is missing: run `cargo build{} --example plan_floor` (make bench does)",
+            built.display(),
+            if profile() == "release" {
+                " --release"
+            } else {
+                ""
+            }
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(&built, dir.path().join("terraform-provider-cloudlink")).unwrap();
+        Floor { dir }
+    }
+
+    /// A configuration planned with the floor provider instead of cloudlink.
+    fn subject(&self, n: usize, hcl: String) -> Subject {
+        let s = Subject::new(n, hcl);
+        s.wd.write(
+            "terraform.rc",
+            &format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/cloudlink/cloudlink\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                self.dir.path().display()
+            ),
+        );
+        s
+    }
+}
+
+/// `n` resources of the floor provider shaped like `terraform_data`.
+fn floor_data_hcl(n: usize) -> String {
+    format!(
+        "resource \"cloudlink_floor_data\" \"d\" {{\n  count = {n}\n  input = \"item-${{count.index}}\"\n}}\n"
+    )
+}
+
+/// What terraform itself spends: N = 200 `terraform_data`, the same number of a
+/// `terraform_data`-shaped resource of an external provider and of pairs served by the plan
+/// floor (no cloud call, no check), and the pairs served by cloudlink, in alternation.
+fn floor_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
+    let n = env_usize("BENCH_FLOOR_N", 200);
+    let emu = emulator();
+    let floor = Floor::install();
+    let head = format!("{REQUIRED_PROVIDERS}{}", provider_block(&emu));
+    let pairs = pairs_hcl(&emu, n, 0, ("123456789012", "us-east-1"), "");
+    let subjects = [
+        ("`terraform_data` (builtin)", Subject::new(n, data_hcl(n))),
+        (
+            "`cloudlink_floor_data` (external, terraform_data's shape), plan floor",
+            floor.subject(n, format!("{head}{}", floor_data_hcl(n))),
+        ),
+        (
+            "`cloudlink_vpc_peering_pair`, plan floor",
+            floor.subject(n, format!("{head}{pairs}")),
+        ),
+        (
+            "`cloudlink_vpc_peering_pair`, cloudlink",
+            Subject::new(n, format!("{head}{pairs}")),
+        ),
+    ];
+    let mut walls = vec![vec![]; subjects.len()];
+    for _ in 0..rounds() {
+        for (i, (_, s)) in subjects.iter().enumerate() {
+            walls[i].push(s.plan(&emu, &["-refresh=false"]).0);
+        }
+    }
+    // Per-round ratios against `base`, then their median.
+    let ratio = |i: usize, base: usize| {
+        median(
+            walls[i]
+                .iter()
+                .zip(&walls[base])
+                .map(|(a, b)| a / b)
+                .collect(),
+        )
+    };
+    out.push(
+        "## the plan floor: terraform's own cost
+"
+        .into(),
+    );
+    out.push(format!(
+        "`terraform plan -refresh=false` of {n} new resources, fast emulator, medians of {} alternating rounds. The plan floor (`tools/plan_floor.rs`) serves cloudlink's schema and validation and answers every plan with the generic plan alone (defaults, unknown computed values): no configuration, no cloud call, no check. What it costs is terraform's own work for resources of that schema (two RPCs per resource, value checks, graph, rendering, three provider start-ups), which no provider can go below.\n",
+        rounds()
+    ));
+    out.push("| configuration | wall (s) | ratio to terraform_data | ratio to the pairs' floor |\n|---|---|---|---|".into());
+    for (i, (name, _)) in subjects.iter().enumerate() {
+        out.push(progress(format!(
+            "| {name} | {:.2} | {:.2} | {} |",
+            median(walls[i].clone()),
+            ratio(i, 0),
+            if i >= 2 {
+                format!("{:.2}", ratio(i, 2))
+            } else {
+                "".into()
+            }
+        )));
+    }
+    checks.push(format!(
+        "- FLOOR: the plan of {n} pairs with a provider that does no work is {:.2}x terraform_data (a terraform_data-shaped external resource {:.2}x); cloudlink's plan is {:.2}x that floor",
+        ratio(2, 0),
+        ratio(1, 0),
+        ratio(3, 2)
+    ));
+    out.push(String::new());
+}
+
 /// Plan `-refresh=false` of N new pairs and VPNs against N `terraform_data`.
 fn plan_section(out: &mut Vec<String>, checks: &mut Vec<String>) {
     out.push("## plan -refresh=false of new resources vs terraform_data\n".into());
@@ -606,6 +725,7 @@ fn plans_and_refreshes_scale() {
     let t0 = Instant::now();
     let mut out = vec![];
     let mut checks = vec![];
+    floor_section(&mut out, &mut checks);
     plan_section(&mut out, &mut checks);
     refresh_section(&mut out, &mut checks);
     sts_section(&mut out, &mut checks);

@@ -206,13 +206,21 @@ fn same_account_pairs(emu: &Emulator, n: usize) -> Workdir {
     wd
 }
 
-/// The calls of a plan of `n` new pairs by action.
-fn plan_calls_of_pairs(n: usize) -> BTreeMap<String, u64> {
+/// A plan of `n` new pairs: its calls by action, and the request bodies of its
+/// DescribeRouteTables calls.
+fn plan_of_pairs(n: usize) -> (BTreeMap<String, u64>, Vec<String>) {
     let emu = Emulator::start("fast", 1.0);
     let wd = same_account_pairs(&emu, n);
-    calls_during(&emu, || {
+    let seen = emu.emu.observe.exchanges().len();
+    let calls = calls_during(&emu, || {
         wd.tf(&["plan", "-refresh=false", "-input=false"]).success();
-    })
+    });
+    let route_table_reads = emu.emu.observe.exchanges()[seen..]
+        .iter()
+        .map(|x| x.request_body.clone())
+        .filter(|b| b.contains("Action=DescribeRouteTables"))
+        .collect();
+    (calls, route_table_reads)
 }
 
 /// A plan of many pairs reads each kind of object a bounded number of times, whatever the
@@ -227,7 +235,7 @@ fn a_plan_of_many_pairs_reads_each_kind_a_bounded_number_of_times() {
     /// Ten first reads batched (one call each on the most loaded machine), then one listing
     /// of at most two pages at this size.
     const PER_ACTION: u64 = 12;
-    let (few, many) = (plan_calls_of_pairs(FEW), plan_calls_of_pairs(MANY));
+    let ((few, _), (many, route_table_reads)) = (plan_of_pairs(FEW), plan_of_pairs(MANY));
     eprintln!("plan of {FEW} pairs: {few:?}\nplan of {MANY} pairs: {many:?}");
     for action in [
         "ec2/DescribeVpcs",
@@ -242,6 +250,14 @@ fn a_plan_of_many_pairs_reads_each_kind_a_bounded_number_of_times() {
         assert_at_most(&format!("plan of {MANY} pairs"), &many, action, PER_ACTION);
     }
     assert_no_vpc_attribute_reads("plan", &many);
+    // The region's 480 route tables (5 pages of 100 listed whole) are read by groups of VPCs,
+    // several groups at once: no call waits for another's page token.
+    assert!(
+        route_table_reads
+            .iter()
+            .all(|body| !body.contains("NextToken=")),
+        "the route tables were read as a chain of pages: {route_table_reads:#?}"
+    );
     assert!(
         total(&many) <= total(&few) + 12,
         "a plan of {MANY} pairs made {} calls where one of {FEW} made {}: {many:?}",

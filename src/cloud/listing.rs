@@ -12,7 +12,7 @@
 //! provider after a listing was taken is the one case a listing could miss; callers that
 //! look objects up by id read a missing id from the cloud again (`cloud::aws::coalesce`).
 
-use super::error::Result;
+use super::error::{CloudError, ErrorKind, Result};
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -28,6 +28,14 @@ pub const MAX_AGE: Duration = Duration::from_secs(30);
 /// The error code a listing gives up with when its kind holds too many objects to be worth
 /// listing (the caller reads by batch instead, for the rest of the walk).
 pub const TOO_LARGE: &str = "cloudlink.ListingTooLarge";
+
+/// The error a listing gives up with (`why` it is too large): the caller reads by batch.
+pub fn too_large(why: String) -> CloudError {
+    CloudError {
+        code: Some(TOO_LARGE.into()),
+        ..CloudError::new(ErrorKind::Client, format!("{why}: read by batch instead"))
+    }
+}
 
 /// The listings of this process's walk (terraform runs one walk per provider process).
 pub fn walk() -> &'static Listings {

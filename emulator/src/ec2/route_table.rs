@@ -278,7 +278,10 @@ pub fn describe(st: &mut State, cx: &Ctx) -> R<Xml> {
         if !ids.is_empty() && !ids.contains(&t.id) {
             continue;
         }
-        let views = t.views(st, cx.account(), cx.region_name(), cx.now);
+        // The route views (propagated routes included) are computed only for a `route.*`
+        // filter: a listing by VPC or id must not pay for every table of the region.
+        let views = std::cell::OnceCell::new();
+        let views = || views.get_or_init(|| t.views(st, cx.account(), cx.region_name(), cx.now));
         let ok = query::matches(&filters, &t.tags, |name| match name {
             "route-table-id" => Some(vec![t.id.clone()]),
             "vpc-id" => Some(vec![t.vpc_id.clone()]),
@@ -296,16 +299,23 @@ pub fn describe(st: &mut State, cx: &Ctx) -> R<Xml> {
             "association.route-table-id" => {
                 Some(t.associations.iter().map(|_| t.id.clone()).collect())
             }
-            "route.destination-cidr-block" => Some(views.iter().map(|v| v.dest.clone()).collect()),
-            "route.gateway-id" => Some(views.iter().filter_map(|v| v.gateway_id.clone()).collect()),
+            "route.destination-cidr-block" => {
+                Some(views().iter().map(|v| v.dest.clone()).collect())
+            }
+            "route.gateway-id" => Some(
+                views()
+                    .iter()
+                    .filter_map(|v| v.gateway_id.clone())
+                    .collect(),
+            ),
             "route.vpc-peering-connection-id" => {
-                Some(views.iter().filter_map(|v| v.pcx_id.clone()).collect())
+                Some(views().iter().filter_map(|v| v.pcx_id.clone()).collect())
             }
             "route.transit-gateway-id" => {
-                Some(views.iter().filter_map(|v| v.tgw_id.clone()).collect())
+                Some(views().iter().filter_map(|v| v.tgw_id.clone()).collect())
             }
-            "route.origin" => Some(views.iter().map(|v| v.origin.to_string()).collect()),
-            "route.state" => Some(views.iter().map(|v| v.state.to_string()).collect()),
+            "route.origin" => Some(views().iter().map(|v| v.origin.to_string()).collect()),
+            "route.state" => Some(views().iter().map(|v| v.state.to_string()).collect()),
             _ => None,
         })?;
         if ok {

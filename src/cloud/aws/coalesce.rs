@@ -12,7 +12,7 @@
 use super::account::Ec2;
 use super::tags;
 use crate::cloud::batch::{self, Fetch, Limits};
-use crate::cloud::error::{CloudError, ErrorKind, Result};
+use crate::cloud::error::Result;
 use crate::cloud::listing;
 use aws_sdk_ec2::types::Filter;
 use std::future::Future;
@@ -136,18 +136,43 @@ impl Ec2 {
         F: Fn(Ec2, Select) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<Vec<T>>> + Send + 'static,
     {
-        let scope = format!("ec2/{}/{action}", self.scope());
         let walk = listing::walk();
-        if !walk.reuse_allowed() || walk.asked(&scope) <= LIST_AFTER_READS {
+        let asked = walk.asked(&self.listing_scope(action));
+        if !walk.reuse_allowed() || asked <= LIST_AFTER_READS {
             return None;
         }
-        let all = walk
-            .shared(&scope, || read(self.clone(), Select::Everything))
+        let all = self
+            .region_listing(action, || read(self.clone(), Select::Everything))
             .await?;
         match all {
             Ok(all) if !listing_answers(relation, keys, &all) => None,
             answer => Some(answer),
         }
+    }
+}
+
+impl Ec2 {
+    /// The walk's listing scope of `action` on this client's scope.
+    fn listing_scope(&self, action: &str) -> String {
+        format!("ec2/{}/{action}", self.scope())
+    }
+
+    /// The walk's listing of `action` in this region, `list`'s answer shared by every caller
+    /// ([`listing::Listings::shared`]; `None` once writes began or the kind was too large).
+    /// One listing per action: every caller of an action passes the same `list`.
+    pub(crate) async fn region_listing<T, F, Fut>(
+        &self,
+        action: &str,
+        list: F,
+    ) -> Option<Result<Arc<Vec<T>>>>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Vec<T>>>,
+    {
+        listing::walk()
+            .shared(&self.listing_scope(action), list)
+            .await
     }
 }
 
@@ -177,13 +202,7 @@ where
         out.extend(items);
         match token.filter(|t| !t.is_empty()) {
             Some(_) if select.max_pages().is_some_and(|max| n >= max) => {
-                return Err(CloudError {
-                    code: Some(listing::TOO_LARGE.into()),
-                    ..CloudError::new(
-                        ErrorKind::Client,
-                        format!("more than {n} pages: read by batch instead"),
-                    )
-                })
+                return Err(listing::too_large(format!("more than {n} pages")))
             }
             Some(t) => next = Some(t),
             None => break,

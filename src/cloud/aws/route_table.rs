@@ -2,9 +2,13 @@
 //! route propagation on or off.
 
 use super::account::Ec2;
-use super::coalesce::{as_strs, selected_pages, Keys, Select};
+use super::coalesce::{
+    as_strs, selected_pages, Keys, Select, LISTING_MAX_PAGES, MAX_FILTER_VALUES,
+};
 use super::errors::at_most_one;
 use crate::cloud::error::{CloudError, ErrorKind, Result};
+use crate::cloud::listing;
+use futures::{StreamExt, TryStreamExt};
 
 /// One route of a route table.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -92,6 +96,14 @@ impl RouteTable {
 /// `DescribeRouteTablesMaxResults`, 5-100).
 const MAX_RESULTS: i32 = 100;
 
+/// VPCs per call of a region's route table listing by groups (a VPC has a main table and
+/// usually one to three more, so a group's tables fit in one page or two).
+const VPCS_PER_GROUP: usize = 40;
+
+/// Calls of one route table listing in flight at once (EC2 throttles an account's Describe
+/// calls as one token bucket; eight leaves room for the rest of the plan's reads).
+const LISTING_CONCURRENCY: usize = 8;
+
 impl Ec2 {
     /// The route table `id`, or `None` if it does not exist. Coalesced with the other
     /// resources' route table reads of this run (one DescribeRouteTables with a
@@ -132,8 +144,49 @@ impl Ec2 {
             .collect())
     }
 
-    /// The route tables that `select` names by filter `name` (every page).
+    /// The route tables that `select` names by filter `name` (every page); the region's
+    /// listing by groups of VPCs when the walk lists VPCs.
     async fn find_route_tables(&self, name: &str, select: &Select) -> Result<Vec<RouteTable>> {
+        if let Select::Everything = select {
+            if let Some(vpcs) = self.listed_vpc_ids().await {
+                return self.list_route_tables_by_vpc_groups(vpcs?).await;
+            }
+        }
+        self.find_route_table_pages(name, select).await
+    }
+
+    /// Every route table of the region, read as route tables of groups of its VPCs (`vpcs`,
+    /// the walk's VPC listing), several groups at once. DescribeRouteTables pages by 100 and
+    /// each page needs the previous page's token, so a region of 1,200 tables listed whole
+    /// costs 12 round trips one after another; by groups it costs the VPC listing (1,000 per
+    /// page) and one or two rounds of concurrent calls. Every route table belongs to a VPC,
+    /// so the groups together hold them all (a VPC created since the VPC listing is missing,
+    /// and a read by id the listing cannot answer goes to the cloud, as with any listing).
+    async fn list_route_tables_by_vpc_groups(&self, vpcs: Vec<String>) -> Result<Vec<RouteTable>> {
+        let per_group = vpcs
+            .len()
+            .div_ceil(LISTING_MAX_PAGES)
+            .clamp(VPCS_PER_GROUP, MAX_FILTER_VALUES);
+        let groups: Vec<Select> = vpcs
+            .chunks(per_group)
+            .map(|g| Select::Values(g.to_vec()))
+            .collect();
+        if groups.len() > LISTING_MAX_PAGES {
+            return Err(listing::too_large(format!(
+                "{} VPCs: more than {LISTING_MAX_PAGES} groups of {per_group}",
+                vpcs.len()
+            )));
+        }
+        let pages: Vec<Vec<RouteTable>> = futures::stream::iter(groups)
+            .map(|group| async move { self.find_route_table_pages("vpc-id", &group).await })
+            .buffer_unordered(LISTING_CONCURRENCY)
+            .try_collect()
+            .await?;
+        Ok(pages.into_iter().flatten().collect())
+    }
+
+    /// The route tables that `select` names by filter `name`, page after page.
+    async fn find_route_table_pages(&self, name: &str, select: &Select) -> Result<Vec<RouteTable>> {
         selected_pages(select, |next| {
             let req = self
                 .client

@@ -58,6 +58,16 @@ impl Ec2 {
     }
 
     /// The VPCs `select` names by `vpc-id` (every page of one DescribeVpcs).
+    /// The ids of every VPC of the region, from the walk's VPC listing (the one
+    /// [`Ec2::find_vpc_by_id`] shares), or `None` when this walk lists no VPC (writes began,
+    /// or too many VPCs).
+    pub(crate) async fn listed_vpc_ids(&self) -> Option<Result<Vec<String>>> {
+        let all = self
+            .region_listing("DescribeVpcs", || self.find_vpcs(&Select::Everything))
+            .await?;
+        Some(all.map(|vpcs| vpcs.iter().map(|v| v.id.clone()).collect()))
+    }
+
     async fn find_vpcs(&self, select: &Select) -> Result<Vec<Vpc>> {
         selected_pages(select, |next| {
             let req = self
