@@ -40,26 +40,30 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
     }
     let new_table =
         |side: Side, rtb: &str| creating || !prior.side(side).tables().iter().any(|t| t == rtb);
-    let checked = validate::at_plan(ctx, &planned, creating, &new_table, &mut plan.diags).await;
+    let sides = match Sides::of(ctx, &planned).await {
+        Ok(s) => s,
+        Err(d) => return plan.diags.push(d),
+    };
+    // The checks, the claim check and the reachability reads run at once, so the listings
+    // they need (VPCs and route tables, peerings, subnets) are read side by side. The claim
+    // and reachability are reported only when the checks pass, reachability only when the
+    // claim holds.
+    let (mut check_diags, mut claim_diags, mut reach_diags) =
+        (Diagnostics::new(), Diagnostics::new(), Diagnostics::new());
+    let checks = validate::at_plan(&sides, &planned, creating, &new_table, &mut check_diags);
+    let claim = async {
+        let own = claim::own_at_plan(req, || {
+            CreateJournal::for_link(TYPE_NAME, &identity(&planned))
+        });
+        claim_check(&sides, &planned, own, &mut claim_diags).await;
+    };
+    let reach = super::reachability::plan(ctx, &mut plan.planned, &mut reach_diags);
+    futures::join!(checks, claim, reach);
+    plan.diags.extend(check_diags);
     if plan.diags.has_errors() {
         return;
     }
-    // The claim check and the reachability reads run at once, so their reads join the
-    // same coalesced batches of the run; reachability is reported only when the claim holds.
-    let (mut claim_diags, mut reach_diags) = (Diagnostics::new(), Diagnostics::new());
-    let claim = async {
-        if let Some(sides) = &checked.sides {
-            let own = claim::own_at_plan(req, || {
-                CreateJournal::for_link(TYPE_NAME, &identity(&planned))
-            });
-            claim_check(sides, &planned, own, &mut claim_diags).await;
-        }
-    };
-    let reach = super::reachability::plan(ctx, &mut plan.planned, &mut reach_diags);
-    futures::join!(claim, reach);
-    if checked.sides.is_some() {
-        plan.planned_private = claim::planned_private(req);
-    }
+    plan.planned_private = claim::planned_private(req);
     let claimed = !claim_diags.has_errors();
     plan.diags.extend(claim_diags);
     if claimed {

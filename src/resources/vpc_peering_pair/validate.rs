@@ -99,31 +99,16 @@ pub fn overlapping(a: &[String], b: &[String]) -> Option<(String, String)> {
     None
 }
 
-/// What the plan-time checks found out, for the plan to use.
-#[derive(Debug, Default)]
-pub struct Checked {
-    /// Both sides resolved (credentials, regions, account ids).
-    pub sides: Option<Sides>,
-}
-
-/// The plan-time checks with read-only calls (DescribeVpcs, DescribeRouteTables,
-/// GetCallerIdentity). `check_vpcs` is false when the VPCs did not
-/// change since the peering was created; `new_tables` limits the route table check to the
-/// tables not already in state.
+/// The plan-time checks with read-only calls (DescribeVpcs, DescribeRouteTables) on the
+/// resolved `sides`. `check_vpcs` is false when the VPCs did not change since the peering was
+/// created; `new_tables` limits the route table check to the tables not already in state.
 pub async fn at_plan(
-    ctx: &crate::provider::ProviderContext,
+    sides: &Sides,
     planned: &PairState,
     check_vpcs: bool,
     new_tables: &(dyn Fn(Side, &str) -> bool + Sync),
     diags: &mut Diagnostics,
-) -> Checked {
-    let sides = match Sides::of(ctx, planned).await {
-        Ok(s) => s,
-        Err(d) => {
-            diags.push(d);
-            return Checked::default();
-        }
-    };
+) {
     // Every read at once (and each coalesced with the other pairs' reads of this plan).
     let table_checks = [Side::Requester, Side::Accepter]
         .into_iter()
@@ -137,20 +122,16 @@ pub async fn at_plan(
                 .map(move |rtb| (side, vpc, rtb.clone()))
                 .collect::<Vec<_>>()
         })
-        .map(|(side, vpc, rtb)| {
-            let sides = &sides;
-            async move { check_route_table(sides, side, vpc, &rtb).await }
-        });
+        .map(|(side, vpc, rtb)| async move { check_route_table(sides, side, vpc, &rtb).await });
     let mut vpc_diags = Diagnostics::new();
     let vpc_check = async {
         if check_vpcs {
-            check_vpc_pair(&sides, planned, &mut vpc_diags).await;
+            check_vpc_pair(sides, planned, &mut vpc_diags).await;
         }
     };
     let ((), table_diags) = futures::join!(vpc_check, futures::future::join_all(table_checks));
     diags.extend(vpc_diags);
     diags.extend(table_diags.into_iter().flatten());
-    Checked { sides: Some(sides) }
 }
 
 /// The route table `rtb` listed on `side` exists and belongs to that side's VPC `vpc`.
