@@ -100,8 +100,10 @@ const MAX_RESULTS: i32 = 100;
 /// usually one to three more, so a group's tables fit in one page or two).
 const VPCS_PER_GROUP: usize = 40;
 
-/// Calls of one route table listing in flight at once (EC2 throttles an account's Describe
-/// calls as one token bucket; eight leaves room for the rest of the plan's reads).
+/// Calls of one route table listing in flight at once. EC2 throttles each action of an
+/// account and region with its own token bucket; a non-mutating action's holds 100 tokens and
+/// refills 20 per second ("Request throttling for the Amazon EC2 API", EC2 developer guide,
+/// read 2026-12-07), so eight calls at once leave most of it to other plans of the account.
 const LISTING_CONCURRENCY: usize = 8;
 
 impl Ec2 {
