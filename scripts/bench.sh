@@ -19,7 +19,9 @@ took=$(( $(date +%s) - start ))
   cat <<HEADER
 # Benchmarks
 
-Produced by \`make bench\` (scripts/bench.sh: tests/bench_apply.rs, tests/bench_scale.rs) on
+Produced by \`make bench\` (scripts/bench.sh: tests/bench_apply.rs, tests/bench_scale.rs,
+tools/plan_floor.rs: the plan floor, what terraform itself spends on resources of cloudlink's
+schema with a provider that does no work) on
 $(date -u +%Y-%m-%d) in ${took} s, $(nproc) cores ($(uname -m)); numbers from one run on the
 machine that ran it. The apply section runs the debug build; the scaling sections run both the
 release build (what users install) and the debug build (what \`make test\` runs). Pass/fail
