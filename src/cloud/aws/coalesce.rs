@@ -149,9 +149,7 @@ impl Ec2 {
             answer => Some(answer),
         }
     }
-}
 
-impl Ec2 {
     /// The walk's listing scope of `action` on this client's scope.
     fn listing_scope(&self, action: &str) -> String {
         format!("ec2/{}/{action}", self.scope())

@@ -57,7 +57,6 @@ impl Ec2 {
             .collect())
     }
 
-    /// The VPCs `select` names by `vpc-id` (every page of one DescribeVpcs).
     /// The ids of every VPC of the region, from the walk's VPC listing (the one
     /// [`Ec2::find_vpc_by_id`] shares), or `None` when this walk lists no VPC (writes began,
     /// or too many VPCs).
@@ -68,6 +67,7 @@ impl Ec2 {
         Some(all.map(|vpcs| vpcs.iter().map(|v| v.id.clone()).collect()))
     }
 
+    /// The VPCs `select` names by `vpc-id` (every page of one DescribeVpcs).
     async fn find_vpcs(&self, select: &Select) -> Result<Vec<Vpc>> {
         selected_pages(select, |next| {
             let req = self
