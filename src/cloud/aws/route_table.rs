@@ -100,11 +100,13 @@ const MAX_RESULTS: i32 = 100;
 /// usually one to three more, so a group's tables fit in one page or two).
 const VPCS_PER_GROUP: usize = 40;
 
-/// Calls of one route table listing in flight at once. EC2 throttles each action of an
-/// account and region with its own token bucket; a non-mutating action's holds 100 tokens and
-/// refills 20 per second ("Request throttling for the Amazon EC2 API", EC2 developer guide,
-/// read 2026-12-07), so eight calls at once leave most of it to other plans of the account.
-const LISTING_CONCURRENCY: usize = 8;
+/// Calls of one route table listing in flight at once: all its groups (at most
+/// [`LISTING_MAX_PAGES`]), so the listing costs one round trip after the VPC listing. EC2
+/// throttles each action of an account and region with its own token bucket; a non-mutating
+/// action's holds 100 tokens and refills 20 per second ("Request throttling for the Amazon EC2
+/// API", EC2 developer guide, read 2026-12-07), so one listing takes at most a fifth of it, once
+/// per walk, and the bucket refills within a second.
+const LISTING_CONCURRENCY: usize = LISTING_MAX_PAGES;
 
 impl Ec2 {
     /// The route table `id`, or `None` if it does not exist. Coalesced with the other
@@ -158,10 +160,10 @@ impl Ec2 {
     }
 
     /// Every route table of the region, read as route tables of groups of its VPCs (`vpcs`,
-    /// the walk's VPC listing), several groups at once. DescribeRouteTables pages by 100 and
+    /// the walk's VPC listing), every group at once. DescribeRouteTables pages by 100 and
     /// each page needs the previous page's token, so a region of 1,200 tables listed whole
     /// costs 12 round trips one after another; by groups it costs the VPC listing (1,000 per
-    /// page) and one or two rounds of concurrent calls. Every route table belongs to a VPC,
+    /// page) and one round of concurrent calls (two when a group's tables exceed a page). Every route table belongs to a VPC,
     /// so the groups together hold them all (a VPC created since the VPC listing is missing,
     /// and a read by id the listing cannot answer goes to the cloud, as with any listing).
     async fn list_route_tables_by_vpc_groups(&self, vpcs: Vec<String>) -> Result<Vec<RouteTable>> {
