@@ -163,9 +163,10 @@ impl Ec2 {
     /// the walk's VPC listing), every group at once. DescribeRouteTables pages by 100 and
     /// each page needs the previous page's token, so a region of 1,200 tables listed whole
     /// costs 12 round trips one after another; by groups it costs the VPC listing (1,000 per
-    /// page) and one round of concurrent calls (two when a group's tables exceed a page). Every route table belongs to a VPC,
-    /// so the groups together hold them all (a VPC created since the VPC listing is missing,
-    /// and a read by id the listing cannot answer goes to the cloud, as with any listing).
+    /// page) and one round of concurrent calls (two when a group's tables exceed a page).
+    /// Every route table belongs to a VPC, so the groups together hold them all (a VPC
+    /// created since the VPC listing is missing, and a read by id the listing cannot answer
+    /// goes to the cloud, as with any listing).
     async fn list_route_tables_by_vpc_groups(&self, vpcs: Vec<String>) -> Result<Vec<RouteTable>> {
         let per_group = vpcs
             .len()

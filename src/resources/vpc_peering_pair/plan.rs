@@ -57,7 +57,7 @@ pub async fn modify(ctx: Option<&ProviderContext>, req: &PlanRequest, plan: &mut
         });
         claim_check(&sides, &planned, own, &mut claim_diags).await;
     };
-    let reach = super::reachability::plan(ctx, &mut plan.planned, &mut reach_diags);
+    let reach = super::reachability::plan(&sides, &mut plan.planned, &mut reach_diags);
     futures::join!(checks, claim, reach);
     plan.diags.extend(check_diags);
     if plan.diags.has_errors() {

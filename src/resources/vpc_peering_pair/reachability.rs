@@ -5,7 +5,6 @@
 use super::sides::{cloud_diag, Sides};
 use super::state::{PairState, Side};
 use crate::cloud::aws::RouteTarget;
-use crate::provider::ProviderContext;
 use crate::resources::reachability::{
     attribute, read_aws, AwsLink, AwsNetworks, Check, Verdict, REACHABILITY,
 };
@@ -105,8 +104,9 @@ pub async fn live(sides: &Sides, st: &PairState) -> Result<Value, Diagnostic> {
 }
 
 /// At plan: what the configuration will leave (the pair's routes in the listed tables
-/// count as present), reported as `check_reachability` says.
-pub async fn plan(ctx: &ProviderContext, planned: &mut Value, diags: &mut Diagnostics) {
+/// count as present), reported as `check_reachability` says; read through the plan's
+/// resolved `sides`.
+pub async fn plan(sides: &Sides, planned: &mut Value, diags: &mut Diagnostics) {
     let st = PairState::from_value(planned);
     let link = format!(
         "VPC peering pair {} <-> {}",
@@ -116,12 +116,8 @@ pub async fn plan(ctx: &ProviderContext, planned: &mut Value, diags: &mut Diagno
     let Some(check) = attribute::plan_needs_evaluation(planned, &link, diags) else {
         return;
     };
-    let sides = match Sides::of(ctx, &st).await {
-        Ok(s) => s,
-        Err(d) => return diags.push(d),
-    };
     let pcx = st.id.clone().unwrap_or_else(|| PLANNED_PEERING.to_string());
-    match evaluate(&sides, &st, &pcx, true).await {
+    match evaluate(sides, &st, &pcx, true).await {
         Ok(v) => attribute::report_into(check, &link, &v, diags),
         Err(d) => diags.push(d),
     }
