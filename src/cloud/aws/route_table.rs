@@ -105,7 +105,7 @@ const VPCS_PER_GROUP: usize = 40;
 /// throttles each action of an account and region with its own token bucket; a non-mutating
 /// action's holds 100 tokens and refills 20 per second ("Request throttling for the Amazon EC2
 /// API", EC2 developer guide, read 2026-12-07), so one listing takes at most a fifth of it, once
-/// per walk, and the bucket refills within a second.
+/// per walk, and the bucket refills within a second. rule: AWS-EC2-REQUEST-THROTTLING
 const LISTING_CONCURRENCY: usize = LISTING_MAX_PAGES;
 
 impl Ec2 {
